@@ -1,0 +1,43 @@
+"""The ``rvae`` command line. Each subcommand lives in its own module in this package, which exposes
+``register(subparsers)``: it adds its parser and sets ``func`` (``args -> exit status``) as its default."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from rvae_server import __version__
+
+#: Subcommand modules, in the order ``rvae --help`` lists them.
+COMMANDS: tuple[str, ...] = ("clip",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rvae", description="A real-time latent-space drum instrument.")
+    parser.add_argument("--version", action="version", version=f"rvae {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        status: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
