@@ -209,10 +209,12 @@ def _parse(path: Path) -> _Events:
         data = path.read_bytes()
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
+    if not data.startswith(b"MThd"):
+        raise ClipError(path, "not a MIDI file (it does not start with 'MThd')")
     try:
         smf = parse_smf(data)
     except SMFError as err:
-        raise ClipError(path, f"corrupt or not a MIDI file: {err}") from None
+        raise ClipError(path, f"corrupt MIDI file: {err}") from None
     if smf.format == 2:
         raise ClipError(path, "MIDI file type 2 (independent sequences) is not supported; use type 0 or 1")
     meters = [(t, Meter(n, d)) for t, n, d in smf.time_signatures]

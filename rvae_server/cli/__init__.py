@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `rvae clip --json DIR | head`
+        sys.stderr.close()
+        return 0
     return status
 
 
