@@ -1,0 +1,417 @@
+"""MIDI output (python-rtmidi; backends named as in mido) with note-off scheduling and fault recovery.
+
+Ports
+    :func:`open_output` opens a **virtual output port** named after ``client_name`` (``R-VAE``) by default,
+    or connects to an existing port chosen by a case-insensitive substring of its name (an exact name
+    wins; an ambiguous choice raises :class:`MidiPortError` listing the candidates; no match lists the
+    available ports). :func:`list_ports` lists inputs and outputs for ``rvae ports``.
+
+Backends
+    ``None`` = the platform default (ALSA sequencer on Linux, CoreMIDI on macOS, WinMM on Windows), or
+    ``MIDO_BACKEND`` if set. Aliases: ``jack``, ``alsa``, ``coremidi``, ``windows``; mido's names
+    (``mido.backends.rtmidi/UNIX_JACK``) are accepted too. Without an ALSA sequencer (no /dev/snd/seq)
+    :class:`MidiUnavailable` says to choose ``--midi-backend jack``.
+
+Hot path
+    :meth:`MidiOut.send_note` / :meth:`MidiOut.send_raw` hand lists of ints straight to rtmidi's
+    ``send_message`` (no mido message objects or validation: see ``benchmarks/bench_clock.py``) under a
+    lock, since several threads send (engine, clock sender, note-offs). Note-offs are due at
+    ``when + note_length``; a small heap is serviced by the output's own **note-off thread**, which sleeps on
+    a condition variable until the earliest one: the clock thread only pushes onto the heap (microseconds,
+    never blocks on a wait) and the note-off thread does no spinning, so it never competes for the GIL
+    for long. Note-offs are not sample-critical; their lateness is that of a condition wait (~0.1 ms).
+
+Faults
+    A port that disappears (the JACK server stops, the port we connect to closes) is logged once as an
+    error; sending becomes a no-op and a **monitor thread** checks about once a second (never on the clock
+    thread) whether it has come back, then reconnects and logs it. Reconnecting creates a new rtmidi client,
+    which holds the GIL for tens of milliseconds once; that glitch happens only on recovery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import heapq
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Short backend names accepted everywhere (CLI ``--midi-backend``), mapped to rtmidi API names.
+BACKEND_ALIASES: dict[str, str] = {
+    "jack": "UNIX_JACK",
+    "alsa": "LINUX_ALSA",
+    "coremidi": "MACOSX_CORE",
+    "windows": "WINDOWS_MM",
+}
+#: How often the monitor thread checks a lost port (s).
+CHECK_INTERVAL = 1.0
+#: Default note length (s) before the scheduled note-off.
+NOTE_LENGTH = 0.1
+
+ALSA_MISSING = (
+    "no ALSA sequencer here (/dev/snd/seq is missing), so the default MIDI backend cannot work: "
+    "choose the JACK backend with --midi-backend jack (and start a JACK server), or on macOS coremidi"
+)
+
+
+class MidiError(Exception):
+    """A MIDI port problem the performer can fix; ``str(err)`` says what to do."""
+
+
+class MidiUnavailable(MidiError):
+    """The MIDI backend itself cannot be used here (no ALSA sequencer, no JACK server, not compiled in)."""
+
+
+class MidiPortError(MidiError):
+    """No port, or more than one, matches the name given."""
+
+
+# -- backends and ports -----------------------------------------------------------------------------------
+def resolve_backend(backend: str | None) -> int:
+    """The rtmidi API constant for a backend name (alias, rtmidi API name, or mido backend string);
+    ``None`` means ``$MIDO_BACKEND`` or else the platform default. Raises :class:`MidiError`."""
+    import rtmidi
+
+    name = backend if backend is not None else os.environ.get("MIDO_BACKEND")
+    if not name:
+        return int(rtmidi.API_UNSPECIFIED)
+    key = name.strip()
+    if key.startswith("mido.backends.rtmidi"):
+        key = key.partition("/")[2]
+        if not key:
+            return int(rtmidi.API_UNSPECIFIED)
+    key = BACKEND_ALIASES.get(key.lower(), key.upper())
+    api = getattr(rtmidi, f"API_{key}", None)
+    if api is None:
+        raise MidiError(f"unknown MIDI backend {name!r}: choose one of {', '.join(BACKEND_ALIASES)}")
+    if api not in rtmidi.get_compiled_api():
+        raise MidiUnavailable(f"MIDI backend {name!r} is not available in this build of python-rtmidi")
+    return int(api)
+
+
+def _is_jack(rt: Any) -> bool:
+    import rtmidi
+
+    return bool(rt.get_current_api() == rtmidi.API_UNIX_JACK)
+
+
+def new_client(kind: str, api: int, name: str) -> Any:
+    """A new ``rtmidi.MidiIn`` (``kind="input"``) or ``rtmidi.MidiOut`` client, with backend failures turned
+    into :class:`MidiUnavailable` messages that say what to do."""
+    import rtmidi
+
+    cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
+    try:
+        return cls(rtapi=api, name=name)
+    except (rtmidi.SystemError, OSError) as err:
+        text = str(err)
+        if "ALSA" in text or api == rtmidi.API_LINUX_ALSA:
+            raise MidiUnavailable(ALSA_MISSING) from None
+        if "JACK" in text or api == rtmidi.API_UNIX_JACK:
+            raise MidiUnavailable(f"cannot reach a JACK server ({text.strip()}): start jackd first") from None
+        raise MidiUnavailable(f"MIDI backend unavailable: {text.strip()}") from None
+
+
+def release_client(rt: Any) -> None:
+    """Close an rtmidi client (never one of a JACK server that died and restarted: see :func:`_leak`)."""
+    with contextlib.suppress(Exception):
+        rt.cancel_callback()
+    try:
+        rt.close_port()
+        rt.delete()
+    except Exception as err:
+        log.debug("closing MIDI client: %s", err)
+
+
+def _leak(rt: Any) -> None:
+    """Keep ``rt`` alive forever (never deallocate it): used for JACK clients of a restarted server."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(rt))
+
+
+def select_port(names: Sequence[str], wanted: str, kind: str) -> tuple[int, str]:
+    """``(index, name)`` of the one port whose name contains ``wanted`` (case-insensitive; an exact match
+    wins). Raises :class:`MidiPortError` listing the candidates or the available ports."""
+    low = wanted.strip().lower()
+    exact = [i for i, n in enumerate(names) if n.lower() == low]
+    if len(exact) == 1:
+        return exact[0], names[exact[0]]
+    found = [i for i, n in enumerate(names) if low in n.lower()]
+    if len(found) == 1:
+        return found[0], names[found[0]]
+    if not found:
+        available = ", ".join(repr(n) for n in names) or "none"
+        raise MidiPortError(f"no MIDI {kind} port matches {wanted!r}; available {kind}s: {available}")
+    candidates = ", ".join(repr(names[i]) for i in found)
+    raise MidiPortError(f"MIDI {kind} port {wanted!r} is ambiguous: it matches {candidates}; give more of the name")
+
+
+def list_ports(backend: str | None = None) -> dict[str, list[str]]:
+    """``{"inputs": [...], "outputs": [...]}``: the MIDI ports the backend sees (for ``rvae ports``)."""
+    api = resolve_backend(backend)
+    result: dict[str, list[str]] = {}
+    for kind, key in (("input", "inputs"), ("output", "outputs")):
+        rt = new_client(kind, api, "R-VAE ports")
+        try:
+            result[key] = list(rt.get_ports())
+        finally:
+            release_client(rt)
+    return result
+
+
+def _jack_server_stamp() -> tuple[int, int] | None:
+    """Identity of the running JACK server's socket file (inode, mtime), or None if none is found.
+
+    jackd creates its socket when it starts and removes it on a clean exit, so a changed stamp means the
+    server went away or was restarted, without opening a JACK client (which would hold the GIL ~50 ms)."""
+    server = os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    tmp = os.environ.get("JACK_TMP_DIR") or "/dev/shm"
+    for path in (
+        f"{tmp}/jack_{server}_{uid}_0",
+        f"{tmp}/jack-{uid}/{server}/jack_0",
+        f"/tmp/jack-{uid}/{server}/jack_0",
+    ):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        return st.st_ino, st.st_mtime_ns
+    return None
+
+
+# -- the output -------------------------------------------------------------------------------------------
+@dataclass(order=True)
+class _NoteOff:
+    due: float
+    token: int
+    channel: int = 0
+    note: int = 0
+
+
+class MidiOut:
+    """An open MIDI output. Create with :func:`open_output`. All methods are thread-safe.
+
+    ``name`` is the port's name (the virtual port's, or the connected port's); ``connected`` is False
+    while the port is lost. ``note_length`` (s) is the time from a note-on to its scheduled note-off."""
+
+    def __init__(self, api: int, target: str | None, client_name: str, note_length: float) -> None:
+        self._api = api
+        self._target = target
+        self._client_name = client_name
+        self.note_length = float(note_length)
+        self._send_lock = threading.Lock()
+        self._rt: Any = None
+        self._jack = False
+        self._stamp: tuple[int, int] | None = None
+        self.name = ""
+        self._lost_reason = ""
+        self._closed = threading.Event()
+        self.errors = 0  #: send failures so far
+        # note-off heap
+        self._heap: list[_NoteOff] = []
+        self._active: dict[tuple[int, int], int] = {}
+        self._token = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._connect(first=True)
+        self._noteoff_thread = threading.Thread(target=self._noteoff_loop, name="midi-note-offs", daemon=True)
+        self._noteoff_thread.start()
+        self._monitor_thread = threading.Thread(target=self._monitor_loop, name="midi-out-monitor", daemon=True)
+        self._monitor_thread.start()
+
+    # -- connection ----------------------------------------------------------------------------------------
+    def _connect(self, first: bool = False) -> None:
+        rt = new_client("output", self._api, self._client_name)
+        try:
+            if self._target is None:
+                rt.open_virtual_port(self._client_name)
+                name = self._client_name
+            else:
+                index, name = select_port(rt.get_ports(), self._target, "output")
+                rt.open_port(index, self._client_name)
+            jack = _is_jack(rt)
+            stamp = _jack_server_stamp() if jack else None
+        except BaseException:
+            release_client(rt)
+            raise
+        if not first:
+            log.warning("MIDI output %r is back: reconnected", name)
+        with self._send_lock:
+            self._rt, self._jack, self._stamp, self.name = rt, jack, stamp, name
+        self._lost_reason = ""
+
+    def _lose(self, reason: str, server_restarted: bool = False) -> None:
+        with self._send_lock:
+            rt, self._rt = self._rt, None
+        if not self._lost_reason:
+            log.error("MIDI output %r lost (%s): notes are dropped until it returns", self.name, reason)
+        self._lost_reason = reason
+        if rt is None:
+            return
+        if server_restarted:
+            _leak(rt)  # closing a client of a dead-and-restarted JACK server crashes libjack
+        else:
+            release_client(rt)  # a JACK server that is gone (not yet back) can be closed safely
+
+    @property
+    def connected(self) -> bool:
+        return self._rt is not None
+
+    def _check(self) -> None:
+        """One monitor step: notice a lost port, or reconnect a returned one."""
+        rt = self._rt
+        if rt is not None:
+            if self._jack and self._stamp is not None:
+                stamp = _jack_server_stamp()
+                if stamp != self._stamp:
+                    self._lose(
+                        "the JACK server stopped" if stamp is None else "the JACK server restarted", stamp is not None
+                    )
+                    return
+            if self._target is not None:
+                try:
+                    ports = rt.get_ports()
+                except Exception as err:
+                    self._lose(f"cannot list ports: {err}")
+                    return
+                if self.name not in ports:
+                    self._lose(f"port {self.name!r} closed")
+            return
+        # lost: try to come back (at most once per CHECK_INTERVAL)
+        if self._jack and _jack_server_stamp() is None:
+            return
+        try:
+            self._connect()
+        except MidiError as err:
+            log.debug("MIDI output still lost: %s", err)
+
+    def _monitor_loop(self) -> None:
+        while not self._closed.wait(CHECK_INTERVAL):
+            try:
+                self._check()
+            except Exception:
+                log.exception("MIDI output monitor")
+
+    # -- sending -------------------------------------------------------------------------------------------
+    def send_raw(self, data: Sequence[int]) -> None:
+        """Send one MIDI message given as bytes/ints (e.g. ``[0xF8]``) at once. A no-op while lost."""
+        with self._send_lock:
+            rt = self._rt
+            if rt is None:
+                return
+            try:
+                rt.send_message(data)
+            except Exception as err:
+                self.errors += 1
+                if self.errors == 1 or self.errors % 1000 == 0:
+                    log.error("MIDI send to %r failed (%d so far): %s", self.name, self.errors, err)
+
+    def send_note(self, note: int, velocity: int, channel: int = 10, when: float | None = None) -> None:
+        """Note-on now (``note`` 0..127, ``velocity`` 1..127, ``channel`` 1..16); its note-off is scheduled
+        at ``when + note_length`` (``when`` = the note's ideal ``perf_counter`` time, default now). A note
+        still sounding on the same channel is ended first."""
+        if not (0 <= note <= 127 and 1 <= velocity <= 127 and 1 <= channel <= 16):
+            raise ValueError(f"bad note {note}, velocity {velocity} or channel {channel}")
+        ch = channel - 1
+        key = (ch, note)
+        with self._cond:
+            self._token += 1
+            token = self._token
+            retrigger = key in self._active
+            self._active[key] = token
+            heapq.heappush(
+                self._heap,
+                _NoteOff((time.perf_counter() if when is None else when) + self.note_length, token, ch, note),
+            )
+            first = self._heap[0].token == token
+        if retrigger:
+            self.send_raw([0x80 | ch, note, 0])
+        self.send_raw([0x90 | ch, note, velocity])
+        if first:
+            with self._cond:
+                self._cond.notify()
+
+    def _noteoff_loop(self) -> None:
+        cond = self._cond
+        while not self._closed.is_set():
+            due: list[tuple[int, int]] = []
+            with cond:
+                now = time.perf_counter()
+                while self._heap and self._heap[0].due <= now:
+                    item = heapq.heappop(self._heap)
+                    key = (item.channel, item.note)
+                    if self._active.get(key) == item.token:
+                        del self._active[key]
+                        due.append(key)
+                if not due:
+                    cond.wait(self._heap[0].due - now if self._heap else 0.5)
+                    continue
+            for ch, note in due:
+                self.send_raw([0x80 | ch, note, 0])
+
+    def all_notes_off(self, channels: Iterable[int] | None = None) -> None:
+        """Explicit note-offs for every note still on in ``channels`` (1..16; default all), then
+        CC 123 (All Notes Off) on each of those channels."""
+        chans = sorted({c - 1 for c in channels} if channels is not None else set(range(16)))
+        with self._cond:
+            keys = [k for k in self._active if k[0] in chans]
+            for k in keys:
+                del self._active[k]
+        for ch, note in keys:
+            self.send_raw([0x80 | ch, note, 0])
+        for ch in chans:
+            self.send_raw([0xB0 | ch, 123, 0])
+
+    def sounding(self) -> list[tuple[int, int]]:
+        """``(channel 1..16, note)`` of the notes whose note-off is still pending."""
+        with self._cond:
+            return sorted((ch + 1, note) for ch, note in self._active)
+
+    def close(self) -> None:
+        """Send pending note-offs, stop the threads and close the port."""
+        if self._closed.is_set():
+            return
+        with self._cond:
+            keys = list(self._active)
+            self._active.clear()
+            self._heap.clear()
+            self._closed.set()
+            self._cond.notify_all()
+        for ch, note in keys:
+            self.send_raw([0x80 | ch, note, 0])
+        for thread in (self._noteoff_thread, self._monitor_thread):
+            if thread is not threading.current_thread():
+                thread.join(timeout=2.0)
+        with self._send_lock:
+            rt, self._rt = self._rt, None
+        if rt is not None:
+            if self._jack and self._stamp is not None and _jack_server_stamp() not in (None, self._stamp):
+                _leak(rt)
+            else:
+                release_client(rt)
+
+    def __enter__(self) -> MidiOut:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_output(
+    port: str | None = None,
+    backend: str | None = None,
+    client_name: str = "R-VAE",
+    note_length: float = NOTE_LENGTH,
+) -> MidiOut:
+    """Open a MIDI output: a virtual port named ``client_name`` (``port=None``), or the existing output
+    port whose name contains ``port``. ``backend``: see the module docstring. Raises :class:`MidiError`
+    (:class:`MidiUnavailable`, :class:`MidiPortError`) with a message for the performer."""
+    out = MidiOut(resolve_backend(backend), port, client_name, note_length)
+    log.info("MIDI out: %s port %r", "virtual" if port is None else "connected to", out.name)
+    return out
