@@ -1,0 +1,637 @@
+"""The performance engine: layers of state, per-bar decoding ahead of the clock, and the player thread.
+
+Threads and data flow (one way: controls → planner → player → sinks):
+
+* **Control** calls (OSC, web, MIDI CC, the CLI) change a layer's :class:`LayerState` under a lock and wake the
+  planner. They never decode and never touch outputs.
+* The **planner** thread decodes (the model's forward pass, ~0.2 ms a bar) and turns the decoded planes into a
+  :class:`Plan`: the bar's notes with absolute positions (ticks since the clock's start, microtiming
+  included), velocities and output notes. It keeps a plan for the bar playing *and* the next one, so an early
+  note on the next downbeat is ready before the bar line. A change of XY, threshold, noise, mutes, velocity or
+  timing replaces both plans at once — heard from the next tick; a model change takes effect at the next bar
+  line. Noise is drawn once per bar (a unit Gaussian per layer and bar, scaled by the current noise amount).
+* The **player** thread only sends what is already computed: it asks the clock to wake it at the next
+  event's position (sleep until just before the absolute deadline, then spin), sends every event due, and
+  moves its cursor. It never decodes, allocates little and takes no lock that the planner holds for long.
+  Plans are immutable and swapped by reference, so the player reads them without locking.
+
+Positions are in 24-ppqn ticks since the clock's start (a bar = 96 ticks, one tick = one MIDI clock pulse).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, TICKS, Bar, instrument_index
+
+log = logging.getLogger(__name__)
+
+PAD_MIN, PAD_MAX = 0.0, 1.0
+LATENT_RANGE = 3.0  # pad (0,0) ↦ latent (-3,-3), (1,1) ↦ (3,3)
+
+
+# ------------------------------------------------------------------------------------------ collaborators
+
+
+class DecodedPlanes(Protocol):
+    probs: NDArray[np.float32]  # (N, 96, 9) onset probabilities
+    velocities: NDArray[np.float32]  # (N, 96, 9) in (0, 1)
+    microtiming: NDArray[np.float32]  # (N, 96, 9) in (-1, 1), half-ticks, positive = late
+
+
+class PatternModel(Protocol):
+    """What the engine needs of a loaded model (see :class:`rvae_server.inference.LoadedModel`)."""
+
+    name: str
+
+    def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes: ...
+
+
+class Clock(Protocol):
+    """What the engine needs of a clock source (see :mod:`rvae_server.clock`)."""
+
+    @property
+    def running(self) -> bool: ...
+    @property
+    def bpm(self) -> float: ...
+    @property
+    def generation(self) -> int: ...
+    def position(self) -> float: ...
+    def time_at(self, position: float) -> float: ...
+    def wait_until(self, position: float, timeout: float | None = None) -> bool: ...
+    def interrupt(self) -> None: ...
+    def set_bpm(self, bpm: float) -> None: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NoteSink(Protocol):
+    """An output the player sends to (MIDI port, built-in audio, a test recorder)."""
+
+    def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
+        """Play a note now; ``when`` is its ideal ``time.perf_counter()`` time (at most a little in the past)."""
+
+    def pulse(self, when: float) -> None:
+        """One MIDI clock pulse (24 ppqn) is due now (only sinks that send clock act on it)."""
+
+    def transport(self, playing: bool) -> None:
+        """The transport started or stopped."""
+
+    def all_notes_off(self, channels: Sequence[int]) -> None: ...
+
+
+# ------------------------------------------------------------------------------------------ state
+
+
+def pad_to_latent(xy: Sequence[float] | NDArray[np.floating]) -> NDArray[np.float32]:
+    """Pad coordinates in [0,1]² to latent coordinates: (0,0) ↦ (-3,-3), (1,1) ↦ (3,3), linearly."""
+    return ((np.asarray(xy, dtype=np.float32) * 2.0 - 1.0) * LATENT_RANGE).astype(np.float32)
+
+
+_Planes = tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]
+
+
+class ControlError(ValueError):
+    """A control value that cannot be used at all (wrong type, NaN, unknown name). Out-of-range numbers are not
+    errors: they are clamped, and the setter returns a note saying so."""
+
+
+@dataclass(frozen=True)
+class LayerState:
+    """One layer's performance state. Immutable: every change makes a new one."""
+
+    model: str
+    x: float = 0.5
+    y: float = 0.5
+    threshold: float = 0.5
+    noise: float = 0.0
+    mutes: tuple[bool, ...] = (False,) * N_INSTRUMENTS
+    velocity_mode: str = "model"  # "model": as decoded; "fixed": every note at fixed_velocity
+    fixed_velocity: int = 100
+    timing: float = 1.0  # microtiming amount: 0 = on the grid, 1 = as decoded
+    channel: int = 10  # 1..16
+    notes: tuple[int, ...] = OUTPUT_NOTES
+    enabled: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mutes"] = {name: m for name, m in zip(INSTRUMENT_NAMES, self.mutes, strict=True)}
+        data["notes"] = {name: n for name, n in zip(INSTRUMENT_NAMES, self.notes, strict=True)}
+        return data
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any], default_model: str) -> LayerState:
+        """Rebuild from :meth:`to_dict` output (a saved state), validating every field."""
+        state = LayerState(model=str(data.get("model", default_model)))
+        changes: dict[str, Any] = {}
+        for key, (lo, hi) in _RANGES.items():
+            if key in data:
+                changes[key] = _clamp(key, data[key], lo, hi)[0]
+        if "velocity_mode" in data and data["velocity_mode"] in ("model", "fixed"):
+            changes["velocity_mode"] = data["velocity_mode"]
+        if isinstance(data.get("mutes"), Mapping):
+            changes["mutes"] = tuple(bool(data["mutes"].get(n, False)) for n in INSTRUMENT_NAMES)
+        if isinstance(data.get("notes"), Mapping):
+            notes = [
+                int(_clamp("note", data["notes"].get(n, d), 0, 127)[0])
+                for n, d in zip(INSTRUMENT_NAMES, OUTPUT_NOTES, strict=True)
+            ]
+            changes["notes"] = tuple(notes)
+        if "enabled" in data:
+            changes["enabled"] = bool(data["enabled"])
+        for key in ("fixed_velocity", "channel"):
+            if key in changes:
+                changes[key] = round(changes[key])
+        return replace(state, **changes)
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "x": (0.0, 1.0),
+    "y": (0.0, 1.0),
+    "threshold": (0.0, 1.0),
+    "noise": (0.0, 1.0),
+    "fixed_velocity": (1, 127),
+    "timing": (0.0, 1.0),
+    "channel": (1, 16),
+}
+
+
+def _clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | None]:
+    """A finite number within [lo, hi], and a note when it had to be clamped. Raises ControlError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ControlError(f"{name} must be a number, not {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ControlError(f"{name} must be a finite number, not {number}")
+    if number < lo or number > hi:
+        clamped = min(hi, max(lo, number))
+        return clamped, f"{name} {number:g} is outside {lo:g}..{hi:g}; clamped to {clamped:g}"
+    return number, None
+
+
+# ------------------------------------------------------------------------------------------ plans
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One layer's notes for one bar, in playing order. Immutable; the player reads it without locks."""
+
+    layer: int
+    bar_number: int
+    bar: Bar  # the thresholded, muted pattern (what the performer sees), microtiming as decoded
+    positions: NDArray[np.float64]  # absolute ticks, sorted
+    ticks: NDArray[np.int64]  # tick within the bar
+    instruments: NDArray[np.int64]
+    notes: NDArray[np.int64]
+    velocities: NDArray[np.int64]  # 1..127
+    channel: int  # 1..16
+    model: str
+
+
+def pattern_from_planes(
+    probs: NDArray[np.floating],
+    velocities: NDArray[np.floating],
+    microtiming: NDArray[np.floating],
+    threshold: float,
+    mutes: Sequence[bool] | None = None,
+) -> Bar:
+    """One decoded bar ``(96, 9)`` ×3 → the pattern: onset where probability ≥ threshold and not muted;
+    velocity clamped to [1/127, 1]; microtiming as decoded."""
+    onsets = probs >= threshold
+    if mutes is not None:
+        onsets &= ~np.asarray(mutes, dtype=bool)[None, :]
+    planes = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
+    planes[0] = onsets
+    planes[1] = np.where(onsets, np.clip(velocities, 1.0 / 127.0, 1.0), 0.0)
+    planes[2] = np.where(onsets, np.clip(microtiming, -1.0, 1.0), 0.0)
+    return Bar.from_valid_planes(planes)
+
+
+def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> Plan:
+    """The events of one bar of one layer, from its pattern and the layer's output settings."""
+    notes = pattern.notes()
+    n = len(notes)
+    positions = np.empty(n, dtype=np.float64)
+    ticks = np.empty(n, dtype=np.int64)
+    instruments = np.empty(n, dtype=np.int64)
+    velocities = np.empty(n, dtype=np.int64)
+    base = bar_number * TICKS
+    for k, note in enumerate(notes):
+        positions[k] = base + note.tick + note.microtiming * state.timing / 2.0
+        ticks[k] = note.tick
+        instruments[k] = note.instrument
+        velocities[k] = state.fixed_velocity if state.velocity_mode == "fixed" else midi_velocity(note.velocity)
+    order = np.argsort(positions, kind="stable")
+    out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
+    return Plan(
+        layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
+        velocities[order], state.channel, state.model,
+    )  # fmt: skip
+
+
+def midi_velocity(velocity: float) -> int:
+    """A velocity in (0, 1] as MIDI 1..127 (the same rounding the MIDI file writer uses)."""
+    return min(127, max(1, round(velocity * 127)))
+
+
+# ------------------------------------------------------------------------------------------ the engine
+
+
+@dataclass
+class EngineEvent:
+    """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
+    ``data`` has ``layer``, ``bar_number``, ``bar``), ``"state"`` (a snapshot changed) or ``"transport"``."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[EngineEvent], None]
+
+
+class Engine:
+    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`."""
+
+    def __init__(
+        self,
+        models: Mapping[str, PatternModel],
+        clock: Clock,
+        sinks: Sequence[NoteSink] = (),
+        *,
+        default_model: str,
+        layers: int = 2,
+        seed: int | None = None,
+        send_clock: bool = False,
+    ) -> None:
+        if default_model not in models:
+            raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
+        if layers < 1:
+            raise ValueError("at least one layer")
+        self._models: dict[str, PatternModel] = dict(models)
+        self.clock = clock
+        self.sinks = list(sinks)
+        self.send_clock = send_clock
+        self.default_model = default_model
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._states: list[LayerState] = [
+            LayerState(model=default_model, channel=10, enabled=(k == 0)) for k in range(layers)
+        ]
+        self._version = 0  # bumped on every state change the planner must see
+        self._layer_versions = [0] * layers  # which layers changed
+        self._planned_layers = [-1] * layers
+        self._plans: dict[tuple[int, int], Plan] = {}  # (layer, bar) → plan; replaced whole, read lock-free
+        self._bar_models: dict[tuple[int, int], str] = {}  # the model a started bar keeps
+        self._unit_noise: dict[tuple[int, int], NDArray[np.float32]] = {}
+        self._rng = np.random.default_rng(seed)
+        self._current_bar = 0
+        self._wanted_bar = 0
+        self._listeners: list[Listener] = []
+        self._quit = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.lateness: list[float] = []  # seconds late of each sent event (bounded; for benchmarks and logs)
+        self.max_lateness_records = 100_000
+        self._planned_version = -1
+        self._decode_cache: dict[tuple[str, float, float], _Planes] = {}
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        for target, name in ((self._planner, "rvae-planner"), (self._player, "rvae-player")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        """Stop the threads and silence every channel used. Idempotent."""
+        if self._quit.is_set():
+            return
+        self._quit.set()
+        with self._wake:
+            self._wake.notify_all()
+        self.clock.interrupt()
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+        self._all_notes_off()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    # ---------------------------------------------------------------- models
+
+    @property
+    def models(self) -> dict[str, PatternModel]:
+        return dict(self._models)
+
+    def add_model(self, name: str, model: PatternModel) -> None:
+        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line."""
+        with self._wake:
+            self._models[name] = model
+            self._decode_cache.clear()
+            self._version += 1
+            self._layer_versions = [v + 1 for v in self._layer_versions]
+            self._wake.notify_all()
+
+    # ---------------------------------------------------------------- controls (any thread)
+
+    @property
+    def layer_count(self) -> int:
+        return len(self._states)
+
+    def state(self, layer: int = 0) -> LayerState:
+        return self._states[self._layer(layer)]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "playing": self.clock.running,
+                "bpm": round(self.clock.bpm, 3),
+                "position": self.clock.position(),
+                "models": sorted(self._models),
+                "layers": [s.to_dict() for s in self._states],
+            }
+
+    def update(self, layer: int, **changes: Any) -> list[str]:
+        """Change fields of one layer's state. Numbers are clamped to their range (the returned notes say so);
+        anything unusable raises :class:`ControlError` and changes nothing."""
+        k = self._layer(layer)
+        notes: list[str] = []
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in _RANGES:
+                number, note = _clamp(key, value, *_RANGES[key])
+                clean[key] = round(number) if key in ("fixed_velocity", "channel") else number
+                if note:
+                    notes.append(note)
+            elif key == "model":
+                if value not in self._models:
+                    raise ControlError(f"unknown model {value!r}: loaded are {', '.join(sorted(self._models))}")
+                clean[key] = value
+            elif key == "velocity_mode":
+                if value not in ("model", "fixed"):
+                    raise ControlError(f"velocity mode must be 'model' or 'fixed', not {value!r}")
+                clean[key] = value
+            elif key == "mutes":
+                mutes = tuple(bool(m) for m in value)
+                if len(mutes) != N_INSTRUMENTS:
+                    raise ControlError(f"mutes need {N_INSTRUMENTS} entries, not {len(mutes)}")
+                clean[key] = mutes
+            elif key == "notes":
+                out = tuple(int(_clamp("note", n, 0, 127)[0]) for n in value)
+                if len(out) != N_INSTRUMENTS:
+                    raise ControlError(f"notes need {N_INSTRUMENTS} entries, not {len(out)}")
+                clean[key] = out
+            elif key == "enabled":
+                clean[key] = bool(value)
+            else:
+                raise ControlError(f"unknown setting {key!r}")
+        with self._wake:
+            self._states[k] = replace(self._states[k], **clean)
+            self._version += 1
+            self._layer_versions[k] += 1
+            self._wake.notify_all()
+        self._emit(EngineEvent("state", {"layer": k}))
+        return notes
+
+    def set_mute(self, layer: int, instrument: str | int, muted: bool) -> list[str]:
+        try:
+            index = instrument_index(instrument)
+        except ValueError as err:
+            raise ControlError(str(err)) from None
+        mutes = list(self.state(layer).mutes)
+        mutes[index] = bool(muted)
+        return self.update(layer, mutes=mutes)
+
+    def set_bpm(self, bpm: float) -> list[str]:
+        value, note = _clamp("bpm", bpm, 20.0, 400.0)
+        self.clock.set_bpm(value)
+        self._emit(EngineEvent("state", {}))
+        return [note] if note else []
+
+    def play(self) -> None:
+        self.clock.start()
+        self._emit(EngineEvent("transport", {"playing": True}))
+
+    def stop(self) -> None:
+        self.clock.stop()
+        self._emit(EngineEvent("transport", {"playing": False}))
+
+    def current_bar(self, layer: int = 0) -> Bar:
+        """The pattern of the bar playing now (or about to play) on a layer."""
+        plan = self._plans.get((self._layer(layer), self._current_bar))
+        if plan is None:
+            return self.render(layer)
+        return plan.bar
+
+    def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar:
+        """The pattern the layer's current state gives, without noise unless ``rng_unit`` (a unit Gaussian draw)
+        is given. The same function the player uses, so ``rvae render`` and the live output agree."""
+        state = self.state(layer)
+        model = self._models[state.model]
+        return self._pattern(model, state, rng_unit)
+
+    # ---------------------------------------------------------------- internals
+
+    def _layer(self, layer: int) -> int:
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(self._states):
+            raise ControlError(f"layer must be 1..{len(self._states)}, not {layer!r} (0-based {layer})")
+        return layer
+
+    def _emit(self, event: EngineEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a listener's bug must never stop the music
+                log.exception("engine listener %r failed on %s", listener, event.kind)
+
+    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
+        latent = pad_to_latent((state.x, state.y))
+        if unit is not None and state.noise > 0:
+            latent = latent + state.noise * unit
+        key = (model.name, float(latent[0]), float(latent[1]))
+        planes = self._decode_cache.get(key)
+        if planes is None:
+            decoded = model.decode_latent(latent[None, :])
+            planes = (decoded.probs[0], decoded.velocities[0], decoded.microtiming[0])
+            if len(self._decode_cache) > 64:
+                self._decode_cache.clear()
+            self._decode_cache[key] = planes
+        probs, velocities, microtiming = planes
+        return pattern_from_planes(probs, velocities, microtiming, state.threshold, state.mutes)
+
+    def _planner(self) -> None:
+        """Keep plans for the bar playing and the next one up to date with the state."""
+        while not self._quit.is_set():
+            with self._wake:
+                while (
+                    not self._quit.is_set()
+                    and self._planned_version == self._version
+                    and self._wanted_bar == self._current_bar
+                ):
+                    self._wake.wait(0.5)
+                if self._quit.is_set():
+                    return
+                version = self._version
+                layer_versions = list(self._layer_versions)
+                started = self._wanted_bar
+                new_bar = started != self._current_bar or self._planned_version < 0
+                self._current_bar = started
+                states = list(self._states)
+                models = dict(self._models)
+            dirty = [new_bar or v != p for v, p in zip(layer_versions, self._planned_layers, strict=True)]
+            try:
+                self._replan(states, models, started, dirty)
+            except Exception:  # the music goes on with the previous plans
+                log.exception("planning bar %d failed; keeping the previous plans", started)
+            self._planned_version = version
+            self._planned_layers = layer_versions
+            if new_bar:
+                for k in range(len(states)):
+                    plan = self._plans.get((k, started))
+                    if plan is not None:
+                        self._emit(EngineEvent("bar", {"layer": k, "bar_number": started, "bar": plan.bar}))
+
+    def _replan(
+        self, states: list[LayerState], models: dict[str, PatternModel], current: int, dirty: list[bool]
+    ) -> None:
+        plans = dict(self._plans)
+        changed = False
+        for k, state in enumerate(states):
+            if not dirty[k]:
+                continue
+            for bar_number in (current, current + 1):
+                key = (k, bar_number)
+                # a started bar keeps its model; a model change is heard from the next bar line
+                model_name = self._bar_models.get(key, state.model) if bar_number <= current else state.model
+                if model_name not in models:
+                    model_name = state.model
+                if bar_number <= current:
+                    self._bar_models.setdefault(key, model_name)
+                unit = self._unit_noise.get(key)
+                if unit is None:
+                    unit = self._rng.standard_normal(2).astype(np.float32)
+                    self._unit_noise[key] = unit
+                playing_state = replace(state, model=model_name)
+                pattern = Bar.empty() if not state.enabled else self._pattern(models[model_name], playing_state, unit)
+                old = plans.get(key)
+                plan = make_plan(k, bar_number, playing_state, pattern)
+                if old is None or not _same_plan(old, plan):
+                    plans[key] = plan
+                    changed = True
+        for key in [key for key in plans if key[1] < current - 1]:
+            del plans[key]
+        for store in (self._bar_models, self._unit_noise):
+            for key in [key for key in store if key[1] < current - 1]:
+                del store[key]
+        self._plans = plans  # one reference swap: the player sees all of it or none
+        if changed:
+            self.clock.interrupt()
+
+    def _player(self) -> None:
+        """Send every planned event at its position; the only thread that talks to the sinks on time."""
+        generation = -1
+        cursor = 0.0
+        was_running = False
+        sent: set[tuple[int, int, int, int]] = set()  # (layer, bar, tick, instrument) already played
+        fresh = True  # the next clock generation starts a new timeline (after a stop, or at first)
+        while not self._quit.is_set():
+            clock = self.clock
+            running = clock.running
+            if running != was_running:
+                was_running = running
+                for sink in self.sinks:
+                    sink.transport(running)
+                if not running:
+                    fresh = True
+                    self._all_notes_off()
+            if not running:
+                time.sleep(0.002)  # stopped: look again soon (a Start must be heard at once)
+                continue
+            if clock.generation != generation:
+                generation = clock.generation
+                position = clock.position()
+                if not (fresh or cursor - 1.0 <= position <= cursor + 2.0):
+                    fresh = True  # a jump (start, locate, song position): not a tempo change
+                if fresh:
+                    cursor = position - 0.5  # play what is due within half a tick (an early downbeat)
+                    sent.clear()
+                    fresh = False
+                    self._request_bar(math.floor(max(cursor, 0.0) / TICKS))
+            bar_now = math.floor(max(cursor, 0.0) / TICKS)
+            target = float((bar_now + 1) * TICKS)  # the next bar line
+            if self.send_clock:
+                target = min(target, math.floor(cursor) + 1.0)
+            plans = self._plans
+            for (_, bar_number), plan in plans.items():
+                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
+                    continue
+                idx = int(np.searchsorted(plan.positions, cursor, side="right"))
+                if idx < plan.positions.size and plan.positions[idx] < target:
+                    target = float(plan.positions[idx])
+            if not clock.wait_until(target, timeout=0.1):
+                continue  # interrupted: the plans or the clock changed; look again
+            now = time.perf_counter()
+            ideal = clock.time_at(target)
+            if self.send_clock and target == math.floor(target):
+                for sink in self.sinks:
+                    sink.pulse(ideal)
+            plans = self._plans  # the freshest plans at the moment of sending
+            for (layer, bar_number), plan in plans.items():
+                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
+                    continue
+                lo = int(np.searchsorted(plan.positions, cursor, side="right"))
+                hi = int(np.searchsorted(plan.positions, target, side="right"))
+                for i in range(lo, hi):
+                    key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
+                    if key in sent:
+                        continue
+                    sent.add(key)
+                    when = clock.time_at(float(plan.positions[i]))
+                    for sink in self.sinks:
+                        sink.note(
+                            when,
+                            layer,
+                            int(plan.instruments[i]),
+                            int(plan.notes[i]),
+                            int(plan.velocities[i]),
+                            plan.channel,
+                        )
+                    if len(self.lateness) < self.max_lateness_records:
+                        self.lateness.append(now - when)
+            new_bar = math.floor(target / TICKS)
+            if new_bar > bar_now:
+                self._request_bar(new_bar)
+                sent = {key for key in sent if key[1] >= new_bar - 1}
+            cursor = target
+
+    def _request_bar(self, bar_number: int) -> None:
+        with self._wake:
+            self._wanted_bar = bar_number
+            self._wake.notify_all()
+
+    def _all_notes_off(self) -> None:
+        channels = sorted({s.channel for s in self._states})
+        for sink in self.sinks:
+            try:
+                sink.all_notes_off(channels)
+            except Exception:
+                log.exception("all notes off failed on %r", sink)
+
+
+def _same_plan(a: Plan, b: Plan) -> bool:
+    return (
+        a.channel == b.channel
+        and a.model == b.model
+        and np.array_equal(a.positions, b.positions)
+        and np.array_equal(a.notes, b.notes)
+        and np.array_equal(a.velocities, b.velocities)
+    )
