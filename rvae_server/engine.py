@@ -80,9 +80,6 @@ class NoteSink(Protocol):
     def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
         """Play a note now; ``when`` is its ideal ``time.perf_counter()`` time (at most a little in the past)."""
 
-    def pulse(self, when: float) -> None:
-        """One MIDI clock pulse (24 ppqn) is due now (only sinks that send clock act on it)."""
-
     def transport(self, playing: bool) -> None:
         """The transport started or stopped."""
 
@@ -270,7 +267,6 @@ class Engine:
         default_model: str,
         layers: int = 2,
         seed: int | None = None,
-        send_clock: bool = False,
     ) -> None:
         if default_model not in models:
             raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
@@ -279,7 +275,6 @@ class Engine:
         self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
         self.sinks = list(sinks)
-        self.send_clock = send_clock
         self.default_model = default_model
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
@@ -568,8 +563,6 @@ class Engine:
                     self._request_bar(math.floor(max(cursor, 0.0) / TICKS))
             bar_now = math.floor(max(cursor, 0.0) / TICKS)
             target = float((bar_now + 1) * TICKS)  # the next bar line
-            if self.send_clock:
-                target = min(target, math.floor(cursor) + 1.0)
             plans = self._plans
             for (_, bar_number), plan in plans.items():
                 if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -580,10 +573,6 @@ class Engine:
             if not clock.wait_until(target, timeout=0.1):
                 continue  # interrupted: the plans or the clock changed; look again
             now = time.perf_counter()
-            ideal = clock.time_at(target)
-            if self.send_clock and target == math.floor(target):
-                for sink in self.sinks:
-                    sink.pulse(ideal)
             plans = self._plans  # the freshest plans at the moment of sending
             for (layer, bar_number), plan in plans.items():
                 if bar_number < bar_now - 1 or bar_number > bar_now + 1:

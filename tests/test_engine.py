@@ -61,9 +61,6 @@ class Recorder:
         with self.lock:
             self.notes.append((time.perf_counter(), when, layer, instrument, note, velocity, channel))
 
-    def pulse(self, when):
-        pass
-
     def transport(self, playing):
         pass
 

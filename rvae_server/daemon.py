@@ -1,0 +1,155 @@
+"""``rvae serve``: put the pieces together — models in memory, a clock, the engine, the outputs — and keep them
+running until SIGINT/SIGTERM. Whatever cannot be opened (no MIDI backend, no sound card) is said plainly and the
+rest runs; only a broken config or no model at all stops the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from rvae_server.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
+from rvae_server.config import ServeConfig
+from rvae_server.engine import Engine, NoteSink, PatternModel
+from rvae_server.outputs import AudioSink, MidiSink
+
+log = logging.getLogger(__name__)
+
+#: The player thread must get the GIL back quickly when it wakes for an event: a shorter switch interval than
+#: CPython's 5 ms bounds how long another Python thread (OSC, planner) can hold it.
+SWITCH_INTERVAL = 0.0005
+
+
+class StartError(RuntimeError):
+    """The daemon cannot start (no model, a clock source that cannot be opened); the message says why."""
+
+
+class Daemon:
+    """The running instrument. ``models`` maps names to loaded models; ``default_model`` is played first."""
+
+    def __init__(self, config: ServeConfig, models: Mapping[str, PatternModel], default_model: str) -> None:
+        self.config = config
+        self.models = dict(models)
+        self.default_model = default_model
+        self.problems: list[str] = []  # what could not be opened, in plain words
+        self.clock: Clock | None = None
+        self.engine: Engine | None = None
+        self.midi_out: Any = None
+        self.audio_out: Any = None
+        self.clock_sender: MidiClockSender | None = None
+        self.sinks: list[NoteSink] = []
+        self._closed = False
+
+    # ------------------------------------------------------------------ start
+
+    def open(self) -> Daemon:
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self.clock = self._open_clock()
+        self._open_midi_out()
+        if self.config.audio:
+            self._open_audio()
+        if self.config.send_clock:
+            if self.config.clock != "internal":
+                self._problem("send-clock: only the internal clock can be the MIDI clock master; not sending clock")
+            elif self.midi_out is None:
+                self._problem("send-clock: no MIDI output is open; not sending clock")
+            else:
+                self.clock_sender = MidiClockSender(self.clock, self.midi_out)
+                log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
+        engine = Engine(
+            self.models,
+            self.clock,
+            self.sinks,
+            default_model=self.default_model,
+            layers=self.config.layers,
+            seed=self.config.seed,
+        )
+        for layer in range(self.config.layers):
+            engine.update(layer, channel=self.config.channel_of(layer))
+        self.engine = engine
+        engine.start()
+        if self.config.autoplay and self.config.clock == "internal":
+            engine.play()
+        log.info(
+            "playing model %r on %d layers at %.1f BPM (%s clock); outputs: %s",
+            self.default_model,
+            self.config.layers,
+            self.clock.bpm,
+            self.config.clock,
+            ", ".join(repr(s) for s in self.sinks) or "none",
+        )
+        return self
+
+    def _problem(self, text: str) -> None:
+        self.problems.append(text)
+        log.warning("%s", text)
+
+    def _open_clock(self) -> Clock:
+        cfg = self.config
+        try:
+            if cfg.clock == "midi":
+                assert cfg.clock_in is not None  # validated by the config
+                return MidiClockFollower(cfg.clock_in, cfg.midi_backend, bpm_hint=cfg.bpm)
+            if cfg.clock == "link":
+                return LinkClock(cfg.bpm)
+        except Exception as err:  # the performer asked for this clock: without it there is no timing
+            raise StartError(f"cannot open the {cfg.clock} clock: {err}") from None
+        return InternalClock(cfg.bpm)
+
+    def _open_midi_out(self) -> None:
+        from rvae_server.midiout import MidiError, open_output
+
+        cfg = self.config
+        try:
+            self.midi_out = open_output(cfg.midi_out, cfg.midi_backend, note_length=cfg.note_length)
+        except MidiError as err:
+            self._problem(f"MIDI out: could not open ({err}); playing without MIDI output")
+            return
+        except Exception as err:  # rtmidi raises its own errors for a missing backend
+            self._problem(f"MIDI out: could not open ({type(err).__name__}: {err}); playing without MIDI output")
+            return
+        self.sinks.append(MidiSink(self.midi_out))
+        log.info("MIDI out: notes to %r", self.midi_out.name)
+
+    def _open_audio(self) -> None:
+        try:
+            from rvae_server.audio import AudioOutput
+
+            out = AudioOutput(self.config.audio_device)
+            out.start()
+        except Exception as err:
+            self._problem(f"audio: could not open ({err}); playing without built-in sound")
+            return
+        self.audio_out = out
+        self.sinks.append(AudioSink(out))
+        log.info("audio: built-in drum kit playing")
+
+    # ------------------------------------------------------------------ run and stop
+
+    def wait(self, stop: threading.Event) -> None:
+        """Block until ``stop`` is set (by a signal handler)."""
+        while not stop.wait(0.5):
+            pass
+
+    def close(self) -> None:
+        """All notes off on every channel used, ports closed. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.clock_sender is not None:
+            self.clock_sender.close()
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine.close()
+        for out in (self.midi_out, self.audio_out):
+            if out is not None:
+                try:
+                    out.close()
+                except Exception:
+                    log.exception("closing %r failed", out)
+        if self.clock is not None:
+            self.clock.close()
+        log.info("stopped: all notes off, ports closed")
