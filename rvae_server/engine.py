@@ -32,20 +32,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, TICKS, Bar, instrument_index
+from rvae_server.inference import DecodedPlanes, threshold_planes
+from rvae_server.model import pad_to_latent
 
 log = logging.getLogger(__name__)
 
-PAD_MIN, PAD_MAX = 0.0, 1.0
-LATENT_RANGE = 3.0  # pad (0,0) ↦ latent (-3,-3), (1,1) ↦ (3,3)
-
-
 # ------------------------------------------------------------------------------------------ collaborators
-
-
-class DecodedPlanes(Protocol):
-    probs: NDArray[np.float32]  # (N, 96, 9) onset probabilities
-    velocities: NDArray[np.float32]  # (N, 96, 9) in (0, 1)
-    microtiming: NDArray[np.float32]  # (N, 96, 9) in (-1, 1), half-ticks, positive = late
 
 
 class PatternModel(Protocol):
@@ -53,7 +45,9 @@ class PatternModel(Protocol):
 
     name: str
 
-    def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes: ...
+    def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
+        """Latent points ``(N, 2)`` → planes ``(N, 3, 96, 9)``: onset probability, velocity, microtiming."""
+        ...
 
 
 class Clock(Protocol):
@@ -87,14 +81,6 @@ class NoteSink(Protocol):
 
 
 # ------------------------------------------------------------------------------------------ state
-
-
-def pad_to_latent(xy: Sequence[float] | NDArray[np.floating]) -> NDArray[np.float32]:
-    """Pad coordinates in [0,1]² to latent coordinates: (0,0) ↦ (-3,-3), (1,1) ↦ (3,3), linearly."""
-    return ((np.asarray(xy, dtype=np.float32) * 2.0 - 1.0) * LATENT_RANGE).astype(np.float32)
-
-
-_Planes = tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]
 
 
 class ControlError(ValueError):
@@ -194,25 +180,6 @@ class Plan:
     model: str
 
 
-def pattern_from_planes(
-    probs: NDArray[np.floating],
-    velocities: NDArray[np.floating],
-    microtiming: NDArray[np.floating],
-    threshold: float,
-    mutes: Sequence[bool] | None = None,
-) -> Bar:
-    """One decoded bar ``(96, 9)`` ×3 → the pattern: onset where probability ≥ threshold and not muted;
-    velocity clamped to [1/127, 1]; microtiming as decoded."""
-    onsets = probs >= threshold
-    if mutes is not None:
-        onsets &= ~np.asarray(mutes, dtype=bool)[None, :]
-    planes = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
-    planes[0] = onsets
-    planes[1] = np.where(onsets, np.clip(velocities, 1.0 / 127.0, 1.0), 0.0)
-    planes[2] = np.where(onsets, np.clip(microtiming, -1.0, 1.0), 0.0)
-    return Bar.from_valid_planes(planes)
-
-
 def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> Plan:
     """The events of one bar of one layer, from its pattern and the layer's output settings."""
     notes = pattern.notes()
@@ -296,7 +263,7 @@ class Engine:
         self.lateness: list[float] = []  # seconds late of each sent event (bounded; for benchmarks and logs)
         self.max_lateness_records = 100_000
         self._planned_version = -1
-        self._decode_cache: dict[tuple[str, float, float], _Planes] = {}
+        self._decode_cache: dict[tuple[str, float, float], NDArray[np.float32]] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -455,13 +422,11 @@ class Engine:
         key = (model.name, float(latent[0]), float(latent[1]))
         planes = self._decode_cache.get(key)
         if planes is None:
-            decoded = model.decode_latent(latent[None, :])
-            planes = (decoded.probs[0], decoded.velocities[0], decoded.microtiming[0])
+            planes = model.decode_latent(latent[None, :]).one(0)
             if len(self._decode_cache) > 64:
                 self._decode_cache.clear()
             self._decode_cache[key] = planes
-        probs, velocities, microtiming = planes
-        return pattern_from_planes(probs, velocities, microtiming, state.threshold, state.mutes)
+        return threshold_planes(planes, state.threshold, state.mutes)
 
     def _planner(self) -> None:
         """Keep plans for the bar playing and the next one up to date with the state."""

@@ -6,23 +6,16 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
 from rvae_server.clock import InternalClock
-from rvae_server.engine import ControlError, Engine, LayerState, make_plan, pattern_from_planes
+from rvae_server.engine import ControlError, Engine, LayerState, make_plan
+from rvae_server.inference import DecodedPlanes, threshold_planes
 
 KICK, SNARE, CH, OH = (INSTRUMENT_NAMES.index(n) for n in ("kick", "snare", "closed-hat", "open-hat"))
-
-
-@dataclass
-class Planes:
-    probs: np.ndarray
-    velocities: np.ndarray
-    microtiming: np.ndarray
 
 
 class SyntheticModel:
@@ -34,7 +27,7 @@ class SyntheticModel:
         self.snare = snare
         self.calls = 0
 
-    def decode_latent(self, z: np.ndarray) -> Planes:
+    def decode_latent(self, z: np.ndarray) -> DecodedPlanes:
         self.calls += 1
         n = z.shape[0]
         probs = np.zeros((n, TICKS, N_INSTRUMENTS), dtype=np.float32)
@@ -48,7 +41,7 @@ class SyntheticModel:
         vel[:, ::24, KICK] = 1.0
         mt[:, :, KICK] = 0.4
         mt[:, :, CH] = -0.2
-        return Planes(probs, vel, mt)
+        return DecodedPlanes(np.stack((probs, vel, mt), axis=1))
 
 
 class Recorder:
@@ -202,8 +195,7 @@ def test_controls_validate_and_clamp(rig):
 
 def test_plan_timing_amount_and_fixed_velocity():
     model = SyntheticModel("a")
-    planes = model.decode_latent(np.array([[3.0, 3.0]], dtype=np.float32))
-    pattern = pattern_from_planes(planes.probs[0], planes.velocities[0], planes.microtiming[0], 0.5)
+    pattern = threshold_planes(model.decode_latent(np.array([[3.0, 3.0]], dtype=np.float32)).one(0), 0.5)
     on_grid = make_plan(0, 2, LayerState(model="a", timing=0.0, velocity_mode="fixed", fixed_velocity=99), pattern)
     assert np.all(on_grid.positions == np.floor(on_grid.positions)) and on_grid.positions[0] == 192
     assert set(on_grid.velocities.tolist()) == {99}
