@@ -6,14 +6,18 @@ rest runs; only a broken config or no model at all stops the start.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from rvae_server.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
 from rvae_server.config import ServeConfig
 from rvae_server.engine import Engine, NoteSink, PatternModel
+from rvae_server.inference import LoadedModel
+from rvae_server.modelfile import ModelFileError, default_model_dirs, find_models, load_model
 from rvae_server.outputs import AudioSink, MidiSink
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,52 @@ SWITCH_INTERVAL = 0.0005
 
 class StartError(RuntimeError):
     """The daemon cannot start (no model, a clock source that cannot be opened); the message says why."""
+
+
+def load_models(dirs: Sequence[str | Path] | None, wanted: str | None) -> tuple[dict[str, LoadedModel], str, list[str]]:
+    """Load every model found in ``dirs`` (default: ./models, then the bundled models). Returns the models by name
+    (the first folder wins a name clash), the default model's name (``wanted``, else the models README's choice,
+    else the first) and the problems met (a model that fails to load is skipped and reported)."""
+    search: list[str | Path] = [*dirs, *default_model_dirs()] if dirs else list(default_model_dirs())
+    models: dict[str, LoadedModel] = {}
+    problems: list[str] = []
+    default: str | None = None
+    for info in find_models(search):
+        if info.name in models:
+            continue
+        if info.error is not None:
+            problems.append(f"model {info.name!r} at {info.path} skipped: {info.error}")
+            continue
+        try:
+            models[info.name] = LoadedModel.from_data(load_model(info.path))
+        except ModelFileError as err:
+            problems.append(f"model {info.name!r} skipped: {err}")
+            continue
+        if info.default and default is None:
+            default = info.name
+    if not models:
+        where = ", ".join(str(d) for d in search)
+        raise StartError(f"no usable model in {where}: train one with `rvae train CLIPS --name NAME`")
+    if wanted is not None:
+        if wanted not in models:
+            raise StartError(f"model {wanted!r} is not among the loaded models: {', '.join(sorted(models))}")
+        default = wanted
+    return models, default or next(iter(models)), problems
+
+
+def jack_running() -> bool:
+    """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("jack_lsp")
+    if exe is None:
+        return False
+    try:
+        env = {**os.environ, "JACK_NO_START_SERVER": "1"}
+        return subprocess.run([exe], capture_output=True, timeout=3, env=env, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 class Daemon:
@@ -100,11 +150,17 @@ class Daemon:
         return InternalClock(cfg.bpm)
 
     def _open_midi_out(self) -> None:
-        from rvae_server.midiout import MidiError, open_output
+        from rvae_server.midiout import MidiError, MidiUnavailable, open_output
 
         cfg = self.config
         try:
-            self.midi_out = open_output(cfg.midi_out, cfg.midi_backend, note_length=cfg.note_length)
+            try:
+                self.midi_out = open_output(cfg.midi_out, cfg.midi_backend, note_length=cfg.note_length)
+            except MidiUnavailable as err:
+                if cfg.midi_backend is not None or not jack_running():
+                    raise
+                log.warning("%s; a JACK server is running, so MIDI goes through JACK instead", err)
+                self.midi_out = open_output(cfg.midi_out, "jack", note_length=cfg.note_length)
         except MidiError as err:
             self._problem(f"MIDI out: could not open ({err}); playing without MIDI output")
             return
@@ -126,6 +182,18 @@ class Daemon:
         self.audio_out = out
         self.sinks.append(AudioSink(out))
         log.info("audio: built-in drum kit playing")
+
+    def describe(self) -> list[str]:
+        """What the daemon listens on and plays to, one line each (printed at start)."""
+        assert self.clock is not None
+        lines = [f"clock: {self.config.clock} at {self.clock.bpm:.1f} BPM"]
+        lines.append(f"models: {', '.join(sorted(self.models))} (default {self.default_model!r})")
+        if self.midi_out is not None:
+            lines.append(f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else ""))
+        if self.audio_out is not None:
+            lines.append("audio: built-in drum kit")
+        lines.extend(f"not available: {p}" for p in self.problems)
+        return lines
 
     # ------------------------------------------------------------------ run and stop
 

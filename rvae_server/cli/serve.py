@@ -1,0 +1,82 @@
+"""``rvae serve``: the instrument. Loads the models, keeps time, decodes a bar each cycle and plays it.
+
+Every option is also a key of the ``--config`` TOML file (see :mod:`rvae_server.config`); the command line wins.
+Stops cleanly on SIGINT/SIGTERM (all notes off on every channel used, ports closed), or after ``--duration``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+log = logging.getLogger("rvae.serve")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("serve", help="run the instrument (MIDI out, clock, control surfaces)")
+    p.add_argument("--config", metavar="FILE", help="a TOML file with any of these options")
+    p.add_argument("--models-dir", action="append", metavar="DIR", help="extra model folder (repeatable)")
+    p.add_argument("--model", help="the model to start with (default: the bundled default)")
+    p.add_argument("--clock", choices=("internal", "midi", "link"), help="who keeps time (default internal)")
+    p.add_argument("--bpm", type=float, help="tempo of the internal clock / first Link tempo (default 120)")
+    p.add_argument("--midi-out", metavar="PORT", help="existing output port (substring); default: virtual 'R-VAE'")
+    p.add_argument("--midi-backend", metavar="NAME", help="jack | alsa | coremidi | windows")
+    p.add_argument("--clock-in", metavar="PORT", help="MIDI input port (substring) sending clock, for --clock midi")
+    p.add_argument("--send-clock", action="store_true", default=None, help="be the MIDI clock master")
+    p.add_argument("--note-length", type=float, metavar="SECONDS", help="note-on to note-off (default 0.1)")
+    p.add_argument("--layers", type=int, help="number of layers (default 2; layer 1 plays at start)")
+    p.add_argument("--audio", action="store_true", default=None, help="play through the built-in drum kit")
+    p.add_argument("--audio-device", metavar="NAME", help="audio output device (substring)")
+    p.add_argument("--no-autoplay", dest="autoplay", action="store_false", default=None, help="wait for play")
+    p.add_argument("--seed", type=int, help="seed of the noise draws")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
+    p.set_defaults(func=run)
+
+
+OPTION_KEYS = (
+    "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
+    "layers", "audio", "audio_device", "autoplay", "seed",
+)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from rvae_server.config import ConfigError, load_config
+    from rvae_server.daemon import Daemon, StartError, load_models
+
+    torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
+    try:
+        config = load_config(args.config, {key: getattr(args, key) for key in OPTION_KEYS})
+        models, default, problems = load_models(config.models_dir, config.model)
+    except (ConfigError, StartError) as err:
+        print(f"rvae serve: {err}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        log.warning("%s", problem)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    daemon = Daemon(config, models, default)
+    try:
+        daemon.open()
+        for line in daemon.describe():
+            print(f"rvae serve: {line}", flush=True)
+        print("rvae serve: running; Ctrl-C stops", flush=True)
+        stop.wait(args.duration) if args.duration is not None else daemon.wait(stop)
+    except StartError as err:
+        print(f"rvae serve: {err}", file=sys.stderr)
+        return 2
+    finally:
+        daemon.close()
+    return 0
