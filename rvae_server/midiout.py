@@ -153,7 +153,8 @@ def select_port(names: Sequence[str], wanted: str, kind: str) -> tuple[int, str]
 
 
 def list_ports(backend: str | None = None) -> dict[str, list[str]]:
-    """``{"inputs": [...], "outputs": [...]}``: the MIDI ports the backend sees (for ``rvae ports``)."""
+    """``{"inputs": [...], "outputs": [...]}`` for ``rvae ports``: *inputs* are the ports R-VAE can receive
+    from (``--clock-in``; other programs' outputs), *outputs* the ports it can send to (``--midi-out``)."""
     api = resolve_backend(backend)
     result: dict[str, list[str]] = {}
     for kind, key in (("input", "inputs"), ("output", "outputs")):
