@@ -213,7 +213,8 @@ def midi_velocity(velocity: float) -> int:
 @dataclass
 class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
-    ``data`` has ``layer``, ``bar_number``, ``bar``), ``"state"`` (a snapshot changed) or ``"transport"``."""
+    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed) or
+    ``"transport"``."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -252,7 +253,7 @@ class Engine:
         self._layer_versions = [0] * layers  # which layers changed
         self._planned_layers = [-1] * layers
         self._plans: dict[tuple[int, int], Plan] = {}  # (layer, bar) → plan; replaced whole, read lock-free
-        self._bar_models: dict[tuple[int, int], str] = {}  # the model a started bar keeps
+        self._bar_models: dict[tuple[int, int], tuple[str, PatternModel]] = {}  # the model a started bar keeps
         self._unit_noise: dict[tuple[int, int], NDArray[np.float32]] = {}
         self._rng = np.random.default_rng(seed)
         self._current_bar = 0
@@ -263,7 +264,7 @@ class Engine:
         self.lateness: list[float] = []  # seconds late of each sent event (bounded; for benchmarks and logs)
         self.max_lateness_records = 100_000
         self._planned_version = -1
-        self._decode_cache: dict[tuple[str, float, float], NDArray[np.float32]] = {}
+        self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -419,7 +420,7 @@ class Engine:
         latent = pad_to_latent((state.x, state.y))
         if unit is not None and state.noise > 0:
             latent = latent + state.noise * unit
-        key = (model.name, float(latent[0]), float(latent[1]))
+        key = (id(model), float(latent[0]), float(latent[1]))
         planes = self._decode_cache.get(key)
         if planes is None:
             planes = model.decode_latent(latent[None, :]).one(0)
@@ -458,7 +459,11 @@ class Engine:
                 for k in range(len(states)):
                     plan = self._plans.get((k, started))
                     if plan is not None:
-                        self._emit(EngineEvent("bar", {"layer": k, "bar_number": started, "bar": plan.bar}))
+                        self._emit(
+                            EngineEvent(
+                                "bar", {"layer": k, "bar_number": started, "bar": plan.bar, "model": plan.model}
+                            )
+                        )
 
     def _replan(
         self, states: list[LayerState], models: dict[str, PatternModel], current: int, dirty: list[bool]
@@ -470,18 +475,18 @@ class Engine:
                 continue
             for bar_number in (current, current + 1):
                 key = (k, bar_number)
-                # a started bar keeps its model; a model change is heard from the next bar line
-                model_name = self._bar_models.get(key, state.model) if bar_number <= current else state.model
-                if model_name not in models:
-                    model_name = state.model
+                # a started bar keeps its model (the object: a retrained model may reuse the name); a model
+                # change is heard from the next bar line
+                chosen = (state.model, models[state.model])
                 if bar_number <= current:
-                    self._bar_models.setdefault(key, model_name)
+                    chosen = self._bar_models.setdefault(key, chosen)
+                model_name, model = chosen
                 unit = self._unit_noise.get(key)
                 if unit is None:
                     unit = self._rng.standard_normal(2).astype(np.float32)
                     self._unit_noise[key] = unit
                 playing_state = replace(state, model=model_name)
-                pattern = Bar.empty() if not state.enabled else self._pattern(models[model_name], playing_state, unit)
+                pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
                 old = plans.get(key)
                 plan = make_plan(k, bar_number, playing_state, pattern)
                 if old is None or not _same_plan(old, plan):

@@ -1,0 +1,271 @@
+"""Live retraining between sets: a training job in a **separate process**, progress per epoch, and a hot-swap
+of the new model at the next bar line for the layers that asked — with the old model kept for instant undo.
+
+Why a process: a training thread in the server would share the GIL with the clock thread (RECIPES.md measured
+85–109 ms p99 lateness); a separate, niced process with one torch thread leaves the clock's core alone. The job
+runs :func:`rvae_server.training.train_and_save`, which saves atomically and only at the end, so a failed,
+cancelled or killed job leaves the saved models and the music untouched.
+
+Events go to listeners as plain dicts (the OSC and web layers forward them):
+``{"type": "train-started", "job", "name", "clips"}``, ``{"type": "train-progress", "job", "epoch", "epochs",
+"train_loss", "val_loss", "seconds"}``, ``{"type": "train-note", "job", "text"}``, ``{"type": "train-done",
+"job", "name", "model", "seconds", ...}``, ``{"type": "train-failed", "job", "error"}``,
+``{"type": "train-cancelled", "job"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import math
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rvae_server.engine import ControlError, Engine
+
+log = logging.getLogger(__name__)
+
+JobListener = Callable[[dict[str, Any]], None]
+DEFAULT_LIVE_EPOCHS: int | None = None  # None: training's default
+NICENESS = 10
+
+
+class TrainingRefused(ValueError):
+    """A training request that cannot start (a job is running, a folder outside the clip folders …)."""
+
+
+def resolve_clip_folder(text: str, allowed: Sequence[str | os.PathLike[str]]) -> Path:
+    """The folder (or file) ``text`` names, confined to the ``allowed`` clip folders: a relative path is taken
+    inside the first allowed folder that has it; an absolute one must lie inside one of them. ``..`` parts and
+    symlinks that lead outside are refused. Raises :class:`TrainingRefused` naming what was wrong."""
+    if not allowed:
+        raise TrainingRefused("no clip folders are configured on this server (serve --clip-dir DIR)")
+    if not text or "\x00" in text:
+        raise TrainingRefused("the clip folder name is empty or holds a NUL byte")
+    raw = Path(text)
+    if ".." in raw.parts:
+        raise TrainingRefused(f"clip folder {text!r} may not contain '..'")
+    roots = [Path(a).resolve() for a in allowed]
+    candidates = [raw] if raw.is_absolute() else [root / raw for root in roots]
+    for candidate in candidates:
+        real = candidate.resolve()
+        inside = any(real == root or root in real.parents for root in roots)
+        if real.exists() and inside:
+            return real
+        if real.exists() and not inside:
+            raise TrainingRefused(f"clip folder {text!r} lies outside the clip folders {', '.join(map(str, roots))}")
+    raise TrainingRefused(f"no clip folder {text!r} inside {', '.join(map(str, roots))}")
+
+
+@dataclass
+class _Job:
+    id: str
+    name: str
+    layers: list[int]
+    process: multiprocessing.process.BaseProcess
+    cancel: Any  # a multiprocessing Event
+    events: Any  # a multiprocessing Queue
+    cancelled: bool = False
+
+
+def _job_main(
+    paths: list[str], name: str, models_dir: str, epochs: int | None, seed: int, cancel: Any, events: Any
+) -> None:
+    """The training process: nice, one torch thread, train, save, report over ``events``."""
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    from rvae_server.training import TrainEvent, TrainingCancelled, TrainingError, train_and_save
+
+    def progress(event: TrainEvent) -> None:
+        events.put(("progress", event.epoch, event.epochs, event.train_loss, event.val_loss, event.seconds))
+
+    try:
+        kwargs: dict[str, Any] = {} if epochs is None else {"epochs": epochs}
+        summary = train_and_save(
+            paths, name, models_dir, seed=seed, cancel=cancel, progress=progress, threads=1,
+            on_note=lambda text: events.put(("note", text)), **kwargs,
+        )  # fmt: skip
+        events.put(("done", summary.to_json()))
+    except TrainingCancelled:
+        events.put(("cancelled",))
+    except (TrainingError, ValueError, OSError) as err:
+        events.put(("failed", str(err)))
+    except BaseException as err:  # anything else: still report it, the server must know
+        events.put(("failed", f"{type(err).__name__}: {err}"))
+
+
+class TrainingService:
+    """Starts and watches training jobs for a running :class:`~rvae_server.engine.Engine`. One job at a time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        models_dir: str | os.PathLike[str],
+        clip_dirs: Sequence[str | os.PathLike[str]] = (),
+        *,
+        epochs: int | None = DEFAULT_LIVE_EPOCHS,
+        seed: int = 0,
+    ) -> None:
+        self.engine = engine
+        self.models_dir = Path(models_dir)
+        self.clip_dirs = [Path(d) for d in clip_dirs]
+        self.epochs = epochs
+        self.seed = seed
+        self._lock = threading.Lock()
+        self._job: _Job | None = None
+        self._ids = itertools.count(1)
+        self._listeners: list[JobListener] = []
+        self._previous: dict[int, tuple[str, Any]] = {}  # layer → (model name, model object) before a swap
+        self._ctx = multiprocessing.get_context("spawn")
+
+    def add_listener(self, listener: JobListener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._job is not None
+
+    def start(self, folder: str, name: str, layers: Sequence[int] = (0,)) -> str:
+        """Start training on the clips under ``folder`` (confined to the clip folders) as model ``name``; when
+        done the model is swapped in at the next bar line on ``layers`` (0-based). Returns the job id."""
+        from rvae_server.modelfile import ModelFileError, check_model_name
+
+        path = resolve_clip_folder(folder, self.clip_dirs)
+        try:
+            check_model_name(name)
+        except ModelFileError as err:
+            raise TrainingRefused(str(err)) from None
+        for layer in layers:
+            if not 0 <= layer < self.engine.layer_count:
+                raise TrainingRefused(f"layer {layer + 1} does not exist (1..{self.engine.layer_count})")
+        with self._lock:
+            if self._job is not None:
+                raise TrainingRefused(f"training job {self._job.id} ({self._job.name!r}) is still running")
+            job_id = f"job-{next(self._ids)}"
+            cancel = self._ctx.Event()
+            events = self._ctx.Queue()
+            process = self._ctx.Process(
+                target=_job_main,
+                args=([str(path)], name, str(self.models_dir), self.epochs, self.seed, cancel, events),
+                name=f"rvae-train-{job_id}",
+                daemon=True,
+            )
+            process.start()
+            self._job = _Job(job_id, name, list(layers), process, cancel, events)
+        threading.Thread(target=self._watch, args=(self._job,), name=f"rvae-train-watch-{job_id}", daemon=True).start()
+        log.info("training %r from %s in process %d (%s)", name, path, process.pid, job_id)
+        self._emit({"type": "train-started", "job": job_id, "name": name, "clips": str(path)})
+        return job_id
+
+    def cancel(self) -> bool:
+        """Cancel the running job (True), or say there is none (False). The music and saved models are untouched."""
+        with self._lock:
+            job = self._job
+        if job is None:
+            return False
+        job.cancelled = True
+        job.cancel.set()
+        return True
+
+    def undo_model(self, layer: int) -> str:
+        """Put back the model a hot-swap replaced on ``layer`` (at the next bar line). Returns its name."""
+        with self._lock:
+            previous = self._previous.pop(layer, None)
+        if previous is None:
+            raise ControlError(f"layer {layer + 1} has no model to go back to")
+        name, model = previous
+        self.engine.add_model(name, model)
+        self.engine.update(layer, model=name)
+        log.info("layer %d: back to model %r", layer + 1, name)
+        return name
+
+    def close(self) -> None:
+        with self._lock:
+            job = self._job
+        if job is not None:
+            job.cancel.set()
+            job.process.join(timeout=5)
+            if job.process.is_alive():
+                job.process.kill()
+
+    # ------------------------------------------------------------------ internals
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("training listener failed on %s", event.get("type"))
+
+    def _watch(self, job: _Job) -> None:
+        """Forward the job's events; when it ends, load and swap in the new model (never on the clock thread)."""
+        outcome: tuple[Any, ...] | None = None
+        while outcome is None:
+            try:
+                item = job.events.get(timeout=0.5)
+            except queue.Empty:
+                if not job.process.is_alive():
+                    code = job.process.exitcode
+                    outcome = (
+                        ("cancelled",) if job.cancelled else ("failed", f"the training process died (exit code {code})")
+                    )
+                continue
+            kind = item[0]
+            if kind == "progress":
+                _, epoch, epochs, train_loss, val_loss, seconds = item
+                self._emit({
+                    "type": "train-progress", "job": job.id, "epoch": epoch, "epochs": epochs,
+                    "train_loss": train_loss, "val_loss": val_loss if math.isfinite(val_loss) else None,
+                    "seconds": seconds,
+                })  # fmt: skip
+            elif kind == "note":
+                self._emit({"type": "train-note", "job": job.id, "text": item[1]})
+            else:
+                outcome = item
+        job.process.join(timeout=10)
+        with self._lock:
+            self._job = None
+        if outcome[0] == "done":
+            self._swap_in(job, outcome[1])
+        elif outcome[0] == "cancelled":
+            log.info("training %s cancelled; nothing saved", job.id)
+            self._emit({"type": "train-cancelled", "job": job.id})
+        else:
+            log.error("training %s failed: %s; the music and saved models are untouched", job.id, outcome[1])
+            self._emit({"type": "train-failed", "job": job.id, "error": outcome[1]})
+
+    def _swap_in(self, job: _Job, summary: dict[str, Any]) -> None:
+        from rvae_server.inference import LoadedModel
+        from rvae_server.modelfile import ModelFileError
+
+        try:
+            model = LoadedModel.load(summary["model"])
+        except ModelFileError as err:
+            self._emit({"type": "train-failed", "job": job.id, "error": f"the new model does not load: {err}"})
+            return
+        old_models = self.engine.models
+        with self._lock:
+            for layer in job.layers:
+                name = self.engine.state(layer).model
+                self._previous[layer] = (name, old_models[name])
+        if job.name in old_models:  # same name: keep the old object reachable for undo under its own key
+            for layer, (name, _) in list(self._previous.items()):
+                if name == job.name:
+                    keep = f"{job.name}~previous"
+                    self.engine.add_model(keep, old_models[job.name])
+                    self._previous[layer] = (keep, old_models[job.name])
+        self.engine.add_model(job.name, model)
+        for layer in job.layers:
+            self.engine.update(layer, model=job.name)  # heard from the next bar line
+        log.info(
+            "trained %r in %.1f s; playing it on layer(s) %s", job.name, summary["seconds"], [x + 1 for x in job.layers]
+        )
+        self._emit({"type": "train-done", "job": job.id, "name": job.name, **summary})
