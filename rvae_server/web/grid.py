@@ -1,0 +1,97 @@
+"""The visualizer's grid: the onset probabilities of every point of an ``n × n`` pad grid for every tick, decoded
+in one batch and packed as bytes for the browser.
+
+Conventions
+    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.engine.pad_to_latent`). Grid point
+    ``p = i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``: **row-major, row i is y, row 0 is y = 0**
+    (the bottom of the pad as drawn on the page; the page flips rows so y grows upwards), corners included.
+    This is :func:`rvae_server.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
+
+Packed layout (what the browser receives after the header)
+    ``uint8[TICKS][N_INSTRUMENTS][n * n]``: byte ``(t * 9 + k) * n * n + p`` is the onset probability of
+    instrument ``k`` at tick ``t`` and point ``p``, quantized as ``round(prob * 255)``; the browser reads it
+    back as ``byte / 255``. One instrument at one tick is a contiguous slice, what a frame draws.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
+from rvae_server.engine import PatternModel, pad_to_latent
+
+#: Magic first bytes of a binary grid message (so the page can tell it from any other binary message).
+MAGIC = b"RVG1"
+
+
+def grid_points(n: int) -> NDArray[np.float32]:
+    """The ``n × n`` pad grid ``(n*n, 2)`` of ``(x, y)``, row-major with y as rows (see the module docstring)."""
+    if not 2 <= n <= 256:
+        raise ValueError(f"a grid needs 2 ≤ n ≤ 256, not {n}")
+    axis = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    ys, xs = np.meshgrid(axis, axis, indexing="ij")
+    return np.stack((xs.ravel(), ys.ravel()), axis=1).astype(np.float32)
+
+
+def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
+    """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``decode_grid(n)`` when it has
+    one (:class:`rvae_server.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
+    decode_grid = getattr(model, "decode_grid", None)
+    decoded = decode_grid(n) if callable(decode_grid) else model.decode_latent(pad_to_latent(grid_points(n)))
+    probs = np.asarray(decoded.probs, dtype=np.float32)
+    if probs.shape != (n * n, TICKS, N_INSTRUMENTS):
+        raise ValueError(f"model {model.name!r} decoded the grid as {probs.shape}, not ({n * n}, {TICKS}, 9)")
+    return probs
+
+
+def quantize(probs: NDArray[np.floating]) -> NDArray[np.uint8]:
+    """Probabilities ``(P, 96, 9)`` → bytes ``(96, 9, P)`` (the packed layout), ``round(p * 255)``, NaN → 0."""
+    q = np.nan_to_num(np.asarray(probs, dtype=np.float32), nan=0.0) * np.float32(255.0) + np.float32(0.5)
+    return np.ascontiguousarray(np.clip(q, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """One model's packed grid. ``data`` is ``uint8 (96, 9, n*n)``; ``seconds`` the time decoding took."""
+
+    model: str
+    n: int
+    data: NDArray[np.uint8]
+    seconds: float
+
+    def prob(self, tick: int, instrument: int, i: int, j: int) -> float:
+        """The quantized probability (0..1) at ``tick`` of ``instrument`` for the point in row ``i`` (y), column
+        ``j`` (x): what the page draws."""
+        return float(self.data[tick, instrument, i * self.n + j]) / 255.0
+
+    def message(self, layer: int) -> bytes:
+        """The binary WebSocket message: ``MAGIC``, a little-endian uint32 header length ``L``, ``L`` bytes of
+        UTF-8 JSON header, padding to a multiple of 4, then the packed bytes."""
+        header = json.dumps(
+            {
+                "type": "grid",
+                "layer": layer,
+                "model": self.model,
+                "n": self.n,
+                "ticks": TICKS,
+                "instruments": list(INSTRUMENT_NAMES),
+                "layout": "tick,instrument,point",
+                "rows": "y",
+            },
+            separators=(",", ":"),
+        ).encode()
+        pad = (-(len(MAGIC) + 4 + len(header))) % 4
+        return MAGIC + struct.pack("<I", len(header) + pad) + header + b" " * pad + self.data.tobytes()
+
+
+def compute_grid(model: PatternModel, n: int) -> Grid:
+    """Decode and pack ``model``'s grid (CPU-bound: run it off the event loop)."""
+    start = time.perf_counter()
+    data = quantize(decode_grid_probs(model, n))
+    return Grid(model.name, n, data, time.perf_counter() - start)
