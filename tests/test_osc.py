@@ -1,0 +1,422 @@
+"""The OSC surface over real UDP on loopback: a real server (port 0), a real Engine on an InternalClock with the
+synthetic model of test_engine, and raw sockets as clients (python-osc's SimpleUDPClient for the plain case)."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from pythonosc.osc_message import OscMessage
+from pythonosc.udp_client import SimpleUDPClient
+
+from rvae_server import osc
+from rvae_server.clock import InternalClock
+from rvae_server.controllers import CCMapper
+from rvae_server.engine import Engine
+from rvae_server.osc import (
+    ADDRESSES,
+    MAX_DATAGRAM,
+    OscArgError,
+    build_message,
+    confine_folder,
+    handles,
+    start_osc,
+    table_as_json,
+    table_as_markdown,
+)
+from tests.test_engine import SyntheticModel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Client:
+    """A UDP socket on 127.0.0.1 that sends OSC to the server and reads what comes back."""
+
+    def __init__(self, port: int) -> None:
+        self.server = ("127.0.0.1", port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+
+    def send(self, address: str, *args) -> None:
+        self.sock.sendto(build_message(address, args), self.server)
+
+    def raw(self, data: bytes) -> None:
+        self.sock.sendto(data, self.server)
+
+    def receive(self, timeout: float = 1.0, until: str | None = None) -> list[tuple[str, list]]:
+        """Messages received until ``until`` arrives (or quiet for 0.15 s, or timeout)."""
+        out: list[tuple[str, list]] = []
+        deadline = time.monotonic() + timeout
+        quiet = time.monotonic() + 0.15
+        while time.monotonic() < deadline:
+            try:
+                data, _ = self.sock.recvfrom(65536)
+            except TimeoutError:
+                if until is None and time.monotonic() > quiet:
+                    break
+                continue
+            msg = OscMessage(data)
+            out.append((msg.address, list(msg.params)))
+            quiet = time.monotonic() + 0.15
+            if until is not None and msg.address == until:
+                break
+        return out
+
+    def ask(self, address: str, *args, until: str | None = None) -> list[tuple[str, list]]:
+        self.drain()
+        self.send(address, *args)
+        return self.receive(until=until)
+
+    def drain(self) -> None:
+        self.sock.settimeout(0.0)
+        try:
+            while True:
+                self.sock.recvfrom(65536)
+        except (BlockingIOError, TimeoutError):
+            pass
+        finally:
+            self.sock.settimeout(0.05)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def errors(messages):
+    return [args for address, args in messages if address == "/rvae/error"]
+
+
+def wait_for(predicate, timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+@pytest.fixture
+def rig(tmp_path):
+    clock = InternalClock(bpm=300.0)
+    engine = Engine(
+        {"a": SyntheticModel("a"), "b": SyntheticModel("b", snare=False)},
+        clock,
+        [],
+        default_model="a",
+        layers=2,
+        seed=3,
+    )
+    engine.start()
+    clips = tmp_path / "clips"
+    (clips / "set1").mkdir(parents=True)
+    server = start_osc(engine, port=0, clip_dirs=[clips])
+    client = Client(server.port)
+    yield engine, server, client, clips
+    client.close()
+    server.close()
+    engine.close()
+    clock.close()
+
+
+# ------------------------------------------------------------------------------------------ the table
+
+
+def test_the_table_is_the_single_source():
+    assert (ROOT / "docs" / "osc.md").read_text(encoding="utf-8") == table_as_markdown()
+    table = osc.table_as_dict()
+    assert [e["address"] for e in table["addresses"]] == [e.address for e in ADDRESSES]
+    assert '"/rvae/xy"' in table_as_json()
+    required = ["xy", "x", "y", "threshold", "noise", "mute", "model", "bpm", "play", "stop", "velocity"]
+    required += ["timing", "train", "train/cancel", "state", "models", "learn", "feedback", "undo/model"]
+    for verb in required:
+        assert handles(f"/rvae/{verb}"), verb
+    assert handles("/rvae/layer/2/xy") and handles("/rvae/layer/8/mute")
+    assert not handles("/rvae/layer/2/bpm")  # global
+    assert not handles("/rvae/layer/0/xy") and not handles("/rvae/layer/9/xy") and not handles("/rvae/nothing")
+    assert not handles("/rvae/*")
+
+
+# ------------------------------------------------------------------------------------------ controls
+
+
+def test_controls_change_the_engine(rig):
+    engine, server, client, _ = rig
+    sc = SimpleUDPClient("127.0.0.1", server.port)
+    sc.send_message("/rvae/xy", [0.25, 0.75])
+    sc.send_message("/rvae/threshold", 0.3)
+    sc.send_message("/rvae/noise", 0.1)
+    sc.send_message("/rvae/layer/2/x", 0.9)
+    sc.send_message("/rvae/layer/2/enable", 1)
+    sc.send_message("/rvae/mute", ["snare", 1])
+    sc.send_message("/rvae/mute", [2, 1])
+    sc.send_message("/rvae/layer/2/model", "b")
+    sc.send_message("/rvae/velocity", ["fixed", 90])
+    sc.send_message("/rvae/timing", 0.5)
+    sc.send_message("/rvae/channel", 11)
+    sc.send_message("/rvae/bpm", 140)
+    assert wait_for(lambda: engine.clock.bpm == 140.0)
+    s0, s1 = engine.state(0), engine.state(1)
+    assert (s0.x, s0.y, s0.threshold, s0.noise) == (0.25, 0.75, pytest.approx(0.3), pytest.approx(0.1))
+    assert s0.mutes[1] and s0.mutes[2] and not s0.mutes[0]
+    assert (s0.velocity_mode, s0.fixed_velocity, s0.timing, s0.channel) == ("fixed", 90, 0.5, 11)
+    assert (s1.x, s1.enabled, s1.model) == (pytest.approx(0.9), True, "b")
+    client.send("/rvae/play")
+    assert wait_for(lambda: engine.clock.running)
+    client.send("/rvae/stop")
+    assert wait_for(lambda: not engine.clock.running)
+    assert server.handled == 14
+
+
+def test_state_and_models_replies(rig):
+    engine, _, client, _ = rig
+    engine.update(1, x=0.125)
+    replies = client.ask("/rvae/state")
+    addresses = [a for a, _ in replies]
+    assert addresses[0] == "/rvae/state/json"
+    import json
+
+    snapshot = json.loads(replies[0][1][0])
+    assert snapshot["layers"][1]["x"] == 0.125 and snapshot["models"] == ["a", "b"]
+    assert ["/rvae/state/layer", [2, "x", 0.125]] in [[a, p] for a, p in replies]
+    assert ("/rvae/state/models", ["a", "b"]) in replies
+    assert client.ask("/rvae/models") == [("/rvae/models", ["a", "b"])]
+
+
+def test_out_of_range_is_clamped_and_reported(rig):
+    engine, _, client, _ = rig
+    replies = client.ask("/rvae/x", 1.5)
+    assert engine.state(0).x == 1.0
+    assert replies and replies[0][0] == "/rvae/warning" and replies[0][1][0] == "/rvae/x"
+    assert "clamped to 1" in replies[0][1][1]
+
+
+@pytest.mark.parametrize(
+    ("address", "args", "expect"),
+    [
+        ("/rvae/x", [], "takes 1 argument"),
+        ("/rvae/x", [0.1, 0.2], "takes 1 argument"),
+        ("/rvae/x", ["high"], "must be a number"),
+        ("/rvae/x", [float("nan")], "finite"),
+        ("/rvae/xy", [float("inf"), 0.5], "finite"),
+        ("/rvae/mute", ["cowbell", 1], "unknown instrument"),
+        ("/rvae/mute", [12, 1], "out of range"),
+        ("/rvae/model", ["nope"], "unknown model"),
+        ("/rvae/velocity", ["loud"], "must be one of model, fixed"),
+        ("/rvae/channel", [2.5], "whole number"),
+        ("/rvae/nothing", [], "unknown address"),
+        ("/rvae/layer/3/x", [0.5], "layer 3 does not exist"),
+        ("/rvae/*", [], "patterns are not supported"),
+        ("/rvae/train", ["set1", "m"], "training is not available in this server"),
+        ("/rvae/learn", ["x"], "no MIDI controller input"),
+        ("/rvae/feedback", ["example.com", 9001], "IP address"),
+        ("/rvae/feedback", ["10.1.2.3", 9001], "sender's host or an allowed host"),
+    ],
+)
+def test_bad_messages_get_an_error_naming_the_address(rig, address, args, expect):
+    engine, _, client, _ = rig
+    before = engine.state(0)
+    replies = client.ask(address, *args)
+    errs = errors(replies)
+    assert len(errs) == 1, replies
+    assert errs[0][0] == address and expect in errs[0][1], errs
+    assert engine.state(0) == before
+
+
+def test_malformed_datagrams_get_errors_and_the_server_goes_on(rig):
+    engine, _, client, _ = rig
+    good = build_message("/rvae/x", [0.3])
+    cases = {
+        b"": "not an OSC message",
+        b"hello world": "not an OSC message",
+        good[:-2]: "truncated",  # truncated float
+        b"/rvae/x\x00,f\x00\x00": "truncated",  # a tag without its value
+        b"/rv\xffae\x00\x00\x00\x00": "UTF-8",  # invalid UTF-8 in the address
+        build_message("/rvae/model", ["x"])[:-4] + b"\xc3\x28\x00\x00": "UTF-8",  # invalid UTF-8 in an argument
+        b"/rvae/x\x00,q\x00\x00": "unsupported OSC type tag",
+        b"#bundle\x00\x00\x00": "truncated",
+        b"#bundle\x00" + bytes(8) + struct.pack(">i", 400) + good: "does not fit",
+        b"/" + b"a" * (MAX_DATAGRAM + 10): "larger than",
+    }
+    for data, expect in cases.items():
+        replies = _ask_raw(client, data)
+        errs = errors(replies)
+        assert len(errs) == 1 and expect in errs[0][1], (data[:40], replies)
+    # and it still works
+    client.send("/rvae/x", 0.3)
+    assert wait_for(lambda: abs(engine.state(0).x - 0.3) < 1e-6)
+
+
+def _ask_raw(client: Client, data: bytes):
+    client.drain()
+    client.raw(data)
+    return client.receive()
+
+
+def test_a_bundle_applies_in_order_at_once_even_when_timetagged_in_the_future(rig):
+    engine, _, client, _ = rig
+    from pythonosc.osc_bundle_builder import OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    later = time.time() + 5.0
+    bundle = OscBundleBuilder(later)
+    for value in (0.1, 0.2, 0.7):
+        msg = OscMessageBuilder("/rvae/y")
+        msg.add_arg(value)
+        bundle.add_content(msg.build())
+    client.raw(bundle.build().dgram)
+    assert wait_for(lambda: abs(engine.state(0).y - 0.7) < 1e-6, timeout=1.0)
+
+
+# ------------------------------------------------------------------------------------------ feedback
+
+
+def test_feedback_clients_get_bars_and_state_changes(rig):
+    engine, server, client, _ = rig
+    replies = client.ask("/rvae/feedback", until="/rvae/state/json")
+    assert ("/rvae/feedback/added", ["127.0.0.1", client.port]) in replies
+    listener = Client(server.port)
+    try:
+        client.send("/rvae/feedback", "127.0.0.1", listener.port)
+        listener.receive(until="/rvae/state/json")
+        client.drain()
+        client.send("/rvae/layer/2/threshold", 0.25)
+        got = listener.receive(until="/rvae/state/layer")
+        assert ("/rvae/state/layer", [2, "x", 0.5]) in got or any(a == "/rvae/state/layer" for a, _ in got)
+        engine.update(0, x=0.9, y=0.9)
+        client.send("/rvae/play")
+        got = listener.receive(timeout=2.0, until="/rvae/bar/row")
+        got += listener.receive(timeout=0.5)
+        heads = [p for a, p in got if a == "/rvae/bar"]
+        rows = [p for a, p in got if a == "/rvae/bar/row" and p[0] == 1]
+        assert heads and heads[0][0] == 1 and heads[0][2] == "a"
+        assert len(rows) >= 9 and all(len(r) == 2 + 96 for r in rows[:9])
+        bar = engine.current_bar(0)
+        kick = next(r for r in rows if r[1] == 0)
+        expected = [round(v * 127) if o else 0 for v, o in zip(bar.velocities[:, 0], bar.onsets[:, 0], strict=True)]
+        assert kick[2:] == expected and any(expected)
+        # the sender's own error replies also reach its host's feedback port
+        listener.drain()
+        client.send("/rvae/x", "bad")
+        assert errors(listener.receive(until="/rvae/error"))
+        # unregister the host
+        client.send("/rvae/feedback", "127.0.0.1", 0)
+        client.receive(until="/rvae/feedback/removed")
+        assert server.clients == []
+    finally:
+        listener.close()
+
+
+def test_training_progress_is_broadcast(rig):
+    _, server, client, _ = rig
+    client.ask("/rvae/feedback", until="/rvae/state/json")
+    server.train_progress(3, 20, 0.5, float("nan"))
+    server.train_done("mine", [0, 1])
+    server.train_failed("cancelled")
+    got = client.receive(until="/rvae/train/failed")
+    assert ("/rvae/train/done", ["mine", 1, 2]) in got and ("/rvae/train/failed", ["cancelled"]) in got
+    progress = next(p for a, p in got if a == "/rvae/train/progress")
+    assert progress[:2] == [3, 20] and math.isclose(progress[2], 0.5) and progress[3] == -1.0
+
+
+# ------------------------------------------------------------------------------------------ training and learn
+
+
+class FakeTraining:
+    """A recording TrainingService (the real one runs a process; here only the OSC contract is tested)."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str, list[int]]] = []
+
+    def start(self, folder: str, name: str, layers: list[int]) -> str:
+        self.started.append((folder, name, layers))
+        return "job-1"
+
+    def cancel(self) -> bool:
+        return True
+
+    def undo_model(self, layer: int) -> str:
+        if layer == 1:
+            raise ValueError("layer 2 has no previous model")
+        return "a"
+
+
+def test_train_is_confined_to_the_clip_folders(rig, tmp_path):
+    _, server, client, clips = rig
+    service = FakeTraining()
+    server.attach_training(service)
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    os.symlink(outside, clips / "escape")
+    (clips / "set1" / "deeper").mkdir()
+    replies = client.ask("/rvae/layer/2/train", "set1", "groove-2")
+    assert ("/rvae/train/started", ["job-1", "groove-2", 2]) in replies
+    assert service.started == [(str((clips / "set1").resolve()), "groove-2", [1])]
+    assert ("/rvae/train/started", ["job-1", "x", 1]) in client.ask("/rvae/train", str(clips / "set1" / "deeper"), "x")
+    for folder, expect in [
+        ("../secret", "'..'"),
+        ("set1/../../secret", "'..'"),
+        (str(outside), "outside the clip folders"),
+        ("escape", "outside the clip folders"),
+        ("/etc", "outside the clip folders"),
+        ("missing", "no folder"),
+    ]:
+        errs = errors(client.ask("/rvae/train", folder, "m"))
+        assert errs and expect in errs[0][1], (folder, errs)
+    errs = errors(client.ask("/rvae/train", "set1", "../evil"))
+    assert errs and "model name" in errs[0][1]
+    assert len(service.started) == 2
+    assert client.ask("/rvae/train/cancel") == [("/rvae/train/cancelled", [1])]
+    assert client.ask("/rvae/undo/model") == [("/rvae/undone", [1, "a"])]
+    assert "no previous model" in errors(client.ask("/rvae/layer/2/undo/model"))[0][1]
+
+
+def test_confine_folder_without_clip_dirs():
+    with pytest.raises(OscArgError, match="no clip folders"):
+        confine_folder("x", [])
+
+
+def test_learn_through_osc(rig):
+    engine, server, client, _ = rig
+    mapper = CCMapper(engine, bindings=[])
+    server.attach_learner(mapper)
+    client.ask("/rvae/feedback", until="/rvae/state/json")
+    learn = lambda msgs: [m for m in msgs if m[0].startswith("/rvae/learn")]  # noqa: E731
+    assert learn(client.ask("/rvae/layer/2/learn", "threshold")) == [("/rvae/learn/armed", ["threshold", 2])]
+    mapper.feed(bytes([0xB3, 21, 127]))  # channel 4, CC 21
+    got = client.receive(until="/rvae/learned")
+    assert ("/rvae/learned", ["threshold", 2, 4, 21]) in got
+    assert engine.state(1).threshold == 1.0
+    assert errors(client.ask("/rvae/learn", "volume"))
+    assert learn(client.ask("/rvae/learn", "cancel")) == [("/rvae/learn/cancelled", [0])]
+
+
+# ------------------------------------------------------------------------------------------ the network
+
+
+def test_allow_list_drops_other_hosts(rig):
+    engine, _, _, _ = rig
+    server = start_osc(engine, host="127.0.0.1", port=0, allow=["192.168.1.0/24"])
+    try:
+        assert server.allowed("192.168.1.77") and server.allowed("127.0.0.1") and not server.allowed("10.0.0.1")
+        assert not server.accept_from(("10.0.0.1", 5000)) and server.dropped_datagrams == 1
+        assert server.accept_from(("192.168.1.77", 5000))
+    finally:
+        server.close()
+
+
+def test_error_replies_and_logs_are_rate_limited(rig, caplog):
+    _, server, client, _ = rig
+    client.drain()
+    caplog.set_level("WARNING", logger="rvae_server.osc")
+    for _ in range(300):
+        client.raw(b"garbage")
+    got = client.receive(timeout=1.0)
+    assert 40 <= len(got) <= 120  # a burst of 50 plus the refill during the flood
+    assert wait_for(lambda: server.errors >= 300)
+    assert len([r for r in caplog.records if r.name == "rvae_server.osc"]) <= 21
