@@ -1,0 +1,82 @@
+"""``rvae models [--models-dir DIR]... [--json]``: list the models found, with a summary of their metadata.
+
+Models are looked for in ``./models`` (the current directory) and then in the bundled ``models/`` folder at the
+project root, or only in the ``--models-dir`` folders given (each command that takes a model accepts it). The
+default model (named on the ``Default model:`` line of a models dir's README.md, else the first found) is marked.
+With ``--json`` each model is one JSON object per line. Exit status 0, or 1 when no model was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rvae_server.modelfile import default_model_dirs, find_models
+
+
+def add_models_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--models-dir DIR`` option shared by the model commands (repeatable; replaces the default dirs)."""
+    parser.add_argument(
+        "--models-dir",
+        action="append",
+        metavar="DIR",
+        help="where models are (repeatable; default: ./models, then the bundled models folder)",
+    )
+
+
+def models_dirs(args: argparse.Namespace) -> list[Path]:
+    """The models dirs a command searches: ``--models-dir`` values, else :func:`default_model_dirs`."""
+    given: list[str] | None = args.models_dir
+    return [Path(d) for d in given] if given else default_model_dirs()
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "models",
+        help="list the models found and their metadata",
+        description="List the rhythm VAE models found (./models, then the bundled models folder, or --models-dir).",
+    )
+    add_models_dir_argument(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON object per model and line")
+    parser.set_defaults(func=run)
+
+
+def _fmt(value: object, spec: str = "") -> str:
+    if value is None:
+        return "-"
+    try:
+        return format(value, spec)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def run(args: argparse.Namespace) -> int:
+    dirs = models_dirs(args)
+    found = find_models(dirs)
+    if args.json:
+        for info in found:
+            print(json.dumps(info.summary()), flush=True)
+    else:
+        if found:
+            print(f"{'':2}{'name':<22} {'epochs':>6} {'bars':>6} {'clips':>5} {'beta':>6} {'val loss':>9}  created")
+        for info in found:
+            s = info.summary()
+            mark = "* " if info.default else "  "
+            if "error" in s:
+                print(f"{mark}{info.name:<22} error: {s['error']}  ({info.path})")
+                continue
+            print(
+                f"{mark}{info.name:<22} {_fmt(s['epochs']):>6} {_fmt(s['bars']):>6} {_fmt(s['clips']):>5} "
+                f"{_fmt(s['beta'], 'g'):>6} {_fmt(s['val_loss'], '.2f'):>9}  {_fmt(s['created'])}"
+            )
+            print(f"{'':4}{info.path}  data: {_fmt(s['attribution'])}")
+        if any(i.default for i in found):
+            print("* = default model")
+    if not found:
+        where = ", ".join(str(d) for d in dirs)
+        print(f"error: no models found in {where}", file=sys.stderr)
+        return 1
+    return 0

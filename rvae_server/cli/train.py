@@ -1,0 +1,110 @@
+"""``rvae train CLIP_OR_DIR... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--json]``.
+
+Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a rhythm VAE and
+saves it as ``DIR/NAME`` (default ``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill
+leaves no partial model and the previous model of that name untouched. Progress goes to stderr (a bar on a
+terminal, one line per epoch otherwise). With ``--json`` the last line on stdout is
+``{"model": path, "bars": int, "epochs": int, "train_loss": float, "val_loss": float|null, "seconds": float}``
+(or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any, TextIO
+
+from rvae_server.cli.models import add_models_dir_argument, models_dirs
+from rvae_server.modelfile import ModelFileError
+from rvae_server.training import DEFAULT_EPOCHS, DEFAULT_SEED, TrainEvent, TrainingError, train_and_save
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a rhythm VAE on MIDI clips",
+        description="Train a rhythm VAE on MIDI clips and save it in the models dir.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="CLIP_OR_DIR")
+    parser.add_argument("--name", required=True, help="model name (letters, digits, '.', '_', '-')")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--beta", type=float, default=None, help="KL weight (default: the model's default)")
+    add_models_dir_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    parser.set_defaults(func=run)
+
+
+class Progress:
+    """Epoch progress on ``stream``: a ``\\r`` bar on a terminal, else one line per epoch."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.open = False
+
+    def __call__(self, e: TrainEvent) -> None:
+        val = f"{e.val_loss:.2f}" if math.isfinite(e.val_loss) else "-"
+        text = f"epoch {e.epoch}/{e.epochs}  train {e.train_loss:.2f}  val {val}  {e.seconds:.1f} s"
+        if self.tty:
+            width = 24
+            done = round(width * e.epoch / e.epochs)
+            self.stream.write(f"\r[{'#' * done}{'.' * (width - done)}] {text}\x1b[K")
+            self.open = e.epoch < e.epochs
+            if not self.open:
+                self.stream.write("\n")
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        self.end()
+        self.stream.write(f"note: {text}\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.open:
+            self.stream.write("\n")
+            self.open = False
+
+
+def run(args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr)
+    if args.epochs < 1:
+        return _fail(args, progress, f"--epochs must be at least 1, not {args.epochs}")
+    if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
+        return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
+    models_dir = models_dirs(args)[0]
+    try:
+        summary = train_and_save(
+            [str(p) for p in args.paths],
+            args.name,
+            str(models_dir),
+            epochs=args.epochs,
+            seed=args.seed,
+            beta=args.beta,
+            progress=progress,
+            on_note=progress.note,
+        )
+    except (TrainingError, ModelFileError) as err:
+        return _fail(args, progress, str(err))
+    except KeyboardInterrupt:
+        progress.end()
+        print("interrupted: no model written", file=sys.stderr)
+        raise
+    progress.end()
+    if args.json:
+        print(json.dumps(summary.to_json()), flush=True)
+    else:
+        print(f"saved {summary.model}: {summary.bars} bars, {summary.epochs} epochs, {summary.seconds:.1f} s")
+    return 0
+
+
+def _fail(args: argparse.Namespace, progress: Progress, message: str) -> int:
+    progress.end()
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    if args.json:
+        print(json.dumps({"error": message}), flush=True)
+    return 1

@@ -1,0 +1,257 @@
+"""Inference with a trained rhythm VAE: what the live engine holds. Decoding and encoding only (no training
+code, no autograd): float32, ``torch.inference_mode``, and it runs with ``torch.set_num_threads(1)``.
+
+Coordinates are **pad coordinates** ``(x, y)`` in ``[0, 1]²`` unless a name says latent
+(see :func:`rvae_server.model.pad_to_latent`). Decoded planes are ``(N, 96, 9)`` float32, indexed
+``[bar, tick, instrument]``: onset probability, velocity in (0, 1), microtiming in (-1, 1) half-ticks
+(positive = late).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+
+from rvae_server.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.model import ModelConfig, RhythmVAE, flatten_bars, latent_to_pad, pad_to_latent
+from rvae_server.modelfile import ModelData, load_model, resolve_model
+
+MIN_VELOCITY = 1.0 / 127.0
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedPlanes:
+    """Decoder output for N latent points: one array ``planes`` ``(N, 3, 96, 9)`` float32 whose planes are onset
+    probability, velocity and microtiming; :attr:`probs`, :attr:`velocities`, :attr:`microtiming` are views."""
+
+    planes: NDArray[np.float32]
+
+    @property
+    def probs(self) -> NDArray[np.float32]:
+        return self.planes[:, 0]
+
+    @property
+    def velocities(self) -> NDArray[np.float32]:
+        return self.planes[:, 1]
+
+    @property
+    def microtiming(self) -> NDArray[np.float32]:
+        return self.planes[:, 2]
+
+    def __len__(self) -> int:
+        return int(self.planes.shape[0])
+
+    def one(self, index: int) -> NDArray[np.float32]:
+        """The planes of one point, ``(3, 96, 9)`` (a view), as :func:`threshold_planes` takes them."""
+        return self.planes[index]
+
+
+def threshold_planes(
+    planes: NDArray[np.floating], threshold: float = 0.5, mutes: Sequence[bool] | NDArray[np.bool_] | None = None
+) -> Bar:
+    """A bar from one point's decoded planes ``(3, 96, 9)`` (probability, velocity, microtiming): an onset
+    where probability ≥ ``threshold`` and the instrument is not muted (``mutes``: 9 booleans in table order);
+    velocity clamped to ``[1/127, 1]`` (MIDI 1–127), microtiming to ``[-1, 1]``. Pure; no decoding."""
+    arr = np.asarray(planes, dtype=np.float32)
+    if arr.shape != (3, TICKS, N_INSTRUMENTS):
+        raise ValueError(f"one bar's decoded planes have shape (3, {TICKS}, {N_INSTRUMENTS}), not {arr.shape}")
+    onsets = arr[0] >= threshold
+    if mutes is not None:
+        keep = ~np.asarray(mutes, dtype=bool)
+        if keep.shape != (N_INSTRUMENTS,):
+            raise ValueError(f"mutes have {N_INSTRUMENTS} entries, not {keep.shape}")
+        onsets &= keep[None, :]
+    out = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
+    out[0] = onsets
+    np.clip(arr[1], MIN_VELOCITY, 1.0, out=out[1])
+    np.clip(arr[2], -1.0, 1.0, out=out[2])
+    out[1:] *= out[0]
+    return Bar.from_valid_planes(out)
+
+
+def mutes_from_indices(indices: Iterable[int]) -> NDArray[np.bool_]:
+    """Instrument indices (as :func:`rvae_server.bar.parse_instruments` gives) → the 9-boolean mute mask."""
+    mask = np.zeros(N_INSTRUMENTS, dtype=bool)
+    for i in indices:
+        mask[i] = True
+    return mask
+
+
+def grid_points(n: int = 30) -> NDArray[np.float32]:
+    """The ``n × n`` pad grid, ``(n*n, 2)`` float32 of ``(x, y)``: row-major with **y as rows and x as columns**
+    (point ``i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``), corners included."""
+    if n < 2:
+        raise ValueError(f"a grid needs n ≥ 2, not {n}")
+    axis = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    ys, xs = np.meshgrid(axis, axis, indexing="ij")
+    return np.stack((xs.ravel(), ys.ravel()), axis=1).astype(np.float32)
+
+
+class _PiecewiseDecoder:
+    """Exact single-point decoding in ~20 µs instead of a 2592×512 matrix-vector product.
+
+    The decoder's logits are piecewise linear in z: with ``s_k`` the slope of hidden unit k (1, or the leaky
+    slope where its pre-activation is negative), ``out(z) = A_s z + c_s`` where ``A_s = W2 diag(s) W1`` and
+    ``c_s = W2 diag(s) b1 + b2``. Between calls only the few units whose sign flipped change ``A`` and ``c``, so a
+    move of the XY point costs a handful of rank-1 updates. ``A`` and ``c`` are kept in float64 and rebuilt from
+    scratch every :attr:`REBUILD_EVERY` calls or when many units flip, so rounding drift stays below 1e-6.
+    """
+
+    REBUILD_EVERY = 512
+    MAX_FLIPS = 48
+
+    def __init__(self, w1: torch.Tensor, b1: torch.Tensor, w2: torch.Tensor, b2: torch.Tensor, slope: float) -> None:
+        self.w1t = w1  # (hidden, latent) float32 tensors, as the batch path uses them
+        self.b1t = b1
+        self.b2 = b2.numpy().astype(np.float64)
+        self.w1 = w1.numpy().astype(np.float64)
+        self.b1 = b1.numpy().astype(np.float64)
+        self.rows_torch = w2.t().contiguous()  # (hidden, outputs) float32: row k = unit k's output column
+        self.rows = self.rows_torch.numpy()
+        self.slope = slope
+        self.lock = threading.Lock()
+        self.s = np.ones(len(self.b1))
+        self.a = np.zeros((self.rows.shape[1], self.w1.shape[1]))
+        self.c = np.zeros(self.rows.shape[1])
+        self.calls = self.REBUILD_EVERY  # forces a rebuild on first use
+
+    def _rebuild(self, s: NDArray[np.float64]) -> None:
+        lhs = np.concatenate((s[:, None] * self.w1, (s * self.b1)[:, None]), axis=1).T.astype(np.float32)
+        with torch.inference_mode():
+            ac = torch.mm(torch.from_numpy(np.ascontiguousarray(lhs)), self.rows_torch).numpy().astype(np.float64)
+        self.a = np.ascontiguousarray(ac[:-1].T)
+        self.c = ac[-1] + self.b2
+        self.calls = 0
+
+    def __call__(self, z: NDArray[np.float64]) -> NDArray[np.float32]:
+        with self.lock:
+            pre = self.w1 @ z + self.b1
+            s = np.where(pre >= 0.0, 1.0, self.slope)
+            flipped = np.flatnonzero(s != self.s)
+            self.calls += 1
+            if self.calls >= self.REBUILD_EVERY or len(flipped) > self.MAX_FLIPS:
+                self._rebuild(s)
+            elif len(flipped):
+                d = s[flipped] - self.s[flipped]
+                rows = self.rows[flipped].T.astype(np.float64)  # (outputs, f)
+                self.a += rows @ (d[:, None] * self.w1[flipped])
+                self.c += rows @ (d * self.b1[flipped])
+            self.s = s
+            return (self.a @ z + self.c).astype(np.float32)
+
+
+class LoadedModel:
+    """A model ready to play. Build with :meth:`load` (from a name or folder) or :meth:`from_module`."""
+
+    def __init__(self, model: RhythmVAE, meta: dict[str, Any], name: str, path: Path | None = None) -> None:
+        self.name = name
+        self.meta = meta
+        self.path = path
+        self.config: ModelConfig = model.config
+        with torch.no_grad():
+            sd = {k: v.detach().to(torch.float32).clone().contiguous() for k, v in model.state_dict().items()}
+        self._slope = float(self.config.leaky_slope)
+        self._enc_w = sd["encoder.hidden.weight"]
+        self._enc_b = sd["encoder.hidden.bias"]
+        self._mean_w = sd["encoder.mean.weight"]
+        self._mean_b = sd["encoder.mean.bias"]
+        self._dec_w = sd["decoder.hidden.weight"]
+        self._dec_b = sd["decoder.hidden.bias"]
+        # the three heads as one (3*864, hidden) matrix: one matmul per decode
+        heads = ("onsets", "velocities", "microtiming")
+        self._out_w = torch.cat([sd[f"decoder.{h}.weight"] for h in heads]).contiguous()
+        self._out_b = torch.cat([sd[f"decoder.{h}.bias"] for h in heads]).contiguous()
+        self._cells = self.config.cells
+        self._single = _PiecewiseDecoder(self._dec_w, self._dec_b, self._out_w, self._out_b, self._slope)
+
+    @staticmethod
+    def from_data(data: ModelData) -> LoadedModel:
+        return LoadedModel(data.to_module(), data.meta, data.name, data.path)
+
+    @staticmethod
+    def from_module(model: RhythmVAE, meta: dict[str, Any] | None = None, name: str = "unsaved") -> LoadedModel:
+        return LoadedModel(model, meta or {}, name)
+
+    @staticmethod
+    def load(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> LoadedModel:
+        """Resolve (:func:`rvae_server.modelfile.resolve_model`), validate and load a model; raises
+        :class:`rvae_server.modelfile.ModelFileError`."""
+        return LoadedModel.from_data(load_model(resolve_model(name_or_path, dirs)))
+
+    # ---------------------------------------------------------------------------------------------- decoding
+
+    def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
+        """Decode latent points ``(N, 2)`` (or one ``(2,)``) into planes ``(N, 3, 96, 9)``. The hot path: one
+        point is decoded exactly by incremental piecewise-linear updates (~20 µs, see :class:`_PiecewiseDecoder`;
+        it agrees with the batch path within 1e-5), several in one batched matrix product."""
+        arr_z = np.asarray(z, dtype=np.float32).reshape(-1, self.config.latent)
+        c2 = 2 * self._cells
+        if arr_z.shape[0] == 1:
+            logits = self._single(arr_z[0].astype(np.float64))
+            out1 = np.empty_like(logits)
+            np.multiply(logits[:c2], 0.5, out=out1[:c2])
+            np.tanh(out1[:c2], out=out1[:c2])
+            out1[:c2] += 1.0
+            out1[:c2] *= 0.5  # sigmoid(x) = (1 + tanh(x / 2)) / 2, no overflow
+            np.tanh(logits[c2:], out=out1[c2:])
+            return DecodedPlanes(out1.reshape(1, 3, TICKS, N_INSTRUMENTS))
+        zt = torch.from_numpy(arr_z)
+        with torch.inference_mode():
+            h = F.leaky_relu(F.linear(zt, self._dec_w, self._dec_b), self._slope)
+            out = F.linear(h, self._out_w, self._out_b)
+            out[:, :c2].sigmoid_()
+            out[:, c2:].tanh_()
+            arr = out.numpy()
+        return DecodedPlanes(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS))
+
+    def decode_pad(self, xy: NDArray[np.floating]) -> DecodedPlanes:
+        """Decode pad points ``(N, 2)`` (or one ``(2,)``)."""
+        return self.decode_latent(pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(-1, 2)))
+
+    def decode_grid(self, n: int = 30) -> DecodedPlanes:
+        """Decode the ``n × n`` pad grid of :func:`grid_points` in one batch (row-major: y rows, x columns)."""
+        return self.decode_pad(grid_points(n))
+
+    def pattern(
+        self,
+        xy: NDArray[np.floating] | Sequence[float],
+        threshold: float = 0.5,
+        noise: float = 0.0,
+        rng: np.random.Generator | None = None,
+        mutes: Sequence[bool] | NDArray[np.bool_] | None = None,
+    ) -> Bar:
+        """The bar at pad point ``xy``: ``noise`` n ∈ [0, 1] adds a Gaussian offset of standard deviation n latent
+        units before decoding (drawn from ``rng``, default a fresh generator); then :func:`threshold_planes`."""
+        z = pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(2))
+        if noise > 0.0:
+            gen = rng if rng is not None else np.random.default_rng()
+            z = (z + noise * gen.standard_normal(2)).astype(np.float32)
+        return threshold_planes(self.decode_latent(z).one(0), threshold, mutes)
+
+    # ---------------------------------------------------------------------------------------------- encoding
+
+    def encode_latent(self, bars: NDArray[np.floating]) -> NDArray[np.float32]:
+        """The posterior means (latent) of bars ``(N, 3, 96, 9)``, ``(N, 2)``."""
+        x = torch.from_numpy(flatten_bars(bars))
+        with torch.inference_mode():
+            h = F.leaky_relu(F.linear(x, self._enc_w, self._enc_b), self._slope)
+            mean = F.linear(h, self._mean_w, self._mean_b)
+        return mean.numpy().copy()
+
+    def encode(self, bars: NDArray[np.floating], clip: bool = True) -> NDArray[np.float32]:
+        """Pad coordinates ``(N, 2)`` of bars ``(N, 3, 96, 9)``: the posterior mean mapped to the pad, clipped to
+        ``[0, 1]`` unless ``clip`` is false (a mean beyond ±3 latent units then falls outside the pad)."""
+        xy = latent_to_pad(self.encode_latent(bars))
+        return np.clip(xy, 0.0, 1.0).astype(np.float32) if clip else xy
+
+
+__all__ = ["DecodedPlanes", "LoadedModel", "grid_points", "mutes_from_indices", "threshold_planes"]

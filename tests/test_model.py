@@ -1,0 +1,168 @@
+"""The model, the pad mapping and inference (decoding, thresholds, the grid, encoding)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rvae_server.bar import N_INSTRUMENTS, TICKS, Bar, stack
+from rvae_server.inference import (
+    DecodedPlanes,
+    LoadedModel,
+    grid_points,
+    mutes_from_indices,
+    threshold_planes,
+)
+from rvae_server.model import (
+    ModelConfig,
+    RhythmVAE,
+    expected_tensors,
+    flatten_bars,
+    latent_to_pad,
+    pad_to_latent,
+    vae_loss,
+)
+from rvae_server.training import load_training_bars, split_data, train_model
+
+GROOVE = Path(__file__).parent / "data" / "groove"
+CLIPS = [
+    GROOVE / "drummer7/session2/79_funk_100_beat_4-4.mid",
+    GROOVE / "drummer7/session3/130_soul_105_beat_4-4.mid",
+    GROOVE / "drummer3/session2/25_hiphop_92_beat_4-4.mid",
+]
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[LoadedModel, np.ndarray]:
+    data = load_training_bars(CLIPS)
+    split = split_data(data, seed=0)
+    result = train_model(split, ModelConfig(), epochs=40, seed=0)
+    return LoadedModel.from_module(result.model), split.train
+
+
+def test_pad_latent_mapping() -> None:
+    assert np.allclose(pad_to_latent((0.0, 0.0)), (-3, -3))
+    assert np.allclose(pad_to_latent((1.0, 1.0)), (3, 3))
+    assert np.allclose(pad_to_latent((0.5, 0.25)), (0.0, -1.5))
+    xy = np.random.default_rng(0).uniform(0, 1, (50, 2))
+    assert np.allclose(latent_to_pad(pad_to_latent(xy)), xy, atol=1e-6)
+
+
+def test_config_json_round_trip_and_errors() -> None:
+    config = ModelConfig(beta=0.5)
+    assert ModelConfig.from_json(config.to_json()) == config
+    with pytest.raises(ValueError, match="unknown fields: colour"):
+        ModelConfig.from_json({**config.to_json(), "colour": 1})
+    with pytest.raises(ValueError, match="lacks fields: hidden"):
+        ModelConfig.from_json({k: v for k, v in config.to_json().items() if k != "hidden"})
+    with pytest.raises(ValueError, match="'latent' must be a positive integer"):
+        ModelConfig.from_json({**config.to_json(), "latent": -2})
+    with pytest.raises(ValueError, match="'beta'"):
+        ModelConfig.from_json({**config.to_json(), "beta": "high"})
+
+
+def test_network_shapes_and_tensor_table() -> None:
+    model = RhythmVAE()
+    assert {k: tuple(v.shape) for k, v in model.state_dict().items()} == expected_tensors(model.config)
+    x = torch.from_numpy(flatten_bars(np.zeros((5, 3, TICKS, N_INSTRUMENTS), np.float32)))
+    out, mean, logvar = model(x)
+    assert out.onset_logits.shape == out.velocities.shape == out.microtiming.shape == (5, 864)
+    assert mean.shape == logvar.shape == (5, 2)
+
+
+def test_loss_counts_velocity_and_microtiming_on_onsets_only() -> None:
+    model = RhythmVAE().eval()
+    bar = Bar.from_notes([(0, 0, 0.8, 0.2), (24, 1, 0.5, -0.3)])
+    x = torch.from_numpy(flatten_bars(stack([bar])))
+    with torch.no_grad():
+        out, mean, logvar = model(x)
+    base = vae_loss(out, mean, logvar, x, 0.0)
+    # changing the predicted velocity on a cell without an onset changes nothing
+    vel = out.velocities.clone()
+    vel[0, 5] = 0.99
+    moved = vae_loss(out._replace(velocities=vel), mean, logvar, x, 0.0)
+    assert float(moved.velocities) == pytest.approx(float(base.velocities))
+    vel[0, 0] = 0.0  # cell (tick 0, kick) holds an onset
+    moved = vae_loss(out._replace(velocities=vel), mean, logvar, x, 0.0)
+    assert float(moved.velocities) > float(base.velocities)
+    assert float(vae_loss(out, mean, logvar, x, 2.0).total) == pytest.approx(float(base.total + 2.0 * base.kl))
+
+
+def test_threshold_planes_and_mutes() -> None:
+    planes = np.zeros((3, TICKS, N_INSTRUMENTS), np.float32)
+    planes[0, 0, 0] = 0.9  # kick, likely
+    planes[0, 6, 2] = 0.4  # hat, unlikely at 0.5
+    planes[0, 24, 1] = 0.6
+    planes[1] = 0.0  # velocity 0 is clamped up to 1/127
+    planes[2] = 0.999
+    bar = threshold_planes(planes, 0.5)
+    assert bar.onset_count() == 2
+    assert bar.velocities[0, 0] == pytest.approx(1 / 127)
+    assert bar.microtiming[0, 0] == pytest.approx(0.999)
+    assert bar.velocities[1, 0] == 0.0 and bar.microtiming[1, 0] == 0.0
+    assert threshold_planes(planes, 0.3).onset_count() == 3
+    muted = threshold_planes(planes, 0.3, mutes_from_indices([0]))
+    assert muted.onset_count() == 2 and muted.onsets[0, 0] == 0
+    with pytest.raises(ValueError, match="mutes have 9 entries"):
+        threshold_planes(planes, 0.5, [True])
+
+
+def test_single_point_decode_matches_batch(trained: tuple[LoadedModel, np.ndarray]) -> None:
+    model, _ = trained
+    rng = np.random.default_rng(3)
+    drag = np.clip(np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0), -3, 3).astype(np.float32)
+    jumps = rng.uniform(-4, 4, (50, 2)).astype(np.float32)
+    for z in np.concatenate([drag, jumps]):
+        single = model.decode_latent(z).planes[0]
+        batch = model.decode_latent(np.stack([z, z])).planes[0]
+        assert np.abs(single - batch).max() < 1e-5
+    out = model.decode_latent(drag[:7])
+    assert isinstance(out, DecodedPlanes) and len(out) == 7
+    assert out.probs.shape == out.velocities.shape == out.microtiming.shape == (7, TICKS, N_INSTRUMENTS)
+    assert out.probs.dtype == np.float32
+    assert (out.probs >= 0).all() and (out.probs <= 1).all() and (np.abs(out.microtiming) <= 1).all()
+
+
+def test_grid_order(trained: tuple[LoadedModel, np.ndarray]) -> None:
+    model, _ = trained
+    n = 5
+    points = grid_points(n)
+    assert points.shape == (n * n, 2)
+    assert tuple(points[0]) == (0.0, 0.0) and tuple(points[n - 1]) == (1.0, 0.0) and tuple(points[-1]) == (1.0, 1.0)
+    grid = model.decode_grid(n)
+    i, j = 3, 1  # row 3 (y = 0.75), column 1 (x = 0.25)
+    assert np.allclose(grid.planes[i * n + j], model.decode_pad(np.array([0.25, 0.75])).planes[0], atol=1e-5)
+
+
+def test_pattern_noise_is_reproducible(trained: tuple[LoadedModel, np.ndarray]) -> None:
+    model, _ = trained
+    xy = (0.5, 0.5)
+    assert model.pattern(xy) == threshold_planes(model.decode_pad(np.array(xy)).one(0), 0.5)
+    a = [model.pattern(xy, noise=0.8, rng=np.random.default_rng(7)) for _ in range(2)]
+    assert a[0] == a[1]
+    rng = np.random.default_rng(7)
+    z = pad_to_latent(np.array(xy, np.float32)) + 0.8 * rng.standard_normal(2)
+    assert a[0] == threshold_planes(model.decode_latent(z.astype(np.float32)).one(0), 0.5)
+
+
+def test_encode_decode_round_trip(trained: tuple[LoadedModel, np.ndarray]) -> None:
+    model, bars = trained
+    xy = model.encode(bars)
+    assert xy.shape == (len(bars), 2) and (xy >= 0).all() and (xy <= 1).all()
+    assert np.array_equal(xy, model.encode(bars))
+    raw = model.encode(bars, clip=False)
+    assert np.allclose(pad_to_latent(raw), model.encode_latent(bars), atol=1e-5)
+    # decoding at the encoded points reconstructs the training bars much better than the average bar does
+    probs = model.decode_latent(model.encode_latent(bars)).probs
+    truth = bars[:, 0] > 0.5
+    pred = probs >= 0.5
+    f1 = 2 * (pred & truth).sum() / (pred.sum() + truth.sum())
+    assert f1 > 0.3
+    # and each bar's own point fits it better, on average, than the other bars' points do
+    loglik = np.where(truth[:, None], np.log(probs[None] + 1e-6), np.log(1 - probs[None] + 1e-6)).sum(axis=(2, 3))
+    own = np.diag(loglik).mean()
+    others = (loglik.sum() - np.trace(loglik)) / (len(bars) * (len(bars) - 1))
+    assert own > others
