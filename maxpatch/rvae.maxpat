@@ -1,0 +1,6104 @@
+{
+	"patcher": {
+		"fileversion": 1,
+		"appversion": {
+			"major": 8,
+			"minor": 6,
+			"revision": 0,
+			"architecture": "x64",
+			"modernui": 1
+		},
+		"classnamespace": "box",
+		"rect": [
+			60.0,
+			80.0,
+			1400.0,
+			900.0
+		],
+		"openrect": [
+			0.0,
+			0.0,
+			932.0,
+			169.0
+		],
+		"openinpresentation": 1,
+		"default_fontsize": 10.0,
+		"default_fontface": 0,
+		"default_fontname": "Arial",
+		"gridonopen": 1,
+		"gridsize": [
+			15.0,
+			15.0
+		],
+		"gridsnaponopen": 1,
+		"toolbarvisible": 1,
+		"devicewidth": 932.0,
+		"description": "R-VAE: play the rvae_server drum instrument over OSC (XY pad, mutes, model, training).",
+		"digest": "R-VAE OSC control surface",
+		"tags": "rvae osc drums",
+		"boxes": [
+			{
+				"box": {
+					"id": "obj-1",
+					"maxclass": "panel",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						10.0,
+						10.0,
+						60.0,
+						40.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						0.0,
+						0.0,
+						932.0,
+						169.0
+					],
+					"background": 1,
+					"bgcolor": [
+						0.13,
+						0.14,
+						0.16,
+						1.0
+					],
+					"border": 0,
+					"rounded": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-2",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						80.0,
+						10.0,
+						100.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						5.0,
+						1.0,
+						145.0,
+						16.0
+					],
+					"text": "R-VAE  xy",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-3",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						190.0,
+						10.0,
+						100.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						156.0,
+						1.0,
+						108.0,
+						16.0
+					],
+					"text": "latent",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-4",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						300.0,
+						10.0,
+						100.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						1.0,
+						446.0,
+						16.0
+					],
+					"text": "mutes / current bar (layer 1)",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-5",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						410.0,
+						10.0,
+						100.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						1.0,
+						204.0,
+						16.0
+					],
+					"text": "model / train",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-6",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						60.0,
+						150.0,
+						18.0
+					],
+					"text": "to the server"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-7",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						84.0,
+						103.0,
+						22.0
+					],
+					"text": "r ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-8",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						116.0,
+						166.0,
+						22.0
+					],
+					"text": "udpsend 127.0.0.1 9000"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-9",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						20.0,
+						160.0,
+						68.0,
+						22.0
+					],
+					"text": "loadbang"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-10",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						190.0,
+						68.0,
+						22.0
+					],
+					"text": "deferlow"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						110.0,
+						160.0,
+						56.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						496.0,
+						130.0,
+						56.0,
+						16.0
+					],
+					"text": "connect",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Connect",
+							"parameter_shortname": "connect",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Connect",
+					"mode": 0,
+					"texton": "connect",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-12",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						222.0,
+						215.0,
+						22.0
+					],
+					"text": "/rvae/feedback 127.0.0.1 9001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-13",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						254.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-14",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						330.0,
+						420.0,
+						18.0
+					],
+					"text": "XY pad (0..1000) and X / Y dials: a dial moves the pad, the pad sends /rvae/xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-15",
+					"maxclass": "pictslider",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						20.0,
+						354.0,
+						145.0,
+						145.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						5.0,
+						18.0,
+						145.0,
+						145.0
+					],
+					"leftvalue": 0,
+					"rightvalue": 1000,
+					"bottomvalue": 0,
+					"topvalue": 1000,
+					"parameter_enable": 0,
+					"bgcolor": [
+						0.2,
+						0.21,
+						0.24,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-16",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						190.0,
+						354.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						156.0,
+						18.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "X",
+							"parameter_shortname": "X",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.5
+							]
+						}
+					},
+					"varname": "X",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-17",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						250.0,
+						354.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						210.0,
+						18.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Y",
+							"parameter_shortname": "Y",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.5
+							]
+						}
+					},
+					"varname": "Y",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-18",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						190.0,
+						410.0,
+						61.0,
+						22.0
+					],
+					"text": "* 1000."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-19",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						250.0,
+						410.0,
+						61.0,
+						22.0
+					],
+					"text": "* 1000."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-20",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						20.0,
+						510.0,
+						61.0,
+						22.0
+					],
+					"text": "* 0.001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-21",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						100.0,
+						510.0,
+						61.0,
+						22.0
+					],
+					"text": "* 0.001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-22",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						542.0,
+						82.0,
+						22.0
+					],
+					"text": "pack 0. 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-23",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						574.0,
+						124.0,
+						22.0
+					],
+					"text": "prepend /rvae/xy"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-24",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						606.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-25",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						542.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-26",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						280.0,
+						542.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-27",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						310.0,
+						354.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						156.0,
+						70.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Threshold",
+							"parameter_shortname": "Threshold",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.5
+							]
+						}
+					},
+					"varname": "Threshold",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-28",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						370.0,
+						354.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						210.0,
+						70.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Noise",
+							"parameter_shortname": "Noise",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.0
+							]
+						}
+					},
+					"varname": "Noise",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-29",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						310.0,
+						450.0,
+						138.0,
+						22.0
+					],
+					"text": "/rvae/threshold $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-30",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						370.0,
+						480.0,
+						110.0,
+						22.0
+					],
+					"text": "/rvae/noise $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-31",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						310.0,
+						606.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-32",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						606.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-33",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						500.0,
+						60.0,
+						200.0,
+						18.0
+					],
+					"text": "tempo and transport"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-34",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						500.0,
+						84.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						156.0,
+						124.0,
+						60.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Tempo",
+							"parameter_shortname": "Tempo",
+							"parameter_type": 0,
+							"parameter_mmin": 20.0,
+							"parameter_mmax": 400.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								120.0
+							]
+						}
+					},
+					"varname": "Tempo",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-35",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						564.0,
+						84.0,
+						40.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						218.0,
+						123.0,
+						40.0,
+						16.0
+					],
+					"text": "bpm",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-36",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						500.0,
+						110.0,
+						96.0,
+						22.0
+					],
+					"text": "/rvae/bpm $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-37",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						500.0,
+						140.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-38",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						610.0,
+						84.0,
+						50.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						156.0,
+						144.0,
+						50.0,
+						18.0
+					],
+					"text": "play",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Play",
+							"parameter_shortname": "play",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Play",
+					"mode": 0,
+					"texton": "play",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-39",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						670.0,
+						84.0,
+						50.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						210.0,
+						144.0,
+						50.0,
+						18.0
+					],
+					"text": "stop",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Stop",
+							"parameter_shortname": "stop",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Stop",
+					"mode": 0,
+					"texton": "stop",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-40",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						610.0,
+						110.0,
+						82.0,
+						22.0
+					],
+					"text": "/rvae/play"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-41",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						700.0,
+						110.0,
+						82.0,
+						22.0
+					],
+					"text": "/rvae/stop"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-42",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						610.0,
+						140.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-43",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						700.0,
+						140.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-44",
+					"maxclass": "toggle",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						750.0,
+						84.0,
+						16.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						262.0,
+						145.0,
+						16.0,
+						16.0
+					],
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-45",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						500.0,
+						200.0,
+						320.0,
+						18.0
+					],
+					"text": "mutes: names from rvae_server.bar.INSTRUMENT_NAMES"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-46",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						224.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						18.0,
+						60.0,
+						12.0
+					],
+					"text": "kick",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute kick",
+							"parameter_shortname": "kick",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute kick",
+					"mode": 1,
+					"texton": "kick",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-47",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						224.0,
+						138.0,
+						22.0
+					],
+					"text": "/rvae/mute kick $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-48",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						224.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-49",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						254.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						30.0,
+						60.0,
+						12.0
+					],
+					"text": "snare",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute snare",
+							"parameter_shortname": "snare",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute snare",
+					"mode": 1,
+					"texton": "snare",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-50",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						254.0,
+						145.0,
+						22.0
+					],
+					"text": "/rvae/mute snare $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-51",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						254.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-52",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						284.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						42.0,
+						60.0,
+						12.0
+					],
+					"text": "closed-hat",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute closed-hat",
+							"parameter_shortname": "closed-hat",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute closed-hat",
+					"mode": 1,
+					"texton": "closed-hat",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-53",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						284.0,
+						180.0,
+						22.0
+					],
+					"text": "/rvae/mute closed-hat $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-54",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						284.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-55",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						314.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						54.0,
+						60.0,
+						12.0
+					],
+					"text": "open-hat",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute open-hat",
+							"parameter_shortname": "open-hat",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute open-hat",
+					"mode": 1,
+					"texton": "open-hat",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-56",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						314.0,
+						166.0,
+						22.0
+					],
+					"text": "/rvae/mute open-hat $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-57",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						314.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-58",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						344.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						66.0,
+						60.0,
+						12.0
+					],
+					"text": "low-tom",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute low-tom",
+							"parameter_shortname": "low-tom",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute low-tom",
+					"mode": 1,
+					"texton": "low-tom",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-59",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						344.0,
+						159.0,
+						22.0
+					],
+					"text": "/rvae/mute low-tom $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-60",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						344.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-61",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						374.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						78.0,
+						60.0,
+						12.0
+					],
+					"text": "mid-tom",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute mid-tom",
+							"parameter_shortname": "mid-tom",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute mid-tom",
+					"mode": 1,
+					"texton": "mid-tom",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-62",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						374.0,
+						159.0,
+						22.0
+					],
+					"text": "/rvae/mute mid-tom $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-63",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						374.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-64",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						404.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						90.0,
+						60.0,
+						12.0
+					],
+					"text": "high-tom",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute high-tom",
+							"parameter_shortname": "high-tom",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute high-tom",
+					"mode": 1,
+					"texton": "high-tom",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-65",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						404.0,
+						166.0,
+						22.0
+					],
+					"text": "/rvae/mute high-tom $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-66",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						404.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-67",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						434.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						102.0,
+						60.0,
+						12.0
+					],
+					"text": "crash",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute crash",
+							"parameter_shortname": "crash",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute crash",
+					"mode": 1,
+					"texton": "crash",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-68",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						434.0,
+						145.0,
+						22.0
+					],
+					"text": "/rvae/mute crash $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-69",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						434.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-70",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						500.0,
+						464.0,
+						60.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						114.0,
+						60.0,
+						12.0
+					],
+					"text": "ride",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Mute ride",
+							"parameter_shortname": "ride",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							]
+						}
+					},
+					"varname": "Mute ride",
+					"mode": 1,
+					"texton": "ride",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-71",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						570.0,
+						464.0,
+						138.0,
+						22.0
+					],
+					"text": "/rvae/mute ride $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-72",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						730.0,
+						464.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-73",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						860.0,
+						60.0,
+						340.0,
+						18.0
+					],
+					"text": "model menu: filled from /rvae/models and /rvae/state/models"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-74",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						84.0,
+						150.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						18.0,
+						150.0,
+						20.0
+					],
+					"items": [],
+					"parameter_enable": 0,
+					"fontsize": 10.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-75",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						114.0,
+						145.0,
+						22.0
+					],
+					"text": "prepend /rvae/model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-76",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						860.0,
+						144.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-77",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1030.0,
+						84.0,
+						50.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						876.0,
+						18.0,
+						50.0,
+						20.0
+					],
+					"text": "refresh",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Refresh models",
+							"parameter_shortname": "refresh",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Refresh models",
+					"mode": 0,
+					"texton": "refresh",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-78",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1030.0,
+						114.0,
+						96.0,
+						22.0
+					],
+					"text": "/rvae/models"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-79",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1030.0,
+						144.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-80",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						180.0,
+						82.0,
+						22.0
+					],
+					"text": "route bang"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-81",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						210.0,
+						47.0,
+						22.0
+					],
+					"text": "t a b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-82",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						980.0,
+						240.0,
+						47.0,
+						22.0
+					],
+					"text": "clear"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-83",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						240.0,
+						75.0,
+						22.0
+					],
+					"text": "zl iter 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-84",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						270.0,
+						110.0,
+						22.0
+					],
+					"text": "prepend append"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-85",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1060.0,
+						270.0,
+						131.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-86",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						860.0,
+						320.0,
+						480.0,
+						18.0
+					],
+					"text": "train: drop a folder (inside the server's clip-dirs), name the model, press train"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-87",
+					"maxclass": "dropfile",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						344.0,
+						204.0,
+						30.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						42.0,
+						204.0,
+						30.0
+					],
+					"types": [
+						"fold"
+					],
+					"bordercolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-88",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1070.0,
+						344.0,
+						150.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						728.0,
+						48.0,
+						190.0,
+						18.0
+					],
+					"text": "drop a clip folder here",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					],
+					"background": 1,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-89",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"int"
+					],
+					"patching_rect": [
+						860.0,
+						384.0,
+						166.0,
+						22.0
+					],
+					"text": "conformpath slash boot"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-90",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						416.0,
+						54.0,
+						22.0
+					],
+					"text": "zl reg"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-91",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						416.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-92",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1020.0,
+						446.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						74.0,
+						204.0,
+						16.0
+					],
+					"text": "",
+					"fontsize": 8.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-93",
+					"maxclass": "textedit",
+					"numinlets": 1,
+					"numoutlets": 4,
+					"outlettype": [
+						"",
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						1160.0,
+						384.0,
+						100.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						93.0,
+						100.0,
+						18.0
+					],
+					"text": "mygroove",
+					"keymode": 1,
+					"lines": 1,
+					"fontsize": 10.0,
+					"parameter_enable": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-94",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1160.0,
+						416.0,
+						48.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						826.0,
+						93.0,
+						48.0,
+						18.0
+					],
+					"text": "train",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Train",
+							"parameter_shortname": "train",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Train",
+					"mode": 0,
+					"texton": "train",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-95",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						416.0,
+						48.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						878.0,
+						93.0,
+						48.0,
+						18.0
+					],
+					"text": "cancel",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Cancel training",
+							"parameter_shortname": "cancel",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Cancel training",
+					"mode": 0,
+					"texton": "cancel",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-96",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						1160.0,
+						446.0,
+						47.0,
+						22.0
+					],
+					"text": "t b b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-97",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1280.0,
+						416.0,
+						82.0,
+						22.0
+					],
+					"text": "route text"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-98",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						480.0,
+						61.0,
+						22.0
+					],
+					"text": "zl join"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-99",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						512.0,
+						145.0,
+						22.0
+					],
+					"text": "prepend /rvae/train"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-100",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						860.0,
+						544.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-101",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						480.0,
+						138.0,
+						22.0
+					],
+					"text": "/rvae/train/cancel"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-102",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1220.0,
+						512.0,
+						103.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-103",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						860.0,
+						580.0,
+						440.0,
+						18.0
+					],
+					"text": "loss per epoch: train (accent) and validation (light), scaled to epoch 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-104",
+					"maxclass": "multislider",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1380.0,
+						604.0,
+						204.0,
+						36.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						114.0,
+						204.0,
+						36.0
+					],
+					"setminmax": [
+						0.0,
+						1.0
+					],
+					"settype": 1,
+					"setstyle": 1,
+					"size": 1,
+					"slidercolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					],
+					"bgcolor": [
+						0.2,
+						0.21,
+						0.24,
+						1.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-105",
+					"maxclass": "multislider",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1380.0,
+						654.0,
+						204.0,
+						36.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						114.0,
+						204.0,
+						36.0
+					],
+					"setminmax": [
+						0.0,
+						1.0
+					],
+					"settype": 1,
+					"setstyle": 1,
+					"size": 1,
+					"slidercolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					],
+					"bgcolor": [
+						0.0,
+						0.0,
+						0.0,
+						0.0
+					],
+					"ignoreclick": 1,
+					"parameter_enable": 0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-106",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						604.0,
+						47.0,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-107",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						960.0,
+						636.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-108",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						960.0,
+						666.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-109",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						960.0,
+						696.0,
+						47.0,
+						22.0
+					],
+					"text": "* 1.2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-110",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						960.0,
+						726.0,
+						152.0,
+						22.0
+					],
+					"text": "prepend setminmax 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-111",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						770.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-112",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						800.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-113",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						830.0,
+						47.0,
+						22.0
+					],
+					"text": "t l b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-114",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						940.0,
+						860.0,
+						54.0,
+						22.0
+					],
+					"text": "size 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-115",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						980.0,
+						800.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-116",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						980.0,
+						830.0,
+						47.0,
+						22.0
+					],
+					"text": "t b l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-117",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						980.0,
+						860.0,
+						54.0,
+						22.0
+					],
+					"text": "zl reg"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-118",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						980.0,
+						890.0,
+						61.0,
+						22.0
+					],
+					"text": "zl join"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-119",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						860.0,
+						920.0,
+						47.0,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-120",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						770.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-121",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						800.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-122",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						830.0,
+						47.0,
+						22.0
+					],
+					"text": "t l b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-123",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1180.0,
+						860.0,
+						54.0,
+						22.0
+					],
+					"text": "size 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-124",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						800.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-125",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						830.0,
+						47.0,
+						22.0
+					],
+					"text": "t b l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-126",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						860.0,
+						54.0,
+						22.0
+					],
+					"text": "zl reg"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-127",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1220.0,
+						890.0,
+						61.0,
+						22.0
+					],
+					"text": "zl join"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-128",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1100.0,
+						920.0,
+						47.0,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-129",
+					"maxclass": "newobj",
+					"numinlets": 4,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						970.0,
+						285.0,
+						22.0
+					],
+					"text": "sprintf epoch %d/%d train %.4f val %.4f"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-130",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						1000.0,
+						82.0,
+						22.0
+					],
+					"text": "fromsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-131",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						1030.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-132",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						1062.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						722.0,
+						152.0,
+						204.0,
+						15.0
+					],
+					"text": "",
+					"fontsize": 8.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-133",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						970.0,
+						173.0,
+						22.0
+					],
+					"text": "prepend set started job"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-134",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1000.0,
+						173.0,
+						22.0
+					],
+					"text": "prepend set done: model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-135",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1030.0,
+						145.0,
+						22.0
+					],
+					"text": "prepend set failed:"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-136",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1300.0,
+						1030.0,
+						159.0,
+						22.0
+					],
+					"text": "prepend set cancelled"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-137",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						680.0,
+						520.0,
+						18.0
+					],
+					"text": "current bar: /rvae/bar/row layer instrument v0..v95 -> matrixctrl (column tick, row instrument)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-138",
+					"maxclass": "matrixctrl",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"list",
+						"list"
+					],
+					"patching_rect": [
+						320.0,
+						740.0,
+						384.0,
+						108.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						332.0,
+						18.0,
+						384.0,
+						108.0
+					],
+					"columns": 96,
+					"rows": 9,
+					"autosize": 0,
+					"ignoreclick": 1,
+					"parameter_enable": 0,
+					"horizontalmargin": 0,
+					"verticalmargin": 0,
+					"horizontalspacing": 0,
+					"verticalspacing": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-139",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						704.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-140",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						734.0,
+						47.0,
+						22.0
+					],
+					"text": "t l l"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-141",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						140.0,
+						764.0,
+						68.0,
+						22.0
+					],
+					"text": "zl nth 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-142",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						764.0,
+						82.0,
+						22.0
+					],
+					"text": "zl slice 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-143",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						"list"
+					],
+					"patching_rect": [
+						20.0,
+						794.0,
+						82.0,
+						22.0
+					],
+					"text": "listfunnel"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-144",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"int",
+						"int"
+					],
+					"patching_rect": [
+						20.0,
+						824.0,
+						82.0,
+						22.0
+					],
+					"text": "unpack 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-145",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						100.0,
+						854.0,
+						33.0,
+						22.0
+					],
+					"text": "> 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-146",
+					"maxclass": "newobj",
+					"numinlets": 3,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						884.0,
+						82.0,
+						22.0
+					],
+					"text": "pack 0 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-147",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						200.0,
+						704.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-148",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						200.0,
+						734.0,
+						117.0,
+						22.0
+					],
+					"text": "prepend set bar"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-149",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						200.0,
+						764.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						130.0,
+						222.0,
+						16.0
+					],
+					"text": "",
+					"fontsize": 9.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-150",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						940.0,
+						480.0,
+						18.0
+					],
+					"text": "feedback from the server (udpreceive 9001, registered with /rvae/feedback)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-151",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						964.0,
+						117.0,
+						22.0
+					],
+					"text": "udpreceive 9001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-152",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 16,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						996.0,
+						1839.0,
+						22.0
+					],
+					"text": "route /rvae/bar/row /rvae/bar /rvae/train/progress /rvae/train/started /rvae/train/done /rvae/train/failed /rvae/train/cancelled /rvae/models /rvae/state/models /rvae/state/layer /rvae/state/bpm /rvae/state/playing /rvae/error /rvae/warning /rvae/feedback/added"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-153",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1040.0,
+						61.0,
+						22.0
+					],
+					"text": "route 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-154",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 5,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1070.0,
+						243.0,
+						22.0
+					],
+					"text": "route threshold noise model mutes"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-155",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1100.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-156",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1100.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-157",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 9,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1140.0,
+						180.0,
+						22.0
+					],
+					"text": "unpack 0 0 0 0 0 0 0 0 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-158",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-159",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						110.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-160",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						200.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-161",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						290.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-162",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						380.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-163",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						470.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-164",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						560.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-165",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						650.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-166",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						740.0,
+						1170.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-167",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						320.0,
+						1040.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-168",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						420.0,
+						1040.0,
+						89.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-169",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						580.0,
+						1170.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						270.0,
+						148.0,
+						446.0,
+						16.0
+					],
+					"text": "",
+					"fontsize": 9.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-170",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						580.0,
+						1040.0,
+						138.0,
+						22.0
+					],
+					"text": "prepend set error:"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-171",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						580.0,
+						1080.0,
+						152.0,
+						22.0
+					],
+					"text": "prepend set warning:"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-172",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						580.0,
+						1120.0,
+						250.0,
+						22.0
+					],
+					"text": "prepend set connected, feedback to"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						1040.0,
+						82.0,
+						22.0
+					],
+					"text": "print rvae"
+				}
+			}
+		],
+		"lines": [
+			{
+				"patchline": {
+					"destination": [
+						"obj-8",
+						0
+					],
+					"source": [
+						"obj-7",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-10",
+						0
+					],
+					"source": [
+						"obj-9",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-12",
+						0
+					],
+					"source": [
+						"obj-10",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-12",
+						0
+					],
+					"source": [
+						"obj-11",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-13",
+						0
+					],
+					"source": [
+						"obj-12",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-18",
+						0
+					],
+					"source": [
+						"obj-16",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-19",
+						0
+					],
+					"source": [
+						"obj-17",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
+						0
+					],
+					"source": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-15",
+						1
+					],
+					"source": [
+						"obj-19",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-20",
+						0
+					],
+					"source": [
+						"obj-15",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-21",
+						0
+					],
+					"source": [
+						"obj-15",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-22",
+						0
+					],
+					"source": [
+						"obj-20",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-22",
+						1
+					],
+					"source": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-23",
+						0
+					],
+					"source": [
+						"obj-22",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-24",
+						0
+					],
+					"source": [
+						"obj-23",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-25",
+						0
+					],
+					"source": [
+						"obj-20",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-26",
+						0
+					],
+					"source": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-16",
+						0
+					],
+					"source": [
+						"obj-25",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
+						0
+					],
+					"source": [
+						"obj-26",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-29",
+						0
+					],
+					"source": [
+						"obj-27",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-30",
+						0
+					],
+					"source": [
+						"obj-28",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-31",
+						0
+					],
+					"source": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-32",
+						0
+					],
+					"source": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-36",
+						0
+					],
+					"source": [
+						"obj-34",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-37",
+						0
+					],
+					"source": [
+						"obj-36",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-40",
+						0
+					],
+					"source": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-41",
+						0
+					],
+					"source": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-42",
+						0
+					],
+					"source": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-43",
+						0
+					],
+					"source": [
+						"obj-41",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-47",
+						0
+					],
+					"source": [
+						"obj-46",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-48",
+						0
+					],
+					"source": [
+						"obj-47",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-50",
+						0
+					],
+					"source": [
+						"obj-49",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-51",
+						0
+					],
+					"source": [
+						"obj-50",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-53",
+						0
+					],
+					"source": [
+						"obj-52",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-54",
+						0
+					],
+					"source": [
+						"obj-53",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-56",
+						0
+					],
+					"source": [
+						"obj-55",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-57",
+						0
+					],
+					"source": [
+						"obj-56",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-59",
+						0
+					],
+					"source": [
+						"obj-58",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-60",
+						0
+					],
+					"source": [
+						"obj-59",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-62",
+						0
+					],
+					"source": [
+						"obj-61",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-63",
+						0
+					],
+					"source": [
+						"obj-62",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-65",
+						0
+					],
+					"source": [
+						"obj-64",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-66",
+						0
+					],
+					"source": [
+						"obj-65",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-68",
+						0
+					],
+					"source": [
+						"obj-67",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-69",
+						0
+					],
+					"source": [
+						"obj-68",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-71",
+						0
+					],
+					"source": [
+						"obj-70",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-72",
+						0
+					],
+					"source": [
+						"obj-71",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-75",
+						0
+					],
+					"source": [
+						"obj-74",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-76",
+						0
+					],
+					"source": [
+						"obj-75",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-78",
+						0
+					],
+					"source": [
+						"obj-77",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-79",
+						0
+					],
+					"source": [
+						"obj-78",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-82",
+						0
+					],
+					"source": [
+						"obj-80",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-81",
+						0
+					],
+					"source": [
+						"obj-80",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-82",
+						0
+					],
+					"source": [
+						"obj-81",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-83",
+						0
+					],
+					"source": [
+						"obj-81",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-84",
+						0
+					],
+					"source": [
+						"obj-83",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-74",
+						0
+					],
+					"source": [
+						"obj-82",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-74",
+						0
+					],
+					"source": [
+						"obj-84",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-74",
+						0
+					],
+					"source": [
+						"obj-85",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-89",
+						0
+					],
+					"source": [
+						"obj-87",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-90",
+						1
+					],
+					"source": [
+						"obj-89",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-91",
+						0
+					],
+					"source": [
+						"obj-89",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-92",
+						0
+					],
+					"source": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-96",
+						0
+					],
+					"source": [
+						"obj-94",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-93",
+						0
+					],
+					"source": [
+						"obj-96",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-97",
+						0
+					],
+					"source": [
+						"obj-93",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-98",
+						1
+					],
+					"source": [
+						"obj-97",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-90",
+						0
+					],
+					"source": [
+						"obj-96",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-98",
+						0
+					],
+					"source": [
+						"obj-90",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-99",
+						0
+					],
+					"source": [
+						"obj-98",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-100",
+						0
+					],
+					"source": [
+						"obj-99",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-101",
+						0
+					],
+					"source": [
+						"obj-95",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-102",
+						0
+					],
+					"source": [
+						"obj-101",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-106",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-108",
+						0
+					],
+					"source": [
+						"obj-107",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-109",
+						0
+					],
+					"source": [
+						"obj-108",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-110",
+						0
+					],
+					"source": [
+						"obj-109",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-104",
+						0
+					],
+					"source": [
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-112",
+						0
+					],
+					"source": [
+						"obj-111",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-113",
+						0
+					],
+					"source": [
+						"obj-112",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-114",
+						0
+					],
+					"source": [
+						"obj-113",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-104",
+						0
+					],
+					"source": [
+						"obj-114",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-115",
+						0
+					],
+					"source": [
+						"obj-111",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-116",
+						0
+					],
+					"source": [
+						"obj-115",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-118",
+						1
+					],
+					"source": [
+						"obj-116",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-117",
+						0
+					],
+					"source": [
+						"obj-116",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-118",
+						0
+					],
+					"source": [
+						"obj-117",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-119",
+						0
+					],
+					"source": [
+						"obj-113",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-119",
+						0
+					],
+					"source": [
+						"obj-118",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-117",
+						1
+					],
+					"source": [
+						"obj-119",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-104",
+						0
+					],
+					"source": [
+						"obj-119",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-110",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-120",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-121",
+						0
+					],
+					"source": [
+						"obj-120",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-122",
+						0
+					],
+					"source": [
+						"obj-121",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-123",
+						0
+					],
+					"source": [
+						"obj-122",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-123",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-124",
+						0
+					],
+					"source": [
+						"obj-120",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-125",
+						0
+					],
+					"source": [
+						"obj-124",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-127",
+						1
+					],
+					"source": [
+						"obj-125",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-126",
+						0
+					],
+					"source": [
+						"obj-125",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-127",
+						0
+					],
+					"source": [
+						"obj-126",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-128",
+						0
+					],
+					"source": [
+						"obj-122",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-128",
+						0
+					],
+					"source": [
+						"obj-127",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-126",
+						1
+					],
+					"source": [
+						"obj-128",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-128",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-129",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-130",
+						0
+					],
+					"source": [
+						"obj-129",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-131",
+						0
+					],
+					"source": [
+						"obj-130",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-131",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-133",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-134",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-135",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-136",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-140",
+						0
+					],
+					"source": [
+						"obj-139",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-141",
+						0
+					],
+					"source": [
+						"obj-140",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-146",
+						1
+					],
+					"source": [
+						"obj-141",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-142",
+						0
+					],
+					"source": [
+						"obj-140",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-143",
+						0
+					],
+					"source": [
+						"obj-142",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-144",
+						0
+					],
+					"source": [
+						"obj-143",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-145",
+						0
+					],
+					"source": [
+						"obj-144",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-146",
+						2
+					],
+					"source": [
+						"obj-145",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-146",
+						0
+					],
+					"source": [
+						"obj-144",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-138",
+						0
+					],
+					"source": [
+						"obj-146",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-148",
+						0
+					],
+					"source": [
+						"obj-147",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-149",
+						0
+					],
+					"source": [
+						"obj-148",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-152",
+						0
+					],
+					"source": [
+						"obj-151",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-139",
+						0
+					],
+					"source": [
+						"obj-152",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-147",
+						0
+					],
+					"source": [
+						"obj-152",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-106",
+						0
+					],
+					"source": [
+						"obj-152",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-133",
+						0
+					],
+					"source": [
+						"obj-152",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-134",
+						0
+					],
+					"source": [
+						"obj-152",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-135",
+						0
+					],
+					"source": [
+						"obj-152",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-136",
+						0
+					],
+					"source": [
+						"obj-152",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-80",
+						0
+					],
+					"source": [
+						"obj-152",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-80",
+						0
+					],
+					"source": [
+						"obj-152",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-153",
+						0
+					],
+					"source": [
+						"obj-152",
+						9
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-154",
+						0
+					],
+					"source": [
+						"obj-153",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-155",
+						0
+					],
+					"source": [
+						"obj-154",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-27",
+						0
+					],
+					"source": [
+						"obj-155",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-156",
+						0
+					],
+					"source": [
+						"obj-154",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-28",
+						0
+					],
+					"source": [
+						"obj-156",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-85",
+						0
+					],
+					"source": [
+						"obj-154",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-157",
+						0
+					],
+					"source": [
+						"obj-154",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-158",
+						0
+					],
+					"source": [
+						"obj-157",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-46",
+						0
+					],
+					"source": [
+						"obj-158",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-159",
+						0
+					],
+					"source": [
+						"obj-157",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-159",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-160",
+						0
+					],
+					"source": [
+						"obj-157",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-52",
+						0
+					],
+					"source": [
+						"obj-160",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-161",
+						0
+					],
+					"source": [
+						"obj-157",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-55",
+						0
+					],
+					"source": [
+						"obj-161",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-162",
+						0
+					],
+					"source": [
+						"obj-157",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-58",
+						0
+					],
+					"source": [
+						"obj-162",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-163",
+						0
+					],
+					"source": [
+						"obj-157",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-61",
+						0
+					],
+					"source": [
+						"obj-163",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-164",
+						0
+					],
+					"source": [
+						"obj-157",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-64",
+						0
+					],
+					"source": [
+						"obj-164",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-165",
+						0
+					],
+					"source": [
+						"obj-157",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-67",
+						0
+					],
+					"source": [
+						"obj-165",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-166",
+						0
+					],
+					"source": [
+						"obj-157",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-70",
+						0
+					],
+					"source": [
+						"obj-166",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-167",
+						0
+					],
+					"source": [
+						"obj-152",
+						10
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-34",
+						0
+					],
+					"source": [
+						"obj-167",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-168",
+						0
+					],
+					"source": [
+						"obj-152",
+						11
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						0
+					],
+					"source": [
+						"obj-168",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-170",
+						0
+					],
+					"source": [
+						"obj-152",
+						12
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-170",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-171",
+						0
+					],
+					"source": [
+						"obj-152",
+						13
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-171",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-172",
+						0
+					],
+					"source": [
+						"obj-152",
+						14
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-172",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-173",
+						0
+					],
+					"source": [
+						"obj-152",
+						12
+					]
+				}
+			}
+		],
+		"parameters": {
+			"obj-11": [
+				"Connect",
+				"connect",
+				0
+			],
+			"obj-16": [
+				"X",
+				"X",
+				0
+			],
+			"obj-17": [
+				"Y",
+				"Y",
+				0
+			],
+			"obj-27": [
+				"Threshold",
+				"Threshold",
+				0
+			],
+			"obj-28": [
+				"Noise",
+				"Noise",
+				0
+			],
+			"obj-34": [
+				"Tempo",
+				"Tempo",
+				0
+			],
+			"obj-38": [
+				"Play",
+				"play",
+				0
+			],
+			"obj-39": [
+				"Stop",
+				"stop",
+				0
+			],
+			"obj-46": [
+				"Mute kick",
+				"kick",
+				0
+			],
+			"obj-49": [
+				"Mute snare",
+				"snare",
+				0
+			],
+			"obj-52": [
+				"Mute closed-hat",
+				"closed-hat",
+				0
+			],
+			"obj-55": [
+				"Mute open-hat",
+				"open-hat",
+				0
+			],
+			"obj-58": [
+				"Mute low-tom",
+				"low-tom",
+				0
+			],
+			"obj-61": [
+				"Mute mid-tom",
+				"mid-tom",
+				0
+			],
+			"obj-64": [
+				"Mute high-tom",
+				"high-tom",
+				0
+			],
+			"obj-67": [
+				"Mute crash",
+				"crash",
+				0
+			],
+			"obj-70": [
+				"Mute ride",
+				"ride",
+				0
+			],
+			"obj-77": [
+				"Refresh models",
+				"refresh",
+				0
+			],
+			"obj-94": [
+				"Train",
+				"train",
+				0
+			],
+			"obj-95": [
+				"Cancel training",
+				"cancel",
+				0
+			],
+			"inherited_shortname": 1
+		},
+		"dependency_cache": [],
+		"autosave": 0
+	}
+}
