@@ -9,15 +9,15 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from rvae_server.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
 from rvae_server.config import ServeConfig
 from rvae_server.engine import Engine, NoteSink, PatternModel
-from rvae_server.inference import LoadedModel
-from rvae_server.modelfile import ModelFileError, default_model_dirs, find_models, load_model
+from rvae_server.library import ModelWatcher, search_dirs
 from rvae_server.outputs import AudioSink, MidiSink
 
 log = logging.getLogger(__name__)
@@ -28,38 +28,21 @@ SWITCH_INTERVAL = 0.0005
 
 
 class StartError(RuntimeError):
-    """The daemon cannot start (no model, a clock source that cannot be opened); the message says why."""
+    """The daemon cannot start (a clock source that cannot be opened); the message says why."""
 
 
-def load_models(dirs: Sequence[str | Path] | None, wanted: str | None) -> tuple[dict[str, LoadedModel], str, list[str]]:
-    """Load every model found in ``dirs`` (default: ./models, then the bundled models). Returns the models by name
-    (the first folder wins a name clash), the default model's name (``wanted``, else the models README's choice,
-    else the first) and the problems met (a model that fails to load is skipped and reported)."""
-    search: list[str | Path] = [*dirs, *default_model_dirs()] if dirs else list(default_model_dirs())
-    models: dict[str, LoadedModel] = {}
-    problems: list[str] = []
-    default: str | None = None
-    for info in find_models(search):
-        if info.name in models:
-            continue
-        if info.error is not None:
-            problems.append(f"model {info.name!r} at {info.path} skipped: {info.error}")
-            continue
-        try:
-            models[info.name] = LoadedModel.from_data(load_model(info.path))
-        except ModelFileError as err:
-            problems.append(f"model {info.name!r} skipped: {err}")
-            continue
-        if info.default and default is None:
-            default = info.name
-    if not models:
-        where = ", ".join(str(d) for d in search)
-        raise StartError(f"no usable model in {where}: train one with `rvae train CLIPS --name NAME`")
-    if wanted is not None:
-        if wanted not in models:
-            raise StartError(f"model {wanted!r} is not among the loaded models: {', '.join(sorted(models))}")
-        default = wanted
-    return models, default or next(iter(models)), problems
+def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: int = 30) -> tuple[float, float]:
+    """The pad point to start on: of an ``n``×``n`` grid (one batch decode), the point nearest the centre whose
+    bar has at least ``min_onsets`` onsets at ``threshold`` (the centre itself often decodes an "average" bar
+    too blurred to play); the busiest point if none has that many."""
+    from rvae_server.inference import grid_points
+
+    points = grid_points(n)
+    counts = (model.decode_pad(points).probs >= threshold).sum(axis=(1, 2))
+    distance = ((points - 0.5) ** 2).sum(axis=1)
+    good = np.flatnonzero(counts >= min_onsets)
+    index = int(good[distance[good].argmin()]) if good.size else int(counts.argmax())
+    return round(float(points[index, 0]), 4), round(float(points[index, 1]), 4)
 
 
 def jack_running() -> bool:
@@ -91,6 +74,7 @@ class Daemon:
         self.audio_out: Any = None
         self.clock_sender: MidiClockSender | None = None
         self.sinks: list[NoteSink] = []
+        self.watcher: ModelWatcher | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ start
@@ -117,9 +101,11 @@ class Daemon:
             layers=self.config.layers,
             seed=self.config.seed,
         )
+        start_x, start_y = playable_start(self.models[self.default_model])
         for layer in range(self.config.layers):
-            engine.update(layer, channel=self.config.channel_of(layer))
+            engine.update(layer, channel=self.config.channel_of(layer), x=start_x, y=start_y)
         self.engine = engine
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         engine.start()
         if self.config.autoplay and self.config.clock == "internal":
             engine.play()
@@ -188,6 +174,14 @@ class Daemon:
         assert self.clock is not None
         lines = [f"clock: {self.config.clock} at {self.clock.bpm:.1f} BPM"]
         lines.append(f"models: {', '.join(sorted(self.models))} (default {self.default_model!r})")
+        if self.engine is not None:
+            for k in range(self.engine.layer_count):
+                st = self.engine.state(k)
+                playing = "playing" if st.enabled else "silent"
+                lines.append(
+                    f"layer {k + 1}: {playing} model {st.model!r} at XY ({st.x:g}, {st.y:g}), "
+                    f"threshold {st.threshold:g}, channel {st.channel}"
+                )
         if self.midi_out is not None:
             lines.append(f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else ""))
         if self.audio_out is not None:
@@ -207,6 +201,8 @@ class Daemon:
         if self._closed:
             return
         self._closed = True
+        if self.watcher is not None:
+            self.watcher.close()
         if self.clock_sender is not None:
             self.clock_sender.close()
         if self.engine is not None:

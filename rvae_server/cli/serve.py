@@ -47,13 +47,14 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from rvae_server.config import ConfigError, load_config
-    from rvae_server.daemon import Daemon, StartError, load_models
+    from rvae_server.daemon import Daemon, StartError
+    from rvae_server.library import NoModels, load_models
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:
         config = load_config(args.config, {key: getattr(args, key) for key in OPTION_KEYS})
         models, default, problems = load_models(config.models_dir, config.model)
-    except (ConfigError, StartError) as err:
+    except (ConfigError, NoModels) as err:
         print(f"rvae serve: {err}", file=sys.stderr)
         return 2
     for problem in problems:
