@@ -194,6 +194,19 @@ def _ride(sr: int, v: float) -> F64:
     return _release(out, sr, 0.05)
 
 
+#: One-shots are cut where they stay below this level (-80 dBFS) for good, which frees voices sooner.
+TRIM_LEVEL = 1e-4
+
+
+def _trim(x: F64, sr: int) -> F64:
+    """Cut ``x`` after the last sample above :data:`TRIM_LEVEL`, with a 2 ms fade to zero."""
+    loud = np.nonzero(np.abs(x) > TRIM_LEVEL)[0]
+    end = int(loud[-1]) + 1 if loud.size else 1
+    if end >= len(x):
+        return x
+    return _release(x[:end].copy(), sr, 0.002)
+
+
 _SYNTHS: tuple[Callable[[int, float], F64], ...] = (
     _kick,
     _snare,
@@ -225,6 +238,7 @@ class DrumKit:
             for k in range(VELOCITY_LAYERS):
                 x = synth(sr, (k + 1) / VELOCITY_LAYERS)
                 x = x * (LEVELS[inst] * self._layer_gain[k] / float(np.max(np.abs(x))))
+                x = _trim(x, sr)
                 buf = np.ascontiguousarray(x, dtype=np.float32)
                 buf.flags.writeable = False
                 layers.append(buf)
@@ -271,7 +285,7 @@ class Mixer:
     can run inside an audio callback.
     """
 
-    def __init__(self, kit: DrumKit, polyphony: int = 32, max_block: int = 4096) -> None:
+    def __init__(self, kit: DrumKit, polyphony: int = 48, max_block: int = 4096) -> None:
         self.kit = kit
         self.polyphony = int(polyphony)
         n = self.polyphony

@@ -32,30 +32,38 @@ def kit() -> DrumKit:
     return DrumKit(SR)
 
 
-def detect_onsets(
-    x: NDArray[np.floating], sr: int, ratio: float = 4.0, min_gap: float = 0.05, floor: float = 1e-4
-) -> list[float]:
-    """Onset times (seconds) by energy flux of the first difference of the signal (which suppresses the
-    low, slowly decaying bodies of kicks and toms): an onset where the energy of the next 2 ms exceeds
-    ``ratio`` times that of the previous 10 ms; then refined to the first sample whose ``|diff|`` reaches a
-    quarter of the local maximum and 4x the previous 10 ms's RMS. Onsets closer than ``min_gap`` s merge."""
-    d = np.diff(np.asarray(x, dtype=np.float64), prepend=0.0)
+def _flux_onsets(d: NDArray[np.float64], sr: int, ratio: float, floor: float, memory: float = 0.01) -> list[int]:
+    """Samples where the energy of ``d`` over the next 2 ms exceeds ``ratio`` x that of the previous
+    ``memory`` s, each refined to the first sample whose ``|d|`` reaches a quarter of the local maximum and
+    4x the RMS of the previous ``memory`` s."""
     e = np.concatenate(([0.0], np.cumsum(d * d)))
-    ahead, behind = round(0.002 * sr), round(0.010 * sr)
+    ahead, behind = round(0.002 * sr), round(memory * sr)
     n = np.arange(len(d) - ahead)
     future = (e[n + ahead] - e[n]) / ahead
     past = (e[n] - e[np.maximum(n - behind, 0)]) / behind
-    hits = np.nonzero((future > ratio * past) & (future > floor))[0]
-    onsets: list[float] = []
-    last = -(10**9)
-    for h in hits.tolist():
-        if h - last < min_gap * sr:
-            continue
+    out = []
+    for h in np.nonzero((future > ratio * past) & (future > floor))[0].tolist():
         seg = np.abs(d[h : h + 2 * ahead])
         level = max(0.25 * seg.max(), 4.0 * np.sqrt(past[h]))
-        first = h + int(np.argmax(seg >= level))
-        onsets.append(float(first) / sr)
-        last = h
+        out.append(h + int(np.argmax(seg >= level)))
+    return out
+
+
+def detect_onsets(
+    x: NDArray[np.floating], sr: int, ratio: float = 4.0, min_gap: float = 0.05, floor: float = 1e-4
+) -> list[float]:
+    """Onset times (seconds) by energy flux, on the signal (finds toms and kicks) and on its first difference
+    (finds hats and snares over the low, slowly decaying bodies of kicks and toms): see :func:`_flux_onsets`.
+    Onsets closer than ``min_gap`` s are merged into the earliest."""
+    sig = np.asarray(x, dtype=np.float64)
+    raw = _flux_onsets(sig, sr, 2.5 * ratio, floor, 0.03)  # stricter: beating low partials modulate energy
+    found = sorted(raw + _flux_onsets(np.diff(sig, prepend=0.0), sr, ratio, floor))
+    onsets: list[float] = []
+    last = -(10**9)
+    for first in found:
+        if first - last >= min_gap * sr:
+            onsets.append(float(first) / sr)
+            last = first
     return onsets
 
 
