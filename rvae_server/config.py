@@ -47,6 +47,7 @@ class ServeConfig:
     audio_device: str | None = None  # substring of an output device's name
     autoplay: bool = True  # start playing at once
     seed: int | None = None  # noise seed (None: a fresh one each run)
+    render_dir: str = "."  # where the demo WAV/MIDI go when no output can be opened
 
     def validate(self, where: str = "settings") -> ServeConfig:
         if self.clock not in CLOCKS:

@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,7 @@ class Daemon:
         self.clock_sender: MidiClockSender | None = None
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
+        self.rendered: list[Path] = []  # demo files written when there was no output
         self._closed = False
 
     # ------------------------------------------------------------------ start
@@ -107,6 +109,8 @@ class Daemon:
         self.engine = engine
         self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         engine.start()
+        if not self.sinks:
+            self.render_demo()
         if self.config.autoplay and self.config.clock == "internal":
             engine.play()
         log.info(
@@ -118,6 +122,34 @@ class Daemon:
             ", ".join(repr(s) for s in self.sinks) or "none",
         )
         return self
+
+    def render_demo(self, bars: int = 8) -> list[Path]:
+        """With no output to play to, render what layer 1 would play (``bars`` bars, noise drawn per bar) to a
+        WAV file (the built-in kit) and a MIDI file, so a machine without sound card or MIDI still shows it."""
+        from rvae_server.drumkit import write_wav
+        from rvae_server.midifile import write_bars
+
+        assert self.engine is not None and self.clock is not None
+        rng = np.random.default_rng(self.config.seed)
+        pattern = [self.engine.render(0, rng.standard_normal(2).astype(np.float32)) for _ in range(bars)]
+        folder = Path(self.config.render_dir)
+        written = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            self._problem(f"demo render: cannot make {folder}: {err}")
+            return written
+        for path, write in ((folder / "rvae-demo.wav", write_wav), (folder / "rvae-demo.mid", write_bars)):
+            try:
+                write(path, pattern, self.clock.bpm)
+                written.append(path)
+            except OSError as err:
+                self._problem(f"demo render: could not write {path}: {err}")
+        if written:
+            self.rendered = written
+            log.info("no output to play to: rendered %d bars of %r to %s", bars, self.default_model,
+                     " and ".join(str(p) for p in written))  # fmt: skip
+        return written
 
     def _problem(self, text: str) -> None:
         self.problems.append(text)
@@ -187,6 +219,8 @@ class Daemon:
         if self.audio_out is not None:
             lines.append("audio: built-in drum kit")
         lines.extend(f"not available: {p}" for p in self.problems)
+        if self.rendered:
+            lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
         return lines
 
     # ------------------------------------------------------------------ run and stop

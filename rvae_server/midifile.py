@@ -497,6 +497,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; a rendered clip is for everyone to read
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:

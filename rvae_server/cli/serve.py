@@ -33,13 +33,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--audio-device", metavar="NAME", help="audio output device (substring)")
     p.add_argument("--no-autoplay", dest="autoplay", action="store_false", default=None, help="wait for play")
     p.add_argument("--seed", type=int, help="seed of the noise draws")
+    p.add_argument("--render-dir", metavar="DIR", help="where rvae-demo.wav/.mid go when nothing can play (default .)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
 
 OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
-    "layers", "audio", "audio_device", "autoplay", "seed",
+    "layers", "audio", "audio_device", "autoplay", "seed", "render_dir",
 )  # fmt: skip
 
 
