@@ -199,8 +199,8 @@ class Browser:
     def frames(self, count: int = 2) -> None:
         """Wait until the page has painted ``count`` more animation frames."""
         self.js(
-            "new Promise(r => { let k = %d; const f = () => (--k <= 0 ? r(true) : requestAnimationFrame(f));"
-            " requestAnimationFrame(f); })" % count
+            f"new Promise(r => {{ let k = {count}; const f = () => (--k <= 0 ? r(true) : requestAnimationFrame(f));"
+            " requestAnimationFrame(f); })"
         )
 
     def screenshot(self, x: float = 0, y: float = 0, width: float | None = None, height: float | None = None) -> bytes:

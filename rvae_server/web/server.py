@@ -13,8 +13,9 @@ WebSocket messages, server → page (JSON text unless said)
     ``clock``    ``{position, bpm, running, server_time}`` 4×/s while playing (1×/s stopped) and on every
     transport or tempo change. ``position`` is in 24-ppqn ticks (a bar = 96); the page extrapolates it with
     ``performance.now()``: ``position + elapsed_s * bpm * 24 / 60`` while running.
-    ``bar``      ``{layer, bar_number, notes:[[tick, instrument, velocity 0..1, microtiming half-ticks]]}`` at
-    each bar start of each layer, and soon after a change of the layer's state.
+    ``bar``      ``{layer, bar_number, notes:[[tick, instrument, velocity 1..127, microtiming in hundredths of a
+    half-tick (-100..100, positive = late)]]}`` at each bar start of each layer (``bar_number`` -1: the bar
+    playing, re-sent ~20 ms after a change of the layer's state).
     ``grid``     **binary**, see :meth:`rvae_server.web.grid.Grid.message`: sent once per model to each page
     showing a layer that plays it.
     ``training`` see :meth:`rvae_server.web.training.TrainingUpdate.to_json`.
@@ -23,14 +24,15 @@ WebSocket messages, server → page (JSON text unless said)
     ``note``     ``{address, message}`` a value was clamped. ``error`` ``{message, address?}`` a message was refused.
 
 Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
-    ``{"type":"control","address":"/rvae/[layer/N/]…","args":[…]}`` (see :mod:`rvae_server.web.controls`),
+    ``{"type":"control","address":"/rvae/[layer/N/]…","args":[…]}`` (OSC addresses and arguments; see
+    :mod:`rvae_server.web.controls`),
     ``{"type":"view","layer":L}`` (0-based layer the page shows: its grid is sent),
     ``{"type":"train","name":"…","layers":[L…]}``, ``{"type":"train_cancel"}``, ``{"type":"uploads"}``,
     ``{"type":"uploads_clear"}``.
 
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
-    ``/api/osc`` (issue 5's address table when :mod:`rvae_server.osc` provides ``table_as_json``),
+    ``/api/osc`` (the whole OSC address table, :func:`rvae_server.osc.table_as_dict`),
     ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`).
 """
 
@@ -51,6 +53,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from rvae_server import osc
 from rvae_server.bar import INSTRUMENTS, Bar
 from rvae_server.engine import ControlError, Engine, EngineEvent
 from rvae_server.web.controls import apply_control, table_json
@@ -80,8 +83,8 @@ def _dumps(data: dict[str, Any]) -> str:
 
 
 def bar_json(layer: int, bar_number: int, bar: Bar) -> dict[str, Any]:
-    """A ``bar`` message: the notes of one layer's bar."""
-    notes = [[n.tick, n.instrument, round(n.velocity, 3), round(n.microtiming, 3)] for n in bar.notes()]
+    """A ``bar`` message: the notes of one layer's bar, as integers (velocity × 127, microtiming × 100)."""
+    notes = [[n.tick, n.instrument, round(n.velocity * 127), round(n.microtiming * 100)] for n in bar.notes()]
     return {"type": "bar", "layer": layer, "bar_number": bar_number, "notes": notes}
 
 
@@ -145,6 +148,7 @@ class WebServer:
         self._grid_tasks: dict[tuple[str, int], asyncio.Future[Grid]] = {}
         self._state_pending = False
         self._bar_pending: set[int] = set()
+        self._bar_changed: dict[int, float] = {}
         self._models_seen: tuple[str, ...] = ()
         self._train_history: list[dict[str, Any]] = []
         self._closed = False
@@ -169,7 +173,13 @@ class WebServer:
             raise OSError("the web server did not start within 10 s")
         self.engine.add_listener(self._on_engine_event)
         if self.training is not None:
-            self.training.add_listener(self._on_training_update)
+            self.training.add_listener(self._on_training_event)
+            dirs = getattr(self.training, "clip_dirs", None)
+            root = self.uploads.root.resolve()
+            if dirs is not None and not any(
+                root == Path(d).resolve() or Path(d).resolve() in root.parents for d in dirs
+            ):
+                log.warning("web: the upload folder %s is not one of the training service's clip folders", root)
         return self
 
     def close(self) -> None:
@@ -215,10 +225,10 @@ class WebServer:
         app.router.add_post("/api/upload", self._upload)
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         self._runner = runner
-        site = web.TCPSite(runner, self.host, self._requested_port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, self.host, self._requested_port)
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []
@@ -253,13 +263,7 @@ class WebServer:
         return web.json_response(self.engine.snapshot())
 
     async def _api_osc(self, request: web.Request) -> web.StreamResponse:
-        try:
-            from rvae_server import osc  # type: ignore[attr-defined,unused-ignore]
-
-            table = osc.table_as_json()
-        except (ImportError, AttributeError):
-            raise web.HTTPNotFound(text="the OSC address table is not available") from None
-        return web.json_response(table)
+        return web.json_response(osc.table_as_dict())
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         session = request.headers.get("X-RVAE-Session", "")
@@ -410,12 +414,12 @@ class WebServer:
             raise ControlError(f"{kind}: unknown field(s) {', '.join(u[:40] for u in unknown[:5])}")
         if kind == "control":
             address = data.get("address")
-            _, control, notes = apply_control(self.engine, address, data.get("args"))
+            _, verb, notes = apply_control(self.engine, address, data.get("args"))
             for note in notes:
                 client.send(_dumps({"type": "note", "address": address, "message": note}))
-            if control.address == "/rvae/state":
+            if verb == "state":
                 client.send(_dumps({"type": "reply", "address": address, "state": self.engine.snapshot()}))
-            elif control.address == "/rvae/models":
+            elif verb == "models":
                 client.send(_dumps({"type": "reply", "address": address, "models": sorted(self.engine.models)}))
         elif kind == "view":
             layer = data.get("layer")
@@ -459,7 +463,7 @@ class WebServer:
             raise ControlError(f"train: layers must be a list of 0-based layers 0..{self.engine.layer_count - 1}")
         if not self.uploads.files(client.session):
             raise ControlError("train: upload some .mid clips first")
-        folder = self.uploads.folder(client.session)
+        folder = str(self.uploads.folder(client.session))
         service = self.training
         self._in_worker(client, "train", lambda: service.start(folder, name, list(layers)))
 
@@ -551,8 +555,10 @@ class WebServer:
         """Engine listener (planner or control thread): hand over to the loop, nothing else."""
         self._call_soon(self._engine_event, event)
 
-    def _on_training_update(self, update: TrainingUpdate) -> None:
-        self._call_soon(self._training_update, update)
+    def _on_training_event(self, event: dict[str, Any]) -> None:
+        update = TrainingUpdate.from_event(event)
+        if update is not None:
+            self._call_soon(self._training_update, update)
 
     def _engine_event(self, event: EngineEvent) -> None:
         if event.kind == "bar":
@@ -562,10 +568,12 @@ class WebServer:
         if event.kind == "transport":
             self._broadcast(_dumps(self._clock_message()))
         layer = event.data.get("layer")
-        if isinstance(layer, int) and layer not in self._bar_pending:
-            self._bar_pending.add(layer)
-            assert self._loop is not None
-            self._loop.call_later(BAR_REFRESH, self._refresh_bar, layer)
+        if isinstance(layer, int):
+            self._bar_changed[layer] = time.monotonic()
+            if layer not in self._bar_pending:
+                self._bar_pending.add(layer)
+                assert self._loop is not None
+                self._loop.call_later(BAR_REFRESH, self._refresh_bar, layer)
         if not self._state_pending:
             self._state_pending = True
             assert self._loop is not None
@@ -581,8 +589,14 @@ class WebServer:
             self._ensure_grid(client)
 
     def _refresh_bar(self, layer: int) -> None:
+        """Send the layer's re-planned bar: at most every BAR_REFRESH during a gesture, and once more at least
+        BAR_REFRESH after its last change (the planner re-plans within ~1 ms of a change)."""
         self._bar_pending.discard(layer)
         self._broadcast(_dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
+        if time.monotonic() - self._bar_changed.get(layer, 0.0) < BAR_REFRESH:
+            self._bar_pending.add(layer)
+            assert self._loop is not None
+            self._loop.call_later(BAR_REFRESH, self._refresh_bar, layer)
 
     def _training_update(self, update: TrainingUpdate) -> None:
         data = update.to_json()

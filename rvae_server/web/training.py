@@ -1,32 +1,71 @@
-"""What the web page needs of a training service: start a retrain on a folder of clips, cancel it, and hear its
-progress. The service (a separate process per job, issue 5) is attached to :func:`rvae_server.web.start_web`
-as ``training=``; without one the page says "training not available".
+"""What the web page needs of a training service, and how its progress events become page messages.
 
-Threads: ``start`` and ``cancel`` are called from a worker thread of the web server (never its event loop), so
-they may block briefly. Listeners may be called on any thread; the web server hands the update to its loop.
+The service is :class:`rvae_server.trainjobs.TrainingService` (a separate process per job); any object with the
+same three methods will do (:class:`TrainingService` below). The page uploads clips into its session folder
+(:mod:`rvae_server.web.uploads`) and asks to train on that folder, so **the upload folder must be one of the
+service's clip folders** (``TrainingService(engine, models_dir, [*clip_dirs, upload_dir])`` and
+``start_web(..., upload_dir=upload_dir)``).
+
+Threads: ``start`` and ``cancel`` are called on a worker thread of the web server (never its event loop), so
+they may block briefly; listeners may be called on any thread (the web server hands events to its loop).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-#: The kinds of :class:`TrainingUpdate`.
-KINDS = ("started", "epoch", "note", "done", "failed", "cancelled")
+#: The kinds of :class:`TrainingUpdate`, and the service event types they come from.
+KINDS = {
+    "train-started": "started",
+    "train-progress": "epoch",
+    "train-note": "note",
+    "train-done": "done",
+    "train-failed": "failed",
+    "train-cancelled": "cancelled",
+}
+
+TrainingListener = Callable[[dict[str, Any]], None]
+
+
+class TrainingService(Protocol):
+    """A retraining service the page drives (see :class:`rvae_server.trainjobs.TrainingService`)."""
+
+    def start(self, folder: str, name: str, layers: Sequence[int]) -> str:
+        """Train model ``name`` on the clips under ``folder``; when done, load it and swap it in at the next bar
+        line on the 0-based ``layers``. Returns a job id at once; raises ``ValueError``/``RuntimeError`` with a
+        one-line message for the performer (a job already running, a folder outside the clip folders…)."""
+        ...
+
+    def cancel(self) -> bool:
+        """Cancel the running job (True), or say there is none (False). Nothing is saved; the music goes on."""
+        ...
+
+    def add_listener(self, listener: TrainingListener) -> None:
+        """Call ``listener`` with each event dict: ``{"type": "train-started"|"train-progress"|"train-note"|
+        "train-done"|"train-failed"|"train-cancelled", "job", ...}`` (progress: ``epoch``, ``epochs``,
+        ``train_loss``, ``val_loss`` (None without a validation set); done: ``name``; failed: ``error``;
+        note: ``text``)."""
+        ...
+
+
+def _float(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingUpdate:
-    """One piece of progress of a training job.
-
-    ``kind``: ``"started"``; ``"epoch"`` (after each epoch: ``epoch`` 1-based of ``epochs``, ``train_loss`` and
-    ``val_loss`` per bar, ``val_loss`` NaN without a validation set); ``"note"`` (``message``: a clip skipped…);
-    ``"done"`` (``model``: the new model's name, already loaded into the engine, and swapped in for the layers
-    that asked); ``"failed"`` (``message`` says why) or ``"cancelled"``. Nothing is saved unless ``done``.
-    """
+    """One piece of progress as the page sees it. ``kind``: ``started``, ``epoch`` (``epoch`` 1-based of
+    ``epochs``, losses per bar, ``val_loss`` NaN without a validation set), ``note`` (``message``), ``done``
+    (``model``: the new model, already in the menu), ``failed`` (``message``) or ``cancelled``."""
 
     kind: str
     job: str
@@ -37,11 +76,30 @@ class TrainingUpdate:
     model: str | None = None
     message: str = ""
 
+    @staticmethod
+    def from_event(event: Mapping[str, Any]) -> TrainingUpdate | None:
+        """The update for a service event dict, or None for an event type the page does not show."""
+        kind = KINDS.get(str(event.get("type")))
+        if kind is None:
+            return None
+        message = event.get("text") or event.get("error") or ""
+        model = event.get("name") if kind in ("started", "done") else None
+        return TrainingUpdate(
+            kind,
+            str(event.get("job", "")),
+            _int(event.get("epoch")),
+            _int(event.get("epochs")),
+            _float(event.get("train_loss")),
+            _float(event.get("val_loss")),
+            str(model) if model is not None else None,
+            str(message)[:500],
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (``"type": "training"``); non-finite losses become ``null``."""
+        """The ``training`` message: a JSON-ready dict; non-finite losses become ``null``."""
 
         def finite(v: float) -> float | None:
-            return round(float(v), 6) if math.isfinite(v) else None
+            return round(v, 6) if math.isfinite(v) else None
 
         return {
             "type": "training",
@@ -54,25 +112,3 @@ class TrainingUpdate:
             "model": self.model,
             "message": self.message,
         }
-
-
-TrainingListener = Callable[[TrainingUpdate], None]
-
-
-class TrainingService(Protocol):
-    """A retraining service the web page drives."""
-
-    def start(self, folder: Path, name: str, layers: Sequence[int]) -> str:
-        """Train a model called ``name`` (already checked by :func:`rvae_server.modelfile.check_model_name`) from
-        the ``.mid``/``.midi`` files in ``folder``; when done, load it and swap it in at the next bar line for the
-        0-based ``layers``. Returns a job id at once (training runs elsewhere). Raises ``ValueError`` or
-        ``RuntimeError`` (a job already running, no clips…) with a one-line message the page shows."""
-        ...
-
-    def cancel(self) -> bool:
-        """Cancel the running job, if any (True if there was one). Nothing is saved; the music is untouched."""
-        ...
-
-    def add_listener(self, listener: TrainingListener) -> None:
-        """Call ``listener`` with every :class:`TrainingUpdate` (on any thread)."""
-        ...

@@ -55,11 +55,19 @@
   function control(name) {
     return S.controls.get(name) || null;
   }
+  /* The OSC address of a control for a layer (0-based): /rvae/name for layer 1, /rvae/layer/N/name otherwise. */
   function address(name, layer) {
     const c = control(name);
     if (!c) return null;
-    if (!c.per_layer || layer === 0) return c.address;
-    return c.address.replace(/^\/rvae\//, `/rvae/layer/${layer + 1}/`);
+    if (!c.layer_address || layer === 0) return c.address;
+    return c.layer_address.replace("/N/", `/${layer + 1}/`);
+  }
+  /* [min, max] of a control's argument from the OSC table (a missing lo is 0). */
+  function range(name, arg = 0) {
+    const c = control(name);
+    const a = c && c.args[arg];
+    if (!a || a.hi === undefined) return null;
+    return [a.lo === undefined ? 0 : a.lo, a.hi];
   }
   function send(obj) {
     if (S.ws && S.ws.readyState === WebSocket.OPEN) S.ws.send(JSON.stringify(obj));
@@ -192,25 +200,17 @@
   }
 
   function applyRanges() {
-    for (const [name, id] of [["threshold", "threshold"], ["noise", "noise"], ["timing", "timing"]]) {
-      const c = control(name);
-      const el = $(id);
-      el.disabled = !c;
-      if (c && c.min !== undefined) {
-        el.min = c.min;
-        el.max = c.max;
-      }
+    for (const name of ["threshold", "noise", "timing"]) {
+      const el = $(name);
+      el.disabled = !control(name);
+      const r = range(name);
+      if (r) [el.min, el.max] = r;
     }
-    const bpm = control("bpm");
-    if (bpm && bpm.min !== undefined) {
-      $("bpm").min = bpm.min;
-      $("bpm").max = bpm.max;
-    }
-    const vel = control("velocity");
-    if (vel && vel.min !== undefined) {
-      $("fixed-velocity").min = vel.min;
-      $("fixed-velocity").max = vel.max;
-    }
+    const bpm = range("bpm");
+    if (bpm) [$("bpm").min, $("bpm").max] = bpm;
+    const vel = range("velocity", 1);
+    if (vel) [$("fixed-velocity").min, $("fixed-velocity").max] = vel;
+    $("enable").disabled = !control("enable");
   }
 
   function buildLayers() {
@@ -294,6 +294,10 @@
     }
     if (!ls) return;
     if (!recentlyTouched("model")) menu.value = ls.model;
+    if (!recentlyTouched("enable")) {
+      $("enable").classList.toggle("on", ls.enabled);
+      $("enable").textContent = ls.enabled ? "Layer on" : "Layer off";
+    }
     for (const name of ["threshold", "noise", "timing"]) {
       if (!recentlyTouched(name)) {
         $(name).value = ls[name];
@@ -351,6 +355,15 @@
       const v = Math.min(400, Math.round(Number($("bpm").value) + 1));
       $("bpm").value = v;
       sendBpm(v);
+    });
+    $("enable").addEventListener("click", () => {
+      const ls = layerState();
+      const on = !(ls && ls.enabled);
+      touched("enable");
+      if (ls) ls.enabled = on;
+      $("enable").classList.toggle("on", on);
+      $("enable").textContent = on ? "Layer on" : "Layer off";
+      sendControl("enable", [on ? 1 : 0]);
     });
     $("model").addEventListener("change", () => {
       touched("model");
@@ -620,7 +633,9 @@
     const bar = S.bars.get(S.layer);
     const ls = layerState();
     if (bar) {
-      for (const [tick, inst, vel, mt] of bar.notes) {
+      for (const [tick, inst, v127, mt100] of bar.notes) {
+        const vel = v127 / 127; // velocity 0..1
+        const mt = mt100 / 100; // microtiming in half-ticks
         const y = (nInst - 1 - inst) * rowH;
         const x = labelW + (tick + mt / 2) * tickW; // microtiming: half-ticks, positive = late
         const hh = Math.max(3 * dpr, (rowH - 4 * dpr) * vel); // height = velocity
@@ -817,10 +832,10 @@
       drawPad(performance.now());
     },
     cellCenter: (row, col) => {
-      // page CSS pixels of grid point (row = y index, col = x index)
+      // document CSS pixels of grid point (row = y index, col = x index)
       const n = gridN();
       const r = pad.getBoundingClientRect();
-      return { x: r.left + ((col + 0.5) / n) * r.width, y: r.top + ((n - 1 - row + 0.5) / n) * r.height };
+      return { x: scrollX + r.left + ((col + 0.5) / n) * r.width, y: scrollY + r.top + ((n - 1 - row + 0.5) / n) * r.height };
     },
     padPoint: (x, y) => {
       const r = pad.getBoundingClientRect();
@@ -836,6 +851,8 @@
       return S.channels.slice();
     },
     xy: () => ({ ...S.xy }),
+    bar: () => S.bars.get(S.layer) || null,
+    state: () => layerState(),
     lossEpochs: () => S.training.length,
     errors: () => S.errors.slice(),
     connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,
