@@ -1,7 +1,7 @@
 """Generate the R-VAE Max patch (``rvae.maxpat``) and Max for Live device (``rvae.amxd``) from the project's tables.
 
 The instrument names (the 9 mutes and the rows of the bar display) come from :data:`rvae_server.bar.INSTRUMENT_NAMES`
-and the server's ports from :mod:`rvae_server.osc`, so the patch cannot drift from them; ``tests/test_maxpat.py``
+and the server's ports from :mod:`rvae_server.osc`, so the patch cannot drift from them; ``tests/test_maxpatch.py``
 checks that the committed files equal what this script writes and that every address the patch sends is one the
 server handles.
 
@@ -212,7 +212,7 @@ def build(device: bool = False) -> dict[str, Any]:
     # ------------------------------------------------------------------ sending: one udpsend
     x0, y0 = 20.0, 60.0
     p.comment("to the server", (x0, y0, 150.0, 18.0))
-    r_out = p.obj(f"r {OUT}", x0, y0 + 24, 1, 1)
+    r_out = p.obj(f"r {OUT}", x0, y0 + 24, 0, 1)
     udpsend = p.obj(f"udpsend {DEFAULT_HOST} {DEFAULT_PORT}", x0, y0 + 56, 1, 0)
     p.wire(r_out, 0, udpsend)
 
@@ -499,15 +499,11 @@ def build(device: bool = False) -> dict[str, Any]:
         p.wire(grow, 0, keep)
         p.wire(keep, 1, stored, 1)
         p.wire(keep, 0, plot)
-    # one line of text: "epoch 3/30 train 123.4567 val 130.0000", and training events
-    words = p.obj("sprintf epoch %d/%d train %.4f val %.4f", x0, y0 + 390, 4, 1)
-    split = p.obj("fromsymbol", x0, y0 + 420, 1, 1)
-    show_progress = p.obj("prepend set", x0, y0 + 450, 1, 1)
+    # one line of text: "epoch 3/30 train 123.4567 val 130.0000" (sprintf's output is a message: set ...)
+    words = p.obj("sprintf set epoch %d/%d train %.4f val %.4f", x0, y0 + 390, 4, 1)
     train_view = p.msg("", x0, y0 + 482, present=(722.0, 152.0, 204.0, 15.0), fontsize=8.0, ignoreclick=1)
     p.wire(progress, 0, words)
-    p.wire(words, 0, split)
-    p.wire(split, 0, show_progress)
-    p.wire(show_progress, 0, train_view)
+    p.wire(words, 0, train_view)
     train_events = {
         "/rvae/train/started": p.obj("prepend set started job", x0 + 260, y0 + 390, 1, 1),
         "/rvae/train/done": p.obj("prepend set done: model", x0 + 260, y0 + 420, 1, 1),
@@ -532,7 +528,6 @@ def build(device: bool = False) -> dict[str, Any]:
         present=(332.0, 18.0, 384.0, 108.0),
         columns=96,
         rows=len(INSTRUMENT_NAMES),
-        autosize=0,
         ignoreclick=1,
         parameter_enable=0,
         horizontalmargin=0,

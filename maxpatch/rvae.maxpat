@@ -202,7 +202,7 @@
 				"box": {
 					"id": "obj-7",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 0,
 					"numoutlets": 1,
 					"outlettype": [
 						""
@@ -3038,51 +3038,15 @@
 					"patching_rect": [
 						860.0,
 						970.0,
-						285.0,
+						313.0,
 						22.0
 					],
-					"text": "sprintf epoch %d/%d train %.4f val %.4f"
+					"text": "sprintf set epoch %d/%d train %.4f val %.4f"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-130",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						860.0,
-						1000.0,
-						82.0,
-						22.0
-					],
-					"text": "fromsymbol"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-131",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						860.0,
-						1030.0,
-						89.0,
-						22.0
-					],
-					"text": "prepend set"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-132",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3109,7 +3073,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-133",
+					"id": "obj-131",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3127,7 +3091,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-134",
+					"id": "obj-132",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3145,7 +3109,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-135",
+					"id": "obj-133",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3163,7 +3127,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-136",
+					"id": "obj-134",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3181,7 +3145,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-137",
+					"id": "obj-135",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3196,7 +3160,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-138",
+					"id": "obj-136",
 					"maxclass": "matrixctrl",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3219,7 +3183,6 @@
 					],
 					"columns": 96,
 					"rows": 9,
-					"autosize": 0,
 					"ignoreclick": 1,
 					"parameter_enable": 0,
 					"horizontalmargin": 0,
@@ -3230,7 +3193,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-139",
+					"id": "obj-137",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3249,7 +3212,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-140",
+					"id": "obj-138",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3268,7 +3231,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-141",
+					"id": "obj-139",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3287,7 +3250,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-142",
+					"id": "obj-140",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3306,7 +3269,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-143",
+					"id": "obj-141",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3324,7 +3287,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-144",
+					"id": "obj-142",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3343,7 +3306,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-145",
+					"id": "obj-143",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3361,7 +3324,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-146",
+					"id": "obj-144",
 					"maxclass": "newobj",
 					"numinlets": 3,
 					"numoutlets": 1,
@@ -3379,7 +3342,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-147",
+					"id": "obj-145",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3398,7 +3361,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-148",
+					"id": "obj-146",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3416,7 +3379,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-149",
+					"id": "obj-147",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3443,7 +3406,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-150",
+					"id": "obj-148",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3458,7 +3421,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-151",
+					"id": "obj-149",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3476,7 +3439,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-152",
+					"id": "obj-150",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 16,
@@ -3509,7 +3472,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-153",
+					"id": "obj-151",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3528,7 +3491,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-154",
+					"id": "obj-152",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 5,
@@ -3550,7 +3513,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-155",
+					"id": "obj-153",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3568,7 +3531,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-156",
+					"id": "obj-154",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3586,7 +3549,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-157",
+					"id": "obj-155",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 9,
@@ -3612,7 +3575,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-158",
+					"id": "obj-156",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3630,7 +3593,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-159",
+					"id": "obj-157",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3648,7 +3611,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-160",
+					"id": "obj-158",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3666,7 +3629,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-161",
+					"id": "obj-159",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3684,7 +3647,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-162",
+					"id": "obj-160",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3702,7 +3665,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-163",
+					"id": "obj-161",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3720,7 +3683,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-164",
+					"id": "obj-162",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3738,7 +3701,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-165",
+					"id": "obj-163",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3756,7 +3719,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-166",
+					"id": "obj-164",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3774,7 +3737,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-167",
+					"id": "obj-165",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3792,7 +3755,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-168",
+					"id": "obj-166",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3810,7 +3773,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-169",
+					"id": "obj-167",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3837,7 +3800,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-170",
+					"id": "obj-168",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3855,7 +3818,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-171",
+					"id": "obj-169",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3873,7 +3836,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-172",
+					"id": "obj-170",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3891,7 +3854,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-173",
+					"id": "obj-171",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5217,20 +5180,8 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-131",
-						0
-					],
-					"source": [
 						"obj-130",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-132",
-						0
 					],
 					"source": [
 						"obj-131",
@@ -5241,7 +5192,19 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-130",
+						0
+					],
+					"source": [
 						"obj-132",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-130",
 						0
 					],
 					"source": [
@@ -5253,7 +5216,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-132",
+						"obj-130",
 						0
 					],
 					"source": [
@@ -5265,11 +5228,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-132",
+						"obj-138",
 						0
 					],
 					"source": [
-						"obj-135",
+						"obj-137",
 						0
 					]
 				}
@@ -5277,20 +5240,20 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-132",
+						"obj-139",
 						0
 					],
 					"source": [
-						"obj-136",
-						0
+						"obj-138",
+						1
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-140",
-						0
+						"obj-144",
+						1
 					],
 					"source": [
 						"obj-139",
@@ -5301,24 +5264,24 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-141",
+						"obj-140",
 						0
 					],
 					"source": [
-						"obj-140",
-						1
+						"obj-138",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-146",
-						1
-					],
-					"source": [
 						"obj-141",
 						0
+					],
+					"source": [
+						"obj-140",
+						1
 					]
 				}
 			},
@@ -5329,7 +5292,7 @@
 						0
 					],
 					"source": [
-						"obj-140",
+						"obj-141",
 						0
 					]
 				}
@@ -5350,34 +5313,10 @@
 				"patchline": {
 					"destination": [
 						"obj-144",
-						0
-					],
-					"source": [
-						"obj-143",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-145",
-						0
-					],
-					"source": [
-						"obj-144",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-146",
 						2
 					],
 					"source": [
-						"obj-145",
+						"obj-143",
 						0
 					]
 				}
@@ -5385,7 +5324,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-146",
+						"obj-144",
+						0
+					],
+					"source": [
+						"obj-142",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-136",
 						0
 					],
 					"source": [
@@ -5397,7 +5348,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-138",
+						"obj-146",
+						0
+					],
+					"source": [
+						"obj-145",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-147",
 						0
 					],
 					"source": [
@@ -5409,11 +5372,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-148",
+						"obj-150",
 						0
 					],
 					"source": [
-						"obj-147",
+						"obj-149",
 						0
 					]
 				}
@@ -5421,12 +5384,120 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-149",
+						"obj-137",
 						0
 					],
 					"source": [
-						"obj-148",
+						"obj-150",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-145",
+						0
+					],
+					"source": [
+						"obj-150",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-106",
+						0
+					],
+					"source": [
+						"obj-150",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-131",
+						0
+					],
+					"source": [
+						"obj-150",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
+						0
+					],
+					"source": [
+						"obj-150",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-133",
+						0
+					],
+					"source": [
+						"obj-150",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-134",
+						0
+					],
+					"source": [
+						"obj-150",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-80",
+						0
+					],
+					"source": [
+						"obj-150",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-80",
+						0
+					],
+					"source": [
+						"obj-150",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-151",
+						0
+					],
+					"source": [
+						"obj-150",
+						9
 					]
 				}
 			},
@@ -5445,143 +5516,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-139",
-						0
-					],
-					"source": [
-						"obj-152",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-147",
-						0
-					],
-					"source": [
-						"obj-152",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-106",
-						0
-					],
-					"source": [
-						"obj-152",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-133",
-						0
-					],
-					"source": [
-						"obj-152",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-134",
-						0
-					],
-					"source": [
-						"obj-152",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-135",
-						0
-					],
-					"source": [
-						"obj-152",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-136",
-						0
-					],
-					"source": [
-						"obj-152",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-80",
-						0
-					],
-					"source": [
-						"obj-152",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-80",
-						0
-					],
-					"source": [
-						"obj-152",
-						8
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-153",
 						0
 					],
 					"source": [
 						"obj-152",
-						9
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-154",
-						0
-					],
-					"source": [
-						"obj-153",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-155",
-						0
-					],
-					"source": [
-						"obj-154",
 						0
 					]
 				}
@@ -5593,7 +5532,7 @@
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-153",
 						0
 					]
 				}
@@ -5601,11 +5540,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-156",
+						"obj-154",
 						0
 					],
 					"source": [
-						"obj-154",
+						"obj-152",
 						1
 					]
 				}
@@ -5617,7 +5556,7 @@
 						0
 					],
 					"source": [
-						"obj-156",
+						"obj-154",
 						0
 					]
 				}
@@ -5629,7 +5568,7 @@
 						0
 					],
 					"source": [
-						"obj-154",
+						"obj-152",
 						2
 					]
 				}
@@ -5637,11 +5576,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-157",
+						"obj-155",
 						0
 					],
 					"source": [
-						"obj-154",
+						"obj-152",
 						3
 					]
 				}
@@ -5649,11 +5588,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-158",
+						"obj-156",
 						0
 					],
 					"source": [
-						"obj-157",
+						"obj-155",
 						0
 					]
 				}
@@ -5665,6 +5604,54 @@
 						0
 					],
 					"source": [
+						"obj-156",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-157",
+						0
+					],
+					"source": [
+						"obj-155",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-157",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-158",
+						0
+					],
+					"source": [
+						"obj-155",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-52",
+						0
+					],
+					"source": [
 						"obj-158",
 						0
 					]
@@ -5677,15 +5664,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						1
+						"obj-155",
+						3
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-49",
+						"obj-55",
 						0
 					],
 					"source": [
@@ -5701,15 +5688,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						2
+						"obj-155",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-52",
+						"obj-58",
 						0
 					],
 					"source": [
@@ -5725,15 +5712,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						3
+						"obj-155",
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-55",
+						"obj-61",
 						0
 					],
 					"source": [
@@ -5749,15 +5736,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						4
+						"obj-155",
+						6
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-58",
+						"obj-64",
 						0
 					],
 					"source": [
@@ -5773,15 +5760,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						5
+						"obj-155",
+						7
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-61",
+						"obj-67",
 						0
 					],
 					"source": [
@@ -5797,15 +5784,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						6
+						"obj-155",
+						8
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-64",
+						"obj-70",
 						0
 					],
 					"source": [
@@ -5821,15 +5808,15 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						7
+						"obj-150",
+						10
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-67",
+						"obj-34",
 						0
 					],
 					"source": [
@@ -5845,55 +5832,7 @@
 						0
 					],
 					"source": [
-						"obj-157",
-						8
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-70",
-						0
-					],
-					"source": [
-						"obj-166",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-167",
-						0
-					],
-					"source": [
-						"obj-152",
-						10
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-34",
-						0
-					],
-					"source": [
-						"obj-167",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-168",
-						0
-					],
-					"source": [
-						"obj-152",
+						"obj-150",
 						11
 					]
 				}
@@ -5905,6 +5844,30 @@
 						0
 					],
 					"source": [
+						"obj-166",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-168",
+						0
+					],
+					"source": [
+						"obj-150",
+						12
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-167",
+						0
+					],
+					"source": [
 						"obj-168",
 						0
 					]
@@ -5913,35 +5876,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-170",
-						0
-					],
-					"source": [
-						"obj-152",
-						12
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-169",
 						0
 					],
 					"source": [
-						"obj-170",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-171",
-						0
-					],
-					"source": [
-						"obj-152",
+						"obj-150",
 						13
 					]
 				}
@@ -5949,11 +5888,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-169",
+						"obj-167",
 						0
 					],
 					"source": [
-						"obj-171",
+						"obj-169",
 						0
 					]
 				}
@@ -5961,11 +5900,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-172",
+						"obj-170",
 						0
 					],
 					"source": [
-						"obj-152",
+						"obj-150",
 						14
 					]
 				}
@@ -5973,11 +5912,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-169",
+						"obj-167",
 						0
 					],
 					"source": [
-						"obj-172",
+						"obj-170",
 						0
 					]
 				}
@@ -5985,11 +5924,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-173",
+						"obj-171",
 						0
 					],
 					"source": [
-						"obj-152",
+						"obj-150",
 						12
 					]
 				}
