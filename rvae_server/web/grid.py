@@ -51,9 +51,14 @@ def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
 
 
 def quantize(probs: NDArray[np.floating]) -> NDArray[np.uint8]:
-    """Probabilities ``(P, 96, 9)`` → bytes ``(96, 9, P)`` (the packed layout), ``round(p * 255)``, NaN → 0."""
-    q = np.nan_to_num(np.asarray(probs, dtype=np.float32), nan=0.0) * np.float32(255.0) + np.float32(0.5)
-    return np.ascontiguousarray(np.clip(q, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+    """Probabilities ``(P, 96, 9)`` → bytes ``(96, 9, P)`` (the packed layout), ``round(p * 255)``, NaN → 0.
+    Transposes first (one contiguous float copy, ~10 ms for 30×30), then scales in place."""
+    t = np.array(np.asarray(probs, dtype=np.float32).transpose(1, 2, 0), order="C")
+    np.multiply(t, np.float32(255.0), out=t)
+    np.add(t, np.float32(0.5), out=t)
+    np.clip(t, 0.0, 255.0, out=t)
+    t[np.isnan(t)] = 0.0
+    return t.astype(np.uint8)
 
 
 @dataclass(frozen=True, slots=True)

@@ -851,6 +851,7 @@
       return S.channels.slice();
     },
     xy: () => ({ ...S.xy }),
+    send: (obj) => send(obj),
     bar: () => S.bars.get(S.layer) || null,
     state: () => layerState(),
     lossEpochs: () => S.training.length,
