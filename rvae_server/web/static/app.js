@@ -45,6 +45,7 @@
     frames: [],
     drawMs: 0,
     hold: null, // a tick to freeze the visualizer on (tests)
+    glow: 6, // ticks a lit point takes to fade (6 = a sixteenth note)
     lastTick: 0,
     training: [], // epoch updates of the current job
     trainInfo: "",
@@ -147,7 +148,10 @@
       case "welcome": return onWelcome(msg);
       case "state": return onState(msg);
       case "clock":
-        S.clock = { position: msg.position, bpm: msg.bpm, running: msg.running, at: performance.now() };
+        // the position was read at server_time (Unix seconds): count the delivery delay when the clocks agree
+        // (same machine, or NTP), capped at 100 ms so a wrong clock cannot throw the animation off
+        S.clock = { position: msg.position, bpm: msg.bpm, running: msg.running,
+          at: performance.now() - Math.min(100, Math.max(0, Date.now() - msg.server_time * 1000)) };
         updateTransport();
         return;
       case "bar":
@@ -189,6 +193,7 @@
     buildLegend();
     applyRanges();
     $("train-unavailable").hidden = msg.training;
+    $("train-body").hidden = !msg.training;
     for (const el of $("train-body").querySelectorAll("button, input")) el.disabled = !msg.training;
     $("drop").classList.toggle("disabled", !msg.training);
     S.training = msg.history.filter((u) => u.kind === "epoch");
@@ -280,6 +285,18 @@
       label.append(sw, sel);
       box.appendChild(label);
     });
+    const label = document.createElement("label");
+    label.textContent = "Glow";
+    const sel = document.createElement("select");
+    sel.id = "glow";
+    sel.setAttribute("aria-label", "how long a lit point takes to fade");
+    for (const [text, ticks] of [["none", 1], ["16th", 6], ["8th", 12], ["quarter", 24]]) sel.add(new Option(text, String(ticks)));
+    sel.value = String(S.glow);
+    sel.addEventListener("change", () => {
+      S.glow = Number(sel.value);
+    });
+    label.appendChild(sel);
+    box.appendChild(label);
   }
 
   function onState(msg) {
@@ -477,8 +494,14 @@
     return ((Math.floor(p) % TICKS) + TICKS) % TICKS;
   }
 
-  /* The colour of every grid point at a tick: channel c shows instrument S.channels[c] as brightness
-   * byte (= probability × 255) where probability ≥ threshold and the instrument is not muted; else 0. */
+  /* Brightness of a probability byte: sqrt, so a point just above a low threshold is still clearly lit. */
+  const LUT = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) LUT[v] = Math.round(255 * Math.sqrt(v / 255));
+
+  /* The colour of every grid point at a tick: channel c shows instrument S.channels[c]. A point is lit where
+   * the probability byte v (= round(probability × 255)) is ≥ the threshold and the instrument is not muted,
+   * with brightness LUT[v]; lit ticks fade over S.glow ticks (the brightest of LUT[v(t - j)] × (1 - j / glow),
+   * j = 0..glow-1), so a one-tick onset stays visible; glow 0 or 1 shows the tick alone. Else 0 (dark). */
   function drawGrid(tick) {
     const g = S.grid;
     const n = g.n;
@@ -486,13 +509,21 @@
     const px = smallImage.data;
     const ls = layerState();
     const thr = ls ? ls.threshold : 0.5;
-    const cut = Math.ceil(thr * 255 - 1e-6); // byte/255 ≥ threshold ⇔ byte ≥ cut
+    const cut = Math.ceil(thr * 255 - 1e-6); // v/255 ≥ threshold ⇔ v ≥ cut
+    const glow = Math.max(1, S.glow);
     const offs = [];
     for (let c = 0; c < 3; c++) {
       const inst = S.channels[c];
-      const name = inst >= 0 ? S.instruments[inst].name : null;
+      const name = inst >= 0 && inst < S.instruments.length ? S.instruments[inst].name : null;
       const muted = inst < 0 || inst >= g.nInst || (ls && ls.mutes[name]);
-      offs.push(muted ? -1 : (tick * g.nInst + inst) * P);
+      const rows = [];
+      if (!muted) {
+        for (let j = 0; j < glow; j++) {
+          const t = (((tick - j) % g.ticks) + g.ticks) % g.ticks;
+          rows.push([(t * g.nInst + inst) * P, 1 - j / glow]);
+        }
+      }
+      offs.push(rows);
     }
     const d = g.data;
     for (let i = 0; i < n; i++) {
@@ -501,9 +532,16 @@
         const p = i * n + j;
         const o = (row * n + j) * 4;
         for (let c = 0; c < 3; c++) {
-          const off = offs[c];
-          const v = off < 0 ? 0 : d[off + p];
-          px[o + c] = v >= cut ? v : 0;
+          const rows = offs[c];
+          let best = 0;
+          for (let k = 0; k < rows.length; k++) {
+            const v = d[rows[k][0] + p];
+            if (v >= cut) {
+              const b = Math.round(LUT[v] * rows[k][1]);
+              if (b > best) best = b;
+            }
+          }
+          px[o + c] = best;
         }
         px[o + 3] = 255;
       }
@@ -851,6 +889,13 @@
       return S.channels.slice();
     },
     xy: () => ({ ...S.xy }),
+    glow: (ticks) => {
+      if (ticks !== undefined) {
+        S.glow = Math.max(1, Math.floor(ticks));
+        if ($("glow")) $("glow").value = String(S.glow);
+      }
+      return S.glow;
+    },
     send: (obj) => send(obj),
     bar: () => S.bars.get(S.layer) || null,
     state: () => layerState(),
