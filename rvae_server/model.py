@@ -46,7 +46,7 @@ class ModelConfig:
     instruments: int = N_INSTRUMENTS
     hidden: int = 512
     latent: int = 2
-    beta: float = 0.2  # KL weight; see benchmarks/bench_model.py for how it was chosen
+    beta: float = 0.5  # KL weight; chosen by the beta sweep of benchmarks/bench_model.py
     leaky_slope: float = 0.01
 
     @property
