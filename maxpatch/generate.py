@@ -9,11 +9,13 @@ Usage (from the project root)::
 
     python maxpatch/generate.py > maxpatch/rvae.maxpat
     python maxpatch/generate.py --amxd maxpatch/rvae.amxd
+    python maxpatch/generate.py --layer 2 > rvae-layer2.maxpat   # a second patch, for layer 2
 
 What the patch does
     Sends OSC with ``[udpsend 127.0.0.1 9000]`` (all senders go through ``[s ---rvae-out]``; ``---`` makes the
     name local to one Max for Live device) and listens with ``[udpreceive 9001]``, a port it registers with
-    ``/rvae/feedback 127.0.0.1 9001`` at load (and with the *connect* button). It controls layer 1 (``/rvae/...``).
+    ``/rvae/feedback 127.0.0.1 9001`` at load (and with the *connect* button). It controls layer 1 (``/rvae/...``);
+    ``--layer N`` writes a patch for layer N (``/rvae/layer/N/...``, listening on port ``9000 + N``).
     Feedback it shows: the current bar (``/rvae/bar/row`` → a 96 x 9 ``matrixctrl``), the bar number and model
     (``/rvae/bar``), training progress (``/rvae/train/progress`` → two accumulating ``multislider`` plots, train
     and validation loss, scaled to the first epoch's loss), training started/done/failed/cancelled, errors and
@@ -46,10 +48,13 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from rvae_server.bar import INSTRUMENT_NAMES  # noqa: E402
-from rvae_server.osc import DEFAULT_HOST, DEFAULT_PORT  # noqa: E402
+from rvae_server.osc import ADDRESSES, DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS  # noqa: E402
 
-#: The UDP port the patch listens on for feedback (registered with ``/rvae/feedback``).
+#: The UDP port the patch for layer 1 listens on for feedback (registered with ``/rvae/feedback``); the patch
+#: for layer N listens on ``FEEDBACK_PORT + N - 1``, so one patch per layer can run side by side.
 FEEDBACK_PORT = 9001
+#: Which table verbs exist per layer (``/rvae/layer/N/<verb>``); the others are global.
+PER_LAYER = {entry.verb: entry.per_layer for entry in ADDRESSES}
 #: Send/receive names; ``---`` makes them local to one Max for Live device.
 OUT = "---rvae-out"
 #: Presentation size of the performer view (a Max for Live device is 169 px high).
@@ -184,9 +189,23 @@ def text_button(p: Patcher, x: float, y: float, present: Rect, name: str, label:
     )
 
 
-def build(device: bool = False) -> dict[str, Any]:
-    """The patcher document (``{"patcher": {...}}``); ``device`` adds the MIDI pass-through for Max for Live."""
+def layer_address(verb: str, layer: int) -> str:
+    """The address of a table verb for ``layer`` (1-based): ``/rvae/<verb>`` for layer 1 and global verbs."""
+    if layer != 1 and PER_LAYER[verb]:
+        return f"/rvae/layer/{layer}/{verb}"
+    return f"/rvae/{verb}"
+
+
+def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
+    """The patcher document (``{"patcher": {...}}``) controlling ``layer`` (1-based); ``device`` adds the MIDI
+    pass-through for Max for Live."""
+    if not 1 <= layer <= MAX_LAYERS:
+        raise ValueError(f"layer must be 1..{MAX_LAYERS}, not {layer}")
     p = Patcher()
+    port = FEEDBACK_PORT + layer - 1
+
+    def to(verb: str) -> str:
+        return layer_address(verb, layer)
 
     # ------------------------------------------------------------------ background and titles (presentation)
     p.box(
@@ -203,7 +222,7 @@ def build(device: bool = False) -> dict[str, Any]:
     titles = [
         ("R-VAE  xy", (5.0, 1.0, 145.0, 16.0)),
         ("latent", (156.0, 1.0, 108.0, 16.0)),
-        ("mutes / current bar (layer 1)", (270.0, 1.0, 446.0, 16.0)),
+        (f"mutes / current bar (layer {layer})", (270.0, 1.0, 446.0, 16.0)),
         ("model / train", (722.0, 1.0, 204.0, 16.0)),
     ]
     for k, (title, rect) in enumerate(titles):
@@ -220,7 +239,7 @@ def build(device: bool = False) -> dict[str, Any]:
     loadbang = p.obj("loadbang", x0, y0 + 100, 1, 1, ["bang"])
     defer = p.obj("deferlow", x0, y0 + 130, 1, 1)
     connect = text_button(p, x0 + 90, y0 + 100, (496.0, 130.0, 56.0, 16.0), "Connect", "connect")
-    register = p.msg(f"/rvae/feedback {DEFAULT_HOST} {FEEDBACK_PORT}", x0, y0 + 162)
+    register = p.msg(f"{to('feedback')} {DEFAULT_HOST} {port}", x0, y0 + 162)
     p.wire(loadbang, 0, defer)
     p.wire(defer, 0, register)
     p.wire(connect, 0, register)
@@ -258,7 +277,7 @@ def build(device: bool = False) -> dict[str, Any]:
     xy = p.obj("pack 0. 0.", x0, y0 + 212, 2, 1)  # y (right outlet, first) is cold, x (left, last) sends
     p.wire(x01, 0, xy, 0)
     p.wire(y01, 0, xy, 1)
-    send_xy = p.obj("prepend /rvae/xy", x0, y0 + 244, 1, 1)
+    send_xy = p.obj(f"prepend {to('xy')}", x0, y0 + 244, 1, 1)
     p.wire(xy, 0, send_xy)
     p.wire(send_xy, 0, p.send(x0, y0 + 276))
     set_x = p.obj("prepend set", x0 + 170, y0 + 212, 1, 1)
@@ -270,8 +289,8 @@ def build(device: bool = False) -> dict[str, Any]:
 
     dial_threshold = dial(p, x0 + 290, y0 + 24, (156.0, 70.0, 50.0, 50.0), "Threshold", 0.5)
     dial_noise = dial(p, x0 + 350, y0 + 24, (210.0, 70.0, 50.0, 50.0), "Noise", 0.0)
-    send_threshold = p.msg("/rvae/threshold $1", x0 + 290, y0 + 120)
-    send_noise = p.msg("/rvae/noise $1", x0 + 350, y0 + 150)
+    send_threshold = p.msg(f"{to('threshold')} $1", x0 + 290, y0 + 120)
+    send_noise = p.msg(f"{to('noise')} $1", x0 + 350, y0 + 150)
     p.wire(dial_threshold, 0, send_threshold)
     p.wire(dial_noise, 0, send_noise)
     p.wire(send_threshold, 0, p.send(x0 + 290, y0 + 276))
@@ -297,13 +316,13 @@ def build(device: bool = False) -> dict[str, Any]:
         fontsize=9.0,
     )
     p.comment("bpm", (x0 + 64, y0 + 24, 40.0, 18.0), (218.0, 123.0, 40.0, 16.0), fontsize=9.0, textcolor=FG)
-    send_bpm = p.msg("/rvae/bpm $1", x0, y0 + 50)
+    send_bpm = p.msg(f"{to('bpm')} $1", x0, y0 + 50)
     p.wire(bpm, 0, send_bpm)
     p.wire(send_bpm, 0, p.send(x0, y0 + 80))
     play = text_button(p, x0 + 110, y0 + 24, (156.0, 144.0, 50.0, 18.0), "Play", "play")
     stop = text_button(p, x0 + 170, y0 + 24, (210.0, 144.0, 50.0, 18.0), "Stop", "stop")
-    send_play = p.msg("/rvae/play", x0 + 110, y0 + 50)
-    send_stop = p.msg("/rvae/stop", x0 + 200, y0 + 50)
+    send_play = p.msg(to("play"), x0 + 110, y0 + 50)
+    send_stop = p.msg(to("stop"), x0 + 200, y0 + 50)
     p.wire(play, 0, send_play)
     p.wire(stop, 0, send_stop)
     p.wire(send_play, 0, p.send(x0 + 110, y0 + 80))
@@ -336,7 +355,7 @@ def build(device: bool = False) -> dict[str, Any]:
             texton=name,
             fontsize=8.0,
         )
-        send_mute = p.msg(f"/rvae/mute {name} $1", x0 + 70, y)
+        send_mute = p.msg(f"{to('mute')} {name} $1", x0 + 70, y)
         p.wire(mute, 0, send_mute)
         p.wire(send_mute, 0, p.send(x0 + 230, y))
         mutes.append(mute)
@@ -355,11 +374,11 @@ def build(device: bool = False) -> dict[str, Any]:
         parameter_enable=0,
         fontsize=10.0,
     )
-    send_model = p.obj("prepend /rvae/model", x0, y0 + 54, 1, 1)
+    send_model = p.obj(f"prepend {to('model')}", x0, y0 + 54, 1, 1)
     p.wire(menu, 1, send_model)
     p.wire(send_model, 0, p.send(x0, y0 + 84))
     refresh = text_button(p, x0 + 170, y0 + 24, (876.0, 18.0, 50.0, 20.0), "Refresh models", "refresh")
-    ask_models = p.msg("/rvae/models", x0 + 170, y0 + 54)
+    ask_models = p.msg(to("models"), x0 + 170, y0 + 54)
     p.wire(refresh, 0, ask_models)
     p.wire(ask_models, 0, p.send(x0 + 170, y0 + 84))
     # list -> clear, then append each name (an empty list arrives as a bang: just clear)
@@ -432,10 +451,10 @@ def build(device: bool = False) -> dict[str, Any]:
     p.wire(name_text, 0, join, 1)
     p.wire(train_t, 0, folder)  # then: the folder, which sends
     p.wire(folder, 0, join, 0)
-    send_train = p.obj("prepend /rvae/train", x0, y0 + 192, 1, 1)
+    send_train = p.obj(f"prepend {to('train')}", x0, y0 + 192, 1, 1)
     p.wire(join, 0, send_train)
     p.wire(send_train, 0, p.send(x0, y0 + 224))
-    send_cancel = p.msg("/rvae/train/cancel", x0 + 360, y0 + 160)
+    send_cancel = p.msg(to("train/cancel"), x0 + 360, y0 + 160)
     p.wire(cancel, 0, send_cancel)
     p.wire(send_cancel, 0, p.send(x0 + 360, y0 + 192))
 
@@ -535,7 +554,7 @@ def build(device: bool = False) -> dict[str, Any]:
         horizontalspacing=0,
         verticalspacing=1,
     )
-    row_layer = p.obj("route 1", x0, y0 + 24, 2, 2)  # layer 1 -> "instrument v0 ... v95"
+    row_layer = p.obj(f"route {layer}", x0, y0 + 24, 2, 2)  # this layer -> "instrument v0 ... v95"
     row_t = p.obj("t l l", x0, y0 + 54, 1, 2)
     instrument = p.obj("zl nth 1", x0 + 120, y0 + 84, 2, 2)
     values = p.obj("zl slice 1", x0, y0 + 84, 2, 2)
@@ -553,7 +572,7 @@ def build(device: bool = False) -> dict[str, Any]:
     p.wire(onset, 0, cell, 2)
     p.wire(tick_value, 0, cell, 0)
     p.wire(cell, 0, matrix)
-    bar_layer = p.obj("route 1", x0 + 180, y0 + 24, 2, 2)  # "/rvae/bar 1 bar model"
+    bar_layer = p.obj(f"route {layer}", x0 + 180, y0 + 24, 2, 2)  # "/rvae/bar layer bar model"
     show_bar = p.obj("prepend set bar", x0 + 180, y0 + 54, 1, 1)
     bar_view = p.msg("", x0 + 180, y0 + 84, present=(270.0, 130.0, 222.0, 16.0), fontsize=9.0, ignoreclick=1)
     p.wire(bar_layer, 0, show_bar)
@@ -561,10 +580,8 @@ def build(device: bool = False) -> dict[str, Any]:
 
     # ------------------------------------------------------------------ receiving: udpreceive -> route by address
     x0, y0 = 20.0, 940.0
-    p.comment(
-        f"feedback from the server (udpreceive {FEEDBACK_PORT}, registered with /rvae/feedback)", (x0, y0, 480.0, 18.0)
-    )
-    udpreceive = p.obj(f"udpreceive {FEEDBACK_PORT}", x0, y0 + 24, 1, 1)
+    p.comment(f"feedback from the server (udpreceive {port}, registered with /rvae/feedback)", (x0, y0, 480.0, 18.0))
+    udpreceive = p.obj(f"udpreceive {port}", x0, y0 + 24, 1, 1)
     addresses = [
         "/rvae/bar/row",
         "/rvae/bar",
@@ -593,7 +610,7 @@ def build(device: bool = False) -> dict[str, Any]:
     p.wire(route, out["/rvae/models"], fill)
     p.wire(route, out["/rvae/state/models"], fill)
     # state of layer 1: threshold, noise, model, mutes (set without output: feedback never echoes)
-    state_layer = p.obj("route 1", x0, y0 + 100, 2, 2)
+    state_layer = p.obj(f"route {layer}", x0, y0 + 100, 2, 2)
     fields = p.obj("route threshold noise model mutes", x0, y0 + 130, 2, 5)
     p.wire(route, out["/rvae/state/layer"], state_layer)
     p.wire(state_layer, 0, fields)
@@ -657,14 +674,14 @@ def build(device: bool = False) -> dict[str, Any]:
     return {"patcher": patcher}
 
 
-def maxpat_text(device: bool = False) -> str:
+def maxpat_text(device: bool = False, layer: int = 1) -> str:
     """The patch as Max writes it: JSON, tab-indented, newline-terminated."""
-    return json.dumps(build(device), indent="\t", ensure_ascii=False) + "\n"
+    return json.dumps(build(device, layer), indent="\t", ensure_ascii=False) + "\n"
 
 
-def amxd_bytes() -> bytes:
+def amxd_bytes(layer: int = 1) -> bytes:
     """A Max for Live MIDI effect: chunks ``ampf`` (type ``mmmm``), ``meta`` (4 zero bytes), ``ptch`` (JSON + NUL)."""
-    payload = maxpat_text(device=True).encode("utf-8") + b"\x00"
+    payload = maxpat_text(device=True, layer=layer).encode("utf-8") + b"\x00"
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return tag + struct.pack("<I", len(data)) + data
@@ -675,14 +692,15 @@ def amxd_bytes() -> bytes:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write the R-VAE Max patch (stdout) or Max for Live device.")
     parser.add_argument("--amxd", metavar="PATH", help="write the .amxd device to PATH instead")
+    parser.add_argument("--layer", type=int, default=1, help=f"the layer to control, 1..{MAX_LAYERS} (default 1)")
     args = parser.parse_args(argv)
     if args.amxd:
         path = Path(args.amxd)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(amxd_bytes())
+        tmp.write_bytes(amxd_bytes(args.layer))
         os.replace(tmp, path)
         return 0
-    sys.stdout.write(maxpat_text())
+    sys.stdout.write(maxpat_text(layer=args.layer))
     return 0
 
 

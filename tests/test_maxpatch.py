@@ -220,14 +220,16 @@ def test_presentation_fits_a_max_for_live_device():
         assert x >= 0 and y >= 0 and x + w <= width + 0.5 and y + h <= 169.0 + 0.5, box
 
 
-def test_every_address_the_patch_sends_is_handled_by_the_server():
-    templates = sent_templates(load()["patcher"])
+@pytest.mark.parametrize("layer", [1, 2, 8])
+def test_every_address_the_patch_sends_is_handled_by_the_server(layer):
+    patcher = load()["patcher"] if layer == 1 else generate.build(layer=layer)["patcher"]
+    templates = sent_templates(patcher)
     addresses = {text.split()[0] for text, _ in templates}
     for address in addresses:
-        layer = re.fullmatch(r"/rvae/layer/(\d+)/(.+)", address)
+        scoped = re.fullmatch(r"/rvae/layer/(\d+)/(.+)", address)
         assert handles(address), f"the patch sends {address}, which the server does not handle"
-        if layer:
-            assert handles(f"/rvae/{layer.group(2)}")
+        if scoped:  # /rvae/layer/N/verb: N is this patch's layer and the verb exists per layer
+            assert int(scoped.group(1)) == layer and handles(f"/rvae/{scoped.group(2)}")
     # the controls the issue asks for are all there
     for wanted in (
         "/rvae/xy",
@@ -243,7 +245,12 @@ def test_every_address_the_patch_sends_is_handled_by_the_server():
         "/rvae/models",
         "/rvae/feedback",
     ):
-        assert wanted in addresses, wanted
+        assert generate.layer_address(wanted.removeprefix("/rvae/"), layer) in addresses, wanted
+    if layer != 1:  # layer-scoped verbs go to /rvae/layer/N/..., global ones stay /rvae/...
+        assert f"/rvae/layer/{layer}/xy" in addresses and "/rvae/bpm" in addresses
+        texts = [str(b.get("text", "")) for b in boxes(patcher)]
+        assert f"udpreceive {generate.FEEDBACK_PORT + layer - 1}" in texts
+        assert f"route {layer}" in texts
     # message boxes carry the argument count the table wants ($N placeholders and literals)
     for text, box in templates:
         if box["maxclass"] != "message":
@@ -415,7 +422,7 @@ class Client:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Engine, osc.OscServer, Client, Path, FakeTraining]]:
     clock = InternalClock(bpm=300.0)
-    engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=1)
+    engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=2)
     engine.start()
     clips = tmp_path / "clips"
     (clips / "set1").mkdir(parents=True)
@@ -471,9 +478,10 @@ def concrete(text: str, box: dict[str, Any], clips: Path, client_port: int) -> t
     return address, args
 
 
-def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server):
+@pytest.mark.parametrize("layer", [1, 2])
+def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server, layer):
     engine, _, client, clips, training = server
-    patcher = load()["patcher"]
+    patcher = load()["patcher"] if layer == 1 else generate.build(layer=layer)["patcher"]
     templates = sent_templates(patcher)
     # register for feedback first, exactly as the patch does at load
     templates.sort(key=lambda t: not t[0].startswith("/rvae/feedback"))
@@ -487,8 +495,8 @@ def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server):
         problems += [(text, address, args, r) for a, r in got if a == "/rvae/error"]
     assert not problems, problems
     assert any(a == "/rvae/feedback/added" for a, _ in replies)
-    assert training.started == [(str((clips / "set1").resolve()), "mygroove", [0])]
-    assert engine.state(0).model == "b"
+    assert training.started == [(str((clips / "set1").resolve()), "mygroove", [layer - 1])]
+    assert engine.state(layer - 1).model == "b"
 
 
 def test_feedback_has_the_shapes_the_patch_draws(server):
@@ -507,10 +515,10 @@ def test_feedback_has_the_shapes_the_patch_draws(server):
     got = client.receive(4.0, until="/rvae/bar/row")
     got += client.receive(0.5)
     rows = [args for a, args in got if a == "/rvae/bar/row"]
-    assert rows, "no bar feedback while playing"
+    assert [r for r in rows if r[0] == 1], "no bar feedback for layer 1 while playing"
     for args in rows:
         layer, instrument, *velocities = args  # -> route 1 -> zl nth 1 / zl slice 1 -> listfunnel -> matrixctrl
-        assert layer == 1 and 0 <= instrument < len(INSTRUMENT_NAMES)
+        assert layer in (1, 2) and 0 <= instrument < len(INSTRUMENT_NAMES)
         assert len(velocities) == TICKS and all(isinstance(v, int) and 0 <= v <= 127 for v in velocities)
     bars = [args for a, args in got if a == "/rvae/bar"]
     assert bars and bars[0][0] == 1  # -> route 1 -> "bar N model"
