@@ -22,6 +22,7 @@ Figures
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -177,17 +178,19 @@ def main() -> int:
         split = split_data(data, 0)
         return sweeps(args, split, beta_default)
     # 1. the timed run: read + split + train, default epochs
-    runs = []
+    runs, cpu = [], []
     for _ in range(3):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         data = load_training_bars(paths)
         split = split_data(data, 0)
         result = train_model(split, ModelConfig(), epochs=DEFAULT_EPOCHS, seed=0, batch_size=BATCH)
         runs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     print(f"data: {len(data.clips)} clips, {data.bars} used bars; split by {split.by}: "
           f"{len(split.train)} train / {len(split.validation)} validation bars")  # fmt: skip
     print(f"train {DEFAULT_EPOCHS} epochs (beta {beta_default}, batch {BATCH}), {args.threads} threads: wall seconds "
-          f"{', '.join(f'{r:.2f}' for r in runs)} (median {statistics.median(runs):.2f}, target <= 5)")  # fmt: skip
+          f"{', '.join(f'{r:.2f}' for r in runs)} (median {statistics.median(runs):.2f}, target <= 5); "
+          f"CPU seconds {', '.join(f'{c:.2f}' for c in cpu)}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     model = LoadedModel.from_module(result.model)
     tr, va = f1_stats(model, split.train), f1_stats(model, split.validation)
     print(f"reconstruction onset F1: train {tr['f1']:.3f} (±1 tick {tr['f1_tol']:.3f}), "

@@ -74,7 +74,7 @@ def threshold_planes(
     out[0] = onsets
     np.clip(arr[1], MIN_VELOCITY, 1.0, out=out[1])
     np.clip(arr[2], -1.0, 1.0, out=out[2])
-    out[1:] *= out[0]
+    out[1:] = np.where(onsets, out[1:], np.float32(0.0))
     return Bar.from_valid_planes(out)
 
 
@@ -192,8 +192,11 @@ class LoadedModel:
     def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
         """Decode latent points ``(N, 2)`` (or one ``(2,)``) into planes ``(N, 3, 96, 9)``. The hot path: one
         point is decoded exactly by incremental piecewise-linear updates (~20 µs, see :class:`_PiecewiseDecoder`;
-        it agrees with the batch path within 1e-5), several in one batched matrix product."""
+        it agrees with the batch path within 1e-5), several in one batched matrix product. Raises ``ValueError``
+        for NaN or infinite points."""
         arr_z = np.asarray(z, dtype=np.float32).reshape(-1, self.config.latent)
+        if not np.isfinite(arr_z).all():
+            raise ValueError("latent points must be finite (found NaN or inf)")
         c2 = 2 * self._cells
         if arr_z.shape[0] == 1:
             logits = self._single(arr_z[0].astype(np.float64))

@@ -35,6 +35,11 @@ CLIPS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def one_thread() -> None:
+    torch.set_num_threads(1)  # as the server runs; 2 threads crawl when the cores are busy
+
+
 @pytest.fixture(scope="module")
 def trained() -> tuple[LoadedModel, np.ndarray]:
     data = load_training_bars(CLIPS)
@@ -108,6 +113,10 @@ def test_threshold_planes_and_mutes() -> None:
     assert muted.onset_count() == 2 and muted.onsets[0, 0] == 0
     with pytest.raises(ValueError, match="mutes have 9 entries"):
         threshold_planes(planes, 0.5, [True])
+    planes[1:] = np.nan  # garbage off the onsets never leaks into the bar
+    planes[1:, 0, 0] = planes[1:, 24, 1] = 0.5
+    bar = threshold_planes(planes, 0.5)
+    assert np.isfinite(bar.planes()).all() and bar.onset_count() == 2
 
 
 def test_single_point_decode_matches_batch(trained: tuple[LoadedModel, np.ndarray]) -> None:
@@ -119,6 +128,10 @@ def test_single_point_decode_matches_batch(trained: tuple[LoadedModel, np.ndarra
         single = model.decode_latent(z).planes[0]
         batch = model.decode_latent(np.stack([z, z])).planes[0]
         assert np.abs(single - batch).max() < 1e-5
+    with pytest.raises(ValueError, match="finite"):
+        model.decode_latent(np.array([np.nan, 0.0]))
+    with pytest.raises(ValueError, match="finite"):
+        model.pattern((np.inf, 0.5))
     out = model.decode_latent(drag[:7])
     assert isinstance(out, DecodedPlanes) and len(out) == 7
     assert out.probs.shape == out.velocities.shape == out.microtiming.shape == (7, TICKS, N_INSTRUMENTS)
