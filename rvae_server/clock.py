@@ -378,7 +378,9 @@ class MidiClockFollower(Clock):
 
     The tempo is estimated by a least-squares line through the arrival times of the last
     :data:`FIT_TICKS` + 1 clocks (:meth:`tempo_estimate`); clocks keep counting for the estimate while the
-    transport is stopped, and a gap of more than 4 periods restarts the fit.
+    transport is stopped; a gap of more than 4 periods (or of more than 1.6 right after a transport event)
+    restarts the fit. Clocks lost on the way (a JACK xrun drops events) are not guessed back: MIDI clock is
+    a count, and under CPU starvation late clocks look like lost ones.
 
     An integer position is reached when its 0xF8 arrives (waiters wake on arrival); a fractional one
     ``k + f`` at ``arrival(k) + f * period``. ``time_at`` beyond the next tick follows the fitted line.
@@ -410,8 +412,11 @@ class MidiClockFollower(Clock):
         self._fit_seq0 = 0
         self._fit_dirty = False
         self._lost = False
+        self._fresh = False  # a transport event came since the last clock: its gap proves nothing
         self._warned_no_start = False
         self._port_name = ""
+        self._driver_time = 0.0  # sum of rtmidi's delta timestamps (s)
+        self._offsets: deque[float] = deque(maxlen=64)  # perf_counter - driver time, per message
         self._rt: Any = None
         self._watchdog: threading.Thread | None = None
         self._stop_event = threading.Event()
@@ -425,7 +430,8 @@ class MidiClockFollower(Clock):
         rt = midiout.new_client("input", midiout.resolve_backend(backend), f"{client_name} clock-in")
         try:
             index, name = midiout.select_port(rt.get_ports(), port, "input")
-            rt.ignore_types(sysex=True, timing=False, active_sense=True)
+            # receive every type: rtmidi's delta timestamps then cover every interval (see _on_rtmidi)
+            rt.ignore_types(sysex=False, timing=False, active_sense=False)
             rt.set_callback(self._on_rtmidi)
             rt.open_port(index, "clock-in")
         except BaseException:
@@ -442,7 +448,15 @@ class MidiClockFollower(Clock):
         return self._port_name
 
     def _on_rtmidi(self, event: tuple[list[int], float], data: object = None) -> None:
-        self.feed(event[0], self._now())
+        """rtmidi's callback. The arrival time is rebuilt from rtmidi's delta timestamps (taken by the MIDI
+        driver thread before this callback waits for the GIL) plus an offset to ``perf_counter`` estimated
+        as the smallest ``now - driver time`` over the last 64 messages, so GIL delays of this callback
+        do not jitter the tempo fit or the fractional deadlines."""
+        now = self._now()
+        self._driver_time += event[1]
+        self._offsets.append(now - self._driver_time)
+        arrival = self._driver_time + min(self._offsets)
+        self.feed(event[0], min(arrival, now))
 
     def feed(self, message: Sequence[int], arrival: float) -> None:
         """Process one MIDI message that arrived at ``arrival`` (perf_counter s). Thread-safe."""
@@ -463,8 +477,12 @@ class MidiClockFollower(Clock):
     def _on_tick(self, t: float) -> None:
         warn_no_start = resumed = False
         with self._cond:
-            if self._arrivals and t - self._arrivals[-1][1] > 4.0 * self._period_locked():
-                self._arrivals.clear()  # a gap: the master paused its clock; restart the fit
+            if self._arrivals:
+                gap = t - self._arrivals[-1][1]
+                period = self._period_locked()
+                if gap > 4.0 * period or (self._fresh and gap > 1.6 * period):
+                    self._arrivals.clear()  # the master paused its clock: restart the fit
+            self._fresh = False
             self._seq += 1
             self._arrivals.append((self._seq, t))
             self._fit_dirty = True
@@ -486,6 +504,7 @@ class MidiClockFollower(Clock):
         with self._cond:
             if event is Transport.START:
                 self._last_tick = -1
+            self._fresh = True
             self._running = True
             self._lost = False
             self._last_arrival = t
@@ -498,6 +517,7 @@ class MidiClockFollower(Clock):
         with self._cond:
             was = self._running
             self._running = False
+            self._fresh = True
             self._bump_locked()
             nxt = self._last_tick + 1
         if was:
@@ -507,6 +527,7 @@ class MidiClockFollower(Clock):
     def _on_spp(self, sixteenths: int) -> None:
         with self._cond:
             self._last_tick = 6 * sixteenths - 1
+            self._fresh = True
             if self._running:
                 self._last_arrival = self._now()
             self._bump_locked()

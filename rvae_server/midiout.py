@@ -120,9 +120,15 @@ def new_client(kind: str, api: int, name: str) -> Any:
 
 
 def release_client(rt: Any) -> None:
-    """Close an rtmidi client (never one of a JACK server that died and restarted: see :func:`_leak`)."""
-    with contextlib.suppress(Exception):
-        rt.cancel_callback()
+    """Close an rtmidi client (never one of a JACK server that died and restarted: see :func:`_leak`).
+
+    An input's callback is cancelled first and an in-flight call given time to finish: closing a JACK
+    port waits for JACK's process thread, which may itself be waiting for the GIL inside our callback
+    (python-rtmidi does not release the GIL while closing), a deadlock otherwise."""
+    if hasattr(rt, "cancel_callback"):
+        with contextlib.suppress(Exception):
+            rt.cancel_callback()
+        time.sleep(0.02)
     try:
         rt.close_port()
         rt.delete()

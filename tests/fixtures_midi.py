@@ -13,11 +13,14 @@
 from __future__ import annotations
 
 import math
+import subprocess
 import threading
 import time
 from typing import Any
 
 import rtmidi
+
+from rvae_server.clock import set_realtime_priority
 
 
 def _client(kind: str, name: str) -> Any:
@@ -41,6 +44,7 @@ class Recorder:
             if connect_to not in ports:
                 raise AssertionError(f"JACK output port {connect_to!r} not found; outputs: {ports}")
             self._rt.open_port(ports.index(connect_to), "in")
+            _wait_connected(connect_to, f"{name}:in")
 
     def _on_message(self, event: tuple[list[int], float], data: object = None) -> None:
         t = time.perf_counter()
@@ -71,9 +75,23 @@ class Recorder:
         return self.messages(clock=clock)
 
     def close(self) -> None:
+        # Cancel the callback and let an in-flight one finish (it needs the GIL) before closing: closing a
+        # JACK port waits for the process thread, which may be waiting for the GIL inside our callback.
         self._rt.cancel_callback()
+        time.sleep(0.02)
         self._rt.close_port()
         self._rt.delete()
+
+
+def _wait_connected(source: str, destination: str, timeout: float = 3.0) -> None:
+    """Wait until JACK lists the connection (it takes effect a few cycles after the request)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["jack_lsp", "-c", source], capture_output=True, text=True, check=False)
+        if destination in out.stdout:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"JACK did not connect {source} to {destination} within {timeout} s")
 
 
 class ClockSource:
@@ -101,6 +119,7 @@ class ClockSource:
         start = time.perf_counter() + 0.01 if t0 is None else t0
 
         def run() -> None:
+            set_realtime_priority()  # a steady master, as hardware or a DAW would be
             k = 0
             while not self._stop.is_set() and (count is None or k < count):
                 deadline = start + k * period
@@ -108,7 +127,7 @@ class ClockSource:
                 if delay > 0:
                     time.sleep(delay)
                 while time.perf_counter() < deadline:
-                    pass
+                    time.sleep(0)  # spin, but let other threads (the JACK callbacks) have the GIL
                 self.send([0xF8])
                 self.sent.append(time.perf_counter())
                 k += 1
