@@ -6,8 +6,9 @@ Starts a private JACK dummy server (``jackd -n rvae-bench-<pid> --no-realtime -d
 an :class:`rvae_server.audio.AudioOutput` on it and sends dense notes from a clock-like thread (every 16th at
 170 BPM, 2-4 instruments a step, velocities varied, a crash every bar), 20 ms ahead of time. Prints, per
 condition, the callback time as a share of the block period (5.33 ms) -- median, p99, max -- and the number of
-PortAudio underflows. Conditions: idle; while a separate process runs a torch training loop (a stand-in for
-retraining: a small MLP trained with Adam, 2 torch threads), once at normal priority and once at ``nice 10``.
+PortAudio underflows. Conditions: no training; while a separate process runs a torch training loop (a stand-in
+for retraining: a small MLP trained with Adam, 2 torch threads) at normal priority and at ``nice 10``; each with
+the note-sending thread at normal priority and as SCHED_FIFO (``--realtime`` also runs jackd with ``-R``).
 Also prints the cost of the pieces: ``note()`` (deque append) and the mixer alone for 1..32 voices.
 """
 
@@ -63,11 +64,14 @@ def start_jack(realtime: bool) -> subprocess.Popen[bytes]:
     raise SystemExit(f"could not start JACK: {' '.join(cmd)}")
 
 
-def clock_thread(out: object, stop: threading.Event) -> None:
-    """Dense notes on an absolute schedule, each sent 20 ms before it should sound."""
+def clock_thread(out: object, stop: threading.Event, realtime: bool) -> None:
+    """Dense notes on an absolute schedule, each sent 20 ms before it should sound. With ``realtime`` the
+    thread asks for SCHED_FIFO priority 5 (as a realtime engine's clock thread could)."""
     from rvae_server.audio import AudioOutput
 
     assert isinstance(out, AudioOutput)
+    if realtime:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(5))
     step_s = 60.0 / BPM / 4
     rng = np.random.default_rng(1)
     start = time.perf_counter() + 0.1
@@ -95,7 +99,9 @@ def client_xruns() -> int:
     return JACK_LOG.read_text(errors="replace").count("was not finished")
 
 
-def run(out: object, seconds: float, label: str, train_seconds: float = 0.0, nice: int = 0) -> None:
+def run(
+    out: object, seconds: float, label: str, train_seconds: float = 0.0, nice: int = 0, rt_clock: bool = False
+) -> None:
     from rvae_server.audio import AudioOutput
 
     assert isinstance(out, AudioOutput)
@@ -111,7 +117,7 @@ def run(out: object, seconds: float, label: str, train_seconds: float = 0.0, nic
     xruns_before, late_before = driver_xruns(), client_xruns()
     out.start()
     stop = threading.Event()
-    thread = threading.Thread(target=clock_thread, args=(out, stop), daemon=True)
+    thread = threading.Thread(target=clock_thread, args=(out, stop, rt_clock), daemon=True)
     thread.start()
     time.sleep(seconds)
     stop.set()
@@ -125,8 +131,9 @@ def run(out: object, seconds: float, label: str, train_seconds: float = 0.0, nic
         trainer.wait()
         assert trainer.stdout is not None
         steps = f", trainer {trainer.stdout.read().decode().strip()} Adam steps"
+    label += ", RT clock thread" if rt_clock else ""
     print(
-        f"{label:34s} {seconds:5.1f} s  callbacks {s['callbacks']:6d}  callback/period median "
+        f"{label:48s} {seconds:5.1f} s  callbacks {s['callbacks']:6d}  callback/period median "
         f"{s['callback_median']:.3f} p99 {s['callback_p99']:.3f} max {s['callback_max']:.3f}  "
         f"underflows {s['underflows']} (jackd log: driver late {xruns}, our client late {late})  "
         f"late notes {s['late_events']}  "
@@ -180,9 +187,13 @@ def main() -> None:
     try:
         from rvae_server.audio import AudioOutput
 
-        run(AudioOutput("system", SR, BLOCK, kit=kit), args.seconds, "idle")
-        run(AudioOutput("system", SR, BLOCK, kit=kit), 0, "training process (nice 0)", args.train_seconds)
-        run(AudioOutput("system", SR, BLOCK, kit=kit), 0, "training process (nice 10)", args.train_seconds, 10)
+        def new() -> AudioOutput:
+            return AudioOutput("system", SR, BLOCK, kit=kit)
+
+        for rt_clock in (False, True):
+            run(new(), args.seconds, "no training", rt_clock=rt_clock)
+            run(new(), 0, "training process (nice 0)", args.train_seconds, rt_clock=rt_clock)
+            run(new(), 0, "training process (nice 10)", args.train_seconds, 10, rt_clock=rt_clock)
         print(f"load average {os.getloadavg()[0]:.2f} at end")
     finally:
         import sounddevice

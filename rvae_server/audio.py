@@ -267,7 +267,7 @@ class AudioOutput:
         self._events.append((float(when), int(instrument), float(velocity)))
 
     def all_notes_off(self) -> None:
-        """Silence every voice and drop notes not yet started (takes effect at the next block)."""
+        """Fade every voice out (10 ms) and drop notes not yet started; takes effect at the next block."""
         self._panic = True
 
     @property
@@ -313,7 +313,7 @@ class AudioOutput:
             self._update_clock(t_start)
             if self._panic:
                 self._panic = False
-                self._mixer.clear()
+                self._mixer.release_all(self._frame)
                 self._events.clear()
             mixer = self._mixer
             frame = self._frame

@@ -329,9 +329,13 @@ class Mixer:
         self._active[slot] = True
 
     def mix(self, out: F32, frame: int) -> None:
-        """Add the voices sounding in ``[frame, frame + len(out))`` into ``out`` (1-D float32, at most
-        ``max_block`` long). Voices that have finished are freed."""
+        """Add the voices sounding in ``[frame, frame + len(out))`` into ``out`` (1-D float32; up to
+        ``max_block`` frames at once, longer buffers are mixed in chunks). Voices that have finished are freed."""
         n_out = len(out)
+        if n_out > self.max_block:
+            for k in range(0, n_out, self.max_block):
+                self.mix(out[k : k + self.max_block], frame + k)
+            return
         block_end = frame + n_out
         scratch = self._scratch
         ramp = self.kit.choke_ramp
@@ -364,6 +368,19 @@ class Mixer:
 
     def active_voices(self) -> int:
         return sum(self._active)
+
+    def release_all(self, frame: int) -> None:
+        """Fade every voice out over :data:`CHOKE_SECONDS` from absolute ``frame`` (no click); voices that
+        would start at or after ``frame`` are dropped."""
+        for i in range(self.polyphony):
+            if not self._active[i]:
+                continue
+            if self._start[i] >= frame:
+                self._active[i] = False
+                self._buf[i] = None
+            elif frame < self._fade[i]:
+                self._fade[i] = frame
+                self._end[i] = min(self._end[i], frame + self.kit.choke_frames)
 
     def clear(self) -> None:
         """Silence every voice at once."""

@@ -259,3 +259,24 @@ def test_bad_arguments(kit: DrumKit) -> None:
     with pytest.raises(ValueError, match="sample rate"):
         DrumKit(100)
     assert render_bars([], 120.0, SR, kit=kit, tail_seconds=0).size == 0
+
+
+def test_release_all_fades_without_click(kit: DrumKit) -> None:
+    def run(release: bool) -> tuple[NDArray[np.float32], Mixer]:
+        mixer = Mixer(kit)
+        mixer.trigger(0, 7, 1.0)  # crash, rings 2.5 s
+        mixer.trigger(SR, 0, 1.0)  # a future kick: dropped by the release
+        out = np.zeros(SR // 2, dtype=np.float32)
+        mixer.mix(out[:cut], 0)
+        if release:
+            mixer.release_all(cut)
+        mixer.mix(out[cut:], cut)
+        return out, mixer
+
+    cut, n = SR // 4, kit.choke_frames
+    plain, _ = run(False)
+    released, mixer = run(True)
+    assert np.array_equal(released[:cut], plain[:cut])
+    np.testing.assert_allclose(released[cut : cut + n], plain[cut : cut + n] * kit.choke_ramp, atol=1e-6)
+    assert np.abs(released[cut + n :]).max() == 0.0
+    assert mixer.active_voices() == 0
