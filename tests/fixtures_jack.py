@@ -116,6 +116,18 @@ def _answers(env: dict[str, str]) -> bool:
     return out.returncode == 0 and b"system:" in out.stdout
 
 
+def _die_with_parent() -> None:
+    """In the jackd child before exec: ask Linux to send it SIGTERM when the test process dies, so a test run
+    that is killed (SIGKILL, or SIGTERM, which skips fixture teardown) never leaves a server behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except Exception:
+        pass
+
+
 def _use_realtime() -> bool:
     forced = os.environ.get("RVAE_TEST_JACK_REALTIME")
     if forced in ("0", "1"):
@@ -190,7 +202,14 @@ def start_jack_server() -> JackServer:
     server.realtime = _use_realtime()
     mode = "-R" if server.realtime else "--no-realtime"
     cmd = ["jackd", "-n", name, mode, "-d", "dummy", "-r", str(SAMPLE_RATE), "-p", str(PERIOD)]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
     log.close()
     server.process, server.started, server.log_path = proc, True, log.name
     deadline = time.monotonic() + START_TIMEOUT
