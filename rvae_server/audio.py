@@ -22,6 +22,15 @@ Threading
     engine's side. The callback itself allocates no arrays: the voice table, mix buffer, limiter scratch and
     timing ring are preallocated; it only runs ``O(voices)`` numpy slice operations per block.
 
+Keeping up (measured on 2 cores, benchmarks/bench_audio.py)
+    The callback itself costs ~5% of a 256-frame period (median), < 10% at p99. What makes cycles miss is
+    waiting: PortAudio's JACK callback runs on JACK's process thread and needs the GIL, so (1) run JACK
+    realtime (``jackd -R``: the process thread is SCHED_FIFO); (2) a normal-priority thread that is
+    descheduled while holding the GIL stalls the callback, so keep other threads' GIL work short, or make the
+    engine's clock thread SCHED_FIFO too when allowed; (3) a full cyclic GC pass inside the callback takes
+    as long as the heap is big (~0.5 s with torch loaded), so the process should call ``gc.freeze()`` once
+    after start-up (this module does not do it for you: it is a process-wide choice).
+
 PortAudio is imported lazily (inside functions): it discovers host APIs only when it initialises, so a JACK
 server must be running before the first call, and a machine without libportaudio can still import this module.
 Failures raise :class:`AudioUnavailable` with a message that says what to do.
