@@ -107,12 +107,12 @@ class Patcher:
 
     def obj(self, text: str, x: float, y: float, inlets: int, outlets: int, outlettype: list[str] | None = None) -> str:
         """An object box (``newobj``) whose width follows its text."""
-        width = max(30.0, 7.0 * len(text) + 12.0)
+        width = max(30.0, 6.0 * len(text) + 14.0)
         return self.box("newobj", (x, y, width, 22.0), inlets, outlets, outlettype, text=text)
 
     def msg(self, text: str, x: float, y: float, **attrs: Any) -> str:
         """A message box (a clickable message; ``set`` changes what it shows)."""
-        width = max(30.0, 7.0 * len(text) + 12.0)
+        width = max(30.0, 6.0 * len(text) + 14.0)
         return self.box("message", (x, y, width, 22.0), 2, 1, [""], text=text, **attrs)
 
     def comment(self, text: str, rect: Rect, present: Rect | None = None, **attrs: Any) -> str:
@@ -319,16 +319,16 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
     send_bpm = p.msg(f"{to('bpm')} $1", x0, y0 + 50)
     p.wire(bpm, 0, send_bpm)
     p.wire(send_bpm, 0, p.send(x0, y0 + 80))
-    play = text_button(p, x0 + 110, y0 + 24, (156.0, 144.0, 50.0, 18.0), "Play", "play")
-    stop = text_button(p, x0 + 170, y0 + 24, (210.0, 144.0, 50.0, 18.0), "Stop", "stop")
+    play = text_button(p, x0 + 110, y0 + 24, (156.0, 144.0, 40.0, 18.0), "Play", "play")
+    stop = text_button(p, x0 + 170, y0 + 24, (198.0, 144.0, 40.0, 18.0), "Stop", "stop")
     send_play = p.msg(to("play"), x0 + 110, y0 + 50)
     send_stop = p.msg(to("stop"), x0 + 200, y0 + 50)
     p.wire(play, 0, send_play)
     p.wire(stop, 0, send_stop)
     p.wire(send_play, 0, p.send(x0 + 110, y0 + 80))
-    p.wire(send_stop, 0, p.send(x0 + 200, y0 + 80))
+    p.wire(send_stop, 0, p.send(x0 + 210, y0 + 80))
     playing = p.box(
-        "toggle", (x0 + 250, y0 + 24, 16.0, 16.0), 1, 1, ["int"], present=(262.0, 145.0, 16.0, 16.0), ignoreclick=1
+        "toggle", (x0 + 250, y0 + 24, 16.0, 16.0), 1, 1, ["int"], present=(242.0, 145.0, 16.0, 16.0), ignoreclick=1
     )
 
     # ------------------------------------------------------------------ mutes (one per instrument, from the table)
@@ -357,7 +357,7 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
         )
         send_mute = p.msg(f"{to('mute')} {name} $1", x0 + 70, y)
         p.wire(mute, 0, send_mute)
-        p.wire(send_mute, 0, p.send(x0 + 230, y))
+        p.wire(send_mute, 0, p.send(x0 + 250, y))
         mutes.append(mute)
 
     # ------------------------------------------------------------------ model menu
@@ -370,7 +370,6 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
         3,
         ["int", "", ""],
         present=(722.0, 18.0, 150.0, 20.0),
-        items=[],
         parameter_enable=0,
         fontsize=10.0,
     )
@@ -498,7 +497,7 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
         # epoch 1 (list "epochs train val"): the series restarts with this one value
         start = p.obj(f"zl nth {2 + k}", x, y0 + 220, 2, 2)
         start_t = p.obj("t l b", x, y0 + 250, 1, 2)
-        one = p.msg("size 1", x + 80, y0 + 280)
+        one = p.msg("size 1", x + 60, y0 + 280)
         p.wire(series, 0, start)
         p.wire(start, 0, start_t)
         p.wire(start_t, 1, one)
@@ -518,16 +517,16 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
         p.wire(grow, 0, keep)
         p.wire(keep, 1, stored, 1)
         p.wire(keep, 0, plot)
-    # one line of text: "epoch 3/30 train 123.4567 val 130.0000" (sprintf's output is a message: set ...)
-    words = p.obj("sprintf set epoch %d/%d train %.4f val %.4f", x0, y0 + 390, 4, 1)
+    # one line of text: "epoch 3 of 30 train 123.4567 val 130.0000" (sprintf's output is a message: set ...)
+    words = p.obj("sprintf set epoch %ld of %ld train %.4f val %.4f", x0, y0 + 390, 4, 1)
     train_view = p.msg("", x0, y0 + 482, present=(722.0, 152.0, 204.0, 15.0), fontsize=8.0, ignoreclick=1)
     p.wire(progress, 0, words)
     p.wire(words, 0, train_view)
     train_events = {
-        "/rvae/train/started": p.obj("prepend set started job", x0 + 260, y0 + 390, 1, 1),
-        "/rvae/train/done": p.obj("prepend set done: model", x0 + 260, y0 + 420, 1, 1),
-        "/rvae/train/failed": p.obj("prepend set failed:", x0 + 260, y0 + 450, 1, 1),
-        "/rvae/train/cancelled": p.obj("prepend set cancelled", x0 + 440, y0 + 450, 1, 1),
+        "/rvae/train/started": p.obj("prepend set started job", x0 + 320, y0 + 390, 1, 1),
+        "/rvae/train/done": p.obj("prepend set done: model", x0 + 320, y0 + 420, 1, 1),
+        "/rvae/train/failed": p.obj("prepend set failed:", x0 + 320, y0 + 450, 1, 1),
+        "/rvae/train/cancelled": p.obj("prepend set cancelled", x0 + 500, y0 + 450, 1, 1),
     }
     for box in train_events.values():
         p.wire(box, 0, train_view)
@@ -540,7 +539,7 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
     )
     matrix = p.box(
         "matrixctrl",
-        (x0 + 300, y0 + 60, 384.0, 108.0),
+        (x0 + 380, y0 + 60, 384.0, 108.0),
         1,
         2,
         ["list", "list"],
@@ -572,9 +571,9 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
     p.wire(onset, 0, cell, 2)
     p.wire(tick_value, 0, cell, 0)
     p.wire(cell, 0, matrix)
-    bar_layer = p.obj(f"route {layer}", x0 + 180, y0 + 24, 2, 2)  # "/rvae/bar layer bar model"
-    show_bar = p.obj("prepend set bar", x0 + 180, y0 + 54, 1, 1)
-    bar_view = p.msg("", x0 + 180, y0 + 84, present=(270.0, 130.0, 222.0, 16.0), fontsize=9.0, ignoreclick=1)
+    bar_layer = p.obj(f"route {layer}", x0 + 220, y0 + 24, 2, 2)  # "/rvae/bar layer bar model"
+    show_bar = p.obj("prepend set bar", x0 + 220, y0 + 54, 1, 1)
+    bar_view = p.msg("", x0 + 220, y0 + 84, present=(270.0, 130.0, 222.0, 16.0), fontsize=9.0, ignoreclick=1)
     p.wire(bar_layer, 0, show_bar)
     p.wire(show_bar, 0, bar_view)
 
@@ -582,65 +581,74 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
     x0, y0 = 20.0, 940.0
     p.comment(f"feedback from the server (udpreceive {port}, registered with /rvae/feedback)", (x0, y0, 480.0, 18.0))
     udpreceive = p.obj(f"udpreceive {port}", x0, y0 + 24, 1, 1)
-    addresses = [
-        "/rvae/bar/row",
-        "/rvae/bar",
-        "/rvae/train/progress",
-        "/rvae/train/started",
-        "/rvae/train/done",
-        "/rvae/train/failed",
-        "/rvae/train/cancelled",
-        "/rvae/models",
-        "/rvae/state/models",
-        "/rvae/state/layer",
-        "/rvae/state/bpm",
-        "/rvae/state/playing",
-        "/rvae/error",
-        "/rvae/warning",
-        "/rvae/feedback/added",
+    # two routes in a row (one long route box would be ~1500 px wide): what the first does not match goes on
+    groups = [
+        [
+            "/rvae/bar/row",
+            "/rvae/bar",
+            "/rvae/train/progress",
+            "/rvae/train/started",
+            "/rvae/train/done",
+            "/rvae/train/failed",
+            "/rvae/train/cancelled",
+        ],
+        [
+            "/rvae/models",
+            "/rvae/state/models",
+            "/rvae/state/layer",
+            "/rvae/state/bpm",
+            "/rvae/state/playing",
+            "/rvae/error",
+            "/rvae/warning",
+            "/rvae/feedback/added",
+        ],
     ]
-    route = p.obj("route " + " ".join(addresses), x0, y0 + 56, 2, len(addresses) + 1)
-    p.wire(udpreceive, 0, route)
-    out = {address: k for k, address in enumerate(addresses)}
-    p.wire(route, out["/rvae/bar/row"], row_layer)
-    p.wire(route, out["/rvae/bar"], bar_layer)
-    p.wire(route, out["/rvae/train/progress"], progress)
+    out: dict[str, tuple[str, int]] = {}
+    previous = (udpreceive, 0)
+    for k, group in enumerate(groups):
+        router = p.obj("route " + " ".join(group), x0 + 40 * k, y0 + 56 + 30 * k, 2, len(group) + 1)
+        p.wire(*previous, router)
+        out.update({address: (router, n) for n, address in enumerate(group)})
+        previous = (router, len(group))
+    p.wire(*out["/rvae/bar/row"], row_layer)
+    p.wire(*out["/rvae/bar"], bar_layer)
+    p.wire(*out["/rvae/train/progress"], progress)
     for address, box in train_events.items():
-        p.wire(route, out[address], box)
-    p.wire(route, out["/rvae/models"], fill)
-    p.wire(route, out["/rvae/state/models"], fill)
-    # state of layer 1: threshold, noise, model, mutes (set without output: feedback never echoes)
-    state_layer = p.obj(f"route {layer}", x0, y0 + 100, 2, 2)
-    fields = p.obj("route threshold noise model mutes", x0, y0 + 130, 2, 5)
-    p.wire(route, out["/rvae/state/layer"], state_layer)
+        p.wire(*out[address], box)
+    p.wire(*out["/rvae/models"], fill)
+    p.wire(*out["/rvae/state/models"], fill)
+    # state of this layer: threshold, noise, model, mutes (set without output: feedback never echoes)
+    state_layer = p.obj(f"route {layer}", x0, y0 + 130, 2, 2)
+    fields = p.obj("route threshold noise model mutes", x0, y0 + 160, 2, 5)
+    p.wire(*out["/rvae/state/layer"], state_layer)
     p.wire(state_layer, 0, fields)
     for k, target in enumerate((dial_threshold, dial_noise)):
-        setter = p.obj("prepend set", x0 + 100 * k, y0 + 160, 1, 1)
+        setter = p.obj("prepend set", x0 + 100 * k, y0 + 190, 1, 1)
         p.wire(fields, k, setter)
         p.wire(setter, 0, target)
     p.wire(fields, 2, select_model)
-    split_mutes = p.obj("unpack " + " ".join("0" for _ in INSTRUMENT_NAMES), x0, y0 + 200, 1, len(INSTRUMENT_NAMES))
+    split_mutes = p.obj("unpack " + " ".join("0" for _ in INSTRUMENT_NAMES), x0, y0 + 230, 1, len(INSTRUMENT_NAMES))
     p.wire(fields, 3, split_mutes)
     for i, mute in enumerate(mutes):
-        setter = p.obj("prepend set", x0 + 90 * i, y0 + 230, 1, 1)
+        setter = p.obj("prepend set", x0 + 90 * i, y0 + 260, 1, 1)
         p.wire(split_mutes, i, setter)
         p.wire(setter, 0, mute)
-    set_bpm = p.obj("prepend set", x0 + 300, y0 + 100, 1, 1)
-    p.wire(route, out["/rvae/state/bpm"], set_bpm)
+    set_bpm = p.obj("prepend set", x0 + 300, y0 + 130, 1, 1)
+    p.wire(*out["/rvae/state/bpm"], set_bpm)
     p.wire(set_bpm, 0, bpm)
-    set_playing = p.obj("prepend set", x0 + 400, y0 + 100, 1, 1)
-    p.wire(route, out["/rvae/state/playing"], set_playing)
+    set_playing = p.obj("prepend set", x0 + 400, y0 + 130, 1, 1)
+    p.wire(*out["/rvae/state/playing"], set_playing)
     p.wire(set_playing, 0, playing)
     # errors, warnings and the connection in one status line (and the Max console)
-    status = p.msg("", x0 + 560, y0 + 230, present=(270.0, 148.0, 446.0, 16.0), fontsize=9.0, ignoreclick=1)
+    status = p.msg("", x0 + 560, y0 + 300, present=(270.0, 148.0, 446.0, 16.0), fontsize=9.0, ignoreclick=1)
     for k, (address, label) in enumerate(
         (("/rvae/error", "error:"), ("/rvae/warning", "warning:"), ("/rvae/feedback/added", "connected, feedback to"))
     ):
-        show = p.obj(f"prepend set {label}", x0 + 560, y0 + 100 + 40 * k, 1, 1)
-        p.wire(route, out[address], show)
+        show = p.obj(f"prepend set {label}", x0 + 560, y0 + 130 + 40 * k, 1, 1)
+        p.wire(*out[address], show)
         p.wire(show, 0, status)
-    console = p.obj("print rvae", x0 + 800, y0 + 100, 1, 0)
-    p.wire(route, out["/rvae/error"], console)
+    console = p.obj("print rvae", x0 + 700, y0 + 300, 1, 0)
+    p.wire(*out["/rvae/error"], console)
 
     if device:  # Max for Live: let the track's MIDI through (the device sits before a Drum Rack)
         midiin = p.obj("midiin", 1300.0, 60.0, 1, 1, ["int"])

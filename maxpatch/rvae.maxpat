@@ -210,7 +210,7 @@
 					"patching_rect": [
 						20.0,
 						84.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "r ---rvae-out"
@@ -225,7 +225,7 @@
 					"patching_rect": [
 						20.0,
 						116.0,
-						166.0,
+						146.0,
 						22.0
 					],
 					"text": "udpsend 127.0.0.1 9000"
@@ -243,7 +243,7 @@
 					"patching_rect": [
 						20.0,
 						160.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "loadbang"
@@ -261,7 +261,7 @@
 					"patching_rect": [
 						20.0,
 						190.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "deferlow"
@@ -322,7 +322,7 @@
 					"patching_rect": [
 						20.0,
 						222.0,
-						215.0,
+						188.0,
 						22.0
 					],
 					"text": "/rvae/feedback 127.0.0.1 9001"
@@ -337,7 +337,7 @@
 					"patching_rect": [
 						20.0,
 						254.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -490,7 +490,7 @@
 					"patching_rect": [
 						190.0,
 						410.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "* 1000."
@@ -508,7 +508,7 @@
 					"patching_rect": [
 						250.0,
 						410.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "* 1000."
@@ -526,7 +526,7 @@
 					"patching_rect": [
 						20.0,
 						510.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "* 0.001"
@@ -544,7 +544,7 @@
 					"patching_rect": [
 						100.0,
 						510.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "* 0.001"
@@ -562,7 +562,7 @@
 					"patching_rect": [
 						20.0,
 						542.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "pack 0. 0."
@@ -580,7 +580,7 @@
 					"patching_rect": [
 						20.0,
 						574.0,
-						124.0,
+						110.0,
 						22.0
 					],
 					"text": "prepend /rvae/xy"
@@ -595,7 +595,7 @@
 					"patching_rect": [
 						20.0,
 						606.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -613,7 +613,7 @@
 					"patching_rect": [
 						190.0,
 						542.0,
-						89.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -631,7 +631,7 @@
 					"patching_rect": [
 						280.0,
 						542.0,
-						89.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -733,7 +733,7 @@
 					"patching_rect": [
 						310.0,
 						450.0,
-						138.0,
+						122.0,
 						22.0
 					],
 					"text": "/rvae/threshold $1"
@@ -751,7 +751,7 @@
 					"patching_rect": [
 						370.0,
 						480.0,
-						110.0,
+						98.0,
 						22.0
 					],
 					"text": "/rvae/noise $1"
@@ -766,7 +766,7 @@
 					"patching_rect": [
 						310.0,
 						606.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -781,7 +781,7 @@
 					"patching_rect": [
 						420.0,
 						606.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -885,7 +885,7 @@
 					"patching_rect": [
 						500.0,
 						110.0,
-						96.0,
+						86.0,
 						22.0
 					],
 					"text": "/rvae/bpm $1"
@@ -900,7 +900,7 @@
 					"patching_rect": [
 						500.0,
 						140.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -919,14 +919,14 @@
 					"patching_rect": [
 						610.0,
 						84.0,
-						50.0,
+						40.0,
 						18.0
 					],
 					"presentation": 1,
 					"presentation_rect": [
 						156.0,
 						144.0,
-						50.0,
+						40.0,
 						18.0
 					],
 					"text": "play",
@@ -962,14 +962,14 @@
 					"patching_rect": [
 						670.0,
 						84.0,
-						50.0,
+						40.0,
 						18.0
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						210.0,
+						198.0,
 						144.0,
-						50.0,
+						40.0,
 						18.0
 					],
 					"text": "stop",
@@ -1004,7 +1004,7 @@
 					"patching_rect": [
 						610.0,
 						110.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "/rvae/play"
@@ -1022,7 +1022,7 @@
 					"patching_rect": [
 						700.0,
 						110.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "/rvae/stop"
@@ -1037,7 +1037,7 @@
 					"patching_rect": [
 						610.0,
 						140.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1050,9 +1050,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						700.0,
+						710.0,
 						140.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1075,7 +1075,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						262.0,
+						242.0,
 						145.0,
 						16.0,
 						16.0
@@ -1157,7 +1157,7 @@
 					"patching_rect": [
 						570.0,
 						224.0,
-						138.0,
+						122.0,
 						22.0
 					],
 					"text": "/rvae/mute kick $1"
@@ -1170,9 +1170,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						224.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1237,7 +1237,7 @@
 					"patching_rect": [
 						570.0,
 						254.0,
-						145.0,
+						128.0,
 						22.0
 					],
 					"text": "/rvae/mute snare $1"
@@ -1250,9 +1250,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						254.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1317,7 +1317,7 @@
 					"patching_rect": [
 						570.0,
 						284.0,
-						180.0,
+						158.0,
 						22.0
 					],
 					"text": "/rvae/mute closed-hat $1"
@@ -1330,9 +1330,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						284.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1397,7 +1397,7 @@
 					"patching_rect": [
 						570.0,
 						314.0,
-						166.0,
+						146.0,
 						22.0
 					],
 					"text": "/rvae/mute open-hat $1"
@@ -1410,9 +1410,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						314.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1477,7 +1477,7 @@
 					"patching_rect": [
 						570.0,
 						344.0,
-						159.0,
+						140.0,
 						22.0
 					],
 					"text": "/rvae/mute low-tom $1"
@@ -1490,9 +1490,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						344.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1557,7 +1557,7 @@
 					"patching_rect": [
 						570.0,
 						374.0,
-						159.0,
+						140.0,
 						22.0
 					],
 					"text": "/rvae/mute mid-tom $1"
@@ -1570,9 +1570,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						374.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1637,7 +1637,7 @@
 					"patching_rect": [
 						570.0,
 						404.0,
-						166.0,
+						146.0,
 						22.0
 					],
 					"text": "/rvae/mute high-tom $1"
@@ -1650,9 +1650,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						404.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1717,7 +1717,7 @@
 					"patching_rect": [
 						570.0,
 						434.0,
-						145.0,
+						128.0,
 						22.0
 					],
 					"text": "/rvae/mute crash $1"
@@ -1730,9 +1730,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						434.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1797,7 +1797,7 @@
 					"patching_rect": [
 						570.0,
 						464.0,
-						138.0,
+						122.0,
 						22.0
 					],
 					"text": "/rvae/mute ride $1"
@@ -1810,9 +1810,9 @@
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						730.0,
+						750.0,
 						464.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1857,7 +1857,6 @@
 						150.0,
 						20.0
 					],
-					"items": [],
 					"parameter_enable": 0,
 					"fontsize": 10.0
 				}
@@ -1874,7 +1873,7 @@
 					"patching_rect": [
 						860.0,
 						114.0,
-						145.0,
+						128.0,
 						22.0
 					],
 					"text": "prepend /rvae/model"
@@ -1889,7 +1888,7 @@
 					"patching_rect": [
 						860.0,
 						144.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1950,7 +1949,7 @@
 					"patching_rect": [
 						1030.0,
 						114.0,
-						96.0,
+						86.0,
 						22.0
 					],
 					"text": "/rvae/models"
@@ -1965,7 +1964,7 @@
 					"patching_rect": [
 						1030.0,
 						144.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -1984,7 +1983,7 @@
 					"patching_rect": [
 						860.0,
 						180.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "route bang"
@@ -2003,7 +2002,7 @@
 					"patching_rect": [
 						900.0,
 						210.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t a b"
@@ -2021,7 +2020,7 @@
 					"patching_rect": [
 						980.0,
 						240.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "clear"
@@ -2040,7 +2039,7 @@
 					"patching_rect": [
 						900.0,
 						240.0,
-						75.0,
+						68.0,
 						22.0
 					],
 					"text": "zl iter 1"
@@ -2058,7 +2057,7 @@
 					"patching_rect": [
 						900.0,
 						270.0,
-						110.0,
+						98.0,
 						22.0
 					],
 					"text": "prepend append"
@@ -2076,7 +2075,7 @@
 					"patching_rect": [
 						1060.0,
 						270.0,
-						131.0,
+						116.0,
 						22.0
 					],
 					"text": "prepend setsymbol"
@@ -2175,7 +2174,7 @@
 					"patching_rect": [
 						860.0,
 						384.0,
-						166.0,
+						146.0,
 						22.0
 					],
 					"text": "conformpath slash boot"
@@ -2194,7 +2193,7 @@
 					"patching_rect": [
 						860.0,
 						416.0,
-						54.0,
+						50.0,
 						22.0
 					],
 					"text": "zl reg"
@@ -2212,7 +2211,7 @@
 					"patching_rect": [
 						1020.0,
 						416.0,
-						89.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -2376,7 +2375,7 @@
 					"patching_rect": [
 						1160.0,
 						446.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t b b"
@@ -2395,7 +2394,7 @@
 					"patching_rect": [
 						1280.0,
 						416.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "route text"
@@ -2414,7 +2413,7 @@
 					"patching_rect": [
 						860.0,
 						480.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "zl join"
@@ -2432,7 +2431,7 @@
 					"patching_rect": [
 						860.0,
 						512.0,
-						145.0,
+						128.0,
 						22.0
 					],
 					"text": "prepend /rvae/train"
@@ -2447,7 +2446,7 @@
 					"patching_rect": [
 						860.0,
 						544.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -2465,7 +2464,7 @@
 					"patching_rect": [
 						1220.0,
 						480.0,
-						138.0,
+						122.0,
 						22.0
 					],
 					"text": "/rvae/train/cancel"
@@ -2480,7 +2479,7 @@
 					"patching_rect": [
 						1220.0,
 						512.0,
-						103.0,
+						92.0,
 						22.0
 					],
 					"text": "s ---rvae-out"
@@ -2606,7 +2605,7 @@
 					"patching_rect": [
 						860.0,
 						604.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l l"
@@ -2625,7 +2624,7 @@
 					"patching_rect": [
 						960.0,
 						636.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -2644,7 +2643,7 @@
 					"patching_rect": [
 						960.0,
 						666.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 2"
@@ -2662,7 +2661,7 @@
 					"patching_rect": [
 						960.0,
 						696.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "* 1.2"
@@ -2680,7 +2679,7 @@
 					"patching_rect": [
 						960.0,
 						726.0,
-						152.0,
+						134.0,
 						22.0
 					],
 					"text": "prepend setminmax 0."
@@ -2699,7 +2698,7 @@
 					"patching_rect": [
 						860.0,
 						770.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -2718,7 +2717,7 @@
 					"patching_rect": [
 						860.0,
 						800.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 2"
@@ -2737,7 +2736,7 @@
 					"patching_rect": [
 						860.0,
 						830.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l b"
@@ -2753,9 +2752,9 @@
 						""
 					],
 					"patching_rect": [
-						940.0,
+						920.0,
 						860.0,
-						54.0,
+						50.0,
 						22.0
 					],
 					"text": "size 1"
@@ -2774,7 +2773,7 @@
 					"patching_rect": [
 						980.0,
 						800.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 3"
@@ -2793,7 +2792,7 @@
 					"patching_rect": [
 						980.0,
 						830.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t b l"
@@ -2812,7 +2811,7 @@
 					"patching_rect": [
 						980.0,
 						860.0,
-						54.0,
+						50.0,
 						22.0
 					],
 					"text": "zl reg"
@@ -2831,7 +2830,7 @@
 					"patching_rect": [
 						980.0,
 						890.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "zl join"
@@ -2850,7 +2849,7 @@
 					"patching_rect": [
 						860.0,
 						920.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l l"
@@ -2869,7 +2868,7 @@
 					"patching_rect": [
 						1100.0,
 						770.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -2888,7 +2887,7 @@
 					"patching_rect": [
 						1100.0,
 						800.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 3"
@@ -2907,7 +2906,7 @@
 					"patching_rect": [
 						1100.0,
 						830.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l b"
@@ -2923,9 +2922,9 @@
 						""
 					],
 					"patching_rect": [
-						1180.0,
+						1160.0,
 						860.0,
-						54.0,
+						50.0,
 						22.0
 					],
 					"text": "size 1"
@@ -2944,7 +2943,7 @@
 					"patching_rect": [
 						1220.0,
 						800.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 4"
@@ -2963,7 +2962,7 @@
 					"patching_rect": [
 						1220.0,
 						830.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t b l"
@@ -2982,7 +2981,7 @@
 					"patching_rect": [
 						1220.0,
 						860.0,
-						54.0,
+						50.0,
 						22.0
 					],
 					"text": "zl reg"
@@ -3001,7 +3000,7 @@
 					"patching_rect": [
 						1220.0,
 						890.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "zl join"
@@ -3020,7 +3019,7 @@
 					"patching_rect": [
 						1100.0,
 						920.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l l"
@@ -3038,10 +3037,10 @@
 					"patching_rect": [
 						860.0,
 						970.0,
-						313.0,
+						302.0,
 						22.0
 					],
-					"text": "sprintf set epoch %d/%d train %.4f val %.4f"
+					"text": "sprintf set epoch %ld of %ld train %.4f val %.4f"
 				}
 			},
 			{
@@ -3081,9 +3080,9 @@
 						""
 					],
 					"patching_rect": [
-						1120.0,
+						1180.0,
 						970.0,
-						173.0,
+						152.0,
 						22.0
 					],
 					"text": "prepend set started job"
@@ -3099,9 +3098,9 @@
 						""
 					],
 					"patching_rect": [
-						1120.0,
+						1180.0,
 						1000.0,
-						173.0,
+						152.0,
 						22.0
 					],
 					"text": "prepend set done: model"
@@ -3117,9 +3116,9 @@
 						""
 					],
 					"patching_rect": [
-						1120.0,
+						1180.0,
 						1030.0,
-						145.0,
+						128.0,
 						22.0
 					],
 					"text": "prepend set failed:"
@@ -3135,9 +3134,9 @@
 						""
 					],
 					"patching_rect": [
-						1300.0,
+						1360.0,
 						1030.0,
-						159.0,
+						140.0,
 						22.0
 					],
 					"text": "prepend set cancelled"
@@ -3169,7 +3168,7 @@
 						"list"
 					],
 					"patching_rect": [
-						320.0,
+						400.0,
 						740.0,
 						384.0,
 						108.0
@@ -3204,7 +3203,7 @@
 					"patching_rect": [
 						20.0,
 						704.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -3223,7 +3222,7 @@
 					"patching_rect": [
 						20.0,
 						734.0,
-						47.0,
+						44.0,
 						22.0
 					],
 					"text": "t l l"
@@ -3242,7 +3241,7 @@
 					"patching_rect": [
 						140.0,
 						764.0,
-						68.0,
+						62.0,
 						22.0
 					],
 					"text": "zl nth 1"
@@ -3261,7 +3260,7 @@
 					"patching_rect": [
 						20.0,
 						764.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "zl slice 1"
@@ -3279,7 +3278,7 @@
 					"patching_rect": [
 						20.0,
 						794.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "listfunnel"
@@ -3298,7 +3297,7 @@
 					"patching_rect": [
 						20.0,
 						824.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "unpack 0 0"
@@ -3316,7 +3315,7 @@
 					"patching_rect": [
 						100.0,
 						854.0,
-						33.0,
+						32.0,
 						22.0
 					],
 					"text": "> 0"
@@ -3334,7 +3333,7 @@
 					"patching_rect": [
 						20.0,
 						884.0,
-						82.0,
+						74.0,
 						22.0
 					],
 					"text": "pack 0 0 0"
@@ -3351,9 +3350,9 @@
 						""
 					],
 					"patching_rect": [
-						200.0,
+						240.0,
 						704.0,
-						61.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -3369,9 +3368,9 @@
 						""
 					],
 					"patching_rect": [
-						200.0,
+						240.0,
 						734.0,
-						117.0,
+						104.0,
 						22.0
 					],
 					"text": "prepend set bar"
@@ -3387,7 +3386,7 @@
 						""
 					],
 					"patching_rect": [
-						200.0,
+						240.0,
 						764.0,
 						30.0,
 						22.0
@@ -3431,7 +3430,7 @@
 					"patching_rect": [
 						20.0,
 						964.0,
-						117.0,
+						104.0,
 						22.0
 					],
 					"text": "udpreceive 9001"
@@ -3442,16 +3441,8 @@
 					"id": "obj-150",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 16,
+					"numoutlets": 8,
 					"outlettype": [
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
-						"",
 						"",
 						"",
 						"",
@@ -3464,15 +3455,41 @@
 					"patching_rect": [
 						20.0,
 						996.0,
-						1839.0,
+						782.0,
 						22.0
 					],
-					"text": "route /rvae/bar/row /rvae/bar /rvae/train/progress /rvae/train/started /rvae/train/done /rvae/train/failed /rvae/train/cancelled /rvae/models /rvae/state/models /rvae/state/layer /rvae/state/bpm /rvae/state/playing /rvae/error /rvae/warning /rvae/feedback/added"
+					"text": "route /rvae/bar/row /rvae/bar /rvae/train/progress /rvae/train/started /rvae/train/done /rvae/train/failed /rvae/train/cancelled"
 				}
 			},
 			{
 				"box": {
 					"id": "obj-151",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 9,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						60.0,
+						1026.0,
+						842.0,
+						22.0
+					],
+					"text": "route /rvae/models /rvae/state/models /rvae/state/layer /rvae/state/bpm /rvae/state/playing /rvae/error /rvae/warning /rvae/feedback/added"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-152",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3482,8 +3499,8 @@
 					],
 					"patching_rect": [
 						20.0,
-						1040.0,
-						61.0,
+						1070.0,
+						56.0,
 						22.0
 					],
 					"text": "route 1"
@@ -3491,7 +3508,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-152",
+					"id": "obj-153",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 5,
@@ -3504,29 +3521,11 @@
 					],
 					"patching_rect": [
 						20.0,
-						1070.0,
-						243.0,
+						1100.0,
+						212.0,
 						22.0
 					],
 					"text": "route threshold noise model mutes"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-153",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1100.0,
-						89.0,
-						22.0
-					],
-					"text": "prepend set"
 				}
 			},
 			{
@@ -3539,9 +3538,9 @@
 						""
 					],
 					"patching_rect": [
-						120.0,
-						1100.0,
-						89.0,
+						20.0,
+						1130.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3550,6 +3549,24 @@
 			{
 				"box": {
 					"id": "obj-155",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1130.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-156",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 9,
@@ -3566,29 +3583,11 @@
 					],
 					"patching_rect": [
 						20.0,
-						1140.0,
-						180.0,
+						1170.0,
+						158.0,
 						22.0
 					],
 					"text": "unpack 0 0 0 0 0 0 0 0 0"
-				}
-			},
-			{
-				"box": {
-					"id": "obj-156",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						20.0,
-						1170.0,
-						89.0,
-						22.0
-					],
-					"text": "prepend set"
 				}
 			},
 			{
@@ -3601,9 +3600,9 @@
 						""
 					],
 					"patching_rect": [
-						110.0,
-						1170.0,
-						89.0,
+						20.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3619,9 +3618,9 @@
 						""
 					],
 					"patching_rect": [
-						200.0,
-						1170.0,
-						89.0,
+						110.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3637,9 +3636,9 @@
 						""
 					],
 					"patching_rect": [
-						290.0,
-						1170.0,
-						89.0,
+						200.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3655,9 +3654,9 @@
 						""
 					],
 					"patching_rect": [
-						380.0,
-						1170.0,
-						89.0,
+						290.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3673,9 +3672,9 @@
 						""
 					],
 					"patching_rect": [
-						470.0,
-						1170.0,
-						89.0,
+						380.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3691,9 +3690,9 @@
 						""
 					],
 					"patching_rect": [
-						560.0,
-						1170.0,
-						89.0,
+						470.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3709,9 +3708,9 @@
 						""
 					],
 					"patching_rect": [
-						650.0,
-						1170.0,
-						89.0,
+						560.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3727,9 +3726,9 @@
 						""
 					],
 					"patching_rect": [
-						740.0,
-						1170.0,
-						89.0,
+						650.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3745,9 +3744,9 @@
 						""
 					],
 					"patching_rect": [
-						320.0,
-						1040.0,
-						89.0,
+						740.0,
+						1200.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3763,9 +3762,9 @@
 						""
 					],
 					"patching_rect": [
-						420.0,
-						1040.0,
-						89.0,
+						320.0,
+						1070.0,
+						80.0,
 						22.0
 					],
 					"text": "prepend set"
@@ -3774,6 +3773,24 @@
 			{
 				"box": {
 					"id": "obj-167",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						420.0,
+						1070.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-168",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3782,7 +3799,7 @@
 					],
 					"patching_rect": [
 						580.0,
-						1170.0,
+						1240.0,
 						30.0,
 						22.0
 					],
@@ -3800,24 +3817,6 @@
 			},
 			{
 				"box": {
-					"id": "obj-168",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						580.0,
-						1040.0,
-						138.0,
-						22.0
-					],
-					"text": "prepend set error:"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-169",
 					"maxclass": "newobj",
 					"numinlets": 1,
@@ -3827,11 +3826,11 @@
 					],
 					"patching_rect": [
 						580.0,
-						1080.0,
-						152.0,
+						1070.0,
+						122.0,
 						22.0
 					],
-					"text": "prepend set warning:"
+					"text": "prepend set error:"
 				}
 			},
 			{
@@ -3845,11 +3844,11 @@
 					],
 					"patching_rect": [
 						580.0,
-						1120.0,
-						250.0,
+						1110.0,
+						134.0,
 						22.0
 					],
-					"text": "prepend set connected, feedback to"
+					"text": "prepend set warning:"
 				}
 			},
 			{
@@ -3857,11 +3856,29 @@
 					"id": "obj-171",
 					"maxclass": "newobj",
 					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						580.0,
+						1150.0,
+						218.0,
+						22.0
+					],
+					"text": "prepend set connected, feedback to"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-172",
+					"maxclass": "newobj",
+					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						820.0,
-						1040.0,
-						82.0,
+						720.0,
+						1240.0,
+						74.0,
 						22.0
 					],
 					"text": "print rvae"
@@ -5384,6 +5401,18 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-151",
+						0
+					],
+					"source": [
+						"obj-150",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-137",
 						0
 					],
@@ -5472,8 +5501,8 @@
 						0
 					],
 					"source": [
-						"obj-150",
-						7
+						"obj-151",
+						0
 					]
 				}
 			},
@@ -5484,20 +5513,8 @@
 						0
 					],
 					"source": [
-						"obj-150",
-						8
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-151",
-						0
-					],
-					"source": [
-						"obj-150",
-						9
+						1
 					]
 				}
 			},
@@ -5509,7 +5526,7 @@
 					],
 					"source": [
 						"obj-151",
-						0
+						2
 					]
 				}
 			},
@@ -5521,6 +5538,18 @@
 					],
 					"source": [
 						"obj-152",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-154",
+						0
+					],
+					"source": [
+						"obj-153",
 						0
 					]
 				}
@@ -5532,7 +5561,7 @@
 						0
 					],
 					"source": [
-						"obj-153",
+						"obj-154",
 						0
 					]
 				}
@@ -5540,11 +5569,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-154",
+						"obj-155",
 						0
 					],
 					"source": [
-						"obj-152",
+						"obj-153",
 						1
 					]
 				}
@@ -5556,7 +5585,7 @@
 						0
 					],
 					"source": [
-						"obj-154",
+						"obj-155",
 						0
 					]
 				}
@@ -5568,20 +5597,8 @@
 						0
 					],
 					"source": [
-						"obj-152",
+						"obj-153",
 						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-155",
-						0
-					],
-					"source": [
-						"obj-152",
-						3
 					]
 				}
 			},
@@ -5592,7 +5609,19 @@
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-153",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-157",
+						0
+					],
+					"source": [
+						"obj-156",
 						0
 					]
 				}
@@ -5604,7 +5633,7 @@
 						0
 					],
 					"source": [
-						"obj-156",
+						"obj-157",
 						0
 					]
 				}
@@ -5612,11 +5641,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-157",
+						"obj-158",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						1
 					]
 				}
@@ -5628,7 +5657,7 @@
 						0
 					],
 					"source": [
-						"obj-157",
+						"obj-158",
 						0
 					]
 				}
@@ -5636,11 +5665,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-158",
+						"obj-159",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						2
 					]
 				}
@@ -5652,7 +5681,7 @@
 						0
 					],
 					"source": [
-						"obj-158",
+						"obj-159",
 						0
 					]
 				}
@@ -5660,11 +5689,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-159",
+						"obj-160",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						3
 					]
 				}
@@ -5676,7 +5705,7 @@
 						0
 					],
 					"source": [
-						"obj-159",
+						"obj-160",
 						0
 					]
 				}
@@ -5684,11 +5713,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-160",
+						"obj-161",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						4
 					]
 				}
@@ -5700,7 +5729,7 @@
 						0
 					],
 					"source": [
-						"obj-160",
+						"obj-161",
 						0
 					]
 				}
@@ -5708,11 +5737,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-161",
+						"obj-162",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						5
 					]
 				}
@@ -5724,7 +5753,7 @@
 						0
 					],
 					"source": [
-						"obj-161",
+						"obj-162",
 						0
 					]
 				}
@@ -5732,11 +5761,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-162",
+						"obj-163",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						6
 					]
 				}
@@ -5748,7 +5777,7 @@
 						0
 					],
 					"source": [
-						"obj-162",
+						"obj-163",
 						0
 					]
 				}
@@ -5756,11 +5785,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-163",
+						"obj-164",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						7
 					]
 				}
@@ -5772,7 +5801,7 @@
 						0
 					],
 					"source": [
-						"obj-163",
+						"obj-164",
 						0
 					]
 				}
@@ -5780,11 +5809,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-164",
+						"obj-165",
 						0
 					],
 					"source": [
-						"obj-155",
+						"obj-156",
 						8
 					]
 				}
@@ -5796,7 +5825,7 @@
 						0
 					],
 					"source": [
-						"obj-164",
+						"obj-165",
 						0
 					]
 				}
@@ -5804,12 +5833,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-165",
+						"obj-166",
 						0
 					],
 					"source": [
-						"obj-150",
-						10
+						"obj-151",
+						3
 					]
 				}
 			},
@@ -5820,44 +5849,8 @@
 						0
 					],
 					"source": [
-						"obj-165",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-166",
 						0
-					],
-					"source": [
-						"obj-150",
-						11
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-44",
-						0
-					],
-					"source": [
-						"obj-166",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-168",
-						0
-					],
-					"source": [
-						"obj-150",
-						12
 					]
 				}
 			},
@@ -5868,7 +5861,19 @@
 						0
 					],
 					"source": [
-						"obj-168",
+						"obj-151",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-44",
+						0
+					],
+					"source": [
+						"obj-167",
 						0
 					]
 				}
@@ -5880,15 +5885,15 @@
 						0
 					],
 					"source": [
-						"obj-150",
-						13
+						"obj-151",
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-167",
+						"obj-168",
 						0
 					],
 					"source": [
@@ -5904,15 +5909,15 @@
 						0
 					],
 					"source": [
-						"obj-150",
-						14
+						"obj-151",
+						6
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-167",
+						"obj-168",
 						0
 					],
 					"source": [
@@ -5928,8 +5933,32 @@
 						0
 					],
 					"source": [
-						"obj-150",
-						12
+						"obj-151",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-168",
+						0
+					],
+					"source": [
+						"obj-171",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-172",
+						0
+					],
+					"source": [
+						"obj-151",
+						5
 					]
 				}
 			}

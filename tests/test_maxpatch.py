@@ -220,6 +220,26 @@ def test_presentation_fits_a_max_for_live_device():
         assert x >= 0 and y >= 0 and x + w <= width + 0.5 and y + h <= 169.0 + 0.5, box
 
 
+def overlapping(rects: list[tuple[str, list[float]]]) -> list[tuple[str, str]]:
+    out = []
+    for k, (a, (ax, ay, aw, ah)) in enumerate(rects):
+        for b, (bx, by, bw, bh) in rects[k + 1 :]:
+            if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
+                out.append((a, b))
+    return out
+
+
+def test_layout_is_tidy():
+    """No two boxes overlap in the patching view (widths as the generator estimates them), nor in the
+    performer view except the two loss plots, drawn on top of each other on purpose."""
+    patcher = load()["patcher"]
+    assert not overlapping([(b["id"], b["patching_rect"]) for b in boxes(patcher)])
+    shown = [b for b in boxes(patcher) if b.get("presentation") == 1 and not b.get("background")]
+    pairs = overlapping([(b["id"], b["presentation_rect"]) for b in shown])
+    known = by_id(patcher)
+    assert all(known[a]["maxclass"] == known[b]["maxclass"] == "multislider" for a, b in pairs), pairs
+
+
 @pytest.mark.parametrize("layer", [1, 2, 8])
 def test_every_address_the_patch_sends_is_handled_by_the_server(layer):
     patcher = load()["patcher"] if layer == 1 else generate.build(layer=layer)["patcher"]
@@ -307,8 +327,9 @@ def test_feedback_port_is_registered_at_load():
 
 def test_routed_feedback_addresses_are_ones_the_server_sends():
     patcher = load()["patcher"]
-    (route,) = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("route /rvae/")]
-    routed = route["text"].split()[1:]
+    routes = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("route /rvae/")]
+    routed = [address for route in routes for address in route["text"].split()[1:]]
+    assert len(routed) == len(set(routed))
     sent = {f.address for f in FEEDBACK}
     replies = " ".join(e.reply for e in osc.ADDRESSES)
     for address in routed:
