@@ -313,6 +313,7 @@ def build_meta(
             "failed_clips": [{"path": _clip_label(p, root), "reason": r} for p, r in data.failed],
             "split": split.by,
             "bars": {"train": len(split.train), "validation": len(split.validation)},
+            "onsets_per_bar": round(float(split.train[:, 0].sum()) / max(1, len(split.train)), 3),
             "epochs": len(result.history),
             "seed": seed,
             "batch_size": batch_size,

@@ -161,6 +161,12 @@ def test_pattern_noise_is_reproducible(trained: tuple[LoadedModel, np.ndarray]) 
     assert a[0] == threshold_planes(model.decode_latent(z.astype(np.float32)).one(0), 0.5)
 
 
+def test_suggest_threshold(trained: tuple[LoadedModel, np.ndarray]) -> None:
+    model, _ = trained
+    sparse, dense = model.suggest_threshold(2.0, n=10), model.suggest_threshold(40.0, n=10)
+    assert 0.05 <= dense <= sparse <= 0.95
+
+
 def test_encode_decode_round_trip(trained: tuple[LoadedModel, np.ndarray]) -> None:
     model, bars = trained
     xy = model.encode(bars)
