@@ -949,6 +949,7 @@ class OscServer:
         self._clients_lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
+        self._pending_state: set[int | None] = set()  # state markers queued and not yet read by the sender
         self.dropped_feedback = 0
         self.dropped_datagrams = 0
         self.errors = 0  #: error replies produced
@@ -986,7 +987,13 @@ class OscServer:
         self._closed.set()
         if self._threads:
             self._udp.shutdown()
-        self._queue.put(("quit",))
+            while True:  # make room for the quit marker (the sender drains meanwhile; never blocks forever)
+                try:
+                    self._queue.put(("quit",), timeout=0.1)
+                    break
+                except queue.Full:
+                    if not self._threads[-1].is_alive():
+                        break
         for thread in self._threads:
             thread.join(timeout=2.0)
         self._udp.server_close()
@@ -1121,12 +1128,16 @@ class OscServer:
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         """Engine listener (on the planner or a control thread): enqueue only."""
+        if not (self._clients or self._static_clients):
+            return  # nobody to tell: not even a wake-up of the sender thread
         if event.kind == "bar":
             self._put(("bar", event.data["layer"], event.data["bar_number"], event.data["bar"]))
-        elif event.kind == "state":
-            self._put(("state", event.data.get("layer")))
-        elif event.kind == "transport":
-            self._put(("state", None))
+            return
+        key = event.data.get("layer") if event.kind == "state" else None
+        if key in self._pending_state:  # already on its way: the sender reads the state when it sends
+            return
+        self._pending_state.add(key)
+        self._put(("state", key))
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1)."""
@@ -1183,6 +1194,7 @@ class OscServer:
                             for dest in clients:
                                 self._send(dest, address, args)
                 elif kind == "state":
+                    self._pending_state.discard(item[1])
                     if item[1] is None:
                         dirty_global = True
                     else:
