@@ -420,3 +420,20 @@ def test_error_replies_and_logs_are_rate_limited(rig, caplog):
     assert 40 <= len(got) <= 120  # a burst of 50 plus the refill during the flood
     assert wait_for(lambda: server.errors >= 300)
     assert len([r for r in caplog.records if r.name == "rvae_server.osc"]) <= 21
+
+
+# ------------------------------------------------------------------------------------------ rvae osc
+
+
+def test_rvae_osc_sends_and_prints_replies(rig, capsys):
+    from rvae_server.cli import main
+    from rvae_server.cli.osc_send import parse_arg
+
+    engine, server, _, _ = rig
+    assert [parse_arg(a) for a in ("3", "0.5", "s:3", "kick")] == [3, 0.5, "3", "kick"]
+    assert main(["osc", "/rvae/xy", "0.25", "0.75", "--port", str(server.port), "--wait-reply", "0.3"]) == 0
+    assert (engine.state(0).x, engine.state(0).y) == (0.25, 0.75)
+    assert main(["osc", "/rvae/models", "--port", str(server.port), "--wait-reply", "0.3"]) == 0
+    assert "/rvae/models a b" in capsys.readouterr().out
+    assert main(["osc", "/rvae/x", "high", "--port", str(server.port), "--wait-reply", "0.3"]) == 1
+    assert "/rvae/error /rvae/x" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+"""``rvae osc ADDRESS [ARGS...] [--host H] [--port P] [--wait-reply [S]]``: send one OSC message to a running
+server and print what comes back.
+
+Arguments are sent as int when they read as whole numbers, float when they read as numbers, else as strings;
+prefix ``s:`` to send a number as a string (``s:12``). With ``--wait-reply`` the replies arriving within S
+seconds (default 1) are printed one per line (``/address arg arg...``); the exit status is 1 when one of them
+is ``/rvae/error``. ``rvae osc --list`` prints the address table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+import time
+from typing import Any
+
+from rvae_server.osc import DEFAULT_HOST, DEFAULT_PORT, build_message, handles, table_as_markdown
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "osc",
+        help="send one OSC message to a running server (and print its replies)",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    parser.add_argument("address", nargs="?", help="e.g. /rvae/xy")
+    parser.add_argument("args", nargs="*", help="arguments: numbers or strings (s:12 sends '12' as a string)")
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--wait-reply", type=float, nargs="?", const=1.0, default=0.0, metavar="S", help="print replies for S s"
+    )
+    parser.add_argument("--list", action="store_true", help="print the address table and exit")
+    parser.set_defaults(func=run)
+
+
+def parse_arg(text: str) -> int | float | str:
+    """``"3"`` → 3, ``"0.5"`` → 0.5, ``"s:3"`` → ``"3"``, anything else → the text."""
+    if text.startswith("s:"):
+        return text[2:]
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        sys.stdout.write(table_as_markdown())
+        return 0
+    if not args.address or not args.address.startswith("/"):
+        print("rvae osc: give an OSC address such as /rvae/xy (rvae osc --list shows them)", file=sys.stderr)
+        return 2
+    if not handles(args.address):
+        print(f"rvae osc: note: {args.address} is not in this version's address table", file=sys.stderr)
+    values = [parse_arg(a) for a in args.args]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind(("0.0.0.0" if args.host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
+        sock.sendto(build_message(args.address, values), (args.host, args.port))
+        if args.wait_reply <= 0:
+            return 0
+        return _print_replies(sock, args.wait_reply)
+    except OSError as err:
+        print(f"rvae osc: cannot send to {args.host}:{args.port}: {err}", file=sys.stderr)
+        return 1
+    finally:
+        sock.close()
+
+
+def _print_replies(sock: socket.socket, seconds: float) -> int:
+    from pythonosc.osc_message import OscMessage
+
+    status = 0
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            data, _ = sock.recvfrom(65536)
+        except TimeoutError:
+            break
+        try:
+            msg = OscMessage(data)
+        except Exception:
+            continue
+        if msg.address == "/rvae/error":
+            status = 1
+        print(" ".join([msg.address, *(repr(p) if isinstance(p, str) and " " in p else str(p) for p in msg.params)]))
+    return status
