@@ -160,8 +160,9 @@ class TimedOut:
             self.clock_times.append(time.perf_counter())
 
 
-def run_internal(bpm: float, bars: int, rt: bool, load: str, out: MidiOut, record: bool) -> dict[str, Any]:
+def run_internal(bpm: float, bars: int, rt: bool, load: str, record: bool) -> dict[str, Any]:
     """One measurement: engine thread + clock sender for ``bars`` bars under ``load``."""
+    out = open_output(backend="jack", client_name="R-VAE", note_length=0.03, realtime_priority=5 if rt else None)
     loader: subprocess.Popen[str] | None = None
     osc_server = None
     seconds = bars * 96 / ticks_per_second(bpm) + 3.0
@@ -182,7 +183,14 @@ def run_internal(bpm: float, bars: int, rt: bool, load: str, out: MidiOut, recor
         dispatcher = Dispatcher(strict_timing=False)
         dispatcher.map("/rvae/xy", on_xy)
         osc_server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
-        threading.Thread(target=osc_server.serve_forever, name="osc", daemon=True).start()
+        server = osc_server
+
+        def serve() -> None:
+            if rt:  # a thread that takes the GIL must not be preempted holding it: real-time too, lower
+                set_realtime_priority(5)
+            server.serve_forever()
+
+        threading.Thread(target=serve, name="osc", daemon=True).start()
         loader = child("osc_sender", str(osc_server.server_address[1]), "500", str(seconds + 2))
         time.sleep(0.5)
     recorder = child("recorder", "R-VAE:R-VAE", str(seconds + 1.5)) if record else None
@@ -239,6 +247,7 @@ def run_internal(bpm: float, bars: int, rt: bool, load: str, out: MidiOut, recor
     if osc_server is not None:
         osc_server.shutdown()
         result["osc_received"] = received[0]
+    out.close()
     return result
 
 
@@ -341,7 +350,6 @@ def main() -> None:
         return
 
     jackd = start_jack()
-    out = open_output(backend="jack", client_name="R-VAE", note_length=0.03)
     try:
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -351,7 +359,7 @@ def main() -> None:
         )
         for condition in opts.conditions.split(","):
             for rt in (True, False) if not opts.no_rt_compare else (True,):
-                r = run_internal(opts.bpm, opts.bars, rt, condition, out, record=rt)
+                r = run_internal(opts.bpm, opts.bars, rt, condition, record=rt)
                 tag = f"{condition:5s} {'rt  ' if rt else 'nort'}"
                 print(f"  {tag} engine thread : {fmt(r['engine'])}")
                 print(f"  {tag} clock sender  : {fmt(r['sender'])}")
@@ -367,7 +375,7 @@ def main() -> None:
                 sys.stdout.flush()
         if opts.long:
             bars = int(300 * ticks_per_second(opts.bpm) / 96)
-            r = run_internal(opts.bpm, bars, True, "idle", out, record=True)
+            r = run_internal(opts.bpm, bars, True, "idle", record=True)
             print(f"5-minute run ({bars} bars): engine {fmt(r['engine'])}")
             print(
                 f"  drift of mean lateness 2nd half vs 1st: {r['drift_ms']:+.4f} ms; received clock "
@@ -388,7 +396,6 @@ def main() -> None:
             f"{hot['rtmidi']:.2f} us per message ({hot['mido'] / hot['rtmidi']:.1f}x)"
         )
     finally:
-        out.close()
         jackd.send_signal(signal.SIGTERM)
         jackd.wait(timeout=10)
 

@@ -208,8 +208,11 @@ class MidiOut:
     ``name`` is the port's name (the virtual port's, or the connected port's); ``connected`` is False
     while the port is lost. ``note_length`` (s) is the time from a note-on to its scheduled note-off."""
 
-    def __init__(self, api: int, target: str | None, client_name: str, note_length: float) -> None:
+    def __init__(
+        self, api: int, target: str | None, client_name: str, note_length: float, realtime_priority: int | None = None
+    ) -> None:
         self._api = api
+        self._priority = realtime_priority
         self._target = target
         self._client_name = client_name
         self.note_length = float(note_length)
@@ -345,6 +348,12 @@ class MidiOut:
                 self._cond.notify()
 
     def _noteoff_loop(self) -> None:
+        if self._priority is not None:
+            # a thread that takes the GIL during playback must not be preempted while holding it (the clock
+            # thread would wait for it): real-time priority too, below the clock thread's
+            from rvae_server.clock import set_realtime_priority
+
+            set_realtime_priority(self._priority)
         cond = self._cond
         while not self._closed.is_set():
             due: list[tuple[int, int]] = []
@@ -415,10 +424,13 @@ def open_output(
     backend: str | None = None,
     client_name: str = "R-VAE",
     note_length: float = NOTE_LENGTH,
+    realtime_priority: int | None = None,
 ) -> MidiOut:
     """Open a MIDI output: a virtual port named ``client_name`` (``port=None``), or the existing output
-    port whose name contains ``port``. ``backend``: see the module docstring. Raises :class:`MidiError`
-    (:class:`MidiUnavailable`, :class:`MidiPortError`) with a message for the performer."""
-    out = MidiOut(resolve_backend(backend), port, client_name, note_length)
+    port whose name contains ``port``. ``backend``: see the module docstring. ``realtime_priority``: give
+    the note-off thread SCHED_FIFO at that priority (see :func:`rvae_server.clock.set_realtime_priority`).
+    Raises :class:`MidiError` (:class:`MidiUnavailable`, :class:`MidiPortError`) with a message for the
+    performer."""
+    out = MidiOut(resolve_backend(backend), port, client_name, note_length, realtime_priority)
     log.info("MIDI out: %s port %r", "virtual" if port is None else "connected to", out.name)
     return out
