@@ -437,3 +437,34 @@ def test_rvae_osc_sends_and_prints_replies(rig, capsys):
     assert "/rvae/models a b" in capsys.readouterr().out
     assert main(["osc", "/rvae/x", "high", "--port", str(server.port), "--wait-reply", "0.3"]) == 1
     assert "/rvae/error /rvae/x" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------ never blocking
+
+
+def test_engine_listeners_never_wait_for_the_network():
+    from rvae_server.engine import EngineEvent
+    from rvae_server.osc import QUEUE_SIZE, OscServer
+
+    clock = InternalClock(bpm=120.0)
+    engine = Engine({"a": SyntheticModel("a")}, clock, [], default_model="a", layers=1)
+    server = OscServer(engine, port=0, feedback_clients=[("127.0.0.1", 9)])  # not started: nothing drains
+    try:
+        bar = engine.render(0)
+        start = time.perf_counter()
+        for k in range(QUEUE_SIZE + 500):
+            server._on_engine_event(EngineEvent("bar", {"layer": 0, "bar_number": k, "bar": bar}))
+        elapsed = time.perf_counter() - start
+        assert server.dropped_feedback == 500 and elapsed < 1.0
+        for _ in range(1000):  # state changes coalesce into one pending marker
+            server._on_engine_event(EngineEvent("state", {"layer": 0}))
+        assert server.dropped_feedback == 501
+    finally:
+        server.close()
+        clock.close()
+
+
+def test_python_osc_dispatch_reaches_the_same_table(rig):
+    engine, server, _, _ = rig
+    server.dispatcher.call_handlers_for_packet(build_message("/rvae/layer/2/y", [0.125]), ("127.0.0.1", 9))
+    assert engine.state(1).y == 0.125
