@@ -71,6 +71,8 @@ def browser():
 
 
 def open_page(browser: Browser, rig: Rig) -> None:
+    browser.navigate("about:blank")  # the previous test's page (reconnecting to its closed server) is gone
+    time.sleep(0.05)
     browser.console_errors.clear()
     browser.navigate(rig.server.url)
     browser.wait_for("window.rvae && rvae.connected() && rvae.grid() !== null", 15)
@@ -457,6 +459,8 @@ def test_retraining_shows_a_loss_curve_growing_epoch_by_epoch(browser, tmp_path)
     service = TrainingService(engine, tmp_path / "models", [uploads], epochs=15)
     server = start_web(engine, port=0, training=service, upload_dir=uploads)
     try:
+        browser.navigate("about:blank")
+        time.sleep(0.05)
         browser.console_errors.clear()
         browser.navigate(server.url)
         browser.wait_for("window.rvae && rvae.connected()", 10)
