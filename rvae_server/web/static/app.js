@@ -768,7 +768,7 @@
 
   function onTraining(msg, fromHistory = false) {
     if (msg.kind === "started") S.training = [];
-    if (msg.kind === "epoch" && !fromHistory) S.training.push(msg);
+    if (msg.kind === "epoch" && !fromHistory) S.training.push({ ...msg, at: performance.now() });
     const last = S.training[S.training.length - 1];
     const texts = {
       started: `training started (job ${msg.job})`,
@@ -900,6 +900,7 @@
     bar: () => S.bars.get(S.layer) || null,
     state: () => layerState(),
     lossEpochs: () => S.training.length,
+    lossArrivals: () => S.training.map((u) => u.at),
     errors: () => S.errors.slice(),
     connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,
   };
