@@ -124,7 +124,8 @@ def test_single_point_decode_matches_batch(trained: tuple[LoadedModel, np.ndarra
     rng = np.random.default_rng(3)
     drag = np.clip(np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0), -3, 3).astype(np.float32)
     jumps = rng.uniform(-4, 4, (50, 2)).astype(np.float32)
-    for z in np.concatenate([drag, jumps]):
+    settle = (jumps[-1] + np.cumsum(rng.normal(0, 0.05, (50, 2)), axis=0)).astype(np.float32)  # jump, then drag
+    for z in np.concatenate([drag, jumps, settle, jumps[:5], settle]):
         single = model.decode_latent(z).planes[0]
         batch = model.decode_latent(np.stack([z, z])).planes[0]
         assert np.abs(single - batch).max() < 1e-5
