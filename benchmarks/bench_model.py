@@ -161,7 +161,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clips", type=Path, default=ROOT / "tests" / "data" / "groove")
     parser.add_argument("--betas", default="0.01,0.05,0.2,0.5,1,2")
-    parser.add_argument("--epochs-sweep", default="25,50,75,100,150,200,300")
+    parser.add_argument("--epochs-sweep", default="20,40,60,100,150,200")
     parser.add_argument("--quick", action="store_true", help="skip the sweeps")
     parser.add_argument("--sweeps-only", action="store_true", help="only the sweeps")
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training (default 2)")
