@@ -338,7 +338,11 @@ def main() -> None:
     parser.add_argument("--no-rt-compare", action="store_true", help="skip the runs without real-time priority")
     parser.add_argument("--conditions", default="idle,train,osc")
     parser.add_argument("--follower-runs", type=int, default=5)
+    parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval (s) for this process")
+    parser.add_argument("--skip-follower", action="store_true")
     opts = parser.parse_args()
+    if opts.switch_interval:
+        sys.setswitchinterval(opts.switch_interval)
     if opts.role:
         a = opts.args
         {
@@ -352,7 +356,10 @@ def main() -> None:
     jackd = start_jack()
     try:
         load = os.getloadavg()
-        print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        print(
+            f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+            f"switch interval {sys.getswitchinterval() * 1e3:g} ms"
+        )
         print(
             f"internal clock at {opts.bpm:g} BPM, {opts.bars} bars per condition (tick = "
             f"{1e3 / ticks_per_second(opts.bpm):.2f} ms); lateness of each tick's send vs the absolute schedule"
@@ -382,6 +389,8 @@ def main() -> None:
                 f"{r.get('e2e_received_bpm', math.nan):.5f} BPM = {r.get('e2e_drift_ms_per_5min', math.nan):+.4f} "
                 f"ms over 5 min; end-to-end {fmt(r['e2e'])}"
             )
+        if opts.skip_follower:
+            return
         f = run_follower(opts.bpm, opts.follower_runs)
         errs = ", ".join(f"{e:+.3f}" for e in f["tempo_errors_bpm"])
         print(
