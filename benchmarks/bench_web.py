@@ -176,7 +176,7 @@ def main() -> None:
             b1, m1 = browser.js("[rvae.bytesReceived(), rvae.messagesReceived()]")
             print(
                 f"  traffic while dragging the pad ({span:.1f} s): {(b1 - b0) / span:.0f} bytes/s, "
-                f"{(m1 - m0) / span:.1f} messages/s (state ≤ 30/s, re-planned bar ≤ 50/s)"
+                f"{(m1 - m0) / span:.1f} messages/s (state ≤ 30/s, re-planned bar ≤ 20/s)"
             )
             errors = browser.console_errors
             if errors:

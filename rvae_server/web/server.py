@@ -71,7 +71,7 @@ MAX_QUEUE = 512  # messages waiting for a slow page; beyond that it is disconnec
 CLOCK_PLAYING = 0.25  # seconds between clock messages while playing
 CLOCK_STOPPED = 1.0
 STATE_COALESCE = 0.033  # state messages at most ~30 a second
-BAR_REFRESH = 0.02  # seconds between looks at a layer's re-planned bar after a state change
+BAR_REFRESH = 0.05  # seconds between looks at a layer's re-planned bar after a state change
 BAR_SETTLE = 0.3  # ... for this long after the last change
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "

@@ -637,16 +637,14 @@
   // ------------------------------------------------------------------ the piano roll
   const roll = $("roll");
   const rollCtx = roll.getContext("2d", { alpha: false });
-  function drawRoll(now) {
-    const r = roll.getBoundingClientRect();
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(100, Math.round(r.width * dpr));
-    const h = Math.max(60, Math.round(r.height * dpr));
-    if (roll.width !== w || roll.height !== h) {
-      roll.width = w;
-      roll.height = h;
-    }
-    const ctx = rollCtx;
+  const rollCache = document.createElement("canvas");
+  const rollCacheCtx = rollCache.getContext("2d", { alpha: false });
+  let rollCacheBar = null;
+  let rollCacheKey = "";
+  let lastBarText = "";
+  /* The piano roll without the playhead (redrawn only when the bar, layer, mutes or colours change). */
+  function drawRollCache(w, h, dpr, bar, ls) {
+    const ctx = rollCacheCtx;
     ctx.fillStyle = "#05060a";
     ctx.fillRect(0, 0, w, h);
     const nInst = S.instruments.length || 9;
@@ -668,8 +666,6 @@
       ctx.fillStyle = t % 24 === 0 ? "#2d3444" : "#161a23";
       ctx.fillRect(labelW + t * tickW, 0, Math.max(1, dpr), h);
     }
-    const bar = S.bars.get(S.layer);
-    const ls = layerState();
     if (bar) {
       for (const [tick, inst, v127, mt100] of bar.notes) {
         const vel = v127 / 127; // velocity 0..1
@@ -691,13 +687,44 @@
         }
       }
     }
+  }
+
+  function drawRoll(now) {
+    const r = roll.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(100, Math.round(r.width * dpr));
+    const h = Math.max(60, Math.round(r.height * dpr));
+    if (roll.width !== w || roll.height !== h) {
+      roll.width = w;
+      roll.height = h;
+    }
+    const ls = layerState();
+    const bar = S.bars.get(S.layer);
+    const key = [w, h, S.layer, S.channels.join(), ls ? JSON.stringify(ls.mutes) : "", S.instruments.length];
+    if (bar !== rollCacheBar || key.join("|") !== rollCacheKey) {
+      rollCacheBar = bar;
+      rollCacheKey = key.join("|");
+      if (rollCache.width !== w || rollCache.height !== h) {
+        rollCache.width = w;
+        rollCache.height = h;
+      }
+      drawRollCache(w, h, dpr, bar, ls);
+    }
+    rollCtx.drawImage(rollCache, 0, 0);
+    const labelW = 96 * dpr;
+    const tickW = (w - labelW) / TICKS;
+    const ctx = rollCtx;
     // the playhead
     const p = position(now);
     const t = ((p % TICKS) + TICKS) % TICKS;
     ctx.fillStyle = "rgba(255,176,32,0.8)";
     ctx.fillRect(labelW + t * tickW, 0, 2 * dpr, h);
     const bars = Math.floor(Math.max(0, p) / TICKS);
-    $("barpos").textContent = `bar ${bars + 1} · tick ${Math.floor(t)}`;
+    const text = `bar ${bars + 1} · beat ${Math.floor(t / TICKS_PER_BEAT) + 1}`;
+    if (text !== lastBarText) {
+      lastBarText = text;
+      $("barpos").textContent = text;
+    }
   }
 
   // ------------------------------------------------------------------ training
