@@ -431,7 +431,10 @@ def train_and_save(
     for p in data.empty:
         _note(on_note, f"skipped {p}: no bar with 2 or more onsets")
     if not data.clips:
-        raise TrainingError(f"no usable bars in {len(data.failed) + len(data.empty)} clip file(s); nothing saved")
+        tried = len(data.failed) + len(data.empty)
+        if not tried:
+            raise TrainingError(f"no .mid or .midi files in {', '.join(map(str, paths))}; nothing saved")
+        raise TrainingError(f"no usable bars in {tried} clip file(s); nothing saved")
     split = split_data(data, seed)
     for text in data.notes:
         _note(on_note, text)
