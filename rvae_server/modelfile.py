@@ -277,7 +277,7 @@ def save_model(
         if not np.isfinite(arr).all():
             raise ModelFileError(target / WEIGHTS_FILE, f"tensor {key} is not finite in {dtype}; nothing written")
         tensors[key] = np.ascontiguousarray(arr)
-    weights = safetensors.numpy.save(tensors, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)})
+    weights = safetensors.numpy.save(tensors, metadata={"format": f"{FORMAT}/{FORMAT_VERSION}"})  # one key: same bytes
     full: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
