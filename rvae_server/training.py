@@ -38,7 +38,7 @@ from rvae_server.model import ModelConfig, RhythmVAE, flatten_bars, vae_loss
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EPOCHS = 40
+DEFAULT_EPOCHS = 60
 DEFAULT_BATCH = 64
 DEFAULT_LR = 1e-3
 DEFAULT_SEED = 0
