@@ -45,7 +45,9 @@ def main() -> None:
         runs.append(time.perf_counter() - start)
     wall = statistics.median(runs)
     print(f"files: {len(files)}  bars: {bars} (used {used})  failed: {failed}")
-    print(f"read_clip, all files: median {wall:.3f} s over {args.repeat} runs (min {min(runs):.3f}, max {max(runs):.3f})")
+    print(
+        f"read_clip, all files: median {wall:.3f} s over {args.repeat} runs (min {min(runs):.3f}, max {max(runs):.3f})"
+    )
     print(f"  {len(files) / wall:.0f} files/s, {bars / wall:.0f} bars/s, {1000 * wall / len(files):.2f} ms/file")
     print(f"  target < 5 s: {'met' if wall < 5 else 'NOT met'}")
     if not args.no_mido:
@@ -53,7 +55,9 @@ def main() -> None:
         for path in files:
             mido.MidiFile(path)
         mido_wall = time.perf_counter() - start
-        print(f"mido.MidiFile parse only, all files: {mido_wall:.3f} s  (ratio mido/read_clip: {mido_wall / wall:.1f}x)")
+        print(
+            f"mido.MidiFile parse only, all files: {mido_wall:.3f} s  (ratio mido/read_clip: {mido_wall / wall:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

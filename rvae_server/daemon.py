@@ -133,7 +133,7 @@ class Daemon:
         rng = np.random.default_rng(self.config.seed)
         pattern = [self.engine.render(0, rng.standard_normal(2).astype(np.float32)) for _ in range(bars)]
         folder = Path(self.config.render_dir)
-        written = []
+        written: list[Path] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +127,7 @@ def test_sigterm_stops_cleanly_with_all_notes_off(jack_server, models_dir):  # n
     assert all(v <= 0 for v in sounding.values()), sounding  # every note-on got its note-off
 
 
-def test_reports_what_it_cannot_open_and_skips_a_damaged_model(models_dir, tmp_path):
+def test_reports_what_it_cannot_open_renders_a_demo_and_skips_a_damaged_model(models_dir, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(models_dir / "loop", models / "loop")
     shutil.copytree(models_dir / "loop", models / "broken")
@@ -134,14 +135,22 @@ def test_reports_what_it_cannot_open_and_skips_a_damaged_model(models_dir, tmp_p
     damaged = weights.read_bytes()[:100]
     weights.write_bytes(damaged)
     env = {k: v for k, v in os.environ.items() if k != "JACK_DEFAULT_SERVER"}
+    demo = tmp_path / "demo"
     result = rvae(
-        "serve", "--models-dir", str(models), "--model", "loop", "--midi-backend", "alsa", "--duration", "1", env=env
-    )
+        "serve", "--models-dir", str(models), "--model", "loop", "--midi-backend", "alsa", "--duration", "1",
+        "--render-dir", str(demo), env=env,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "not available: MIDI out: could not open (no ALSA sequencer here" in result.stdout
     assert "model 'broken'" in result.stderr and "skipped" in result.stderr
     assert "models: loop (default 'loop')" in result.stdout
     assert weights.read_bytes() == damaged  # reported, never "repaired" or removed
+    # nothing to play to: the playing state is rendered to listen to
+    assert "no MIDI or audio output: rendered" in result.stdout
+    bars = read_clip(demo / "rvae-demo.mid").bars
+    assert len(bars) == 8 and all(b.bar.onset_count() >= 8 for b in bars)
+    with wave.open(str(demo / "rvae-demo.wav")) as wav:
+        assert wav.getnframes() > 8 * 2.0 * wav.getframerate()  # 8 bars at 120 BPM, plus a tail
 
 
 def test_unknown_model_and_bad_config_stop_the_start(models_dir, tmp_path):
