@@ -38,12 +38,9 @@ Map files (TOML, written atomically: temp file in the same folder, fsync, ``os.r
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import os
 import queue
-import tempfile
 import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,6 +50,7 @@ from typing import Any
 
 import tomli_w
 
+from rvae_server.atomic import atomic_write_text
 from rvae_server.bar import INSTRUMENT_NAMES
 from rvae_server.engine import ControlError, Engine
 
@@ -185,25 +183,8 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    """Write ``text`` to ``path`` atomically (see :mod:`rvae_server.atomic`)."""
+    atomic_write_text(path, text)
 
 
 LearnListener = Callable[[Binding], None]

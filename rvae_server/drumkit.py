@@ -25,19 +25,18 @@ Offline
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import io
 import math
 import os
-import tempfile
 import wave
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from rvae_server.atomic import atomic_write_bytes
 from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, Bar
 
 F32 = NDArray[np.float32]
@@ -502,22 +501,13 @@ def write_wav(
 def write_pcm_wav(path: str | os.PathLike[str], audio: F32, sample_rate: int) -> None:
     """Write mono float audio as a 16-bit PCM WAV file atomically (temp file + ``os.replace``)."""
     pcm = to_pcm16(audio)
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with wave.open(fh, "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(int(sample_rate))
-                w.writeframes(pcm.astype("<i2").tobytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(sample_rate))
+        w.writeframes(pcm.astype("<i2").tobytes())
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def read_wav(path: str | os.PathLike[str]) -> tuple[F32, int]:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ import mido
 import numpy as np
 from numpy.typing import NDArray
 
+from rvae_server.atomic import atomic_write_bytes
 from rvae_server.bar import (
     INSTRUMENT_NAMES,
     N_INSTRUMENTS,
@@ -488,23 +488,6 @@ def bars_to_midi(
     return midi
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, fsync, then rename."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; a rendered clip is for everyone to read
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_bars(
     path: str | os.PathLike[str],
     bars: Sequence[Bar],
@@ -528,7 +511,6 @@ __all__ = [
     "ClipError",
     "Meter",
     "SkippedBars",
-    "atomic_write_bytes",
     "bars_to_midi",
     "find_clips",
     "read_clip",

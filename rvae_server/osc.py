@@ -128,29 +128,17 @@ MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 def confine_folder(folder: str, allowed: Sequence[str | os.PathLike[str]]) -> Path:
     """The existing folder ``folder`` names inside one of the ``allowed`` clip folders, resolved (symlinks
-    followed). A relative name is looked up under each allowed folder in turn; an absolute one must lie inside
-    one. ``..`` components, NUL bytes, and anything that resolves outside every allowed folder are refused
-    with :class:`OscArgError`."""
-    if not allowed:
-        raise OscArgError("no clip folders are configured on this server (clip-dirs)")
-    if not folder or "\x00" in folder:
-        raise OscArgError("folder is empty or contains a NUL byte")
-    given = Path(folder)
-    if ".." in given.parts:
-        raise OscArgError(f"folder {folder!r} contains '..'; give a folder inside the clip folders")
-    roots = [Path(root).resolve() for root in allowed]
-    candidates = [given] if given.is_absolute() else [root / given for root in roots]
-    for candidate in candidates:
-        try:
-            real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
-            continue
-        if not any(real == root or real.is_relative_to(root) for root in roots):
-            raise OscArgError(f"folder {folder!r} lies outside the clip folders ({', '.join(map(str, roots))})")
-        if not real.is_dir():
-            raise OscArgError(f"{folder!r} is not a folder")
-        return real
-    raise OscArgError(f"no folder {folder!r} in the clip folders ({', '.join(map(str, roots))})")
+    followed): :func:`rvae_server.trainjobs.resolve_clip_folder` (the one rule for clip folders from the network),
+    which must name a folder here. Refusals raise :class:`OscArgError` with its message."""
+    from rvae_server.trainjobs import TrainingRefused, resolve_clip_folder
+
+    try:
+        real = resolve_clip_folder(folder, allowed)
+    except TrainingRefused as err:
+        raise OscArgError(str(err)) from None
+    if not real.is_dir():
+        raise OscArgError(f"{folder!r} is not a folder")
+    return real
 
 
 # =========================================================================================== the table
@@ -608,9 +596,14 @@ def handles(address: str) -> bool:
     return lookup(address) is not None
 
 
+def _empty(value: Any) -> bool:
+    """An unset argument field (a bound of 0.0 is set: ``0.0 in (False,)`` is true, hence no ``in`` test)."""
+    return value is None or value is False or (isinstance(value, tuple | str) and len(value) == 0)
+
+
 def table_as_dict() -> dict[str, Any]:
     def arg(a: Arg) -> dict[str, Any]:
-        return {k: v for k, v in vars(a).items() if v not in (None, (), "", False) or k in ("name", "kind")} | {
+        return {k: v for k, v in vars(a).items() if not _empty(v) or k in ("name", "kind")} | {
             "optional": a.optional,
             "choices": list(a.choices),
         }

@@ -61,7 +61,7 @@ def resolve_clip_folder(text: str, allowed: Sequence[str | os.PathLike[str]]) ->
             return real
         if real.exists() and not inside:
             raise TrainingRefused(f"clip folder {text!r} lies outside the clip folders {', '.join(map(str, roots))}")
-    raise TrainingRefused(f"no clip folder {text!r} inside {', '.join(map(str, roots))}")
+    raise TrainingRefused(f"no folder {text!r} in the clip folders {', '.join(map(str, roots))}")
 
 
 @dataclass

@@ -145,7 +145,7 @@ def test_clip_folders_are_confined(tmp_path):
         (str(outside), "outside the clip folders"),
         ("escape", "outside the clip folders"),
         ("/etc", "outside the clip folders"),
-        ("nothing-here", "no clip folder"),
+        ("nothing-here", "no folder"),
         ("", "empty"),
     ]:
         with pytest.raises(TrainingRefused, match=message):
