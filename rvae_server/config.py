@@ -12,11 +12,23 @@ Example::
     midi-backend = "jack"
     send-clock = true
     layer-channels = [10, 11]
+    osc-port = 9000        # 0: any free port (printed at start)
+    osc-host = "0.0.0.0"   # open OSC to a pad on the network …
+    osc-allow = ["192.168.1.0/24"]   # … but only from these clients (loopback always)
+    osc-feedback = ["127.0.0.1:9001"]  # always send bars/state/training feedback here
+    http-port = 8080
+    clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
+    controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
+    state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
+
+Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -48,6 +60,20 @@ class ServeConfig:
     autoplay: bool = True  # start playing at once
     seed: int | None = None  # noise seed (None: a fresh one each run)
     render_dir: str = "."  # where the demo WAV/MIDI go when no output can be opened
+    osc_host: str = "127.0.0.1"
+    osc_port: int = 9000  # 0: any free port
+    osc_allow: tuple[str, ...] = ()  # client IPs/networks accepted besides loopback
+    osc_feedback: tuple[str, ...] = ()  # "ip:port" clients that always get feedback
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080  # 0: any free port
+    clip_dirs: tuple[str, ...] = ()  # folders /rvae/train and the web page may read clips from
+    upload_dir: str | None = None  # where the web page's uploads go (None: a temporary folder)
+    controller_in: str | None = None  # MIDI input port (substring) of a controller; None: a virtual input
+    controller_map: str | None = None  # TOML file of CC bindings (None: kept in the state file)
+    controller_channel: int = 1  # MIDI channel of the default Kaoss Pad map
+    state_file: str | None = None  # None: the default place (see default_state_file); "": keep no state
+    train_epochs: int | None = None  # epochs of live retraining (None: training's default)
+    explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
         if self.clock not in CLOCKS:
@@ -61,9 +87,55 @@ class ServeConfig:
         for channel in self.layer_channels:
             if not 1 <= channel <= 16:
                 raise ConfigError(f"{where}: layer-channels must be MIDI channels 1..16, not {channel}")
+        for key in ("osc_port", "http_port"):
+            if not 0 <= getattr(self, key) <= 65535:
+                raise ConfigError(f"{where}: {key.replace('_', '-')} must be 0..65535, not {getattr(self, key)}")
+        for key in ("osc_host", "http_host"):
+            try:
+                ipaddress.ip_address(getattr(self, key))
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: {key.replace('_', '-')} must be an IP address (127.0.0.1, 0.0.0.0 …), "
+                    f"not {getattr(self, key)!r}"
+                ) from None
+        for entry in self.osc_allow:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ConfigError(f"{where}: osc-allow entry {entry!r} is not an IP address or network") from None
+        self.feedback_clients(where)
+        if not 1 <= self.controller_channel <= 16:
+            raise ConfigError(f"{where}: controller-channel must be 1..16, not {self.controller_channel}")
+        if self.train_epochs is not None and not 1 <= self.train_epochs <= 10000:
+            raise ConfigError(f"{where}: train-epochs must be 1..10000, not {self.train_epochs}")
         if self.clock == "midi" and not self.clock_in:
             raise ConfigError(f"{where}: clock 'midi' needs clock-in (the MIDI input port that sends the clock)")
         return self
+
+    def feedback_clients(self, where: str = "settings") -> list[tuple[str, int]]:
+        """``osc-feedback`` as ``(ip, port)`` pairs."""
+        out = []
+        for entry in self.osc_feedback:
+            host, _, port = entry.rpartition(":")
+            try:
+                ipaddress.ip_address(host)
+                number = int(port)
+                if not 1 <= number <= 65535:
+                    raise ValueError
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: osc-feedback entry {entry!r} is not ip:port (e.g. 127.0.0.1:9001)"
+                ) from None
+            out.append((host, number))
+        return out
+
+    def state_path(self) -> Path | None:
+        """Where the performance state is kept (None: nowhere)."""
+        if self.state_file == "":
+            return None
+        if self.state_file is None:
+            return default_state_file()
+        return Path(self.state_file).expanduser()
 
     def channel_of(self, layer: int) -> int:
         if layer < len(self.layer_channels):
@@ -72,14 +144,14 @@ class ServeConfig:
 
     def merged(self, changes: Mapping[str, Any], where: str) -> ServeConfig:
         """This config with ``changes`` applied (keys as in the TOML file), type-checked."""
-        known = {f.name: f for f in fields(self)}
+        known = {f.name: f for f in fields(self) if f.name != "explicit"}
         clean: dict[str, Any] = {}
         for raw_key, value in changes.items():
             key = raw_key.replace("-", "_")
             if key not in known:
                 raise ConfigError(f"{where}: unknown setting {raw_key!r} (known: {', '.join(sorted(known))})")
             clean[key] = _coerce(key, value, getattr(ServeConfig(), key), where)
-        return replace(self, **clean).validate(where)
+        return replace(self, **clean, explicit=self.explicit | frozenset(clean)).validate(where)
 
 
 def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
@@ -105,13 +177,19 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail("a whole number")
         return value
-    if key == "seed":
+    if key in ("seed", "train_epochs"):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise fail("a whole number")
         return value
     if value is not None and not isinstance(value, str):
         raise fail("text")
     return value
+
+
+def default_state_file() -> Path:
+    """``$XDG_STATE_HOME/rvae/state.json`` (``~/.local/state/rvae/state.json``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "rvae" / "state.json"
 
 
 def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> ServeConfig:
@@ -133,4 +211,4 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
     return config.merged(given, "command line")
 
 
-__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "load_config"]
+__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_state_file", "load_config"]

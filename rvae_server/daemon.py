@@ -1,13 +1,27 @@
-"""``rvae serve``: put the pieces together — models in memory, a clock, the engine, the outputs — and keep them
-running until SIGINT/SIGTERM. Whatever cannot be opened (no MIDI backend, no sound card) is said plainly and the
-rest runs; only a broken config or no model at all stops the start.
+"""``rvae serve``: put the pieces together and keep them running until SIGINT/SIGTERM.
+
+Data flows one way: models in memory → engine (planner, player on the clock) → note sinks (MIDI out, the
+built-in kit). The control surfaces only call the engine's control methods and listen to its events: OSC, the
+MIDI controller input (Kaoss Pad map, MIDI learn), the web page; live retraining runs in a separate process and
+hands its model to the engine at a bar line; the state keeper saves the performance state and restores it at
+the next start.
+
+Start order: clock, outputs, engine (at a playable point), controller map, restored state (values the
+performer gave in the config or on the command line win), engine threads, model watcher, training, OSC, web,
+state saving, play. Close order is the reverse, the surfaces first, so nothing changes the engine while it
+sends its all-notes-off. Whatever cannot be opened (no MIDI backend, no sound card, a port taken) is said
+plainly and the rest runs; only a broken config, a clock that cannot be opened or no model at all stops the
+start.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -77,6 +91,15 @@ class Daemon:
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
         self.rendered: list[Path] = []  # demo files written when there was no output
+        self.mapper: Any = None  # the controller map (CCMapper)
+        self.controllers: Any = None  # the controller input port (ControllerInput)
+        self.state_keeper: Any = None
+        self.restored = False
+        self.training: Any = None  # TrainingService
+        self.osc: Any = None
+        self.web: Any = None
+        self._upload_tmp: str | None = None
+        self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self._closed = False
 
     # ------------------------------------------------------------------ start
@@ -107,8 +130,19 @@ class Daemon:
         for layer in range(self.config.layers):
             engine.update(layer, channel=self.config.channel_of(layer), x=start_x, y=start_y)
         self.engine = engine
-        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
+        self._open_state()
+        # the models and everything loaded so far live as long as the daemon: keep them out of the collector's
+        # generations so a collection on another thread never walks them while the player waits for the GIL
+        gc.collect()
+        gc.freeze()
         engine.start()
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
+        self._open_controllers()
+        self._open_training()
+        self._open_osc()
+        self._open_web()
+        if self.state_keeper is not None:
+            self.state_keeper.start()
         if not self.sinks:
             self.render_demo()
         if self.config.autoplay and self.config.clock == "internal":
@@ -179,6 +213,7 @@ class Daemon:
                     raise
                 log.warning("%s; a JACK server is running, so MIDI goes through JACK instead", err)
                 self.midi_out = open_output(cfg.midi_out, "jack", note_length=cfg.note_length)
+                self._midi_backend = "jack"
         except MidiError as err:
             self._problem(f"MIDI out: could not open ({err}); playing without MIDI output")
             return
@@ -201,6 +236,107 @@ class Daemon:
         self.sinks.append(AudioSink(out))
         log.info("audio: built-in drum kit playing")
 
+    def _open_state(self) -> None:
+        """The controller map and the saved performance state; then what the performer gave explicitly wins."""
+        from rvae_server.controllers import CCMapper, MapError, kaoss_pad_map
+        from rvae_server.state import StateKeeper
+
+        assert self.engine is not None
+        cfg = self.config
+        map_path = Path(cfg.controller_map).expanduser() if cfg.controller_map else None
+        self.mapper = CCMapper(self.engine, kaoss_pad_map(cfg.controller_channel), map_path)
+        try:
+            self.mapper.load()
+        except (MapError, OSError) as err:
+            self._problem(f"controller map: {err}; using the Kaoss Pad map")
+        path = cfg.state_path()
+        if path is not None:
+            self.state_keeper = StateKeeper(self.engine, path, self.mapper)
+            self.restored = self.state_keeper.restore()
+        if "bpm" in cfg.explicit:
+            self.engine.set_bpm(cfg.bpm)
+        for layer in range(self.engine.layer_count):
+            changes: dict[str, Any] = {}
+            if "layer_channels" in cfg.explicit:
+                changes["channel"] = cfg.channel_of(layer)
+            if "model" in cfg.explicit and layer == 0:
+                changes["model"] = self.default_model
+            if changes:
+                self.engine.update(layer, **changes)
+
+    def _open_controllers(self) -> None:
+        from rvae_server.controllers import ControllerInput
+
+        try:
+            self.controllers = ControllerInput(self.mapper, self.config.controller_in, self._midi_backend)
+        except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
+            self._problem(f"controller in: could not open ({err}); no MIDI controller input")
+
+    def _open_training(self) -> None:
+        from rvae_server.trainjobs import TrainingService
+
+        assert self.engine is not None
+        cfg = self.config
+        if cfg.upload_dir is not None:
+            upload = Path(cfg.upload_dir).expanduser()
+        else:
+            self._upload_tmp = tempfile.mkdtemp(prefix="rvae-uploads-")
+            upload = Path(self._upload_tmp)
+        self.upload_dir = upload
+        clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
+        models_dir = search_dirs(cfg.models_dir)[0]
+        self.training = TrainingService(
+            self.engine, models_dir, clip_dirs, epochs=cfg.train_epochs, seed=cfg.seed if cfg.seed is not None else 0
+        )
+        self.training.add_listener(self._on_training_event)
+        log.info("training: new models go to %s; clips from %s", models_dir, ", ".join(map(str, clip_dirs)))
+
+    def _on_training_event(self, event: dict[str, Any]) -> None:
+        """Training events on to OSC's feedback clients (the web page listens to the service itself)."""
+        osc = self.osc
+        if osc is None:
+            return
+        kind = event.get("type")
+        if kind == "train-progress":
+            osc.train_progress(event["epoch"], event["epochs"], event["train_loss"], event["val_loss"])
+        elif kind == "train-done":
+            osc.train_done(event["name"], event.get("layers", []))
+        elif kind == "train-failed":
+            osc.train_failed(str(event["error"]))
+        elif kind == "train-cancelled":
+            osc.train_failed("cancelled")
+
+    def _open_osc(self) -> None:
+        from rvae_server.osc import start_osc
+
+        assert self.engine is not None
+        cfg = self.config
+        try:
+            self.osc = start_osc(
+                self.engine,
+                host=cfg.osc_host,
+                port=cfg.osc_port,
+                allow=cfg.osc_allow,
+                clip_dirs=[Path(d).expanduser() for d in cfg.clip_dirs] + [self.upload_dir],
+                training=self.training,
+                learner=self.mapper if self.controllers is not None else None,
+                feedback_clients=cfg.feedback_clients(),
+            )
+        except OSError as err:
+            self._problem(f"OSC: cannot listen on udp {cfg.osc_host}:{cfg.osc_port} ({err.strerror or err})")
+
+    def _open_web(self) -> None:
+        from rvae_server.web import start_web
+
+        assert self.engine is not None
+        cfg = self.config
+        try:
+            self.web = start_web(
+                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir
+            )
+        except OSError as err:
+            self._problem(f"web page: cannot listen on http {cfg.http_host}:{cfg.http_port} ({err.strerror or err})")
+
     def describe(self) -> list[str]:
         """What the daemon listens on and plays to, one line each (printed at start)."""
         assert self.clock is not None
@@ -218,6 +354,17 @@ class Daemon:
             lines.append(f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else ""))
         if self.audio_out is not None:
             lines.append("audio: built-in drum kit")
+        if self.osc is not None:
+            lines.append(f"OSC: listening on udp {self.osc.host}:{self.osc.port}")
+        if self.web is not None:
+            lines.append(f"web page: {self.web.url}")
+        if self.controllers is not None:
+            lines.append(f"controller in: {self.controllers.name!r} ({len(self.mapper.bindings)} bindings)")
+        if self.training is not None:
+            lines.append(f"training: clip folders {', '.join(map(str, self.training.clip_dirs))}")
+        if self.state_keeper is not None:
+            how = "restored from" if self.restored else "saved to"
+            lines.append(f"state: {how} {self.state_keeper.path}")
         lines.extend(f"not available: {p}" for p in self.problems)
         if self.rendered:
             lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
@@ -235,6 +382,14 @@ class Daemon:
         if self._closed:
             return
         self._closed = True
+        for part in (self.web, self.osc, self.controllers, self.state_keeper, self.training):
+            if part is not None:
+                try:
+                    part.close()
+                except Exception:
+                    log.exception("closing %r failed", part)
+        if self._upload_tmp is not None:
+            shutil.rmtree(self._upload_tmp, ignore_errors=True)
         if self.watcher is not None:
             self.watcher.close()
         if self.clock_sender is not None:

@@ -116,9 +116,10 @@ class ModelWatcher:
             except ModelFileError as err:
                 log.error("new model at %s not loaded: %s", folder, err)
                 continue
-            log.info("model %r appeared in %s: loaded", model.name, folder.parent)
-            self.on_model(model.name, model)
-            loaded.append(model.name)
+            name = folder.name  # the folder names a model, as in load_models (its metadata may say otherwise)
+            log.info("model %r appeared in %s: loaded", name, folder.parent)
+            self.on_model(name, model)
+            loaded.append(name)
         self._seen = current
         return loaded
 

@@ -9,7 +9,7 @@ cancelled or killed job leaves the saved models and the music untouched.
 Events go to listeners as plain dicts (the OSC and web layers forward them):
 ``{"type": "train-started", "job", "name", "clips"}``, ``{"type": "train-progress", "job", "epoch", "epochs",
 "train_loss", "val_loss", "seconds"}``, ``{"type": "train-note", "job", "text"}``, ``{"type": "train-done",
-"job", "name", "model", "seconds", ...}``, ``{"type": "train-failed", "job", "error"}``,
+"job", "name", "layers", "model", "seconds", ...}``, ``{"type": "train-failed", "job", "error"}``,
 ``{"type": "train-cancelled", "job"}``.
 """
 
@@ -268,4 +268,4 @@ class TrainingService:
         log.info(
             "trained %r in %.1f s; playing it on layer(s) %s", job.name, summary["seconds"], [x + 1 for x in job.layers]
         )
-        self._emit({"type": "train-done", "job": job.id, "name": job.name, **summary})
+        self._emit({"type": "train-done", "job": job.id, "name": job.name, "layers": list(job.layers), **summary})

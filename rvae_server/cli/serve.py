@@ -34,13 +34,29 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-autoplay", dest="autoplay", action="store_false", default=None, help="wait for play")
     p.add_argument("--seed", type=int, help="seed of the noise draws")
     p.add_argument("--render-dir", metavar="DIR", help="where rvae-demo.wav/.mid go when nothing can play (default .)")
+    p.add_argument("--osc-port", type=int, metavar="P", help="OSC control port (default 9000; 0: any free port)")
+    p.add_argument("--osc-host", metavar="IP", help="address OSC listens on (default 127.0.0.1; 0.0.0.0: network)")
+    p.add_argument("--osc-allow", action="append", metavar="IP", help="client IP/network allowed besides loopback")
+    p.add_argument("--osc-feedback", action="append", metavar="IP:PORT", help="always send OSC feedback here")
+    p.add_argument("--http-port", type=int, metavar="P", help="web page port (default 8080; 0: any free port)")
+    p.add_argument("--http-host", metavar="IP", help="address the web page listens on (default 127.0.0.1)")
+    p.add_argument("--clip-dir", dest="clip_dirs", action="append", metavar="DIR", help="folder retraining may read")
+    p.add_argument("--upload-dir", metavar="DIR", help="where clips dropped on the web page go (default: temporary)")
+    p.add_argument("--controller-in", metavar="PORT", help="MIDI controller input (substring); default: virtual")
+    p.add_argument("--controller-map", metavar="FILE", help="TOML file of CC bindings (saved by MIDI learn)")
+    p.add_argument("--controller-channel", type=int, metavar="N", help="MIDI channel of the Kaoss Pad map (1)")
+    p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
+    p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
+    p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
 
 OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
-    "layers", "audio", "audio_device", "autoplay", "seed", "render_dir",
+    "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
+    "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
+    "controller_channel", "state_file", "train_epochs",
 )  # fmt: skip
 
 

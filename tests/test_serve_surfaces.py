@@ -1,0 +1,162 @@
+"""`rvae serve` with its control surfaces, as a performer runs it: a real OSC client over UDP changes the state,
+the web page is served, the controller input port exists, the performance state survives a restart (with the
+values given on the command line winning), and a retrain started over OSC reports back and plays its model."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rvae_server.modelfile import bundled_models_dir, default_model
+from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
+from tests.test_osc import Client
+
+DATA = Path(__file__).parent / "data" / "groove"
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    bundled = default_model([bundled_models_dir()])
+    assert bundled is not None
+    folder = tmp_path_factory.mktemp("models")
+    shutil.copytree(bundled.path, folder / "loop")
+    return folder
+
+
+class Served:
+    """A running `rvae serve` whose start-up report has been read."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rvae_server.cli", "serve", "--osc-port", "0", "--http-port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.err: list[str] = []
+        threading.Thread(target=lambda: self.err.extend(self.proc.stderr or []), daemon=True).start()
+        self.lines: list[str] = []
+        deadline = time.monotonic() + 60
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line.rstrip("\n"))
+            if "running; Ctrl-C stops" in line:
+                break
+        self.out = "\n".join(self.lines)
+        osc = re.search(r"OSC: listening on udp 127\.0\.0\.1:(\d+)", self.out)
+        web = re.search(r"web page: (http://127\.0\.0\.1:\d+/)", self.out)
+        assert osc and web, f"{self.out}\n{''.join(self.err)}"
+        self.osc = Client(int(osc[1]))
+        self.url = web[1]
+
+    def state(self) -> dict:
+        replies = self.osc.ask("/rvae/state", until="/rvae/state/json")
+        found = [args[0] for address, args in replies if address == "/rvae/state/json"]
+        assert found, replies
+        return json.loads(found[0])
+
+    def stop(self) -> str:
+        self.osc.close()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        time.sleep(0.1)
+        assert self.proc.returncode == 0, "".join(self.err)
+        return "".join(self.err)
+
+
+def test_osc_web_controllers_and_state_that_survives_a_restart(jack_server, models_dir, tmp_path):  # noqa: F811
+    state = tmp_path / "state" / "state.json"
+    common = ["--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--state-file", str(state)]
+    first = Served(jack_server.env, *common)
+    try:
+        assert "controller in: 'R-VAE controllers:controller in'" in first.out
+        assert f"state: saved to {state}" in first.out
+        with urllib.request.urlopen(first.url, timeout=10) as page:
+            assert page.status == 200 and b"<canvas" in page.read()
+        assert first.osc.ask("/rvae/xy", 0.25, 0.75) == []  # applied without complaint
+        first.osc.ask("/rvae/layer/2/threshold", 0.4)
+        first.osc.ask("/rvae/mute", "snare", 1)
+        first.osc.ask("/rvae/bpm", 97.0)
+        clamped = first.osc.ask("/rvae/noise", 7.0)
+        assert clamped and clamped[0][0] == "/rvae/warning", clamped
+        now = first.state()
+        assert (now["layers"][0]["x"], now["layers"][0]["y"]) == (0.25, 0.75)
+        assert (
+            now["layers"][0]["mutes"]["snare"]
+            and now["layers"][1]["threshold"] == pytest.approx(0.4)
+            and now["bpm"] == 97
+        )
+    finally:
+        first.stop()
+    saved = json.loads(state.read_text())
+    assert saved["layers"][0]["x"] == 0.25 and saved["bpm"] == 97
+
+    # a crash mid-set comes back where it was; a tempo given on the command line wins over the saved one
+    second = Served(jack_server.env, *common, "--bpm", "140")
+    try:
+        assert f"state: restored from {state}" in second.out
+        assert "layer 1: playing model 'loop' at XY (0.25, 0.75)" in second.out
+        again = second.state()
+        assert again["layers"][0]["mutes"]["snare"] and again["layers"][1]["threshold"] == pytest.approx(0.4)
+        assert again["bpm"] == 140
+    finally:
+        second.stop()
+
+
+def test_retrain_over_osc_reports_progress_and_plays_the_new_model(jack_server, models_dir, tmp_path):  # noqa: F811
+    clips = tmp_path / "clips"
+    shutil.copytree(DATA, clips / "set1")
+    trained = tmp_path / "trained"
+    served = Served(
+        jack_server.env,
+        "--models-dir", str(trained), "--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack",
+        "--no-state", "--clip-dir", str(clips), "--train-epochs", "4",
+    )  # fmt: skip
+    try:
+        assert f"training: clip folders {clips}" in served.out
+        added = served.osc.ask("/rvae/feedback", until="/rvae/feedback/added")  # this socket gets broadcasts
+        assert ("/rvae/feedback/added", ["127.0.0.1", served.osc.port]) in added, added
+        started = served.osc.ask("/rvae/train", "set1", "fresh", until="/rvae/train/started")
+        assert ("/rvae/train/started", ["job-1", "fresh", 1]) in started, started
+        refused = served.osc.ask("/rvae/train", "../etc", "x", until="/rvae/error")
+        assert any(a == "/rvae/error" and "'..'" in args[1] for a, args in refused), refused
+        progress: list[list] = []
+        done: list[list] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not done:
+            for address, args in served.osc.receive(timeout=1.0, until="/rvae/train/done"):
+                if address == "/rvae/train/progress":
+                    progress.append(args)
+                elif address == "/rvae/train/done":
+                    done.append(args)
+                elif address == "/rvae/train/failed":
+                    pytest.fail(f"training failed: {args}")
+        assert done == [["fresh", 1]], (done, progress)
+        assert [p[0] for p in progress] == [1, 2, 3, 4] and all(p[1] == 4 for p in progress)
+        assert (trained / "fresh" / "meta.json").is_file()
+        deadline = time.monotonic() + 10  # swapped in at the next bar line
+        while served.state()["layers"][0]["model"] != "fresh" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert served.state()["layers"][0]["model"] == "fresh"
+        undone = served.osc.ask("/rvae/undo/model", until="/rvae/undone")  # the old model is back at once
+        assert ("/rvae/undone", [1, "loop"]) in undone, undone
+        deadline = time.monotonic() + 10
+        while served.state()["layers"][0]["model"] != "loop" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert served.state()["layers"][0]["model"] == "loop"
+    finally:
+        served.stop()
