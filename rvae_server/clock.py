@@ -181,6 +181,12 @@ class Clock(ABC):
         """Call ``callback(event, position)`` on each transport event (on the thread that caused it)."""
         self._callbacks.append(callback)
 
+    @property
+    def interrupts(self) -> int:
+        """How many times :meth:`interrupt` was called: read it before looking at what to wait for and pass it
+        to :meth:`wait_until` as ``since``, so an interrupt in between is not missed."""
+        return self._interrupts
+
     def interrupt(self) -> None:
         """Wake every thread in :meth:`wait_until` now; they return ``False`` and re-plan."""
         with self._cond:
@@ -192,9 +198,10 @@ class Clock(ABC):
         with self._cond:
             return self._cond.wait_for(lambda: self._generation != generation or self._closed, timeout)
 
-    def wait_until(self, position: float, timeout: float | None = None) -> bool:
+    def wait_until(self, position: float, timeout: float | None = None, since: int | None = None) -> bool:
         """Block until the clock reaches ``position`` (True), or return False on timeout, on
-        :meth:`interrupt`, on a discontinuity (see :attr:`generation`), when stopped or closed.
+        :meth:`interrupt` (any after ``since``, a value of :attr:`interrupts`; else after the call), on a
+        discontinuity (see :attr:`generation`), when stopped or closed.
 
         Sleeps until :data:`SPIN_MARGIN` before the absolute deadline (recomputed after each wake-up),
         then spins to it. A position already passed returns True at once (the caller decides whether a
@@ -202,7 +209,7 @@ class Clock(ABC):
         now = self._now
         cond = self._cond
         with cond:
-            gen, intr = self._generation, self._interrupts
+            gen, intr = self._generation, self._interrupts if since is None else since
         limit = math.inf if timeout is None else now() + timeout
         while True:
             with cond:

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
 
 
+#: SCHED_FIFO priority of the player thread where the system allows it (see clock.set_realtime_priority).
+PLAYER_PRIORITY = 10
+
+
 class StartError(RuntimeError):
     """The daemon cannot start (a clock source that cannot be opened); the message says why."""
 
@@ -125,6 +129,7 @@ class Daemon:
             default_model=self.default_model,
             layers=self.config.layers,
             seed=self.config.seed,
+            realtime_priority=PLAYER_PRIORITY,
         )
         start_x, start_y = playable_start(self.models[self.default_model])
         for layer in range(self.config.layers):

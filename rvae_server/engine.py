@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, TICKS, Bar, instrument_index
+from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, TICKS, TICKS_PER_BEAT, Bar, instrument_index
 from rvae_server.inference import DecodedPlanes, threshold_planes
 from rvae_server.model import pad_to_latent
 
@@ -50,6 +50,11 @@ class PatternModel(Protocol):
         ...
 
 
+#: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
+#: played late (an XY change is heard from the next tick, not as a flam of past notes).
+LATE_SECONDS = 0.002
+
+
 class Clock(Protocol):
     """What the engine needs of a clock source (see :mod:`rvae_server.clock`)."""
 
@@ -61,7 +66,10 @@ class Clock(Protocol):
     def generation(self) -> int: ...
     def position(self) -> float: ...
     def time_at(self, position: float) -> float: ...
-    def wait_until(self, position: float, timeout: float | None = None) -> bool: ...
+    @property
+    def interrupts(self) -> int: ...
+    def wait_for_change(self, generation: int, timeout: float | None = None) -> bool: ...
+    def wait_until(self, position: float, timeout: float | None = None, since: int | None = None) -> bool: ...
     def interrupt(self) -> None: ...
     def set_bpm(self, bpm: float) -> None: ...
     def start(self) -> None: ...
@@ -235,11 +243,13 @@ class Engine:
         default_model: str,
         layers: int = 2,
         seed: int | None = None,
+        realtime_priority: int = 0,
     ) -> None:
         if default_model not in models:
             raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
         if layers < 1:
             raise ValueError("at least one layer")
+        self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
         self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
         self.sinks = list(sinks)
@@ -502,7 +512,16 @@ class Engine:
             self.clock.interrupt()
 
     def _player(self) -> None:
-        """Send every planned event at its position; the only thread that talks to the sinks on time."""
+        """Send every planned event at its position; the only thread that talks to the sinks on time.
+
+        When a wait ends early (a re-plan interrupted it, or its timeout), the cursor moves up to the clock's
+        position less :data:`LATE_SECONDS`: an event a re-plan put in the past is not played late, an event
+        due in the last moment still is. The player thread asks for real-time priority (see
+        :func:`rvae_server.clock.set_realtime_priority`) when ``realtime`` was given to the engine."""
+        if self.realtime_priority:
+            from rvae_server.clock import set_realtime_priority
+
+            set_realtime_priority(self.realtime_priority)
         generation = -1
         cursor = 0.0
         was_running = False
@@ -510,6 +529,7 @@ class Engine:
         fresh = True  # the next clock generation starts a new timeline (after a stop, or at first)
         while not self._quit.is_set():
             clock = self.clock
+            seen = clock.generation
             running = clock.running
             if running != was_running:
                 was_running = running
@@ -519,7 +539,7 @@ class Engine:
                     fresh = True
                     self._all_notes_off()
             if not running:
-                time.sleep(0.002)  # stopped: look again soon (a Start must be heard at once)
+                clock.wait_for_change(seen, timeout=0.1)  # a Start is a new generation: heard at once
                 continue
             if clock.generation != generation:
                 generation = clock.generation
@@ -533,6 +553,7 @@ class Engine:
                     self._request_bar(math.floor(max(cursor, 0.0) / TICKS))
             bar_now = math.floor(max(cursor, 0.0) / TICKS)
             target = float((bar_now + 1) * TICKS)  # the next bar line
+            token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
             plans = self._plans
             for (_, bar_number), plan in plans.items():
                 if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -540,8 +561,16 @@ class Engine:
                 idx = int(np.searchsorted(plan.positions, cursor, side="right"))
                 if idx < plan.positions.size and plan.positions[idx] < target:
                     target = float(plan.positions[idx])
-            if not clock.wait_until(target, timeout=0.1):
-                continue  # interrupted: the plans or the clock changed; look again
+            if not clock.wait_until(target, timeout=0.1, since=token):
+                # interrupted (new plans), timed out, or the clock changed: look again from now
+                if clock.generation == generation and clock.running:
+                    late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
+                    cursor = max(cursor, clock.position() - late)
+                    new_bar = math.floor(max(cursor, 0.0) / TICKS)
+                    if new_bar > bar_now:
+                        self._request_bar(new_bar)
+                        sent = {key for key in sent if key[1] >= new_bar - 1}
+                continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
             for (layer, bar_number), plan in plans.items():

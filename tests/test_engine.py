@@ -112,6 +112,25 @@ def test_a_change_of_xy_is_heard_from_the_next_tick(rig):
     assert last_open < first_closed + 0.1
 
 
+def test_notes_a_change_puts_in_the_past_are_skipped_not_played_late(rig):
+    engine, clock, rec = rig
+    for name in ("snare", "closed-hat", "open-hat"):
+        engine.set_mute(0, name, True)
+    engine.update(0, y=0.1)  # kicks only, and below the threshold: nothing plays, the player waits for the bar line
+    engine.play()
+    while not 96 + 40 <= clock.position() < 96 + 60:  # mid-bar, past the kicks of beats 1 and 2
+        time.sleep(0.002)
+    changed_at = clock.position()
+    engine.update(0, y=0.9)  # now kicks on every beat, two of them already in the past of this bar
+    time.sleep(0.5)
+    notes = list(rec.notes)
+    assert notes, "the kicks after the change did not play"
+    positions = [position_of(clock, when) for _, when, *_ in notes]
+    assert min(positions) > changed_at  # beats 1 and 2 of the changed bar were skipped, never sent late
+    lateness = [actual - when for actual, when, *_ in notes]
+    assert max(lateness) < 0.5 * 60 / (300 * 24) + 0.01, lateness  # on time (loose: a loaded machine)
+
+
 def test_threshold_and_mutes_apply_mid_bar_and_model_change_at_the_bar_line(rig):
     engine, clock, rec = rig
     engine.update(0, x=0.9, y=0.9)
