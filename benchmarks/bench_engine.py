@@ -12,7 +12,7 @@ Then the **XY change to the first note that reflects it** (a decoder whose close
 one side of the pad and the open hat on the other, so the first reflecting note is the first tick after the
 change can be heard), and the end-to-end lateness through the JACK loopback (it includes JACK's period).
 
-    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc]
+    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
 
 Targets: lateness p99 ≤ 1 ms and max ≤ 3 ms in every condition; XY change → note ≤ 1 tick + 1 ms.
 """
@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="model name or folder (default: the bundled default)")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-osc", action="store_true")
+    parser.add_argument("--no-rt", action="store_true", help="player thread without real-time priority")
     args = parser.parse_args()
 
     import torch
@@ -110,7 +111,13 @@ def run(args: argparse.Namespace, jack: object) -> None:
 
         def all_notes_off(self, channels: object) -> None: ...
 
-    engine = Engine(models, clock, [MidiSink(out), Ideal()], default_model=default, layers=2, seed=1)
+    from rvae_server.daemon import PLAYER_PRIORITY
+
+    priority = 0 if args.no_rt else PLAYER_PRIORITY
+    engine = Engine(
+        models, clock, [MidiSink(out), Ideal()], default_model=default, layers=2, seed=1, realtime_priority=priority
+    )
+    print(f"player thread: {'SCHED_FIFO priority ' + str(priority) if priority else 'normal priority'} (as serve)")
     engine.update(0, threshold=0.3)
     engine.update(1, enabled=True, x=0.2, y=0.8, threshold=0.3, channel=11)
     engine.start()
@@ -167,10 +174,10 @@ def run(args: argparse.Namespace, jack: object) -> None:
     recorder.close()
     out.close()
 
-    xy_change_latency(args.bpm)
+    xy_change_latency(args.bpm, priority)
 
 
-def xy_change_latency(bpm: float) -> None:
+def xy_change_latency(bpm: float, priority: int) -> None:
     """Closed hat on every tick for x > 0.5, open hat for x < 0.5: after each XY flip, the first hat of the new
     kind is the first note that reflects the change. Its send time minus the change time must stay ≤ 1 tick +
     1 ms (it can only be heard from a tick after the change)."""
@@ -183,7 +190,9 @@ def xy_change_latency(bpm: float) -> None:
     opened = INSTRUMENT_NAMES.index("open-hat")
     clock = InternalClock(bpm)
     recorder = Recorder()
-    engine = Engine({"hats": SyntheticModel("hats")}, clock, [recorder], default_model="hats", layers=1)
+    engine = Engine(
+        {"hats": SyntheticModel("hats")}, clock, [recorder], default_model="hats", layers=1, realtime_priority=priority
+    )
     engine.update(0, timing=0.0)  # notes exactly on the ticks
     engine.start()
     engine.play()
