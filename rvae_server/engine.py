@@ -256,6 +256,7 @@ class Engine:
         self.default_model = default_model
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
+        self._plan_lock = threading.RLock()  # one planning round at a time (planner thread or a control call)
         self._states: list[LayerState] = [
             LayerState(model=default_model, channel=10, enabled=(k == 0)) for k in range(layers)
         ]
@@ -371,7 +372,11 @@ class Engine:
             self._states[k] = replace(self._states[k], **clean)
             self._version += 1
             self._layer_versions[k] += 1
-            self._wake.notify_all()
+            inline = bool(self._threads)
+            if not inline:
+                self._wake.notify_all()
+        if inline:
+            self._plan_now()  # planned here and now: heard from the next tick
         self._emit(EngineEvent("state", {"layer": k}))
         return notes
 
@@ -440,16 +445,26 @@ class Engine:
         return threshold_planes(planes, state.threshold, state.mutes)
 
     def _planner(self) -> None:
-        """Keep plans for the bar playing and the next one up to date with the state."""
+        """Keep plans for the bar playing and the next one up to date: a new bar when the player asks for it,
+        and any change that was not already planned where it was made (see :meth:`_plan_now`)."""
         while not self._quit.is_set():
             with self._wake:
-                while (
-                    not self._quit.is_set()
-                    and self._planned_version == self._version
-                    and self._wanted_bar == self._current_bar
-                ):
+                while not self._quit.is_set() and not self._plan_due():
                     self._wake.wait(0.5)
                 if self._quit.is_set():
+                    return
+            self._plan_now()
+
+    def _plan_due(self) -> bool:
+        return self._planned_version != self._version or self._wanted_bar != self._current_bar
+
+    def _plan_now(self) -> None:
+        """One planning round, if one is due. Called by the planner thread, and by a control method on its own
+        thread right after a change: that saves a thread wake-up (and its GIL hand-over, measured at 1-3 ms
+        while the player spins) between a move of the pad and the plan the player sends from."""
+        with self._plan_lock:
+            with self._wake:
+                if self._quit.is_set() or not self._plan_due():
                     return
                 version = self._version
                 layer_versions = list(self._layer_versions)
@@ -459,8 +474,9 @@ class Engine:
                 states = list(self._states)
                 models = dict(self._models)
             dirty = [new_bar or v != p for v, p in zip(layer_versions, self._planned_layers, strict=True)]
-            try:
-                self._replan(states, models, started, dirty)
+            try:  # the bar playing first, handed to the player at once; then the next one
+                self._replan(states, models, started, dirty, (started,))
+                self._replan(states, models, started, dirty, (started + 1,))
             except Exception:  # the music goes on with the previous plans
                 log.exception("planning bar %d failed; keeping the previous plans", started)
             self._planned_version = version
@@ -476,14 +492,19 @@ class Engine:
                         )
 
     def _replan(
-        self, states: list[LayerState], models: dict[str, PatternModel], current: int, dirty: list[bool]
+        self,
+        states: list[LayerState],
+        models: dict[str, PatternModel],
+        current: int,
+        dirty: list[bool],
+        bars: tuple[int, ...],
     ) -> None:
         plans = dict(self._plans)
         changed = False
         for k, state in enumerate(states):
             if not dirty[k]:
                 continue
-            for bar_number in (current, current + 1):
+            for bar_number in bars:
                 key = (k, bar_number)
                 # a started bar keeps its model (the object: a retrained model may reuse the name); a model
                 # change is heard from the next bar line
