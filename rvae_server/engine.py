@@ -535,9 +535,9 @@ class Engine:
     def _player(self) -> None:
         """Send every planned event at its position; the only thread that talks to the sinks on time.
 
-        When a wait ends early (a re-plan interrupted it, or its timeout), the cursor moves up to the clock's
-        position less :data:`LATE_SECONDS`: an event a re-plan put in the past is not played late, an event
-        due in the last moment still is. The player thread asks for real-time priority (see
+        When a re-plan interrupts a wait, the cursor moves up to the clock's position less
+        :data:`LATE_SECONDS` (but never past the event it was waiting for): an event the re-plan put in the past
+        is not played late, one due in the last moment still is, and one both plans hold is never lost. The player thread asks for real-time priority (see
         :func:`rvae_server.clock.set_realtime_priority`) when ``realtime`` was given to the engine."""
         if self.realtime_priority:
             from rvae_server.clock import set_realtime_priority
@@ -583,10 +583,13 @@ class Engine:
                 if idx < plan.positions.size and plan.positions[idx] < target:
                     target = float(plan.positions[idx])
             if not clock.wait_until(target, timeout=0.1, since=token):
-                # interrupted (new plans), timed out, or the clock changed: look again from now
-                if clock.generation == generation and clock.running:
+                # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
+                # events in the past (a timeout ends before the awaited event, and nothing else changed)
+                if clock.interrupts != token and clock.generation == generation and clock.running:
+                    # events before ``target`` can only come from the new plans (``target`` was the first event
+                    # of the old ones): those already past are skipped; ``target`` and later still play
                     late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
-                    cursor = max(cursor, clock.position() - late)
+                    cursor = max(cursor, min(clock.position() - late, target - 1e-6))
                     new_bar = math.floor(max(cursor, 0.0) / TICKS)
                     if new_bar > bar_now:
                         self._request_bar(new_bar)
