@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds before a deadline at which ``wait_until`` stops sleeping and starts spinning.
 SPIN_MARGIN = 0.0018
+#: The spin's short sleeps (s): the GIL is free for this long each turn (see ``wait_until``).
+SPIN_YIELD = 0.00005
 #: Longest single sleep in ``wait_until``: the deadline is recomputed at least this often (tempo may move).
 MAX_SLEEP = 0.1
 #: Tempo limits accepted by ``set_bpm``.
@@ -225,8 +227,10 @@ class Clock(ABC):
                 if remaining > SPIN_MARGIN:
                     cond.wait(min(remaining - SPIN_MARGIN, MAX_SLEEP, limit - t))
                     continue
-            # The spin, outside the lock. time.sleep(0) releases the GIL each turn, so two threads spinning
-            # towards the same tick (engine and clock sender) cannot starve each other for a switch interval.
+            # The spin, outside the lock. Each turn releases the GIL: until the last SPIN_YIELD*2 by a short sleep,
+            # which leaves it free long enough for another thread to make progress (a control change being
+            # planned for this very tick); then by time.sleep(0), so two threads spinning towards the same tick
+            # (engine and clock sender) cannot starve each other for a switch interval.
             while True:
                 t = now()
                 if t >= deadline:
@@ -235,7 +239,7 @@ class Clock(ABC):
                     return False
                 if t >= limit:
                     return False
-                time.sleep(0)
+                time.sleep(SPIN_YIELD if deadline - t > 2 * SPIN_YIELD else 0)
 
     # -- for subclasses ------------------------------------------------------------------------------------
     @abstractmethod
