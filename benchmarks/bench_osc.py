@@ -7,8 +7,9 @@
    ``quiet`` (no traffic), ``query`` (``/rvae/models``: the OSC server's own cost, no state change),
    ``same`` (values that leave the pattern as it is: the planner re-plans, the player
    is not interrupted), ``change`` (XY and threshold moves that change the pattern: every change is heard from
-   the next tick, so notes re-planned just behind the player's cursor go out late *by design* — that is the
-   engine's rule, not jitter). Target (issue 4): p99 ≤ 1 ms, max ≤ 3 ms.
+   the next tick; a note a re-plan puts more than ``engine.LATE_SECONDS`` behind the player is skipped, never
+   sent late, so with a new random pattern every 2 ms few notes are sent — the early-microtimed ones of each
+   pattern are already past when it arrives). Target (issue 4): p99 ≤ 1 ms, max ≤ 3 ms.
 
 The engine plays the bundled model (``--synthetic`` for test_engine's stand-in) at ``--bpm`` into a null sink,
 with the daemon's switch interval. Loopback only.
