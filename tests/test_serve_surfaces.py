@@ -1,10 +1,12 @@
 """`rvae serve` with its control surfaces, as a performer runs it: a real OSC client over UDP changes the state,
 the web page is served, the controller input port exists, the performance state survives a restart (with the
-values given on the command line winning), and a retrain started over OSC reports back and plays its model."""
+values given on the command line winning), a retrain started over OSC reports back and plays its model, and a
+click on the page in headless Chromium is heard on a JACK MIDI loopback exactly as `rvae render` decodes it."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import signal
@@ -15,13 +17,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from rvae_server.bar import OUTPUT_NOTES, TICKS
+from rvae_server.midifile import read_clip
 from rvae_server.modelfile import bundled_models_dir, default_model
+from tests.browser import Browser
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
+from tests.fixtures_midi import Recorder
 from tests.test_osc import Client
 
 DATA = Path(__file__).parent / "data" / "groove"
+BPM = 100.0  # a tick is 25 ms: JACK's 5.3 ms period is a fifth of a tick
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +168,76 @@ def test_retrain_over_osc_reports_progress_and_plays_the_new_model(jack_server, 
         assert served.state()["layers"][0]["model"] == "loop"
     finally:
         served.stop()
+
+
+def busy_point(model_dir: Path) -> tuple[float, float]:
+    """A pad point away from where serve starts that decodes to a busy bar (at least 8 onsets at 0.5)."""
+    from rvae_server.inference import LoadedModel
+
+    model = LoadedModel.load(model_dir)
+    for x, y in ((0.7, 0.3), (0.3, 0.7), (0.75, 0.75), (0.6, 0.5), (0.4, 0.2), (0.8, 0.5), (0.5, 0.8)):
+        if (model.decode_pad(np.array([x, y], dtype=np.float32)).probs >= 0.5).sum() >= 8:
+            return x, y
+    raise AssertionError("no busy point among the candidates")
+
+
+def test_a_click_on_the_page_is_heard_on_the_midi_loopback_as_rvae_render(jack_server, models_dir, tmp_path):  # noqa: F811
+    """Issue 6's end to end: a click on the served page moves layer 1 (seen over OSC `/rvae/state`), and the next
+    whole bar arriving at a JACK MIDI client equals `rvae render` at that point (notes, velocities, positions)."""
+    recorder = Recorder(name="rvaeweb")
+    served = Served(
+        jack_server.env,
+        "--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--no-state",
+        "--midi-out", "rvaeweb", "--send-clock", "--bpm", str(BPM),
+    )  # fmt: skip
+    try:
+        with Browser() as browser:
+            browser.navigate(served.url)
+            browser.wait_for("window.rvae && rvae.connected() && rvae.grid() !== null", 15)
+            target = busy_point(models_dir / "loop")
+            point = browser.js(f"rvae.padPoint({target[0]}, {target[1]})")
+            browser.click(point["x"], point["y"])
+            deadline = time.monotonic() + 5
+            state = served.state()["layers"][0]
+            while time.monotonic() < deadline and (
+                abs(state["x"] - target[0]) > 0.01 or abs(state["y"] - target[1]) > 0.01
+            ):
+                time.sleep(0.05)
+                state = served.state()["layers"][0]
+            time.sleep(0.3)  # the page glides to the point: let its last steps arrive
+            state = served.state()["layers"][0]
+            settled = time.perf_counter()
+            assert abs(state["x"] - target[0]) < 0.01 and abs(state["y"] - target[1]) < 0.01, (state, target)
+            assert browser.console_errors == []
+        time.sleep(3 * 4 * 60 / BPM)  # three bars: one whole bar after the settled point is certain
+    finally:
+        served.stop()
+        events = recorder.timed()
+        recorder.close()
+
+    start = next(i for i, (_, m) in enumerate(events) if m == b"\xfa")
+    pulses = np.array([t for t, m in events[start:] if m == b"\xf8"])
+    slope, origin = np.polyfit(np.arange(len(pulses)), pulses, 1)  # arrival time of MIDI clock tick k
+    first_bar = math.ceil(((settled - origin) / slope + 0.5) / TICKS)  # the first bar wholly after the click
+
+    rendered = tmp_path / "render.mid"
+    result = subprocess.run(
+        [sys.executable, "-m", "rvae_server.cli", "render", "--model", str(models_dir / "loop"),
+         "--xy", repr(state["x"]), repr(state["y"]), "-o", str(rendered)],
+        capture_output=True, text=True, env=jack_server.env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    expected = read_clip(rendered).bars[0].bar.notes()
+    want = sorted((n.tick + n.microtiming / 2, OUTPUT_NOTES[n.instrument], round(n.velocity * 127)) for n in expected)
+    assert want, "the point decodes to an empty bar: pick another"
+    got = []
+    for t, m in events:
+        if len(m) == 3 and m[0] == 0x99 and m[2] > 0:
+            position = (t - origin) / slope - first_bar * TICKS
+            if -0.5 <= position < TICKS - 0.5:
+                got.append((position, m[1], m[2]))
+    assert len(got) == len(want), (sorted(got), want)
+    for position, note, velocity in want:
+        match = [g for g in got if g[1] == note and g[2] == velocity and abs(g[0] - position) <= 0.3]
+        assert match, f"no note {note} velocity {velocity} near tick {position:.2f} in bar {first_bar}"
+        got.remove(min(match, key=lambda g: abs(g[0] - position)))
