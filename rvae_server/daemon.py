@@ -402,6 +402,15 @@ class Daemon:
         if self.engine is not None:
             self.engine.stop()
             self.engine.close()
+        if self.audio_out is not None:
+            stats = self.audio_out.stats()
+            played = sum(s.notes for s in self.sinks if isinstance(s, AudioSink))
+            log.info(
+                "audio: %d notes played, %d callbacks, %d underflows, %d late notes, %d errors; callback p99 %.1f%% "
+                "of the block period",
+                played, stats["callbacks"], stats["underflows"], stats["late_events"], stats["errors"],
+                100 * stats["callback_p99"],
+            )  # fmt: skip
         for out in (self.midi_out, self.audio_out):
             if out is not None:
                 try:

@@ -35,9 +35,11 @@ class AudioSink:
 
     def __init__(self, out: AudioOutput) -> None:
         self.out = out
+        self.notes = 0  #: notes handed to the kit
 
     def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
         self.out.note(when, instrument, velocity / 127.0)
+        self.notes += 1
 
     def transport(self, playing: bool) -> None:
         if not playing:

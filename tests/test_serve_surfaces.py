@@ -241,3 +241,21 @@ def test_a_click_on_the_page_is_heard_on_the_midi_loopback_as_rvae_render(jack_s
         match = [g for g in got if g[1] == note and g[2] == velocity and abs(g[0] - position) <= 0.3]
         assert match, f"no note {note} velocity {velocity} near tick {position:.2f} in bar {first_bar}"
         got.remove(min(match, key=lambda g: abs(g[0] - position)))
+
+
+def test_serve_plays_the_built_in_kit_through_jack(jack_server, models_dir):  # noqa: F811
+    """`rvae serve --audio` on a machine whose only audio device is a JACK server: the kit plays the bars."""
+    result = subprocess.run(
+        [sys.executable, "-m", "rvae_server.cli", "serve", "--models-dir", str(models_dir), "--model", "loop",
+         "--audio", "--midi-backend", "alsa", "--no-state", "--osc-port", "0", "--http-port", "0",
+         "--bpm", "170", "--duration", "4"],
+        capture_output=True, text=True, env=jack_server.env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "audio: built-in drum kit" in result.stdout
+    assert "no MIDI or audio output" not in result.stdout  # something to play to: no demo render
+    played = re.search(r"audio: (\d+) notes played, (\d+) callbacks, (\d+) underflows, (\d+) late notes, (\d+) errors",
+                       result.stderr)  # fmt: skip
+    assert played, result.stderr
+    notes, callbacks, _underflows, late, errors = map(int, played.groups())
+    assert notes >= 8 and callbacks > 2 * 48000 / 256 and late == 0 and errors == 0, played[0]

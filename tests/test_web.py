@@ -4,7 +4,8 @@ on what the model learnt), a real aiohttp server on loopback, and a real headles
 DevTools protocol (tests/browser.py). Browser tests FAIL if Chromium cannot start.
 
 The MIDI-loopback check of a click (the notes after a click equal ``rvae render``) runs against a whole
-``rvae serve`` in tests/test_serve_surfaces.py; here the click is checked on the engine's state and on the bar the page shows (= ``Engine.render``).
+``rvae serve`` in tests/test_serve_surfaces.py; here the click is checked on the engine's state and on the bar
+the page shows (= ``Engine.render``).
 """
 
 from __future__ import annotations
