@@ -46,6 +46,16 @@ SWITCH_INTERVAL = 0.0005
 PLAYER_PRIORITY = 10
 
 
+def _close_each(*parts: Any) -> None:
+    """Close each part that was opened; one that fails to close is logged and the others still close."""
+    for part in parts:
+        if part is not None:
+            try:
+                part.close()
+            except Exception:
+                log.exception("closing %r failed", part)
+
+
 class StartError(RuntimeError):
     """The daemon cannot start (a clock source that cannot be opened); the message says why."""
 
@@ -102,6 +112,8 @@ class Daemon:
         self.training: Any = None  # TrainingService
         self.osc: Any = None
         self.web: Any = None
+        self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
+        self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
         self._upload_tmp: str | None = None
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self._closed = False
@@ -288,13 +300,17 @@ class Daemon:
             self._upload_tmp = tempfile.mkdtemp(prefix="rvae-uploads-")
             upload = Path(self._upload_tmp)
         self.upload_dir = upload
-        clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
+        self.clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
         models_dir = search_dirs(cfg.models_dir)[0]
         self.training = TrainingService(
-            self.engine, models_dir, clip_dirs, epochs=cfg.train_epochs, seed=cfg.seed if cfg.seed is not None else 0
+            self.engine,
+            models_dir,
+            self.clip_dirs,
+            epochs=cfg.train_epochs,
+            seed=cfg.seed if cfg.seed is not None else 0,
         )
         self.training.add_listener(self._on_training_event)
-        log.info("training: new models go to %s; clips from %s", models_dir, ", ".join(map(str, clip_dirs)))
+        log.info("training: new models go to %s; clips from %s", models_dir, ", ".join(map(str, self.clip_dirs)))
 
     def _on_training_event(self, event: dict[str, Any]) -> None:
         """Training events on to OSC's feedback clients (the web page listens to the service itself)."""
@@ -322,7 +338,7 @@ class Daemon:
                 host=cfg.osc_host,
                 port=cfg.osc_port,
                 allow=cfg.osc_allow,
-                clip_dirs=[Path(d).expanduser() for d in cfg.clip_dirs] + [self.upload_dir],
+                clip_dirs=self.clip_dirs,
                 training=self.training,
                 learner=self.mapper if self.controllers is not None else None,
                 feedback_clients=cfg.feedback_clients(),
@@ -366,7 +382,7 @@ class Daemon:
         if self.controllers is not None:
             lines.append(f"controller in: {self.controllers.name!r} ({len(self.mapper.bindings)} bindings)")
         if self.training is not None:
-            lines.append(f"training: clip folders {', '.join(map(str, self.training.clip_dirs))}")
+            lines.append(f"training: clip folders {', '.join(map(str, self.clip_dirs))}")
         if self.state_keeper is not None:
             how = "restored from" if self.restored else "saved to"
             lines.append(f"state: {how} {self.state_keeper.path}")
@@ -387,12 +403,7 @@ class Daemon:
         if self._closed:
             return
         self._closed = True
-        for part in (self.web, self.osc, self.controllers, self.state_keeper, self.training):
-            if part is not None:
-                try:
-                    part.close()
-                except Exception:
-                    log.exception("closing %r failed", part)
+        _close_each(self.web, self.osc, self.controllers, self.state_keeper, self.training)
         if self._upload_tmp is not None:
             shutil.rmtree(self._upload_tmp, ignore_errors=True)
         if self.watcher is not None:
@@ -411,12 +422,7 @@ class Daemon:
                 played, stats["callbacks"], stats["underflows"], stats["late_events"], stats["errors"],
                 100 * stats["callback_p99"],
             )  # fmt: skip
-        for out in (self.midi_out, self.audio_out):
-            if out is not None:
-                try:
-                    out.close()
-                except Exception:
-                    log.exception("closing %r failed", out)
+        _close_each(self.midi_out, self.audio_out)
         if self.clock is not None:
             self.clock.close()
         log.info("stopped: all notes off, ports closed")

@@ -591,10 +591,7 @@ class Engine:
                     # of the old ones): those already past are skipped; ``target`` and later still play
                     late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
                     cursor = max(cursor, min(clock.position() - late, target - 1e-6))
-                    new_bar = math.floor(max(cursor, 0.0) / TICKS)
-                    if new_bar > bar_now:
-                        self._request_bar(new_bar)
-                        sent = {key for key in sent if key[1] >= new_bar - 1}
+                    sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
                 continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
@@ -620,11 +617,18 @@ class Engine:
                         )
                     if len(self.lateness) < self.max_lateness_records:
                         self.lateness.append(now - when)
-            new_bar = math.floor(target / TICKS)
-            if new_bar > bar_now:
-                self._request_bar(new_bar)
-                sent = {key for key in sent if key[1] >= new_bar - 1}
+            sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
+
+    def _enter_bar(
+        self, bar_now: int, new_bar: int, sent: set[tuple[int, int, int, int]]
+    ) -> set[tuple[int, int, int, int]]:
+        """The player's cursor moved from ``bar_now`` into ``new_bar``: ask the planner for it and forget what was
+        sent before the bar prior to it. Returns the ``sent`` set to keep."""
+        if new_bar <= bar_now:
+            return sent
+        self._request_bar(new_bar)
+        return {key for key in sent if key[1] >= new_bar - 1}
 
     def _request_bar(self, bar_number: int) -> None:
         with self._wake:

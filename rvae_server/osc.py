@@ -61,6 +61,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, Bar
 from rvae_server.controllers import TARGETS
 from rvae_server.engine import ControlError, Engine, EngineEvent
+from rvae_server.trainjobs import TrainingRefused, resolve_clip_folder
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,6 @@ def confine_folder(folder: str, allowed: Sequence[str | os.PathLike[str]]) -> Pa
     """The existing folder ``folder`` names inside one of the ``allowed`` clip folders, resolved (symlinks
     followed): :func:`rvae_server.trainjobs.resolve_clip_folder` (the one rule for clip folders from the network),
     which must name a folder here. Refusals raise :class:`OscArgError` with its message."""
-    from rvae_server.trainjobs import TrainingRefused, resolve_clip_folder
-
     try:
         real = resolve_clip_folder(folder, allowed)
     except TrainingRefused as err:
