@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_audio.py [--seconds 30] [--train-seconds 20]``
 
 Starts a private JACK dummy server (``jackd -n rvae-bench-<pid> --no-realtime -d dummy -r 48000 -p 256``), opens
-an :class:`rvae_server.audio.AudioOutput` on it and sends dense notes from a clock-like thread (every 16th at
+an :class:`rvae_server.outputs.audio.AudioOutput` on it and sends dense notes from a clock-like thread (every 16th at
 170 BPM, 2-4 instruments a step, velocities varied, a crash every bar), 20 ms ahead of time. Prints, per
 condition, the callback time as a share of the block period (5.33 ms) -- median, p99, max -- and the number of
 PortAudio underflows. Conditions: no training; while a separate process runs a torch training loop (a stand-in
@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.drumkit import DrumKit, Mixer  # noqa: E402
+from rvae_server.outputs.drumkit import DrumKit, Mixer  # noqa: E402
 
 SR, BLOCK, BPM = 48000, 256, 170.0
 TRAIN = """
@@ -67,7 +67,7 @@ def start_jack(realtime: bool) -> subprocess.Popen[bytes]:
 def clock_thread(out: object, stop: threading.Event, realtime: bool) -> None:
     """Dense notes on an absolute schedule, each sent 20 ms before it should sound. With ``realtime`` the
     thread asks for SCHED_FIFO priority 5 (as a realtime engine's clock thread could)."""
-    from rvae_server.audio import AudioOutput
+    from rvae_server.outputs.audio import AudioOutput
 
     assert isinstance(out, AudioOutput)
     if realtime:
@@ -102,7 +102,7 @@ def client_xruns() -> int:
 def run(
     out: object, seconds: float, label: str, train_seconds: float = 0.0, nice: int = 0, rt_clock: bool = False
 ) -> None:
-    from rvae_server.audio import AudioOutput
+    from rvae_server.outputs.audio import AudioOutput
 
     assert isinstance(out, AudioOutput)
     trainer = None
@@ -185,7 +185,7 @@ def main() -> None:
     jack = start_jack(args.realtime)
     print(f"jackd {'-R (realtime)' if args.realtime else '--no-realtime'}, dummy driver, {SR} Hz, {BLOCK} frames")
     try:
-        from rvae_server.audio import AudioOutput
+        from rvae_server.outputs.audio import AudioOutput
 
         def new() -> AudioOutput:
             return AudioOutput("system", SR, BLOCK, kit=kit)

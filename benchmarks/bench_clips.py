@@ -15,7 +15,7 @@ from pathlib import Path
 
 import mido
 
-from rvae_server.midifile import ClipError, find_clips, read_clip
+from rvae_server.core.midifile import ClipError, find_clips, read_clip
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "groove"
 

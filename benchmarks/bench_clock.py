@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.clock import (  # noqa: E402
+from rvae_server.engine.clock import (  # noqa: E402
     InternalClock,
     MidiClockFollower,
     MidiClockSender,
@@ -43,7 +43,7 @@ from rvae_server.clock import (  # noqa: E402
     set_realtime_priority,
     ticks_per_second,
 )
-from rvae_server.midiout import MidiOut, open_output  # noqa: E402
+from rvae_server.outputs.midiout import MidiOut, open_output  # noqa: E402
 
 
 def stats(values: list[float]) -> dict[str, float]:

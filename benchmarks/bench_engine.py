@@ -84,12 +84,12 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, jack: object) -> None:
-    from rvae_server.clock import InternalClock
-    from rvae_server.daemon import SWITCH_INTERVAL
-    from rvae_server.engine import Engine
-    from rvae_server.library import load_models
-    from rvae_server.midiout import open_output
-    from rvae_server.outputs import MidiSink
+    from rvae_server.engine.clock import InternalClock
+    from rvae_server.engine.engine import Engine
+    from rvae_server.model.library import load_models
+    from rvae_server.outputs.midiout import open_output
+    from rvae_server.outputs.sinks import MidiSink
+    from rvae_server.session.daemon import SWITCH_INTERVAL
     from tests.fixtures_midi import Recorder
 
     sys.setswitchinterval(SWITCH_INTERVAL)
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace, jack: object) -> None:
 
         def all_notes_off(self, channels: object) -> None: ...
 
-    from rvae_server.daemon import PLAYER_PRIORITY
+    from rvae_server.session.daemon import PLAYER_PRIORITY
 
     priority = 0 if args.no_rt else PLAYER_PRIORITY
     engine = Engine(
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace, jack: object) -> None:
     measure("idle")
 
     if not args.skip_training:
-        from rvae_server.trainjobs import TrainingService
+        from rvae_server.session.trainjobs import TrainingService
 
         tmp = Path("/tmp/rvae-bench-models")
         service = TrainingService(engine, tmp, [GROOVE], epochs=2000, seed=1)
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, jack: object) -> None:
         service.close()
 
     if not args.skip_osc:
-        from rvae_server.osc import start_osc
+        from rvae_server.surfaces.osc import start_osc
 
         server = start_osc(engine, port=0)
         flood = multiprocessing.get_context("spawn").Process(
@@ -181,9 +181,9 @@ def xy_change_latency(bpm: float, priority: int) -> None:
     """Closed hat on every tick for x > 0.5, open hat for x < 0.5: after each XY flip, the first hat of the new
     kind is the first note that reflects the change. Its send time minus the change time must stay ≤ 1 tick +
     1 ms (it can only be heard from a tick after the change)."""
-    from rvae_server.bar import INSTRUMENT_NAMES
-    from rvae_server.clock import InternalClock
-    from rvae_server.engine import Engine
+    from rvae_server.core.bar import INSTRUMENT_NAMES
+    from rvae_server.engine.clock import InternalClock
+    from rvae_server.engine.engine import Engine
     from tests.test_engine import Recorder, SyntheticModel
 
     closed = INSTRUMENT_NAMES.index("closed-hat")

@@ -35,11 +35,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.inference import LoadedModel  # noqa: E402
-from rvae_server.midifile import find_clips  # noqa: E402
-from rvae_server.model import ModelConfig, RhythmVAE  # noqa: E402
-from rvae_server.modelfile import save_model  # noqa: E402
-from rvae_server.training import (  # noqa: E402
+from rvae_server.core.midifile import find_clips  # noqa: E402
+from rvae_server.model.inference import LoadedModel  # noqa: E402
+from rvae_server.model.modelfile import save_model  # noqa: E402
+from rvae_server.model.network import ModelConfig, RhythmVAE  # noqa: E402
+from rvae_server.model.training import (  # noqa: E402
     DEFAULT_BATCH,
     DEFAULT_EPOCHS,
     Split,
@@ -128,7 +128,7 @@ def train(split: Split, beta: float, epochs: int, snapshots: tuple[int, ...] = (
     holder: dict[str, RhythmVAE] = {}
     excluded = [0.0]
 
-    import rvae_server.training as training
+    import rvae_server.model.training as training
 
     original = training.RhythmVAE
 

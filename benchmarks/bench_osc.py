@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 SENDER = r"""
 import socket, sys, time
-from rvae_server.osc import build_message
+from rvae_server.surfaces.osc import build_message
 port, rate, seconds, mode = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 if mode == "query":
@@ -94,10 +94,10 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true", help="test_engine's synthetic model instead")
     args = parser.parse_args()
 
-    from rvae_server.clock import InternalClock
-    from rvae_server.daemon import SWITCH_INTERVAL
-    from rvae_server.engine import Engine, EngineEvent, PatternModel
-    from rvae_server.osc import build_message, start_osc
+    from rvae_server.engine.clock import InternalClock
+    from rvae_server.engine.engine import Engine, EngineEvent, PatternModel
+    from rvae_server.session.daemon import SWITCH_INTERVAL
+    from rvae_server.surfaces.osc import build_message, start_osc
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     models: dict[str, PatternModel]
@@ -108,7 +108,7 @@ def main() -> None:
     else:
         import torch
 
-        from rvae_server.library import load_models
+        from rvae_server.model.library import load_models
 
         torch.set_num_threads(1)
         loaded, default, _ = load_models(None, None)

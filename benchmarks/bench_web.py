@@ -30,10 +30,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.clock import InternalClock  # noqa: E402
-from rvae_server.engine import Engine  # noqa: E402
-from rvae_server.inference import LoadedModel  # noqa: E402
-from rvae_server.model import ModelConfig, RhythmVAE  # noqa: E402
+from rvae_server.engine.clock import InternalClock  # noqa: E402
+from rvae_server.engine.engine import Engine  # noqa: E402
+from rvae_server.model.inference import LoadedModel  # noqa: E402
+from rvae_server.model.network import ModelConfig, RhythmVAE  # noqa: E402
 from rvae_server.web import start_web  # noqa: E402
 from tests.browser import Browser  # noqa: E402
 
@@ -46,7 +46,7 @@ def make_model(random: bool, tmp: Path) -> LoadedModel:
     if random:
         torch.manual_seed(0)
         return LoadedModel.from_module(RhythmVAE(ModelConfig()), name="groove")
-    from rvae_server.training import train_and_save
+    from rvae_server.model.training import train_and_save
 
     clips = sorted(str(p) for p in (ROOT / "tests" / "data" / "groove").rglob("*.mid"))
     start = time.perf_counter()

@@ -1,9 +1,9 @@
 """Generate the R-VAE Max patch (``rvae.maxpat``) and Max for Live device (``rvae.amxd``) from the project's tables.
 
-The instrument names (the 9 mutes and the rows of the bar display) come from :data:`rvae_server.bar.INSTRUMENT_NAMES`
-and the server's ports from :mod:`rvae_server.osc`, so the patch cannot drift from them; ``tests/test_maxpatch.py``
-checks that the committed files equal what this script writes and that every address the patch sends is one the
-server handles.
+The instrument names (the 9 mutes and the rows of the bar display) come from
+:data:`rvae_server.core.bar.INSTRUMENT_NAMES` and the server's ports from :mod:`rvae_server.surfaces.osc`, so the
+patch cannot drift from them; ``tests/test_maxpatch.py`` checks that the committed files equal what this script
+writes and that every address the patch sends is one the server handles.
 
 Usage (from the project root)::
 
@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from rvae_server.bar import INSTRUMENT_NAMES  # noqa: E402
-from rvae_server.osc import ADDRESSES, DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS  # noqa: E402
+from rvae_server.core.bar import INSTRUMENT_NAMES  # noqa: E402
+from rvae_server.surfaces.osc import ADDRESSES, DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS  # noqa: E402
 
 #: The UDP port the patch for layer 1 listens on for feedback (registered with ``/rvae/feedback``); the patch
 #: for layer N listens on ``FEEDBACK_PORT + N - 1``, so one patch per layer can run side by side.
@@ -333,7 +333,7 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
 
     # ------------------------------------------------------------------ mutes (one per instrument, from the table)
     x0, y0 = 500.0, 200.0
-    p.comment("mutes: names from rvae_server.bar.INSTRUMENT_NAMES", (x0, y0, 320.0, 18.0))
+    p.comment("mutes: names from rvae_server.core.bar.INSTRUMENT_NAMES", (x0, y0, 320.0, 18.0))
     mutes: list[str] = []
     for i, name in enumerate(INSTRUMENT_NAMES):
         y = y0 + 24 + 30 * i

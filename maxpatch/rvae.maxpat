@@ -1095,7 +1095,7 @@
 						320.0,
 						18.0
 					],
-					"text": "mutes: names from rvae_server.bar.INSTRUMENT_NAMES"
+					"text": "mutes: names from rvae_server.core.bar.INSTRUMENT_NAMES"
 				}
 			},
 			{

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.training import GMD_LICENCE, TrainEvent, load_training_bars, train_and_save  # noqa: E402
+from rvae_server.model.training import GMD_LICENCE, TrainEvent, load_training_bars, train_and_save  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "groove"
 

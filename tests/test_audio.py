@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rvae_server.audio import AudioOutput, AudioUnavailable, find_output_device, list_audio_devices
-from rvae_server.bar import TICKS
-from rvae_server.drumkit import DrumKit
+from rvae_server.core.bar import TICKS
+from rvae_server.outputs.audio import AudioOutput, AudioUnavailable, find_output_device, list_audio_devices
+from rvae_server.outputs.drumkit import DrumKit
 from tests import fixtures_jack
 from tests.fixtures_jack import JackServer
 from tests.test_drumkit import detect_onsets

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rvae_server.bar import (
+from rvae_server.core.bar import (
     INSTRUMENT_NAMES,
     INSTRUMENTS,
     OUTPUT_NOTES,

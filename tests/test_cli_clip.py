@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rvae_server.bar import INSTRUMENT_NAMES
+from rvae_server.core.bar import INSTRUMENT_NAMES
 
 DATA = Path(__file__).parent / "data" / "groove"
 

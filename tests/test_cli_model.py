@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.bar import parse_instruments
 from rvae_server.cli import main
-from rvae_server.inference import LoadedModel, mutes_from_indices
-from rvae_server.midifile import read_clip
+from rvae_server.core.bar import parse_instruments
+from rvae_server.core.midifile import read_clip
+from rvae_server.model.inference import LoadedModel, mutes_from_indices
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 CLIPS = [

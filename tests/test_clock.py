@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server.clock import (
+from rvae_server.engine.clock import (
     Clock,
     InternalClock,
     LinkClock,
@@ -306,7 +306,7 @@ def test_follower_on_jack(jack_server: JackServer) -> None:  # noqa: F811
 
 
 def test_clock_sender_on_jack(jack_server: JackServer) -> None:  # noqa: F811
-    from rvae_server.midiout import open_output
+    from rvae_server.outputs.midiout import open_output
 
     out = open_output(backend="jack", client_name="rvae-sender")
     rec = Recorder("rvae-sender:rvae-sender", name="sender-rec")

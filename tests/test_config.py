@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server.config import ConfigError, ServeConfig, default_state_file, load_config
+from rvae_server.core.config import ConfigError, ServeConfig, default_state_file, load_config
 
 
 def test_defaults_file_then_command_line(tmp_path):

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from rvae_server.clock import InternalClock
-from rvae_server.controllers import (
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.surfaces.controllers import (
     Binding,
     CCMapper,
     MapError,
@@ -16,7 +17,6 @@ from rvae_server.controllers import (
     kaoss_pad_map,
     start_controllers,
 )
-from rvae_server.engine import Engine
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture, found by name)
 from tests.test_engine import SyntheticModel
 
@@ -178,7 +178,7 @@ def test_a_kaoss_pad_on_a_jack_port_moves_the_pad(jack_server, engine, tmp_path)
 def test_controller_port_by_name(jack_server, engine):  # noqa: F811
     import rtmidi
 
-    from rvae_server.midiout import MidiPortError
+    from rvae_server.outputs.midiout import MidiPortError
 
     pad = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="kp3-named")
     try:

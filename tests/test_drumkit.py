@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
-from rvae_server.drumkit import (
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
+from rvae_server.outputs.drumkit import (
     CLOSED_HAT,
     LEVELS,
     OPEN_HAT,

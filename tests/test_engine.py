@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.clock import InternalClock
-from rvae_server.engine import ControlError, Engine, LayerState, make_plan
-from rvae_server.inference import DecodedPlanes, threshold_planes
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import ControlError, Engine, LayerState, make_plan
+from rvae_server.model.inference import DecodedPlanes, threshold_planes
 
 KICK, SNARE, CH, OH = (INSTRUMENT_NAMES.index(n) for n in ("kick", "snare", "closed-hat", "open-hat"))
 

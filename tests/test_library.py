@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server.daemon import playable_start
-from rvae_server.inference import LoadedModel
-from rvae_server.library import ModelWatcher, NoModels, load_models
-from rvae_server.modelfile import bundled_models_dir, default_model
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.library import ModelWatcher, NoModels, load_models
+from rvae_server.model.modelfile import bundled_models_dir, default_model
+from rvae_server.session.daemon import playable_start
 
 
 @pytest.fixture(scope="module")

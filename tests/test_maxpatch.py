@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from pythonosc.osc_message import OscMessage
 
-from rvae_server import osc
-from rvae_server.bar import INSTRUMENT_NAMES, TICKS
-from rvae_server.clock import InternalClock
-from rvae_server.engine import Engine
-from rvae_server.osc import FEEDBACK, build_message, handles, lookup, start_osc
+from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.surfaces import osc
+from rvae_server.surfaces.osc import FEEDBACK, build_message, handles, lookup, start_osc
 from tests.test_engine import SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import mido
 import numpy as np
 import pytest
 
-from rvae_server.bar import INSTRUMENT_NAMES, TICKS, Bar
-from rvae_server.midifile import ClipError, find_clips, read_clip, write_bars
+from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS, Bar
+from rvae_server.core.midifile import ClipError, find_clips, read_clip, write_bars
 
 DATA = Path(__file__).parent / "data" / "groove"
 KICK, SNARE, HAT, RIDE = 36, 38, 42, 51
@@ -330,7 +330,7 @@ def test_written_file_is_standard_midi_on_channel_ten(tmp_path):
 def test_write_is_atomic(tmp_path, monkeypatch):
     out = tmp_path / "keep.mid"
     out.write_bytes(b"previous")
-    import rvae_server.midifile as mf
+    import rvae_server.core.midifile as mf
 
     def boom(*_a, **_k):
         raise OSError("disk full")

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server import midiout
-from rvae_server.midiout import MidiError, MidiPortError, MidiUnavailable, list_ports, open_output, resolve_backend
+from rvae_server.outputs import midiout
+from rvae_server.outputs.midiout import (
+    MidiError,
+    MidiPortError,
+    MidiUnavailable,
+    list_ports,
+    open_output,
+    resolve_backend,
+)
 from tests.fixtures_jack import JackServer, jack_server  # noqa: F401
 from tests.fixtures_midi import Recorder
 
@@ -112,7 +119,7 @@ def test_all_notes_off(jack_server: JackServer) -> None:  # noqa: F811
 
 
 def test_target_port_disappears_and_returns(jack_server: JackServer, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
-    caplog.set_level(logging.INFO, logger="rvae_server.midiout")
+    caplog.set_level(logging.INFO, logger="rvae_server.outputs.midiout")
     rec = Recorder(name="flaky-synth")
     out = open_output("flaky-synth", backend="jack", client_name="rvae-flaky")
     try:

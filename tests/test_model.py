@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.bar import N_INSTRUMENTS, TICKS, Bar, stack
-from rvae_server.inference import (
+from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar, stack
+from rvae_server.model.inference import (
     DecodedPlanes,
     LoadedModel,
     grid_points,
     mutes_from_indices,
     threshold_planes,
 )
-from rvae_server.model import (
+from rvae_server.model.network import (
     ModelConfig,
     RhythmVAE,
     expected_tensors,
@@ -25,7 +25,7 @@ from rvae_server.model import (
     pad_to_latent,
     vae_loss,
 )
-from rvae_server.training import load_training_bars, split_data, train_model
+from rvae_server.model.training import load_training_bars, split_data, train_model
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 CLIPS = [

@@ -16,9 +16,8 @@ import pytest
 import safetensors.numpy
 import torch
 
-import rvae_server.modelfile as mf
-from rvae_server.model import ModelConfig, RhythmVAE
-from rvae_server.modelfile import (
+import rvae_server.model.modelfile as mf
+from rvae_server.model.modelfile import (
     ModelFileError,
     default_model,
     find_models,
@@ -26,6 +25,7 @@ from rvae_server.modelfile import (
     resolve_model,
     save_model,
 )
+from rvae_server.model.network import ModelConfig, RhythmVAE
 
 META = {"training": {"epochs": 1, "bars": {"train": 5, "validation": 1}, "clips": []}, "licence": {"attribution": "x"}}
 

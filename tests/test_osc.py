@@ -14,11 +14,11 @@ import pytest
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from rvae_server import osc
-from rvae_server.clock import InternalClock
-from rvae_server.controllers import CCMapper
-from rvae_server.engine import Engine
-from rvae_server.osc import (
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.surfaces import osc
+from rvae_server.surfaces.controllers import CCMapper
+from rvae_server.surfaces.osc import (
     ADDRESSES,
     MAX_DATAGRAM,
     OscArgError,
@@ -413,13 +413,13 @@ def test_allow_list_drops_other_hosts(rig):
 def test_error_replies_and_logs_are_rate_limited(rig, caplog):
     _, server, client, _ = rig
     client.drain()
-    caplog.set_level("WARNING", logger="rvae_server.osc")
+    caplog.set_level("WARNING", logger="rvae_server.surfaces.osc")
     for _ in range(300):
         client.raw(b"garbage")
     got = client.receive(timeout=1.0)
     assert 40 <= len(got) <= 120  # a burst of 50 plus the refill during the flood
     assert wait_for(lambda: server.errors >= 300)
-    assert len([r for r in caplog.records if r.name == "rvae_server.osc"]) <= 21
+    assert len([r for r in caplog.records if r.name == "rvae_server.surfaces.osc"]) <= 21
 
 
 # ------------------------------------------------------------------------------------------ rvae osc
@@ -443,8 +443,8 @@ def test_rvae_osc_sends_and_prints_replies(rig, capsys):
 
 
 def test_engine_listeners_never_wait_for_the_network():
-    from rvae_server.engine import EngineEvent
-    from rvae_server.osc import QUEUE_SIZE, OscServer
+    from rvae_server.engine.engine import EngineEvent
+    from rvae_server.surfaces.osc import QUEUE_SIZE, OscServer
 
     clock = InternalClock(bpm=120.0)
     engine = Engine({"a": SyntheticModel("a")}, clock, [], default_model="a", layers=1)

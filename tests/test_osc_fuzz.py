@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from pythonosc.osc_message import OscMessage
 
-from rvae_server.clock import InternalClock
-from rvae_server.engine import Engine
-from rvae_server.osc import ADDRESSES, MAX_DATAGRAM, build_message, start_osc
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.surfaces.osc import ADDRESSES, MAX_DATAGRAM, build_message, start_osc
 from tests.test_engine import Recorder, SyntheticModel
 
 DATAGRAMS = 6000

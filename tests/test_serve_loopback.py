@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rvae_server.bar import OUTPUT_NOTES, TICKS
-from rvae_server.midifile import read_clip
-from rvae_server.modelfile import bundled_models_dir, default_model
+from rvae_server.core.bar import OUTPUT_NOTES, TICKS
+from rvae_server.core.midifile import read_clip
+from rvae_server.model.modelfile import bundled_models_dir, default_model
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
 from tests.fixtures_midi import Recorder
 

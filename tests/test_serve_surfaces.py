@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rvae_server.bar import OUTPUT_NOTES, TICKS
-from rvae_server.midifile import read_clip
-from rvae_server.modelfile import bundled_models_dir, default_model
+from rvae_server.core.bar import OUTPUT_NOTES, TICKS
+from rvae_server.core.midifile import read_clip
+from rvae_server.model.modelfile import bundled_models_dir, default_model
 from tests.browser import Browser
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
 from tests.fixtures_midi import Recorder
@@ -172,7 +172,7 @@ def test_retrain_over_osc_reports_progress_and_plays_the_new_model(jack_server, 
 
 def busy_point(model_dir: Path) -> tuple[float, float]:
     """A pad point away from where serve starts that decodes to a busy bar (at least 8 onsets at 0.5)."""
-    from rvae_server.inference import LoadedModel
+    from rvae_server.model.inference import LoadedModel
 
     model = LoadedModel.load(model_dir)
     for x, y in ((0.7, 0.3), (0.3, 0.7), (0.75, 0.75), (0.6, 0.5), (0.4, 0.2), (0.8, 0.5), (0.5, 0.8)):

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from rvae_server.clock import InternalClock
-from rvae_server.controllers import Binding, CCMapper
-from rvae_server.engine import Engine
-from rvae_server.state import SAVE_INTERVAL, StateKeeper, apply_state, read_state
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.session.state import SAVE_INTERVAL, StateKeeper, apply_state, read_state
+from rvae_server.surfaces.controllers import Binding, CCMapper
 from tests.test_engine import SyntheticModel
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.model import ModelConfig
-from rvae_server.modelfile import load_model, save_model
-from rvae_server.training import (
+from rvae_server.model.modelfile import load_model, save_model
+from rvae_server.model.network import ModelConfig
+from rvae_server.model.training import (
     GMD_LICENCE,
     TrainEvent,
     TrainingCancelled,

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server.clock import InternalClock
-from rvae_server.engine import Engine, EngineEvent
-from rvae_server.inference import LoadedModel
-from rvae_server.modelfile import save_model
-from rvae_server.training import load_training_bars, split_data, train_model
-from rvae_server.trainjobs import TrainingRefused, TrainingService, resolve_clip_folder
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine, EngineEvent
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.modelfile import save_model
+from rvae_server.model.training import load_training_bars, split_data, train_model
+from rvae_server.session.trainjobs import TrainingRefused, TrainingService, resolve_clip_folder
 
 DATA = Path(__file__).parent / "data" / "groove"
 

@@ -1,5 +1,5 @@
 """The web page and its server: a real Engine on a real InternalClock with the real inference class
-(:class:`rvae_server.inference.LoadedModel`, seeded random weights: the grid, pixels and controls do not depend
+(:class:`rvae_server.model.inference.LoadedModel`, seeded random weights: the grid, pixels and controls do not depend
 on what the model learnt), a real aiohttp server on loopback, and a real headless Chromium driven over the
 DevTools protocol (tests/browser.py). Browser tests FAIL if Chromium cannot start.
 
@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.clock import InternalClock
-from rvae_server.engine import Engine, EngineEvent
-from rvae_server.inference import LoadedModel
-from rvae_server.model import ModelConfig, RhythmVAE
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine, EngineEvent
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.network import ModelConfig, RhythmVAE
 from rvae_server.web import start_web
 from rvae_server.web.grid import MAGIC, grid_points, quantize
 from rvae_server.web.server import WebServer
@@ -449,7 +449,7 @@ def test_page_controls_reach_the_engine(browser, rig):
 
 def test_retraining_shows_a_loss_curve_growing_epoch_by_epoch(browser, tmp_path):
     """The real training service (a separate process) on real GMD clips uploaded through the page."""
-    from rvae_server.trainjobs import TrainingService
+    from rvae_server.session.trainjobs import TrainingService
 
     uploads = tmp_path / "uploads"
     uploads.mkdir()

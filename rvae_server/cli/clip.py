@@ -1,6 +1,6 @@
 """``rvae clip FILE_OR_DIR... [--json]``: read MIDI clips into bars and list them.
 
-With ``--json`` each file gives one JSON object per line (see :meth:`rvae_server.midifile.Clip.to_json`), or
+With ``--json`` each file gives one JSON object per line (see :meth:`rvae_server.core.midifile.Clip.to_json`), or
 ``{"file": ..., "error": "what was wrong"}``. Exit status 0 when every file was read, 1 when any failed.
 """
 
@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rvae_server.bar import INSTRUMENT_NAMES
-from rvae_server.midifile import Clip, ClipError, find_clips, read_clip
+from rvae_server.core.bar import INSTRUMENT_NAMES
+from rvae_server.core.midifile import Clip, ClipError, find_clips, read_clip
 
 SHORT = {"kick": "KK", "snare": "SN", "closed-hat": "CH", "open-hat": "OH", "low-tom": "LT",
          "mid-tom": "MT", "high-tom": "HT", "crash": "CR", "ride": "RD"}  # fmt: skip

@@ -12,11 +12,11 @@ import json
 import sys
 from typing import Any
 
-from rvae_server.bar import stack
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
-from rvae_server.inference import LoadedModel
-from rvae_server.midifile import ClipError, read_clip
-from rvae_server.modelfile import ModelFileError
+from rvae_server.core.bar import stack
+from rvae_server.core.midifile import ClipError, read_clip
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.modelfile import ModelFileError
 
 
 def register(subparsers: Any) -> None:

@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from rvae_server.osc import DEFAULT_HOST, DEFAULT_PORT, build_message, handles, table_as_markdown
+from rvae_server.surfaces.osc import DEFAULT_HOST, DEFAULT_PORT, build_message, handles, table_as_markdown
 
 
 def register(subparsers: Any) -> None:

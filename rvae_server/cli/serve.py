@@ -1,6 +1,6 @@
 """``rvae serve``: the instrument. Loads the models, keeps time, decodes a bar each cycle and plays it.
 
-Every option is also a key of the ``--config`` TOML file (see :mod:`rvae_server.config`); the command line wins.
+Every option is also a key of the ``--config`` TOML file (see :mod:`rvae_server.core.config`); the command line wins.
 Stops cleanly on SIGINT/SIGTERM (all notes off on every channel used, ports closed), or after ``--duration``.
 """
 
@@ -63,9 +63,9 @@ OPTION_KEYS = (
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from rvae_server.config import ConfigError, load_config
-    from rvae_server.daemon import Daemon, StartError
-    from rvae_server.library import NoModels, load_models
+    from rvae_server.core.config import ConfigError, load_config
+    from rvae_server.model.library import NoModels, load_models
+    from rvae_server.session.daemon import Daemon, StartError
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:

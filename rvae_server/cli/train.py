@@ -17,8 +17,8 @@ import sys
 from typing import Any, TextIO
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
-from rvae_server.modelfile import ModelFileError
-from rvae_server.training import DEFAULT_EPOCHS, DEFAULT_SEED, TrainEvent, TrainingError, train_and_save
+from rvae_server.model.modelfile import ModelFileError
+from rvae_server.model.training import DEFAULT_EPOCHS, DEFAULT_SEED, TrainEvent, TrainingError, train_and_save
 
 
 def register(subparsers: Any) -> None:

@@ -1,6 +1,6 @@
-"""The controls the web page sends, through the OSC address table of :mod:`rvae_server.osc` (the single source of
-the addresses, their arguments and ranges): ``/rvae/xy x y``, ``/rvae/threshold v``… and ``/rvae/layer/N/...`` for
-layer N (1-based; ``/rvae/...`` is layer 1).
+"""The controls the web page sends, through the OSC address table of :mod:`rvae_server.surfaces.osc` (the single
+source of the addresses, their arguments and ranges): ``/rvae/xy x y``, ``/rvae/threshold v``… and
+``/rvae/layer/N/...`` for layer N (1-based; ``/rvae/...`` is layer 1).
 
 A control message from the page is JSON ``{"type": "control", "address": "/rvae/layer/2/xy", "args": [0.3, 0.7]}``.
 :func:`apply_control` looks the address up in the OSC table, converts the arguments with the table's own
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rvae_server import osc
-from rvae_server.engine import ControlError, Engine
+from rvae_server.engine.engine import ControlError, Engine
+from rvae_server.surfaces import osc
 
 #: The OSC verbs the page may send.
 WEB_VERBS = frozenset(

@@ -2,10 +2,10 @@
 in one batch and packed as bytes for the browser.
 
 Conventions
-    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.engine.pad_to_latent`). Grid point
+    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.engine.engine.pad_to_latent`). Grid point
     ``p = i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``: **row-major, row i is y, row 0 is y = 0**
     (the bottom of the pad as drawn on the page; the page flips rows so y grows upwards), corners included.
-    This is :func:`rvae_server.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
+    This is :func:`rvae_server.model.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
 
 Packed layout (what the browser receives after the header)
     ``uint8[TICKS][N_INSTRUMENTS][n * n]``: byte ``(t * 9 + k) * n * n + p`` is the onset probability of
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.engine import PatternModel, pad_to_latent
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
+from rvae_server.engine.engine import PatternModel, pad_to_latent
 
 #: Magic first bytes of a binary grid message (so the page can tell it from any other binary message).
 MAGIC = b"RVG1"
@@ -41,7 +41,7 @@ def grid_points(n: int) -> NDArray[np.float32]:
 
 def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
     """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``decode_grid(n)`` when it has
-    one (:class:`rvae_server.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
+    one (:class:`rvae_server.model.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
     decode_grid = getattr(model, "decode_grid", None)
     decoded = decode_grid(n) if callable(decode_grid) else model.decode_latent(pad_to_latent(grid_points(n)))
     probs = np.asarray(decoded.probs, dtype=np.float32)

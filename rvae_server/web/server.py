@@ -32,7 +32,7 @@ Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
 
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
-    ``/api/osc`` (the whole OSC address table, :func:`rvae_server.osc.table_as_dict`),
+    ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table_as_dict`),
     ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`).
 """
 
@@ -53,9 +53,9 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from rvae_server import osc
-from rvae_server.bar import INSTRUMENTS, Bar
-from rvae_server.engine import ControlError, Engine, EngineEvent
+from rvae_server.core.bar import INSTRUMENTS, Bar
+from rvae_server.engine.engine import ControlError, Engine, EngineEvent
+from rvae_server.surfaces import osc
 from rvae_server.web.controls import apply_control, table_json
 from rvae_server.web.grid import Grid, compute_grid
 from rvae_server.web.training import TrainingService, TrainingUpdate
@@ -454,7 +454,7 @@ class WebServer:
     def _start_training(self, client: Client, name: object, layers: object) -> None:
         if self.training is None:
             raise ControlError("training not available")
-        from rvae_server.modelfile import ModelFileError, check_model_name
+        from rvae_server.model.modelfile import ModelFileError, check_model_name
 
         if not isinstance(name, str):
             raise ControlError("train: name must be a string")

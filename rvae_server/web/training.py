@@ -1,6 +1,6 @@
 """What the web page needs of a training service, and how its progress events become page messages.
 
-The service is :class:`rvae_server.trainjobs.TrainingService` (a separate process per job); any object with the
+The service is :class:`rvae_server.session.trainjobs.TrainingService` (a separate process per job); any object with the
 same three methods will do (:class:`TrainingService` below). The page uploads clips into its session folder
 (:mod:`rvae_server.web.uploads`) and asks to train on that folder, so **the upload folder must be one of the
 service's clip folders** (``TrainingService(engine, models_dir, [*clip_dirs, upload_dir])`` and
@@ -31,7 +31,7 @@ TrainingListener = Callable[[dict[str, Any]], None]
 
 
 class TrainingService(Protocol):
-    """A retraining service the page drives (see :class:`rvae_server.trainjobs.TrainingService`)."""
+    """A retraining service the page drives (see :class:`rvae_server.session.trainjobs.TrainingService`)."""
 
     def start(self, folder: str, name: str, layers: Sequence[int]) -> str:
         """Train model ``name`` on the clips under ``folder``; when done, load it and swap it in at the next bar

@@ -1,9 +1,9 @@
 """Real-time drum sound through PortAudio (sounddevice): notes placed at their exact sample in the callback.
 
-:class:`AudioOutput` plays the built-in :class:`~rvae_server.drumkit.DrumKit` on an output device. The engine's
+:class:`AudioOutput` plays the built-in :class:`~rvae_server.outputs.drumkit.DrumKit` on an output device. The engine's
 clock thread calls :meth:`AudioOutput.note` with a :func:`time.perf_counter` timestamp at (or up to ~50 ms
 before) the moment the note should sound; the audio callback converts that timestamp to an absolute frame and
-the shared :class:`~rvae_server.drumkit.Mixer` starts the voice at that frame, so relative timing is exact to
+the shared :class:`~rvae_server.outputs.drumkit.Mixer` starts the voice at that frame, so relative timing is exact to
 the sample. Every note is delayed by the same fixed amount, ``latency_blocks * blocksize`` frames (default
 2 x 256 = 10.7 ms at 48 kHz) plus the device's own output latency; a note that reaches the callback later than
 that is played at the start of the current block and counted as late.
@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.bar import N_INSTRUMENTS
-from rvae_server.drumkit import DrumKit, Mixer
+from rvae_server.core.bar import N_INSTRUMENTS
+from rvae_server.outputs.drumkit import DrumKit, Mixer
 
 #: Leak of the clock-mapping minimum: the audio clock may run this much faster than perf_counter.
 DRIFT_PPM = 100.0

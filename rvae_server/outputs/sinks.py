@@ -1,4 +1,4 @@
-"""Adapters from the engine's :class:`~rvae_server.engine.NoteSink` to the real outputs (MIDI port, built-in
+"""Adapters from the engine's :class:`~rvae_server.engine.engine.NoteSink` to the real outputs (MIDI port, built-in
 audio). They do no work of their own on the player thread beyond the output's send."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rvae_server.audio import AudioOutput
-    from rvae_server.midiout import MidiOut
+    from rvae_server.outputs.audio import AudioOutput
+    from rvae_server.outputs.midiout import MidiOut
 
 
 class MidiSink:

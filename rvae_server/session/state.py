@@ -1,7 +1,7 @@
 """The performance state on disk: saved atomically while playing, restored at the next start.
 
 What is kept
-    Each layer's :meth:`~rvae_server.engine.LayerState.to_dict` (model, XY, threshold, noise, mutes, velocity
+    Each layer's :meth:`~rvae_server.engine.engine.LayerState.to_dict` (model, XY, threshold, noise, mutes, velocity
     mode, timing, channel, notes, enabled), the tempo, and — when a controller mapper is given that has no map
     file of its own — its bindings. The file is JSON::
 
@@ -35,8 +35,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rvae_server.controllers import Binding, CCMapper, MapError, write_atomic
-from rvae_server.engine import ControlError, Engine, EngineEvent, LayerState
+from rvae_server.engine.engine import ControlError, Engine, EngineEvent, LayerState
+from rvae_server.surfaces.controllers import Binding, CCMapper, MapError, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from rvae_server.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
-from rvae_server.config import ServeConfig
-from rvae_server.engine import Engine, NoteSink, PatternModel
-from rvae_server.library import ModelWatcher, search_dirs
-from rvae_server.outputs import AudioSink, MidiSink
+from rvae_server.core.config import ServeConfig
+from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
+from rvae_server.engine.engine import Engine, NoteSink, PatternModel
+from rvae_server.model.library import ModelWatcher, search_dirs
+from rvae_server.outputs.sinks import AudioSink, MidiSink
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
     """The pad point to start on: of an ``n``×``n`` grid (one batch decode), the point nearest the centre whose
     bar has at least ``min_onsets`` onsets at ``threshold`` (the centre itself often decodes an "average" bar
     too blurred to play); the busiest point if none has that many."""
-    from rvae_server.inference import grid_points
+    from rvae_server.model.inference import grid_points
 
     points = grid_points(n)
     counts = (model.decode_pad(points).probs >= threshold).sum(axis=(1, 2))
@@ -177,8 +177,8 @@ class Daemon:
     def render_demo(self, bars: int = 8) -> list[Path]:
         """With no output to play to, render what layer 1 would play (``bars`` bars, noise drawn per bar) to a
         WAV file (the built-in kit) and a MIDI file, so a machine without sound card or MIDI still shows it."""
-        from rvae_server.drumkit import write_wav
-        from rvae_server.midifile import write_bars
+        from rvae_server.core.midifile import write_bars
+        from rvae_server.outputs.drumkit import write_wav
 
         assert self.engine is not None and self.clock is not None
         rng = np.random.default_rng(self.config.seed)
@@ -219,7 +219,7 @@ class Daemon:
         return InternalClock(cfg.bpm)
 
     def _open_midi_out(self) -> None:
-        from rvae_server.midiout import MidiError, MidiUnavailable, open_output
+        from rvae_server.outputs.midiout import MidiError, MidiUnavailable, open_output
 
         cfg = self.config
         try:
@@ -242,7 +242,7 @@ class Daemon:
 
     def _open_audio(self) -> None:
         try:
-            from rvae_server.audio import AudioOutput
+            from rvae_server.outputs.audio import AudioOutput
 
             out = AudioOutput(self.config.audio_device)
             out.start()
@@ -255,8 +255,8 @@ class Daemon:
 
     def _open_state(self) -> None:
         """The controller map and the saved performance state; then what the performer gave explicitly wins."""
-        from rvae_server.controllers import CCMapper, MapError, kaoss_pad_map
-        from rvae_server.state import StateKeeper
+        from rvae_server.session.state import StateKeeper
+        from rvae_server.surfaces.controllers import CCMapper, MapError, kaoss_pad_map
 
         assert self.engine is not None
         cfg = self.config
@@ -282,7 +282,7 @@ class Daemon:
                 self.engine.update(layer, **changes)
 
     def _open_controllers(self) -> None:
-        from rvae_server.controllers import ControllerInput
+        from rvae_server.surfaces.controllers import ControllerInput
 
         try:
             self.controllers = ControllerInput(self.mapper, self.config.controller_in, self._midi_backend)
@@ -290,7 +290,7 @@ class Daemon:
             self._problem(f"controller in: could not open ({err}); no MIDI controller input")
 
     def _open_training(self) -> None:
-        from rvae_server.trainjobs import TrainingService
+        from rvae_server.session.trainjobs import TrainingService
 
         assert self.engine is not None
         cfg = self.config
@@ -328,7 +328,7 @@ class Daemon:
             osc.train_failed("cancelled")
 
     def _open_osc(self) -> None:
-        from rvae_server.osc import start_osc
+        from rvae_server.surfaces.osc import start_osc
 
         assert self.engine is not None
         cfg = self.config

@@ -351,7 +351,7 @@ class MidiOut:
         if self._priority is not None:
             # a thread that takes the GIL during playback must not be preempted while holding it (the clock
             # thread would wait for it): real-time priority too, below the clock thread's
-            from rvae_server.clock import set_realtime_priority
+            from rvae_server.engine.clock import set_realtime_priority
 
             set_realtime_priority(self._priority)
         cond = self._cond
@@ -428,7 +428,7 @@ def open_output(
 ) -> MidiOut:
     """Open a MIDI output: a virtual port named ``client_name`` (``port=None``), or the existing output
     port whose name contains ``port``. ``backend``: see the module docstring. ``realtime_priority``: give
-    the note-off thread SCHED_FIFO at that priority (see :func:`rvae_server.clock.set_realtime_priority`).
+    the note-off thread SCHED_FIFO at that priority (see :func:`rvae_server.engine.clock.set_realtime_priority`).
     Raises :class:`MidiError` (:class:`MidiUnavailable`, :class:`MidiPortError`) with a message for the
     performer."""
     out = MidiOut(resolve_backend(backend), port, client_name, note_length, realtime_priority)

@@ -31,9 +31,17 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, TICKS, TICKS_PER_BEAT, Bar, instrument_index
-from rvae_server.inference import DecodedPlanes, threshold_planes
-from rvae_server.model import pad_to_latent
+from rvae_server.core.bar import (
+    INSTRUMENT_NAMES,
+    N_INSTRUMENTS,
+    OUTPUT_NOTES,
+    TICKS,
+    TICKS_PER_BEAT,
+    Bar,
+    instrument_index,
+)
+from rvae_server.model.inference import DecodedPlanes, threshold_planes
+from rvae_server.model.network import pad_to_latent
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +49,7 @@ log = logging.getLogger(__name__)
 
 
 class PatternModel(Protocol):
-    """What the engine needs of a loaded model (see :class:`rvae_server.inference.LoadedModel`)."""
+    """What the engine needs of a loaded model (see :class:`rvae_server.model.inference.LoadedModel`)."""
 
     name: str
 
@@ -56,7 +64,7 @@ LATE_SECONDS = 0.002
 
 
 class Clock(Protocol):
-    """What the engine needs of a clock source (see :mod:`rvae_server.clock`)."""
+    """What the engine needs of a clock source (see :mod:`rvae_server.engine.clock`)."""
 
     @property
     def running(self) -> bool: ...
@@ -538,10 +546,10 @@ class Engine:
         When a re-plan interrupts a wait, the cursor moves up to the clock's position less
         :data:`LATE_SECONDS` (but never past the event it was waiting for): an event the re-plan put in the past
         is not played late, one due in the last moment still is, and one both plans hold is never lost.
-        The thread asks for real-time priority (:func:`rvae_server.clock.set_realtime_priority`) when the
+        The thread asks for real-time priority (:func:`rvae_server.engine.clock.set_realtime_priority`) when the
         engine was given ``realtime_priority``."""
         if self.realtime_priority:
-            from rvae_server.clock import set_realtime_priority
+            from rvae_server.engine.clock import set_realtime_priority
 
             set_realtime_priority(self.realtime_priority)
         generation = -1

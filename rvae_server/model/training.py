@@ -1,7 +1,7 @@
 """Training a rhythm VAE from MIDI clips: data loading, the clip-first split, the training loop, and
 :func:`train_and_save`, the plain top-level entry point the CLI and the server (in a ``spawn``-ed process) call.
 
-* Bars come from :func:`rvae_server.midifile.read_clip`; unused bars (fewer than 2 onsets) are left out; a clip
+* Bars come from :func:`rvae_server.core.midifile.read_clip`; unused bars (fewer than 2 onsets) are left out; a clip
   that fails to read is reported and skipped, never fatal.
 * The train/validation split (5:1) is made **by clip before anything else**: no bar of a validation clip is
   ever trained on. With fewer than 6 clips the split is by bar, and a note says so.
@@ -12,7 +12,7 @@
 * A NaN/inf loss aborts with :class:`TrainingError`; cancelling raises :class:`TrainingCancelled`. In both cases,
   and on Ctrl-C or a kill, no model file is written: saving happens once, at the end, atomically.
 
-Losses are per bar (see :func:`rvae_server.model.vae_loss`). The training loss of an epoch is the mean over its
+Losses are per bar (see :func:`rvae_server.model.network.vae_loss`). The training loss of an epoch is the mean over its
 batches of the sampled loss; the validation loss is computed at the posterior mean (deterministic).
 """
 
@@ -32,9 +32,9 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from rvae_server.bar import stack
-from rvae_server.midifile import ClipError, find_clips, read_clip
-from rvae_server.model import ModelConfig, RhythmVAE, flatten_bars, vae_loss
+from rvae_server.core.bar import stack
+from rvae_server.core.midifile import ClipError, find_clips, read_clip
+from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, vae_loss
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +326,7 @@ def build_meta(
     licence: dict[str, str] | None = None,
     clip_root: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """The ``training`` and ``licence`` parts of a model's metadata (see :mod:`rvae_server.modelfile`)."""
+    """The ``training`` and ``licence`` parts of a model's metadata (see :mod:`rvae_server.model.modelfile`)."""
     root = Path(clip_root) if clip_root is not None else None
     val = set(split.validation_clips) if split.by == "clip" else set()
     clips = [
@@ -415,10 +415,10 @@ def train_and_save(
     ``on_note`` are called in the training process (forward them over a queue). ``threads`` sets torch's
     intra-op thread count for this process when given. ``licence`` describes the training data (default: unknown
     licence); ``clip_root`` makes the clip paths in the metadata relative to it. Raises :class:`TrainingError`
-    (no usable bars, NaN loss, cancelled) or :class:`rvae_server.modelfile.ModelFileError` (bad name, cannot
+    (no usable bars, NaN loss, cancelled) or :class:`rvae_server.model.modelfile.ModelFileError` (bad name, cannot
     write); in every failure the previous model of that name is untouched.
     """
-    from rvae_server.modelfile import check_model_name, save_model
+    from rvae_server.model.modelfile import check_model_name, save_model
 
     start = time.perf_counter()
     check_model_name(name)

@@ -3,7 +3,7 @@ of the new model at the next bar line for the layers that asked — with the old
 
 Why a process: a training thread in the server would share the GIL with the clock thread (RECIPES.md measured
 85–109 ms p99 lateness); a separate, niced process with one torch thread leaves the clock's core alone. The job
-runs :func:`rvae_server.training.train_and_save`, which saves atomically and only at the end, so a failed,
+runs :func:`rvae_server.model.training.train_and_save`, which saves atomically and only at the end, so a failed,
 cancelled or killed job leaves the saved models and the music untouched.
 
 Events go to listeners as plain dicts (the OSC and web layers forward them):
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rvae_server.engine import ControlError, Engine
+from rvae_server.engine.engine import ControlError, Engine
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _job_main(
     """The training process: nice, one torch thread, train, save, report over ``events``."""
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    from rvae_server.training import TrainEvent, TrainingCancelled, TrainingError, train_and_save
+    from rvae_server.model.training import TrainEvent, TrainingCancelled, TrainingError, train_and_save
 
     def progress(event: TrainEvent) -> None:
         events.put(("progress", event.epoch, event.epochs, event.train_loss, event.val_loss, event.seconds))
@@ -102,7 +102,7 @@ def _job_main(
 
 
 class TrainingService:
-    """Starts and watches training jobs for a running :class:`~rvae_server.engine.Engine`. One job at a time."""
+    """Starts and watches training jobs for a running :class:`~rvae_server.engine.engine.Engine`. One job at a time."""
 
     def __init__(
         self,
@@ -136,7 +136,7 @@ class TrainingService:
     def start(self, folder: str, name: str, layers: Sequence[int] = (0,)) -> str:
         """Start training on the clips under ``folder`` (confined to the clip folders) as model ``name``; when
         done the model is swapped in at the next bar line on ``layers`` (0-based). Returns the job id."""
-        from rvae_server.modelfile import ModelFileError, check_model_name
+        from rvae_server.model.modelfile import ModelFileError, check_model_name
 
         path = resolve_clip_folder(folder, self.clip_dirs)
         try:
@@ -243,8 +243,8 @@ class TrainingService:
             self._emit({"type": "train-failed", "job": job.id, "error": outcome[1]})
 
     def _swap_in(self, job: _Job, summary: dict[str, Any]) -> None:
-        from rvae_server.inference import LoadedModel
-        from rvae_server.modelfile import ModelFileError
+        from rvae_server.model.inference import LoadedModel
+        from rvae_server.model.modelfile import ModelFileError
 
         try:
             model = LoadedModel.load(summary["model"])

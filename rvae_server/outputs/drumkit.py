@@ -1,7 +1,7 @@
 """A built-in drum kit synthesized in numpy, a sample-accurate voice mixer, and offline rendering to WAV.
 
 Sound
-    :class:`DrumKit` synthesizes one-shot buffers for the 9 instruments of :data:`rvae_server.bar.INSTRUMENTS`
+    :class:`DrumKit` synthesizes one-shot buffers for the 9 instruments of :data:`rvae_server.core.bar.INSTRUMENTS`
     (kick, snare, closed hat, open hat, low/mid/high tom, crash, ride) once per sample rate: mono float32,
     deterministic (fixed noise seeds), no sample files. Each instrument has :data:`VELOCITY_LAYERS` layers
     synthesized at velocities ``(k + 1) / VELOCITY_LAYERS``; a harder layer is brighter and rings longer.
@@ -12,13 +12,13 @@ Sound
 Timing
     :class:`Mixer` places each voice at an exact sample (absolute frame numbers) and mixes block by block with
     vectorised slice adds; it allocates no arrays while mixing. A closed hat chokes the open hats that started
-    before it (10 ms fade). The real-time output (:mod:`rvae_server.audio`) and :func:`render_bars` use the same
+    before it (10 ms fade). The real-time output (:mod:`rvae_server.outputs.audio`) and :func:`render_bars` use the same
     mixer, so a file and the live sound are the same.
 
 Offline
     :func:`render_bars` places note ``n`` of bar ``i`` at
     ``t = (i * 96 + n.tick + n.microtiming / 2) * 60 / (bpm * 24)`` seconds, rounded to the nearest sample.
-    The bars are treated as a **loop**, like :func:`rvae_server.midifile.write_bars`: a note that would sound
+    The bars are treated as a **loop**, like :func:`rvae_server.core.midifile.write_bars`: a note that would sound
     before 0 (an early note on tick 0 of the first bar) is wrapped to the end of the loop
     (``t + loop_seconds``). :func:`write_wav` writes 16-bit PCM atomically, scaled down so it never clips.
 """
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.atomic import atomic_write_bytes
-from rvae_server.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, Bar
+from rvae_server.core.atomic import atomic_write_bytes
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, Bar
 
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]

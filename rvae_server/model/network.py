@@ -2,7 +2,7 @@
 
 Layout
 ------
-A bar is the ``(3, 96, 9)`` array of :mod:`rvae_server.bar` (planes onsets, velocities, microtiming). The
+A bar is the ``(3, 96, 9)`` array of :mod:`rvae_server.core.bar` (planes onsets, velocities, microtiming). The
 network reads and writes it **flattened in C order**: ``(N, 3 * 864)``, index ``plane * 864 + tick * 9 +
 instrument``. The encoder sees all three planes; the decoder's three heads each give one ``(96, 9)`` plane:
 
@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import nn
 
-from rvae_server.bar import CELLS, N_INSTRUMENTS, TICKS
+from rvae_server.core.bar import CELLS, N_INSTRUMENTS, TICKS
 
 #: Latent units covered by the pad: pad 0 ↦ -PAD_RANGE, pad 1 ↦ +PAD_RANGE (on each axis).
 PAD_RANGE = 3.0

@@ -1,7 +1,7 @@
 """Atomic file writes, the one way every module writes a file a performer keeps (clips, WAV renders, controller
 maps, the saved state): a temporary file in the same folder, ``fsync``, ``os.replace``, then an ``fsync`` of the
 folder so the rename itself survives a crash. A failure leaves any existing file whole and no temporary behind.
-(Model folders are swapped as a whole by :mod:`rvae_server.modelfile`.)"""
+(Model folders are swapped as a whole by :mod:`rvae_server.model.modelfile`.)"""
 
 from __future__ import annotations
 

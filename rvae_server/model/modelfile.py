@@ -5,12 +5,12 @@ Layout
 A model named ``NAME`` is the folder ``<models dir>/NAME/`` holding
 
 ``weights.safetensors``
-    every parameter of :class:`rvae_server.model.RhythmVAE` (encoder too, so clips can be mapped back to the
+    every parameter of :class:`rvae_server.model.network.RhythmVAE` (encoder too, so clips can be mapped back to the
     pad), float16 or float32; loaded as float32. Never a pickle: ``.pt``/``.pkl`` files are refused unread.
 ``meta.json``
     ``format`` (``"rvae-model"``), ``format_version`` (:data:`FORMAT_VERSION`), ``name``, ``created`` (UTC,
-    ISO 8601), ``config`` (:class:`~rvae_server.model.ModelConfig`), ``instruments`` (the instrument table of
-    :mod:`rvae_server.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes, SHA-256),
+    ISO 8601), ``config`` (:class:`~rvae_server.model.network.ModelConfig`), ``instruments`` (the instrument table of
+    :mod:`rvae_server.core.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes, SHA-256),
     ``training`` (clips with SHA-256 and split, bars, epochs, seed, batch size, learning rate, seconds, final
     and per-epoch losses, notes) and ``licence`` (data, attribution, licence, changes).
 
@@ -53,8 +53,8 @@ import safetensors.numpy
 from numpy.typing import NDArray
 
 import rvae_server
-from rvae_server.bar import INSTRUMENTS
-from rvae_server.model import ModelConfig, RhythmVAE, expected_tensors
+from rvae_server.core.bar import INSTRUMENTS
+from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
 
 FORMAT = "rvae-model"
 FORMAT_VERSION = 1

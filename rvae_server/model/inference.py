@@ -2,7 +2,7 @@
 code, no autograd): float32, ``torch.inference_mode``, and it runs with ``torch.set_num_threads(1)``.
 
 Coordinates are **pad coordinates** ``(x, y)`` in ``[0, 1]²`` unless a name says latent
-(see :func:`rvae_server.model.pad_to_latent`). Decoded planes are ``(N, 96, 9)`` float32, indexed
+(see :func:`rvae_server.model.network.pad_to_latent`). Decoded planes are ``(N, 96, 9)`` float32, indexed
 ``[bar, tick, instrument]``: onset probability, velocity in (0, 1), microtiming in (-1, 1) half-ticks
 (positive = late).
 """
@@ -21,9 +21,9 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 
-from rvae_server.bar import N_INSTRUMENTS, TICKS, Bar
-from rvae_server.model import ModelConfig, RhythmVAE, flatten_bars, latent_to_pad, pad_to_latent
-from rvae_server.modelfile import ModelData, load_model, resolve_model
+from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.model.modelfile import ModelData, load_model, resolve_model
+from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, latent_to_pad, pad_to_latent
 
 MIN_VELOCITY = 1.0 / 127.0
 
@@ -79,7 +79,7 @@ def threshold_planes(
 
 
 def mutes_from_indices(indices: Iterable[int]) -> NDArray[np.bool_]:
-    """Instrument indices (as :func:`rvae_server.bar.parse_instruments` gives) → the 9-boolean mute mask."""
+    """Instrument indices (as :func:`rvae_server.core.bar.parse_instruments` gives) → the 9-boolean mute mask."""
     mask = np.zeros(N_INSTRUMENTS, dtype=bool)
     for i in indices:
         mask[i] = True
@@ -196,8 +196,8 @@ class LoadedModel:
 
     @staticmethod
     def load(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> LoadedModel:
-        """Resolve (:func:`rvae_server.modelfile.resolve_model`), validate and load a model; raises
-        :class:`rvae_server.modelfile.ModelFileError`."""
+        """Resolve (:func:`rvae_server.model.modelfile.resolve_model`), validate and load a model; raises
+        :class:`rvae_server.model.modelfile.ModelFileError`."""
         return LoadedModel.from_data(load_model(resolve_model(name_or_path, dirs)))
 
     # ---------------------------------------------------------------------------------------------- decoding

@@ -1,4 +1,4 @@
-"""MIDI clips in and out: standard MIDI files → bars (:mod:`rvae_server.bar`) and bars → standard MIDI files.
+"""MIDI clips in and out: standard MIDI files → bars (:mod:`rvae_server.core.bar`) and bars → standard MIDI files.
 
 Reading
 -------
@@ -39,8 +39,8 @@ import mido
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.atomic import atomic_write_bytes
-from rvae_server.bar import (
+from rvae_server.core.atomic import atomic_write_bytes
+from rvae_server.core.bar import (
     INSTRUMENT_NAMES,
     N_INSTRUMENTS,
     OUTPUT_NOTES,
@@ -49,7 +49,7 @@ from rvae_server.bar import (
     TICKS_PER_BEAT,
     Bar,
 )
-from rvae_server.smf import SMFError, parse_smf
+from rvae_server.core.smf import SMFError, parse_smf
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BARS = 20_000  # per file; a longer file is refused rather than allocated

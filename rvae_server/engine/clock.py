@@ -40,10 +40,10 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from rvae_server.bar import TICKS, TICKS_PER_BEAT
+from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
 
 if TYPE_CHECKING:
-    from rvae_server.midiout import MidiOut
+    from rvae_server.outputs.midiout import MidiOut
 
 log = logging.getLogger(__name__)
 
@@ -440,7 +440,7 @@ class MidiClockFollower(Clock):
 
     # -- input ---------------------------------------------------------------------------------------------
     def _open(self, port: str, backend: str | None, client_name: str) -> None:
-        from rvae_server import midiout
+        from rvae_server.outputs import midiout
 
         rt = midiout.new_client("input", midiout.resolve_backend(backend), f"{client_name} clock-in")
         try:
@@ -660,7 +660,7 @@ class MidiClockFollower(Clock):
         self._stop_event.set()
         rt, self._rt = self._rt, None
         if rt is not None:
-            from rvae_server import midiout
+            from rvae_server.outputs import midiout
 
             midiout.release_client(rt)
         if self._watchdog is not None and self._watchdog is not threading.current_thread():

@@ -1,8 +1,8 @@
 """MIDI controllers: Control Change messages mapped to any performance parameter, MIDI learn, maps kept as TOML.
 
-The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.Engine`; it
+The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.engine.Engine`; it
 owns no port and no thread, so tests feed it bytes. :class:`ControllerInput` opens a MIDI input port
-(python-rtmidi, backends as in :mod:`rvae_server.midiout`) whose callback only queues the bytes; a worker
+(python-rtmidi, backends as in :mod:`rvae_server.outputs.midiout`) whose callback only queues the bytes; a worker
 thread of its own applies them (never the JACK process thread, never the clock or planner threads).
 
 Bindings
@@ -50,9 +50,9 @@ from typing import Any
 
 import tomli_w
 
-from rvae_server.atomic import atomic_write_text
-from rvae_server.bar import INSTRUMENT_NAMES
-from rvae_server.engine import ControlError, Engine
+from rvae_server.core.atomic import atomic_write_text
+from rvae_server.core.bar import INSTRUMENT_NAMES
+from rvae_server.engine.engine import ControlError, Engine
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see :mod:`rvae_server.atomic`)."""
+    """Write ``text`` to ``path`` atomically (see :mod:`rvae_server.core.atomic`)."""
     atomic_write_text(path, text)
 
 
@@ -364,7 +364,7 @@ class ControllerInput:
     applies them. ``name`` is the port's name."""
 
     def __init__(self, mapper: CCMapper, port: str | None, backend: str | None, client_name: str = "R-VAE") -> None:
-        from rvae_server.midiout import new_client, release_client, resolve_backend, select_port
+        from rvae_server.outputs.midiout import new_client, release_client, resolve_backend, select_port
 
         self.mapper = mapper
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -421,7 +421,7 @@ def start_controllers(
 ) -> ControllerInput:
     """Open the controller input: the MIDI input port whose name contains ``port`` (``None``: a virtual input
     ``R-VAE controllers:controller in`` to connect a controller to), bindings from ``map_path`` if it exists,
-    else the Kaoss Pad map on ``channel``. Raises :class:`rvae_server.midiout.MidiError` if the port cannot be
+    else the Kaoss Pad map on ``channel``. Raises :class:`rvae_server.outputs.midiout.MidiError` if the port cannot be
     opened."""
     if mapper is None:
         mapper = CCMapper(engine, kaoss_pad_map(channel), map_path)

@@ -1,0 +1,1 @@
+"""The session: ``rvae serve`` put together (the daemon), the saved performance state, live retraining."""
