@@ -35,15 +35,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.engine.clock import (  # noqa: E402
-    InternalClock,
-    MidiClockFollower,
-    MidiClockSender,
-    fit_line,
-    set_realtime_priority,
-    ticks_per_second,
-)
+from rvae_server.engine.clock import InternalClock, MidiClockFollower, MidiClockSender, fit_line, ticks_per_second  # noqa: E402
 from rvae_server.outputs.midiout import MidiOut, open_output  # noqa: E402
+from rvae_server.system.realtime import set_realtime_priority  # noqa: E402
 
 
 def stats(values: list[float]) -> dict[str, float]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import rtmidi
 
-from rvae_server.engine.clock import set_realtime_priority
+from rvae_server.system.realtime import set_realtime_priority
 
 
 def _client(kind: str, name: str) -> Any:

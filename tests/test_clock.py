@@ -25,9 +25,9 @@ from rvae_server.engine.clock import (
     MidiClockSender,
     Transport,
     fit_line,
-    set_realtime_priority,
     ticks_per_second,
 )
+from rvae_server.system.realtime import set_realtime_priority
 from tests.fixtures_jack import JackServer, jack_server  # noqa: F401
 from tests.fixtures_midi import ClockSource, Recorder, stats_ms
 

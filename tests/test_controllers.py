@@ -178,7 +178,7 @@ def test_a_kaoss_pad_on_a_jack_port_moves_the_pad(jack_server, engine, tmp_path)
 def test_controller_port_by_name(jack_server, engine):  # noqa: F811
     import rtmidi
 
-    from rvae_server.outputs.midiout import MidiPortError
+    from rvae_server.system.midiports import MidiPortError
 
     pad = rtmidi.MidiOut(rtapi=rtmidi.API_UNIX_JACK, name="kp3-named")
     try:

@@ -14,15 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rvae_server.outputs import midiout
-from rvae_server.outputs.midiout import (
-    MidiError,
-    MidiPortError,
-    MidiUnavailable,
-    list_ports,
-    open_output,
-    resolve_backend,
-)
+from rvae_server.outputs.midiout import open_output
+from rvae_server.system import midiports
+from rvae_server.system.midiports import MidiError, MidiPortError, MidiUnavailable, list_ports, resolve_backend
 from tests.fixtures_jack import JackServer, jack_server  # noqa: F401
 from tests.fixtures_midi import Recorder
 
@@ -256,4 +250,4 @@ def test_jack_server_stops_and_returns() -> None:
 
 
 def test_jack_server_stamp_tracks_the_server(jack_server: JackServer) -> None:  # noqa: F811
-    assert midiout._jack_server_stamp() is not None
+    assert midiports.jack_server_stamp() is not None

@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
 
 def collect(backend: str | None) -> dict[str, Any]:
     from rvae_server.outputs.audio import list_audio_devices
-    from rvae_server.outputs.midiout import list_ports
+    from rvae_server.system.midiports import list_ports
 
     report: dict[str, Any] = {"midi_backend": backend or "default"}
     try:

@@ -546,10 +546,10 @@ class Engine:
         When a re-plan interrupts a wait, the cursor moves up to the clock's position less
         :data:`LATE_SECONDS` (but never past the event it was waiting for): an event the re-plan put in the past
         is not played late, one due in the last moment still is, and one both plans hold is never lost.
-        The thread asks for real-time priority (:func:`rvae_server.engine.clock.set_realtime_priority`) when the
+        The thread asks for real-time priority (:func:`rvae_server.system.realtime.set_realtime_priority`) when the
         engine was given ``realtime_priority``."""
         if self.realtime_priority:
-            from rvae_server.engine.clock import set_realtime_priority
+            from rvae_server.system.realtime import set_realtime_priority
 
             set_realtime_priority(self.realtime_priority)
         generation = -1

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
 
 
-#: SCHED_FIFO priority of the player thread where the system allows it (see clock.set_realtime_priority).
+#: SCHED_FIFO priority of the player thread where the system allows it (see system.realtime.set_realtime_priority).
 PLAYER_PRIORITY = 10
 
 
@@ -219,7 +219,8 @@ class Daemon:
         return InternalClock(cfg.bpm)
 
     def _open_midi_out(self) -> None:
-        from rvae_server.outputs.midiout import MidiError, MidiUnavailable, open_output
+        from rvae_server.outputs.midiout import open_output
+        from rvae_server.system.midiports import MidiError, MidiUnavailable
 
         cfg = self.config
         try:

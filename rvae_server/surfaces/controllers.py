@@ -364,7 +364,7 @@ class ControllerInput:
     applies them. ``name`` is the port's name."""
 
     def __init__(self, mapper: CCMapper, port: str | None, backend: str | None, client_name: str = "R-VAE") -> None:
-        from rvae_server.outputs.midiout import new_client, release_client, resolve_backend, select_port
+        from rvae_server.system.midiports import new_client, release_client, resolve_backend, select_port
 
         self.mapper = mapper
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
@@ -421,7 +421,7 @@ def start_controllers(
 ) -> ControllerInput:
     """Open the controller input: the MIDI input port whose name contains ``port`` (``None``: a virtual input
     ``R-VAE controllers:controller in`` to connect a controller to), bindings from ``map_path`` if it exists,
-    else the Kaoss Pad map on ``channel``. Raises :class:`rvae_server.outputs.midiout.MidiError` if the port cannot be
+    else the Kaoss Pad map on ``channel``. Raises :class:`rvae_server.system.midiports.MidiError` if the port cannot be
     opened."""
     if mapper is None:
         mapper = CCMapper(engine, kaoss_pad_map(channel), map_path)

@@ -1,0 +1,167 @@
+"""MIDI ports as the machine offers them (python-rtmidi; backends named as in mido): choosing a backend, creating
+clients with failures explained, picking a port by a part of its name, listing ports, noticing a JACK restart.
+
+Backends
+    ``None`` = the platform default (ALSA sequencer on Linux, CoreMIDI on macOS, WinMM on Windows), or
+    ``MIDO_BACKEND`` if set. Aliases: ``jack``, ``alsa``, ``coremidi``, ``windows``; mido's names
+    (``mido.backends.rtmidi/UNIX_JACK``) are accepted too. Without an ALSA sequencer (no /dev/snd/seq)
+    :class:`MidiUnavailable` says to choose ``--midi-backend jack``.
+
+Used by the MIDI output (:mod:`rvae_server.outputs.midiout`), the MIDI clock follower and the controller input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Short backend names accepted everywhere (CLI ``--midi-backend``), mapped to rtmidi API names.
+BACKEND_ALIASES: dict[str, str] = {
+    "jack": "UNIX_JACK",
+    "alsa": "LINUX_ALSA",
+    "coremidi": "MACOSX_CORE",
+    "windows": "WINDOWS_MM",
+}
+
+ALSA_MISSING = (
+    "no ALSA sequencer here (/dev/snd/seq is missing), so the default MIDI backend cannot work: "
+    "choose the JACK backend with --midi-backend jack (and start a JACK server), or on macOS coremidi"
+)
+
+
+class MidiError(Exception):
+    """A MIDI port problem the performer can fix; ``str(err)`` says what to do."""
+
+
+class MidiUnavailable(MidiError):
+    """The MIDI backend itself cannot be used here (no ALSA sequencer, no JACK server, not compiled in)."""
+
+
+class MidiPortError(MidiError):
+    """No port, or more than one, matches the name given."""
+
+
+def resolve_backend(backend: str | None) -> int:
+    """The rtmidi API constant for a backend name (alias, rtmidi API name, or mido backend string);
+    ``None`` means ``$MIDO_BACKEND`` or else the platform default. Raises :class:`MidiError`."""
+    import rtmidi
+
+    name = backend if backend is not None else os.environ.get("MIDO_BACKEND")
+    if not name:
+        return int(rtmidi.API_UNSPECIFIED)
+    key = name.strip()
+    if key.startswith("mido.backends.rtmidi"):
+        key = key.partition("/")[2]
+        if not key:
+            return int(rtmidi.API_UNSPECIFIED)
+    key = BACKEND_ALIASES.get(key.lower(), key.upper())
+    api = getattr(rtmidi, f"API_{key}", None)
+    if api is None:
+        raise MidiError(f"unknown MIDI backend {name!r}: choose one of {', '.join(BACKEND_ALIASES)}")
+    if api not in rtmidi.get_compiled_api():
+        raise MidiUnavailable(f"MIDI backend {name!r} is not available in this build of python-rtmidi")
+    return int(api)
+
+
+def is_jack(rt: Any) -> bool:
+    import rtmidi
+
+    return bool(rt.get_current_api() == rtmidi.API_UNIX_JACK)
+
+
+def new_client(kind: str, api: int, name: str) -> Any:
+    """A new ``rtmidi.MidiIn`` (``kind="input"``) or ``rtmidi.MidiOut`` client, with backend failures turned
+    into :class:`MidiUnavailable` messages that say what to do."""
+    import rtmidi
+
+    cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
+    try:
+        return cls(rtapi=api, name=name)
+    except (rtmidi.SystemError, OSError) as err:
+        text = str(err)
+        if "ALSA" in text or api == rtmidi.API_LINUX_ALSA:
+            raise MidiUnavailable(ALSA_MISSING) from None
+        if "JACK" in text or api == rtmidi.API_UNIX_JACK:
+            raise MidiUnavailable(f"cannot reach a JACK server ({text.strip()}): start jackd first") from None
+        raise MidiUnavailable(f"MIDI backend unavailable: {text.strip()}") from None
+
+
+def release_client(rt: Any) -> None:
+    """Close an rtmidi client (never one of a JACK server that died and restarted: see :func:`leak_client`).
+
+    An input's callback is cancelled first and an in-flight call given time to finish: closing a JACK
+    port waits for JACK's process thread, which may itself be waiting for the GIL inside our callback
+    (python-rtmidi does not release the GIL while closing), a deadlock otherwise."""
+    if hasattr(rt, "cancel_callback"):
+        with contextlib.suppress(Exception):
+            rt.cancel_callback()
+        time.sleep(0.02)
+    try:
+        rt.close_port()
+        rt.delete()
+    except Exception as err:
+        log.debug("closing MIDI client: %s", err)
+
+
+def leak_client(rt: Any) -> None:
+    """Keep ``rt`` alive forever (never deallocate it): used for JACK clients of a restarted server."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(rt))
+
+
+def select_port(names: Sequence[str], wanted: str, kind: str) -> tuple[int, str]:
+    """``(index, name)`` of the one port whose name contains ``wanted`` (case-insensitive; an exact match
+    wins). Raises :class:`MidiPortError` listing the candidates or the available ports."""
+    low = wanted.strip().lower()
+    exact = [i for i, n in enumerate(names) if n.lower() == low]
+    if len(exact) == 1:
+        return exact[0], names[exact[0]]
+    found = [i for i, n in enumerate(names) if low in n.lower()]
+    if len(found) == 1:
+        return found[0], names[found[0]]
+    if not found:
+        available = ", ".join(repr(n) for n in names) or "none"
+        raise MidiPortError(f"no MIDI {kind} port matches {wanted!r}; available {kind}s: {available}")
+    candidates = ", ".join(repr(names[i]) for i in found)
+    raise MidiPortError(f"MIDI {kind} port {wanted!r} is ambiguous: it matches {candidates}; give more of the name")
+
+
+def list_ports(backend: str | None = None) -> dict[str, list[str]]:
+    """``{"inputs": [...], "outputs": [...]}`` for ``rvae ports``: *inputs* are the ports R-VAE can receive
+    from (``--clock-in``; other programs' outputs), *outputs* the ports it can send to (``--midi-out``)."""
+    api = resolve_backend(backend)
+    result: dict[str, list[str]] = {}
+    for kind, key in (("input", "inputs"), ("output", "outputs")):
+        rt = new_client(kind, api, "R-VAE ports")
+        try:
+            result[key] = list(rt.get_ports())
+        finally:
+            release_client(rt)
+    return result
+
+
+def jack_server_stamp() -> tuple[int, int] | None:
+    """Identity of the running JACK server's socket file (inode, mtime), or None if none is found.
+
+    jackd creates its socket when it starts and removes it on a clean exit, so a changed stamp means the
+    server went away or was restarted, without opening a JACK client (which would hold the GIL ~50 ms)."""
+    server = os.environ.get("JACK_DEFAULT_SERVER") or "default"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    tmp = os.environ.get("JACK_TMP_DIR") or "/dev/shm"
+    for path in (
+        f"{tmp}/jack_{server}_{uid}_0",
+        f"{tmp}/jack-{uid}/{server}/jack_0",
+        f"/tmp/jack-{uid}/{server}/jack_0",
+    ):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        return st.st_ino, st.st_mtime_ns
+    return None
