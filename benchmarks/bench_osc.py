@@ -94,8 +94,9 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true", help="test_engine's synthetic model instead")
     args = parser.parse_args()
 
+    from rvae_server.engine.api import EngineEvent, PatternModel
     from rvae_server.engine.clock import InternalClock
-    from rvae_server.engine.engine import Engine, EngineEvent, PatternModel
+    from rvae_server.engine.engine import Engine
     from rvae_server.session.daemon import SWITCH_INTERVAL
     from rvae_server.surfaces.osc import build_message, start_osc
 

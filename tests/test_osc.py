@@ -443,7 +443,7 @@ def test_rvae_osc_sends_and_prints_replies(rig, capsys):
 
 
 def test_engine_listeners_never_wait_for_the_network():
-    from rvae_server.engine.engine import EngineEvent
+    from rvae_server.engine.api import EngineEvent
     from rvae_server.surfaces.osc import QUEUE_SIZE, OscServer
 
     clock = InternalClock(bpm=120.0)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from rvae_server.engine.api import EngineEvent
 from rvae_server.engine.clock import InternalClock
-from rvae_server.engine.engine import Engine, EngineEvent
+from rvae_server.engine.engine import Engine
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import save_model
 from rvae_server.model.training import load_training_bars, split_data, train_model

@@ -26,8 +26,9 @@ import pytest
 import torch
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
+from rvae_server.engine.api import EngineEvent
 from rvae_server.engine.clock import InternalClock
-from rvae_server.engine.engine import Engine, EngineEvent
+from rvae_server.engine.engine import Engine
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.network import ModelConfig, RhythmVAE
 from rvae_server.web import start_web

@@ -24,219 +24,40 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import (
-    INSTRUMENT_NAMES,
     N_INSTRUMENTS,
-    OUTPUT_NOTES,
     TICKS,
     TICKS_PER_BEAT,
     Bar,
     instrument_index,
 )
-from rvae_server.model.inference import DecodedPlanes, threshold_planes
+from rvae_server.engine.api import (
+    RANGES,
+    Clock,
+    ControlError,
+    EngineEvent,
+    LayerState,
+    Listener,
+    NoteSink,
+    PatternModel,
+    clamp,
+)
+from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.model.inference import threshold_planes
 from rvae_server.model.network import pad_to_latent
 
 log = logging.getLogger(__name__)
 
-# ------------------------------------------------------------------------------------------ collaborators
-
-
-class PatternModel(Protocol):
-    """What the engine needs of a loaded model (see :class:`rvae_server.model.inference.LoadedModel`)."""
-
-    name: str
-
-    def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
-        """Latent points ``(N, 2)`` → planes ``(N, 3, 96, 9)``: onset probability, velocity, microtiming."""
-        ...
-
-
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
-
-
-class Clock(Protocol):
-    """What the engine needs of a clock source (see :mod:`rvae_server.engine.clock`)."""
-
-    @property
-    def running(self) -> bool: ...
-    @property
-    def bpm(self) -> float: ...
-    @property
-    def generation(self) -> int: ...
-    def position(self) -> float: ...
-    def time_at(self, position: float) -> float: ...
-    @property
-    def interrupts(self) -> int: ...
-    def wait_for_change(self, generation: int, timeout: float | None = None) -> bool: ...
-    def wait_until(self, position: float, timeout: float | None = None, since: int | None = None) -> bool: ...
-    def interrupt(self) -> None: ...
-    def set_bpm(self, bpm: float) -> None: ...
-    def start(self) -> None: ...
-    def stop(self) -> None: ...
-
-
-class NoteSink(Protocol):
-    """An output the player sends to (MIDI port, built-in audio, a test recorder)."""
-
-    def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
-        """Play a note now; ``when`` is its ideal ``time.perf_counter()`` time (at most a little in the past)."""
-
-    def transport(self, playing: bool) -> None:
-        """The transport started or stopped."""
-
-    def all_notes_off(self, channels: Sequence[int]) -> None: ...
-
-
-# ------------------------------------------------------------------------------------------ state
-
-
-class ControlError(ValueError):
-    """A control value that cannot be used at all (wrong type, NaN, unknown name). Out-of-range numbers are not
-    errors: they are clamped, and the setter returns a note saying so."""
-
-
-@dataclass(frozen=True)
-class LayerState:
-    """One layer's performance state. Immutable: every change makes a new one."""
-
-    model: str
-    x: float = 0.5
-    y: float = 0.5
-    threshold: float = 0.5
-    noise: float = 0.0
-    mutes: tuple[bool, ...] = (False,) * N_INSTRUMENTS
-    velocity_mode: str = "model"  # "model": as decoded; "fixed": every note at fixed_velocity
-    fixed_velocity: int = 100
-    timing: float = 1.0  # microtiming amount: 0 = on the grid, 1 = as decoded
-    channel: int = 10  # 1..16
-    notes: tuple[int, ...] = OUTPUT_NOTES
-    enabled: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["mutes"] = {name: m for name, m in zip(INSTRUMENT_NAMES, self.mutes, strict=True)}
-        data["notes"] = {name: n for name, n in zip(INSTRUMENT_NAMES, self.notes, strict=True)}
-        return data
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any], default_model: str) -> LayerState:
-        """Rebuild from :meth:`to_dict` output (a saved state), validating every field."""
-        state = LayerState(model=str(data.get("model", default_model)))
-        changes: dict[str, Any] = {}
-        for key, (lo, hi) in _RANGES.items():
-            if key in data:
-                changes[key] = _clamp(key, data[key], lo, hi)[0]
-        if "velocity_mode" in data and data["velocity_mode"] in ("model", "fixed"):
-            changes["velocity_mode"] = data["velocity_mode"]
-        if isinstance(data.get("mutes"), Mapping):
-            changes["mutes"] = tuple(bool(data["mutes"].get(n, False)) for n in INSTRUMENT_NAMES)
-        if isinstance(data.get("notes"), Mapping):
-            notes = [
-                int(_clamp("note", data["notes"].get(n, d), 0, 127)[0])
-                for n, d in zip(INSTRUMENT_NAMES, OUTPUT_NOTES, strict=True)
-            ]
-            changes["notes"] = tuple(notes)
-        if "enabled" in data:
-            changes["enabled"] = bool(data["enabled"])
-        for key in ("fixed_velocity", "channel"):
-            if key in changes:
-                changes[key] = round(changes[key])
-        return replace(state, **changes)
-
-
-_RANGES: dict[str, tuple[float, float]] = {
-    "x": (0.0, 1.0),
-    "y": (0.0, 1.0),
-    "threshold": (0.0, 1.0),
-    "noise": (0.0, 1.0),
-    "fixed_velocity": (1, 127),
-    "timing": (0.0, 1.0),
-    "channel": (1, 16),
-}
-
-
-def _clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | None]:
-    """A finite number within [lo, hi], and a note when it had to be clamped. Raises ControlError."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ControlError(f"{name} must be a number, not {type(value).__name__} {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ControlError(f"{name} must be a finite number, not {number}")
-    if number < lo or number > hi:
-        clamped = min(hi, max(lo, number))
-        return clamped, f"{name} {number:g} is outside {lo:g}..{hi:g}; clamped to {clamped:g}"
-    return number, None
-
-
-# ------------------------------------------------------------------------------------------ plans
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """One layer's notes for one bar, in playing order. Immutable; the player reads it without locks."""
-
-    layer: int
-    bar_number: int
-    bar: Bar  # the thresholded, muted pattern (what the performer sees), microtiming as decoded
-    positions: NDArray[np.float64]  # absolute ticks, sorted
-    ticks: NDArray[np.int64]  # tick within the bar
-    instruments: NDArray[np.int64]
-    notes: NDArray[np.int64]
-    velocities: NDArray[np.int64]  # 1..127
-    channel: int  # 1..16
-    model: str
-
-
-def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> Plan:
-    """The events of one bar of one layer, from its pattern and the layer's output settings."""
-    notes = pattern.notes()
-    n = len(notes)
-    positions = np.empty(n, dtype=np.float64)
-    ticks = np.empty(n, dtype=np.int64)
-    instruments = np.empty(n, dtype=np.int64)
-    velocities = np.empty(n, dtype=np.int64)
-    base = bar_number * TICKS
-    for k, note in enumerate(notes):
-        positions[k] = base + note.tick + note.microtiming * state.timing / 2.0
-        ticks[k] = note.tick
-        instruments[k] = note.instrument
-        velocities[k] = state.fixed_velocity if state.velocity_mode == "fixed" else midi_velocity(note.velocity)
-    order = np.argsort(positions, kind="stable")
-    out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
-    return Plan(
-        layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
-        velocities[order], state.channel, state.model,
-    )  # fmt: skip
-
-
-def midi_velocity(velocity: float) -> int:
-    """A velocity in (0, 1] as MIDI 1..127 (the same rounding the MIDI file writer uses)."""
-    return min(127, max(1, round(velocity * 127)))
-
-
-# ------------------------------------------------------------------------------------------ the engine
-
-
-@dataclass
-class EngineEvent:
-    """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
-    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed) or
-    ``"transport"``."""
-
-    kind: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-Listener = Callable[[EngineEvent], None]
 
 
 class Engine:
@@ -349,8 +170,8 @@ class Engine:
         notes: list[str] = []
         clean: dict[str, Any] = {}
         for key, value in changes.items():
-            if key in _RANGES:
-                number, note = _clamp(key, value, *_RANGES[key])
+            if key in RANGES:
+                number, note = clamp(key, value, *RANGES[key])
                 clean[key] = round(number) if key in ("fixed_velocity", "channel") else number
                 if note:
                     notes.append(note)
@@ -368,7 +189,7 @@ class Engine:
                     raise ControlError(f"mutes need {N_INSTRUMENTS} entries, not {len(mutes)}")
                 clean[key] = mutes
             elif key == "notes":
-                out = tuple(int(_clamp("note", n, 0, 127)[0]) for n in value)
+                out = tuple(int(clamp("note", n, 0, 127)[0]) for n in value)
                 if len(out) != N_INSTRUMENTS:
                     raise ControlError(f"notes need {N_INSTRUMENTS} entries, not {len(out)}")
                 clean[key] = out
@@ -398,7 +219,7 @@ class Engine:
         return self.update(layer, mutes=mutes)
 
     def set_bpm(self, bpm: float) -> list[str]:
-        value, note = _clamp("bpm", bpm, 20.0, 400.0)
+        value, note = clamp("bpm", bpm, 20.0, 400.0)
         self.clock.set_bpm(value)
         self._emit(EngineEvent("state", {}))
         return [note] if note else []
@@ -528,7 +349,7 @@ class Engine:
                 pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
                 old = plans.get(key)
                 plan = make_plan(k, bar_number, playing_state, pattern)
-                if old is None or not _same_plan(old, plan):
+                if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
         for key in [key for key in plans if key[1] < current - 1]:
@@ -650,13 +471,3 @@ class Engine:
                 sink.all_notes_off(channels)
             except Exception:
                 log.exception("all notes off failed on %r", sink)
-
-
-def _same_plan(a: Plan, b: Plan) -> bool:
-    return (
-        a.channel == b.channel
-        and a.model == b.model
-        and np.array_equal(a.positions, b.positions)
-        and np.array_equal(a.notes, b.notes)
-        and np.array_equal(a.velocities, b.velocities)
-    )

@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from rvae_server.core.config import ServeConfig
+from rvae_server.engine.api import NoteSink, PatternModel
 from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
-from rvae_server.engine.engine import Engine, NoteSink, PatternModel
+from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
 from rvae_server.outputs.sinks import AudioSink, MidiSink
 

@@ -35,7 +35,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rvae_server.engine.engine import ControlError, Engine, EngineEvent, LayerState
+from rvae_server.engine.api import ControlError, EngineControl, EngineEvent, LayerState
 from rvae_server.surfaces.controllers import Binding, CCMapper, MapError, write_atomic
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class StateError(ValueError):
     """A state file that cannot be used; the message names the file and the problem."""
 
 
-def state_to_dict(engine: Engine, mapper: CCMapper | None = None) -> dict[str, Any]:
+def state_to_dict(engine: EngineControl, mapper: CCMapper | None = None) -> dict[str, Any]:
     """The engine's performance state (and the mapper's bindings) as plain JSON-able data."""
     snapshot = engine.snapshot()
     data: dict[str, Any] = {
@@ -92,7 +92,7 @@ def read_state(path: str | Path) -> dict[str, Any] | None:
     return data
 
 
-def apply_state(engine: Engine, data: Mapping[str, Any], mapper: CCMapper | None = None) -> list[str]:
+def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper | None = None) -> list[str]:
     """Apply saved state to the engine (and the mapper). Returns notes about what was skipped or clamped;
     never raises for bad content."""
     notes: list[str] = []
@@ -147,7 +147,7 @@ class StateKeeper:
     ``mapper``: a controller mapper whose bindings are kept in the state file too — only when it has no map
     file of its own (``mapper.path is None``); otherwise its TOML file is the one source."""
 
-    def __init__(self, engine: Engine, path: str | Path, mapper: CCMapper | None = None) -> None:
+    def __init__(self, engine: EngineControl, path: str | Path, mapper: CCMapper | None = None) -> None:
         self.engine = engine
         self.path = Path(path)
         self.mapper = mapper if mapper is not None and mapper.path is None else None

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rvae_server.engine.engine import ControlError, Engine
+from rvae_server.engine.api import ControlError
+from rvae_server.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 

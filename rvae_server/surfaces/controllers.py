@@ -1,6 +1,6 @@
 """MIDI controllers: Control Change messages mapped to any performance parameter, MIDI learn, maps kept as TOML.
 
-The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.engine.Engine`; it
+The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.api.EngineControl`; it
 owns no port and no thread, so tests feed it bytes. :class:`ControllerInput` opens a MIDI input port
 (python-rtmidi, backends as in :mod:`rvae_server.outputs.midiout`) whose callback only queues the bytes; a worker
 thread of its own applies them (never the JACK process thread, never the clock or planner threads).
@@ -52,7 +52,7 @@ import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES
-from rvae_server.engine.engine import ControlError, Engine
+from rvae_server.engine.api import ControlError, EngineControl
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,9 @@ class CCMapper:
     ``path``: the TOML map file; loaded by :meth:`load` (a missing file keeps ``bindings``), saved after every
     learn or :meth:`set_bindings`. ``bindings`` default to :func:`kaoss_pad_map` on channel 1."""
 
-    def __init__(self, engine: Engine, bindings: Iterable[Binding] | None = None, path: str | Path | None = None):
+    def __init__(
+        self, engine: EngineControl, bindings: Iterable[Binding] | None = None, path: str | Path | None = None
+    ):
         self.engine = engine
         self.path = Path(path) if path is not None else None
         self._lock = threading.Lock()
@@ -411,7 +413,7 @@ class ControllerInput:
 
 
 def start_controllers(
-    engine: Engine,
+    engine: EngineControl,
     port: str | None,
     backend: str | None = None,
     map_path: str | Path | None = None,

@@ -59,7 +59,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, Bar
-from rvae_server.engine.engine import ControlError, Engine, EngineEvent
+from rvae_server.engine.api import ControlError, EngineControl, EngineEvent
 from rvae_server.session.trainjobs import TrainingRefused, resolve_clip_folder
 from rvae_server.surfaces.controllers import TARGETS
 
@@ -907,7 +907,7 @@ class _UDPServer(BlockingOSCUDPServer):
 
 
 class OscServer:
-    """The OSC control surface of one :class:`~rvae_server.engine.engine.Engine`. Use :func:`start_osc`.
+    """The OSC control surface of one engine (:class:`~rvae_server.engine.api.EngineControl`). Use :func:`start_osc`.
 
     ``host``/``port`` (port 0: any free port; :attr:`port` is the bound one), ``allow`` (IPs or networks
     accepted besides loopback), ``clip_dirs`` (where ``/rvae/train`` may read), ``training`` and ``learner``
@@ -916,7 +916,7 @@ class OscServer:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineControl,
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
@@ -1221,7 +1221,7 @@ def _printable(text: str) -> str:
 
 
 def start_osc(
-    engine: Engine,
+    engine: EngineControl,
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rvae_server.engine.engine import ControlError, Engine
+from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces import osc
 
 #: The OSC verbs the page may send.
@@ -34,7 +34,7 @@ def table_json() -> list[dict[str, Any]]:
     return [e for e in entries if e["address"][len(osc.PREFIX) + 1 :] in WEB_VERBS]
 
 
-def apply_control(engine: Engine, address: object, args: object) -> tuple[int, str, list[str]]:
+def apply_control(engine: EngineControl, address: object, args: object) -> tuple[int, str, list[str]]:
     """Validate and apply one control. Returns ``(0-based layer, verb, notes)`` (notes: values that were
     clamped). ``state`` and ``models`` change nothing (the caller answers them). Raises :class:`ControlError`."""
     if not isinstance(address, str) or not 1 <= len(address) <= 100:
@@ -63,7 +63,7 @@ def apply_control(engine: Engine, address: object, args: object) -> tuple[int, s
     return layer, verb, _apply(engine, layer, verb, values)
 
 
-def _apply(engine: Engine, layer: int, verb: str, values: list[Any]) -> list[str]:
+def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> list[str]:
     if verb == "xy":
         return engine.update(layer, x=values[0], y=values[1])
     if verb in ("x", "y", "threshold", "noise", "timing", "channel"):

@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.engine.engine import PatternModel, pad_to_latent
+from rvae_server.engine.api import PatternModel
+from rvae_server.model.network import pad_to_latent
 
 #: Magic first bytes of a binary grid message (so the page can tell it from any other binary message).
 MAGIC = b"RVG1"

@@ -54,7 +54,7 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from rvae_server.core.bar import INSTRUMENTS, Bar
-from rvae_server.engine.engine import ControlError, Engine, EngineEvent
+from rvae_server.engine.api import ControlError, EngineControl, EngineEvent
 from rvae_server.surfaces import osc
 from rvae_server.web.controls import apply_control, table_json
 from rvae_server.web.grid import Grid, compute_grid
@@ -119,7 +119,7 @@ class WebServer:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineControl,
         *,
         host: str = "127.0.0.1",
         port: int = 8080,
@@ -694,7 +694,7 @@ async def _security_headers(
 
 
 def start_web(
-    engine: Engine,
+    engine: EngineControl,
     *,
     host: str = "127.0.0.1",
     port: int = 8080,

@@ -1,0 +1,64 @@
+"""Plans: one layer's notes for one bar, with absolute positions, ready for the player to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rvae_server.core.bar import TICKS, Bar
+from rvae_server.engine.api import LayerState
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One layer's notes for one bar, in playing order. Immutable; the player reads it without locks."""
+
+    layer: int
+    bar_number: int
+    bar: Bar  # the thresholded, muted pattern (what the performer sees), microtiming as decoded
+    positions: NDArray[np.float64]  # absolute ticks, sorted
+    ticks: NDArray[np.int64]  # tick within the bar
+    instruments: NDArray[np.int64]
+    notes: NDArray[np.int64]
+    velocities: NDArray[np.int64]  # 1..127
+    channel: int  # 1..16
+    model: str
+
+
+def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> Plan:
+    """The events of one bar of one layer, from its pattern and the layer's output settings."""
+    notes = pattern.notes()
+    n = len(notes)
+    positions = np.empty(n, dtype=np.float64)
+    ticks = np.empty(n, dtype=np.int64)
+    instruments = np.empty(n, dtype=np.int64)
+    velocities = np.empty(n, dtype=np.int64)
+    base = bar_number * TICKS
+    for k, note in enumerate(notes):
+        positions[k] = base + note.tick + note.microtiming * state.timing / 2.0
+        ticks[k] = note.tick
+        instruments[k] = note.instrument
+        velocities[k] = state.fixed_velocity if state.velocity_mode == "fixed" else midi_velocity(note.velocity)
+    order = np.argsort(positions, kind="stable")
+    out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
+    return Plan(
+        layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
+        velocities[order], state.channel, state.model,
+    )  # fmt: skip
+
+
+def midi_velocity(velocity: float) -> int:
+    """A velocity in (0, 1] as MIDI 1..127 (the same rounding the MIDI file writer uses)."""
+    return min(127, max(1, round(velocity * 127)))
+
+
+def same_plan(a: Plan, b: Plan) -> bool:
+    return (
+        a.channel == b.channel
+        and a.model == b.model
+        and np.array_equal(a.positions, b.positions)
+        and np.array_equal(a.notes, b.notes)
+        and np.array_equal(a.velocities, b.velocities)
+    )
