@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, jack: object) -> None:
         service.close()
 
     if not args.skip_osc:
-        from rvae_server.surfaces.osc import start_osc
+        from rvae_server.surfaces.osc.server import start_osc
 
         server = start_osc(engine, port=0)
         flood = multiprocessing.get_context("spawn").Process(

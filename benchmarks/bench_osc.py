@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 SENDER = r"""
 import socket, sys, time
-from rvae_server.surfaces.osc import build_message
+from rvae_server.surfaces.osc.packets import build_message
 port, rate, seconds, mode = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 if mode == "query":
@@ -98,7 +98,8 @@ def main() -> None:
     from rvae_server.engine.clock import InternalClock
     from rvae_server.engine.engine import Engine
     from rvae_server.session.daemon import SWITCH_INTERVAL
-    from rvae_server.surfaces.osc import build_message, start_osc
+    from rvae_server.surfaces.osc.packets import build_message
+    from rvae_server.surfaces.osc.server import start_osc
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     models: dict[str, PatternModel]

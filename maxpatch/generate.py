@@ -48,7 +48,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from rvae_server.core.bar import INSTRUMENT_NAMES  # noqa: E402
-from rvae_server.surfaces.osc import ADDRESSES, DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS  # noqa: E402
+from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS  # noqa: E402
+from rvae_server.surfaces.osc.table import ADDRESSES  # noqa: E402
 
 #: The UDP port the patch for layer 1 listens on for feedback (registered with ``/rvae/feedback``); the patch
 #: for layer N listens on ``FEEDBACK_PORT + N - 1``, so one patch per layer can run side by side.

@@ -30,8 +30,10 @@ from pythonosc.osc_message import OscMessage
 from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
-from rvae_server.surfaces import osc
-from rvae_server.surfaces.osc import FEEDBACK, build_message, handles, lookup, start_osc
+from rvae_server.surfaces.osc import spec, table
+from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.server import OscServer, start_osc
+from rvae_server.surfaces.osc.table import FEEDBACK, handles, lookup
 from tests.test_engine import SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -296,7 +298,7 @@ def test_every_sender_reaches_the_udpsend_to_the_server():
             receivers.setdefault(words[1], set()).add(box["id"])
     udpsend = [b["id"] for b in boxes(patcher) if str(b.get("text", "")).startswith("udpsend ")]
     assert len(udpsend) == 1
-    assert known[udpsend[0]]["text"] == f"udpsend {osc.DEFAULT_HOST} {osc.DEFAULT_PORT}"
+    assert known[udpsend[0]]["text"] == f"udpsend {spec.DEFAULT_HOST} {spec.DEFAULT_PORT}"
 
     def reaches(start: str) -> bool:
         todo, seen = [start], set()
@@ -321,7 +323,7 @@ def test_feedback_port_is_registered_at_load():
     patcher = load()["patcher"]
     texts = [str(b.get("text", "")) for b in boxes(patcher)]
     assert f"udpreceive {generate.FEEDBACK_PORT}" in texts
-    assert f"/rvae/feedback {osc.DEFAULT_HOST} {generate.FEEDBACK_PORT}" in texts
+    assert f"/rvae/feedback {spec.DEFAULT_HOST} {generate.FEEDBACK_PORT}" in texts
     assert "loadbang" in texts
 
 
@@ -331,7 +333,7 @@ def test_routed_feedback_addresses_are_ones_the_server_sends():
     routed = [address for route in routes for address in route["text"].split()[1:]]
     assert len(routed) == len(set(routed))
     sent = {f.address for f in FEEDBACK}
-    replies = " ".join(e.reply for e in osc.ADDRESSES)
+    replies = " ".join(e.reply for e in table.ADDRESSES)
     for address in routed:
         assert address in sent or re.search(rf"{re.escape(address)}(\s|$)", replies), address
     for wanted in ("/rvae/bar/row", "/rvae/train/progress", "/rvae/models", "/rvae/error"):
@@ -441,7 +443,7 @@ class Client:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Engine, osc.OscServer, Client, Path, FakeTraining]]:
+def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, FakeTraining]]:
     clock = InternalClock(bpm=300.0)
     engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=2)
     engine.start()
@@ -457,7 +459,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Engine, osc.OscServer, Client, Path
     clock.close()
 
 
-def sample(arg: osc.Arg, verb: str, clips: Path) -> Any:
+def sample(arg: spec.Arg, verb: str, clips: Path) -> Any:
     """A value Max would send for this argument (floats from dials, ints from toggles, symbols from menus)."""
     if verb == "train":
         return str(clips / "set1") if arg.name == "folder" else "mygroove"

@@ -16,19 +16,12 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
-from rvae_server.surfaces import osc
 from rvae_server.surfaces.controllers import CCMapper
-from rvae_server.surfaces.osc import (
-    ADDRESSES,
-    MAX_DATAGRAM,
-    OscArgError,
-    build_message,
-    confine_folder,
-    handles,
-    start_osc,
-    table_as_json,
-    table_as_markdown,
-)
+from rvae_server.surfaces.osc.handlers import confine_folder
+from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.server import MAX_DATAGRAM, start_osc
+from rvae_server.surfaces.osc.spec import OscArgError
+from rvae_server.surfaces.osc.table import ADDRESSES, handles, table_as_dict, table_as_json, table_as_markdown
 from tests.test_engine import SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +122,7 @@ def rig(tmp_path):
 
 def test_the_table_is_the_single_source():
     assert (ROOT / "docs" / "osc.md").read_text(encoding="utf-8") == table_as_markdown()
-    table = osc.table_as_dict()
+    table = table_as_dict()
     assert [e["address"] for e in table["addresses"]] == [e.address for e in ADDRESSES]
     assert '"/rvae/xy"' in table_as_json()
     required = ["xy", "x", "y", "threshold", "noise", "mute", "model", "bpm", "play", "stop", "velocity"]
@@ -444,7 +437,8 @@ def test_rvae_osc_sends_and_prints_replies(rig, capsys):
 
 def test_engine_listeners_never_wait_for_the_network():
     from rvae_server.engine.api import EngineEvent
-    from rvae_server.surfaces.osc import QUEUE_SIZE, OscServer
+    from rvae_server.surfaces.osc.feedback import QUEUE_SIZE
+    from rvae_server.surfaces.osc.server import OscServer
 
     clock = InternalClock(bpm=120.0)
     engine = Engine({"a": SyntheticModel("a")}, clock, [], default_model="a", layers=1)

@@ -17,7 +17,9 @@ from pythonosc.osc_message import OscMessage
 
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
-from rvae_server.surfaces.osc import ADDRESSES, MAX_DATAGRAM, build_message, start_osc
+from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.server import MAX_DATAGRAM, start_osc
+from rvae_server.surfaces.osc.table import ADDRESSES
 from tests.test_engine import Recorder, SyntheticModel
 
 DATAGRAMS = 6000

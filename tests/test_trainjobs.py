@@ -13,10 +13,11 @@ import pytest
 from rvae_server.engine.api import EngineEvent
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
+from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import save_model
 from rvae_server.model.training import load_training_bars, split_data, train_model
-from rvae_server.session.trainjobs import TrainingRefused, TrainingService, resolve_clip_folder
+from rvae_server.session.trainjobs import TrainingService
 
 DATA = Path(__file__).parent / "data" / "groove"
 

@@ -15,7 +15,9 @@ import sys
 import time
 from typing import Any
 
-from rvae_server.surfaces.osc import DEFAULT_HOST, DEFAULT_PORT, build_message, handles, table_as_markdown
+from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT
+from rvae_server.surfaces.osc.table import handles, table_as_markdown
 
 
 def register(subparsers: Any) -> None:

@@ -330,7 +330,7 @@ class Daemon:
             osc.train_failed("cancelled")
 
     def _open_osc(self) -> None:
-        from rvae_server.surfaces.osc import start_osc
+        from rvae_server.surfaces.osc.server import start_osc
 
         assert self.engine is not None
         cfg = self.config

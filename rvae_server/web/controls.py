@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from rvae_server.engine.api import ControlError, EngineControl
-from rvae_server.surfaces import osc
+from rvae_server.surfaces.osc.spec import PREFIX, OscArgError
+from rvae_server.surfaces.osc.table import lookup, table_as_dict
 
 #: The OSC verbs the page may send.
 WEB_VERBS = frozenset(
@@ -30,8 +31,8 @@ MAX_STRING = 200
 def table_json() -> list[dict[str, Any]]:
     """The OSC table's entries for :data:`WEB_VERBS` (``address``, ``layer_address`` or None, ``args`` with
     ``name``, ``kind``, ``lo``/``hi``, ``choices``, ``optional``; ``doc``): what the page builds its widgets from."""
-    entries = osc.table_as_dict()["addresses"]
-    return [e for e in entries if e["address"][len(osc.PREFIX) + 1 :] in WEB_VERBS]
+    entries = table_as_dict()["addresses"]
+    return [e for e in entries if e["address"][len(PREFIX) + 1 :] in WEB_VERBS]
 
 
 def apply_control(engine: EngineControl, address: object, args: object) -> tuple[int, str, list[str]]:
@@ -39,7 +40,7 @@ def apply_control(engine: EngineControl, address: object, args: object) -> tuple
     clamped). ``state`` and ``models`` change nothing (the caller answers them). Raises :class:`ControlError`."""
     if not isinstance(address, str) or not 1 <= len(address) <= 100:
         raise ControlError("address must be a string like /rvae/xy")
-    found = osc.lookup(address)
+    found = lookup(address)
     if found is None:
         raise ControlError(f"unknown address {address[:100]!r}")
     entry, layer = found
@@ -56,7 +57,7 @@ def apply_control(engine: EngineControl, address: object, args: object) -> tuple
         raise ControlError(f"{address}: a string argument is longer than {MAX_STRING} characters")
     try:
         values = entry.convert(args)
-    except osc.OscArgError as err:
+    except OscArgError as err:
         raise ControlError(f"{address}: {err}") from None
     except OverflowError:
         raise ControlError(f"{address}: a number is too large") from None

@@ -32,7 +32,7 @@ Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
 
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
-    ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table_as_dict`),
+    ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table.table_as_dict`),
     ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`).
 """
 
@@ -55,7 +55,7 @@ from aiohttp import BodyPartReader, WSMsgType, web
 
 from rvae_server.core.bar import INSTRUMENTS, Bar
 from rvae_server.engine.api import ControlError, EngineControl, EngineEvent
-from rvae_server.surfaces import osc
+from rvae_server.surfaces.osc.table import table_as_dict
 from rvae_server.web.controls import apply_control, table_json
 from rvae_server.web.grid import Grid, compute_grid
 from rvae_server.web.training import TrainingService, TrainingUpdate
@@ -268,7 +268,7 @@ class WebServer:
         return web.json_response(self.engine.snapshot())
 
     async def _api_osc(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(osc.table_as_dict())
+        return web.json_response(table_as_dict())
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         session = request.headers.get("X-RVAE-Session", "")

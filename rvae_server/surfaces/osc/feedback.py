@@ -1,0 +1,207 @@
+"""Feedback: the ``/rvae/state/...`` and ``/rvae/bar`` messages, and the thread that sends replies and broadcasts to
+feedback clients."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from rvae_server.core.bar import INSTRUMENT_NAMES, Bar
+from rvae_server.engine.api import EngineControl, EngineEvent
+from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.ratelimit import RateLimitedLog
+from rvae_server.surfaces.osc.spec import PREFIX, Client
+
+log = logging.getLogger(__name__)
+
+#: Most feedback clients (configured + registered).
+MAX_CLIENTS = 16
+#: Feedback queue length; when full, feedback is dropped (and counted), never waited for.
+QUEUE_SIZE = 4096
+#: State changes are broadcast at most this often (s); an XY drag at 200 Hz sends ~33 updates a second.
+STATE_INTERVAL = 0.03
+
+
+def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> list[tuple[str, list[Any]]]:
+    """The flat ``/rvae/state/...`` messages of a snapshot: global fields when ``layers`` is None (all layers
+    then too), else only those layers (0-based)."""
+    out: list[tuple[str, list[Any]]] = []
+    if layers is None:
+        out.append((f"{PREFIX}/state/bpm", [float(snapshot["bpm"])]))
+        out.append((f"{PREFIX}/state/playing", [1 if snapshot["playing"] else 0]))
+        out.append((f"{PREFIX}/state/models", list(snapshot["models"])))
+        layers = range(len(snapshot["layers"]))
+    address = f"{PREFIX}/state/layer"
+    for k in layers:
+        s = snapshot["layers"][k]
+        n = k + 1
+        for key in ("x", "y", "threshold", "noise", "timing"):
+            out.append((address, [n, key, float(s[key])]))
+        out.append((address, [n, "model", str(s["model"])]))
+        out.append((address, [n, "velocity", str(s["velocity_mode"]), int(s["fixed_velocity"])]))
+        out.append((address, [n, "channel", int(s["channel"])]))
+        out.append((address, [n, "enabled", 1 if s["enabled"] else 0]))
+        out.append((address, [n, "mutes", *(1 if s["mutes"][name] else 0 for name in INSTRUMENT_NAMES)]))
+    return out
+
+
+def bar_messages(layer: int, bar_number: int, model: str, bar: Bar) -> list[tuple[str, list[Any]]]:
+    """``/rvae/bar`` and the nine ``/rvae/bar/row`` messages of one bar (layer 0-based here, 1-based sent)."""
+    velocities = np.rint(bar.velocities * 127.0).astype(np.int64) * (bar.onsets > 0)
+    rows = velocities.T.tolist()  # (9, 96)
+    out: list[tuple[str, list[Any]]] = [(f"{PREFIX}/bar", [layer + 1, int(bar_number), model])]
+    out += [(f"{PREFIX}/bar/row", [layer + 1, inst, *row]) for inst, row in enumerate(rows)]
+    return out
+
+
+class FeedbackSender:
+    """The sending half of the OSC surface: feedback clients, and the ``rvae-osc-feedback`` thread that sends
+    replies, bars, state changes and training progress from a bounded queue (see the package docstring,
+    "Feedback routing"). Producers on any thread only enqueue (:meth:`_put`); a full queue drops and counts.
+    The receiving :class:`~rvae_server.surfaces.osc.server.OscServer` builds on it and provides the socket."""
+
+    sock: socket.socket  #: the socket replies are sent from (the server's, so replies come from its port)
+
+    def __init__(self, engine: EngineControl, feedback_clients: Iterable[Client], ratelog: RateLimitedLog) -> None:
+        self.engine = engine
+        self.ratelog = ratelog
+        self._clients: list[Client] = []
+        self._static_clients = {(str(ipaddress.ip_address(h)), int(p)) for h, p in feedback_clients}
+        self._clients_lock = threading.Lock()
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
+        self._pending_state: set[int | None] = set()  # state markers queued and not yet read by the sender
+        self.dropped_feedback = 0
+
+    # ------------------------------------------------------------------ clients
+
+    def add_client(self, client: Client) -> None:
+        with self._clients_lock:
+            if client in self._clients or client in self._static_clients:
+                return
+            self._clients.append(client)
+            if len(self._clients) + len(self._static_clients) > MAX_CLIENTS:
+                dropped = self._clients.pop(0)
+                log.info("OSC: too many feedback clients; dropped %s:%d", *dropped)
+        log.info("OSC: feedback to %s:%d", *client)
+
+    def remove_client(self, host: str) -> int:
+        with self._clients_lock:
+            before = len(self._clients)
+            self._clients = [c for c in self._clients if c[0] != host]
+            return before - len(self._clients)
+
+    @property
+    def clients(self) -> list[Client]:
+        with self._clients_lock:
+            return sorted(self._static_clients) + list(self._clients)
+
+    # ------------------------------------------------------------------ feedback in (any thread; never blocks)
+
+    def _put(self, item: tuple[Any, ...]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.dropped_feedback += 1
+            self.ratelog(logging.WARNING, "OSC: feedback queue full; dropped %d so far", self.dropped_feedback)
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        """Engine listener (on the planner or a control thread): enqueue only."""
+        if not (self._clients or self._static_clients):
+            return  # nobody to tell: not even a wake-up of the sender thread
+        if event.kind == "bar":
+            self._put(("bar", event.data["layer"], event.data["bar_number"], event.data["bar"]))
+            return
+        key = event.data.get("layer") if event.kind == "state" else None
+        if key in self._pending_state:  # already on its way: the sender reads the state when it sends
+            return
+        self._pending_state.add(key)
+        self._put(("state", key))
+
+    def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
+        """Report one finished training epoch to feedback clients (``val_loss`` None → -1)."""
+        val = -1.0 if val_loss is None or not math.isfinite(val_loss) else float(val_loss)
+        self._put(("broadcast", f"{PREFIX}/train/progress", [int(epoch), int(epochs), float(train_loss), val]))
+
+    def train_done(self, model: str, layers: Iterable[int]) -> None:
+        """Training finished: ``model`` saved and swapped into ``layers`` (0-based)."""
+        self._put(("broadcast", f"{PREFIX}/train/done", [str(model), *(int(k) + 1 for k in layers)]))
+
+    def train_failed(self, reason: str) -> None:
+        """Training failed or was cancelled; nothing changed."""
+        self._put(("broadcast", f"{PREFIX}/train/failed", [str(reason)]))
+
+    # ------------------------------------------------------------------ feedback out (the rvae-osc-feedback thread)
+
+    def _send(self, dest: Client, address: str, args: Sequence[Any]) -> None:
+        try:
+            self.sock.sendto(build_message(address, args), dest)
+        except OSError as err:
+            self.ratelog(logging.WARNING, "OSC: cannot send %s to %s:%d: %s", address, dest[0], dest[1], err)
+        except Exception as err:  # a value python-osc cannot encode
+            self.ratelog(logging.ERROR, "OSC: cannot build %s: %r", address, err)
+
+    def _reply_targets(self, client: Client) -> list[Client]:
+        return [client] + [c for c in self.clients if c[0] == client[0] and c != client]
+
+    def _send_loop(self) -> None:
+        dirty: set[int] = set()
+        dirty_global = False
+        last_state = 0.0
+        while True:
+            wait = None if not (dirty or dirty_global) else max(0.0, last_state + STATE_INTERVAL - time.monotonic())
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                item = ("flush",)
+            kind = item[0]
+            try:
+                if kind == "quit":
+                    return
+                if kind == "reply":
+                    targets = self._reply_targets(item[1])
+                    for address, args in item[2]:
+                        for dest in targets:
+                            self._send(dest, address, args)
+                    continue
+                clients = self.clients
+                if kind == "bar":
+                    if clients:
+                        _, layer, bar_number, bar = item
+                        model = self.engine.state(layer).model
+                        for address, args in bar_messages(layer, bar_number, model, bar):
+                            for dest in clients:
+                                self._send(dest, address, args)
+                elif kind == "state":
+                    self._pending_state.discard(item[1])
+                    if item[1] is None:
+                        dirty_global = True
+                    else:
+                        dirty.add(item[1])
+                elif kind == "broadcast":
+                    for dest in clients:
+                        self._send(dest, item[1], item[2])
+                elif kind == "learned":
+                    for dest in clients:
+                        self._send(dest, f"{PREFIX}/learned", list(item[1:]))
+                if (dirty or dirty_global) and time.monotonic() - last_state >= STATE_INTERVAL:
+                    if clients:
+                        snapshot = self.engine.snapshot()
+                        messages = state_messages(snapshot, None if dirty_global else sorted(dirty))
+                        for address, args in messages:
+                            for dest in clients:
+                                self._send(dest, address, args)
+                    dirty.clear()
+                    dirty_global = False
+                    last_state = time.monotonic()
+            except Exception:
+                self.ratelog(logging.ERROR, "OSC feedback failed on %s", kind)
+                log.debug("OSC feedback failure", exc_info=True)

@@ -1,0 +1,158 @@
+"""What each incoming address does: the handlers of the address table. They only call the engine's control API
+and the server's hooks, and answer through :meth:`Call.reply`."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
+from rvae_server.surfaces.osc.feedback import state_messages
+from rvae_server.surfaces.osc.spec import PREFIX, Call, Handler, Host, OscArgError
+
+#: Model names accepted from the network (also file names): letters, digits, ``.``, ``_``, ``-``.
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def confine_folder(folder: str, allowed: Sequence[str | os.PathLike[str]]) -> Path:
+    """The existing folder ``folder`` names inside one of the ``allowed`` clip folders, resolved (symlinks
+    followed): :func:`rvae_server.model.clip_folders.resolve_clip_folder` (the one rule for clip folders from the
+    network), which must name a folder here. Refusals raise :class:`OscArgError` with its message."""
+    try:
+        real = resolve_clip_folder(folder, allowed)
+    except TrainingRefused as err:
+        raise OscArgError(str(err)) from None
+    if not real.is_dir():
+        raise OscArgError(f"{folder!r} is not a folder")
+    return real
+
+
+def set(field_name: str) -> Handler:
+    def handler(server: Host, call: Call) -> None:
+        call.warn(server.engine.update(call.layer, **{field_name: call.args[0]}))
+
+    return handler
+
+
+def xy(server: Host, call: Call) -> None:
+    call.warn(server.engine.update(call.layer, x=call.args[0], y=call.args[1]))
+
+
+def mute(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_mute(call.layer, call.args[0], call.args[1]))
+
+
+def model(server: Host, call: Call) -> None:
+    server.engine.update(call.layer, model=call.args[0])
+
+
+def enable(server: Host, call: Call) -> None:
+    server.engine.update(call.layer, enabled=call.args[0])
+
+
+def velocity(server: Host, call: Call) -> None:
+    changes: dict[str, Any] = {"velocity_mode": call.args[0]}
+    if len(call.args) > 1:
+        changes["fixed_velocity"] = call.args[1]
+    call.warn(server.engine.update(call.layer, **changes))
+
+
+def bpm(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_bpm(call.args[0]))
+
+
+def play(server: Host, call: Call) -> None:
+    if not server.engine.clock.running:
+        server.engine.play()
+
+
+def stop(server: Host, call: Call) -> None:
+    server.engine.stop()
+
+
+def state(server: Host, call: Call) -> None:
+    snapshot = server.engine.snapshot()
+    call.reply(f"{PREFIX}/state/json", json.dumps(snapshot, separators=(",", ":")))
+    call.replies.extend(state_messages(snapshot, None))
+
+
+def models(server: Host, call: Call) -> None:
+    call.reply(f"{PREFIX}/models", *sorted(server.engine.models))
+
+
+def train(server: Host, call: Call) -> None:
+    if server.training is None:
+        raise OscArgError("training is not available in this server")
+    folder = confine_folder(call.args[0], server.clip_dirs)
+    name = call.args[1]
+    if not MODEL_NAME.fullmatch(name):
+        raise OscArgError(f"model name {name!r}: use 1..64 letters, digits, '.', '_' or '-' (first a letter/digit)")
+    try:
+        job = server.training.start(str(folder), name, [call.layer])
+    except (ValueError, RuntimeError, OSError) as err:
+        raise OscArgError(str(err)) from None
+    call.reply(f"{PREFIX}/train/started", str(job), name, call.layer + 1)
+
+
+def train_cancel(server: Host, call: Call) -> None:
+    if server.training is None:
+        raise OscArgError("training is not available in this server")
+    cancelled = server.training.cancel()
+    call.reply(f"{PREFIX}/train/cancelled", 1 if cancelled else 0)
+
+
+def undo_model(server: Host, call: Call) -> None:
+    if server.training is None:
+        raise OscArgError("training is not available in this server (nothing to undo)")
+    try:
+        name = server.training.undo_model(call.layer)
+    except (ValueError, RuntimeError) as err:
+        raise OscArgError(str(err)) from None
+    call.reply(f"{PREFIX}/undone", call.layer + 1, str(name))
+
+
+def learn(server: Host, call: Call) -> None:
+    if server.learner is None:
+        raise OscArgError("no MIDI controller input is open on this server (controller-in)")
+    target = call.args[0]
+    if target in ("cancel", "none"):
+        call.reply(f"{PREFIX}/learn/cancelled", 1 if server.learner.cancel_learn() else 0)
+        return
+    try:
+        server.learner.learn(target, call.layer)
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    call.reply(f"{PREFIX}/learn/armed", target, call.layer + 1)
+
+
+def feedback(server: Host, call: Call) -> None:
+    if len(call.args) == 1:
+        raise OscArgError("give host and port, or no arguments (feedback to this sender's address)")
+    if not call.args:
+        if call.client is None:
+            raise OscArgError("no sender address to send feedback to")
+        dest = call.client
+    else:
+        host, port = call.args
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            raise OscArgError(f"host must be an IP address (no names are looked up), not {host!r}") from None
+        if not 0 <= port <= 65535:
+            raise OscArgError(f"port must be 0..65535, not {port}")
+        sender = call.client[0] if call.client else None
+        if str(ip) != sender and not server.allowed(str(ip)):
+            raise OscArgError(f"feedback only to this sender's host or an allowed host, not {host}")
+        dest = (str(ip), port)
+        if port == 0:
+            removed = server.remove_client(dest[0])
+            call.reply(f"{PREFIX}/feedback/removed", dest[0], removed)
+            return
+    server.add_client(dest)
+    call.reply(f"{PREFIX}/feedback/added", dest[0], dest[1])
+    state(server, call)

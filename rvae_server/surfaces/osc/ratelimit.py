@@ -1,0 +1,59 @@
+"""Rate limits for what the network can make the server do: log lines, and error replies per client."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+#: Error replies per client: a burst of this many, refilled at this rate (per second).
+ERROR_BURST, ERROR_RATE = 50, 50.0
+
+
+class RateLimitedLog:
+    """At most ``burst`` lines per ``window`` seconds per logger; the rest are counted and summarised."""
+
+    def __init__(self, logger: logging.Logger, burst: int = 20, window: float = 10.0) -> None:
+        self.logger = logger
+        self.burst = burst
+        self.window = window
+        self._start = -math.inf
+        self._count = 0
+        self._suppressed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, level: int, msg: str, *args: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._start >= self.window:
+                if self._suppressed:
+                    self.logger.warning(
+                        "(%d similar log lines suppressed in the last %.0f s)", self._suppressed, self.window
+                    )
+                self._start, self._count, self._suppressed = now, 0, 0
+            if self._count >= self.burst:
+                self._suppressed += 1
+                return
+            self._count += 1
+        self.logger.log(level, msg, *args)
+
+
+class TokenBucket:
+    """Error replies a client may still get: a burst of :data:`ERROR_BURST`, refilled at :data:`ERROR_RATE`/s."""
+
+    __slots__ = ("last", "tokens")
+
+    def __init__(self) -> None:
+        self.tokens = float(ERROR_BURST)
+        self.last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(ERROR_BURST), self.tokens + (now - self.last) * ERROR_RATE)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False

@@ -1,0 +1,277 @@
+"""The OSC server: a UDP socket on the ``rvae-osc`` thread that validates datagrams and dispatches their messages
+through the address table, with an allow-list for hosts beyond loopback; feedback goes out through
+:class:`~rvae_server.surfaces.osc.feedback.FeedbackSender`."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import queue
+import socket
+import sys
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import BlockingOSCUDPServer
+
+from rvae_server.engine.api import ControlError, EngineControl
+from rvae_server.surfaces.osc.feedback import FeedbackSender
+from rvae_server.surfaces.osc.packets import PacketError, parse_packet
+from rvae_server.surfaces.osc.ratelimit import RateLimitedLog, TokenBucket
+from rvae_server.surfaces.osc.spec import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PREFIX,
+    Call,
+    Client,
+    Learner,
+    OscArgError,
+    TrainingService,
+)
+from rvae_server.surfaces.osc.table import ADDRESSES, lookup
+
+log = logging.getLogger(__name__)
+
+#: Largest datagram accepted (bytes); larger ones are refused with an error.
+MAX_DATAGRAM = 16384
+#: Receive buffer asked of the kernel (bytes).
+RECEIVE_BUFFER = 1 << 20
+
+
+class _UDPServer(BlockingOSCUDPServer):
+    """python-osc's blocking server with our own datagram handling (validation, errors, allow-list)."""
+
+    max_packet_size = 65536  # read whole datagrams, so an oversized one is seen (and refused) whole
+
+    def __init__(self, address: tuple[str, int], dispatcher: Dispatcher, owner: OscServer) -> None:
+        self.owner = owner
+        super().__init__(address, dispatcher)
+
+    def server_bind(self) -> None:
+        # room for a burst of datagrams while the thread is busy (the kernel drops what does not fit)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        super().server_bind()
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        return self.owner.accept_from(client_address)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        self.owner.handle_datagram(request[0], client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        self.owner.ratelog(
+            logging.ERROR, "OSC: unexpected error on a datagram from %s: %s", client_address, sys.exc_info()[1]
+        )
+
+
+class OscServer(FeedbackSender):
+    """The OSC control surface of one engine (:class:`~rvae_server.engine.api.EngineControl`). Use :func:`start_osc`.
+
+    ``host``/``port`` (port 0: any free port; :attr:`port` is the bound one), ``allow`` (IPs or networks
+    accepted besides loopback), ``clip_dirs`` (where ``/rvae/train`` may read), ``training`` and ``learner``
+    (optional hooks; attach later with :meth:`attach_training` / :meth:`attach_learner`), ``feedback_clients``
+    (``(ip, port)`` pairs that always get feedback)."""
+
+    def __init__(
+        self,
+        engine: EngineControl,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        allow: Iterable[str] = (),
+        clip_dirs: Iterable[str | os.PathLike[str]] = (),
+        training: TrainingService | None = None,
+        learner: Learner | None = None,
+        feedback_clients: Iterable[Client] = (),
+    ) -> None:
+        super().__init__(engine, feedback_clients, RateLimitedLog(log))
+        self.training = training
+        self.learner = learner
+        self.clip_dirs: list[str | os.PathLike[str]] = list(clip_dirs)
+        self._allow = [ipaddress.ip_network(a.strip(), strict=False) for a in allow]
+        self.dispatcher = Dispatcher(strict_timing=False)
+        for entry in ADDRESSES:  # python-osc's own dispatch reaches the same table (tests, embedding)
+            for address, _ in entry.addresses(engine.layer_count):
+                self.dispatcher.map(address, self._dispatched, needs_reply_address=True)
+        self._buckets: dict[str, TokenBucket] = {}
+        self.dropped_datagrams = 0
+        self.errors = 0  #: error replies produced
+        self.handled = 0  #: messages applied
+        self._udp = _UDPServer((host, port), self.dispatcher, self)
+        self.host = host
+        self.sock = self._udp.socket
+        self.port: int = self._udp.server_address[1]
+        if not self._allow and not ipaddress.ip_address(host).is_loopback:
+            log.warning(
+                "OSC on %s:%d accepts only loopback clients: list the pad's address in osc-allow", host, self.port
+            )
+        self._closed = threading.Event()
+        self._threads: list[threading.Thread] = []
+        engine.add_listener(self._on_engine_event)
+        if learner is not None:
+            self._listen_learner(learner)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> OscServer:
+        for target, name in ((self._serve, "rvae-osc"), (self._send_loop, "rvae-osc-feedback")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("OSC: listening on udp %s:%d", self.host, self.port)
+        return self
+
+    def _serve(self) -> None:
+        self._udp.serve_forever(poll_interval=0.2)
+
+    def close(self) -> None:
+        """Stop both threads and close the socket. Idempotent."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._threads:
+            self._udp.shutdown()
+            while True:  # make room for the quit marker (the sender drains meanwhile; never blocks forever)
+                try:
+                    self._queue.put(("quit",), timeout=0.1)
+                    break
+                except queue.Full:
+                    if not self._threads[-1].is_alive():
+                        break
+        for thread in self._threads:
+            thread.join(timeout=2.0)
+        self._udp.server_close()
+
+    def attach_training(self, service: TrainingService | None) -> None:
+        self.training = service
+
+    def attach_learner(self, learner: Learner | None) -> None:
+        self.learner = learner
+        if learner is not None:
+            self._listen_learner(learner)
+
+    def _listen_learner(self, learner: Learner) -> None:
+        add = getattr(learner, "add_listener", None)
+        if add is not None:
+            add(lambda b: self._put(("learned", b.target, b.layer + 1, b.channel, b.cc)))
+
+    # ------------------------------------------------------------------ clients
+
+    def allowed(self, host: str) -> bool:
+        """True for loopback and for hosts in the allow-list."""
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return ip.is_loopback or any(ip in net for net in self._allow)
+
+    def accept_from(self, client: Any) -> bool:
+        if isinstance(client, tuple) and self.allowed(str(client[0])):
+            return True
+        self.dropped_datagrams += 1
+        self.ratelog(logging.WARNING, "OSC: dropped a datagram from %s (not in osc-allow)", client)
+        return False
+
+    # ------------------------------------------------------------------ receiving (the rvae-osc thread)
+
+    def handle_datagram(self, data: bytes, client: Client) -> None:
+        """Validate one datagram and apply its messages in order; every problem gets an error reply."""
+        if len(data) > MAX_DATAGRAM:
+            self._error(client, "", f"datagram of {len(data)} bytes is larger than the {MAX_DATAGRAM} accepted")
+            return
+        try:
+            messages = parse_packet(data)
+        except PacketError as err:
+            self._error(client, err.address, str(err))
+            return
+        except RecursionError:
+            self._error(client, "", "bundles nested too deep")
+            return
+        for message in messages:
+            replies = self.call(message.address, list(message.params), client)
+            if replies:
+                self._put(("reply", client, replies))
+
+    def call(self, address: str, args: list[Any], client: Client | None = None) -> list[tuple[str, list[Any]]]:
+        """Handle one message as if it had arrived (any thread; the web page may use this too) and return the
+        replies. Errors come back as ``/rvae/error`` replies and are logged (rate-limited)."""
+        found = lookup(address)
+        if found is None or found[1] >= self.engine.layer_count:
+            if found is not None:
+                reason = f"layer {found[1] + 1} does not exist (this server has {self.engine.layer_count})"
+            else:
+                reason = "unknown address" + (
+                    " (OSC patterns are not supported)" if any(c in address for c in "*?[{") else ""
+                )
+            return self._error_reply(client, address, reason)
+        entry, layer = found
+        try:
+            call = Call(address, layer, entry.convert(args), client)
+            entry.handler(self, call)
+        except (OscArgError, ControlError) as err:
+            return self._error_reply(client, address, str(err))
+        except Exception as err:  # a handler's bug must never stop the server
+            self.ratelog(logging.ERROR, "OSC %s: handler failed: %r", address, err)
+            return self._error_reply(client, address, f"internal error: {type(err).__name__}")
+        self.handled += 1
+        return call.replies
+
+    def _dispatched(self, client: Client, address: str, *args: Any) -> None:
+        """Entry point for :attr:`dispatcher` (python-osc's dispatch); the server itself uses :meth:`call`."""
+        replies = self.call(address, list(args), client)
+        if replies:
+            self._put(("reply", client, replies))
+
+    def _error_reply(self, client: Client | None, address: str, reason: str) -> list[tuple[str, list[Any]]]:
+        self.errors += 1
+        self.ratelog(logging.WARNING, "OSC %s from %s: %s", address or "(unparsed datagram)", _who(client), reason)
+        if client is not None:
+            bucket = self._buckets.get(client[0])
+            if bucket is None:
+                if len(self._buckets) > 256:
+                    self._buckets.clear()
+                bucket = self._buckets[client[0]] = TokenBucket()
+            if not bucket.take():
+                return []
+        return [(f"{PREFIX}/error", [_printable(address), reason])]
+
+    def _error(self, client: Client, address: str, reason: str) -> None:
+        replies = self._error_reply(client, address, reason)
+        if replies:
+            self._put(("reply", client, replies))
+
+
+def _who(client: Client | None) -> str:
+    return "local call" if client is None else f"{client[0]}:{client[1]}"
+
+
+def _printable(text: str) -> str:
+    return text[:200]
+
+
+def start_osc(
+    engine: EngineControl,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow: Iterable[str] = (),
+    clip_dirs: Iterable[str | os.PathLike[str]] = (),
+    training: TrainingService | None = None,
+    learner: Learner | None = None,
+    feedback_clients: Iterable[Client] = (),
+) -> OscServer:
+    """Bind and start the OSC server (see :class:`OscServer`). Raises ``OSError`` if the port is taken and
+    ``ValueError`` for an ``allow`` entry or feedback client that is not an IP address/network."""
+    return OscServer(
+        engine,
+        host=host,
+        port=port,
+        allow=allow,
+        clip_dirs=clip_dirs,
+        training=training,
+        learner=learner,
+        feedback_clients=feedback_clients,
+    ).start()
