@@ -11,18 +11,8 @@ import pytest
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
-from rvae_server.outputs.drumkit import (
-    CLOSED_HAT,
-    LEVELS,
-    OPEN_HAT,
-    DrumKit,
-    Mixer,
-    read_wav,
-    render_bars,
-    schedule,
-    seconds_per_tick,
-    write_wav,
-)
+from rvae_server.outputs.drumkit import CLOSED_HAT, LEVELS, OPEN_HAT, DrumKit, Mixer
+from rvae_server.outputs.render import read_wav, render_bars, schedule, seconds_per_tick, write_wav
 
 SR = 48000
 
@@ -117,7 +107,7 @@ def test_onsets_in_the_wav_match_note_times(tmp_path: Path, kit: DrumKit) -> Non
     assert len(found) == len(expected), (found, expected)
     errors_ms = [abs(f - e) * 1000 for f, e in zip(found, expected, strict=True)]
     assert max(errors_ms) < 1.0, errors_ms
-    # the early first note sounds at the end of the loop, like midifile.write_bars
+    # the early first note sounds at the end of the loop, like midiwrite.write_bars
     assert expected[-1] == pytest.approx((2 * TICKS - 0.4) * seconds_per_tick(bpm))
 
 

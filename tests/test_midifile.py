@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS, Bar
-from rvae_server.core.midifile import ClipError, find_clips, read_clip, write_bars
+from rvae_server.core.midifile import ClipError, find_clips, read_clip
+from rvae_server.core.midiwrite import write_bars
 
 DATA = Path(__file__).parent / "data" / "groove"
 KICK, SNARE, HAT, RIDE = 36, 38, 42, 51

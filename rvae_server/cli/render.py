@@ -3,7 +3,7 @@
 
 Onset where probability ≥ T (default 0.5); N ∈ [0, 1] adds a Gaussian offset of standard deviation N latent
 units, drawn once per bar from ``--seed`` (default: fresh randomness); muted instruments are silenced. Writes a
-standard MIDI file with :func:`rvae_server.core.midifile.write_bars`, or a WAV file (the built-in drum kit) when OUT
+standard MIDI file with :func:`rvae_server.core.midiwrite.write_bars`, or a WAV file (the built-in drum kit) when OUT
 ends with ``.wav``; both atomically. Exit status 0, 1 on a bad argument or an unreadable model.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar, parse_instruments
-from rvae_server.core.midifile import write_bars
+from rvae_server.core.midiwrite import write_bars
 from rvae_server.model.inference import LoadedModel, mutes_from_indices
 from rvae_server.model.modelfile import ModelFileError
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _write(path: Path, bars: list[Bar], bpm: float) -> None:
     if path.suffix.lower() == ".wav":
-        from rvae_server.outputs.drumkit import write_wav
+        from rvae_server.outputs.render import write_wav
 
         write_wav(path, bars, bpm)
     else:

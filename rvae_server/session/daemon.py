@@ -178,8 +178,8 @@ class Daemon:
     def render_demo(self, bars: int = 8) -> list[Path]:
         """With no output to play to, render what layer 1 would play (``bars`` bars, noise drawn per bar) to a
         WAV file (the built-in kit) and a MIDI file, so a machine without sound card or MIDI still shows it."""
-        from rvae_server.core.midifile import write_bars
-        from rvae_server.outputs.drumkit import write_wav
+        from rvae_server.core.midiwrite import write_bars
+        from rvae_server.outputs.render import write_wav
 
         assert self.engine is not None and self.clock is not None
         rng = np.random.default_rng(self.config.seed)
