@@ -9,7 +9,7 @@ import pytest
 
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.library import ModelWatcher, NoModels, load_models
-from rvae_server.model.modelfile import bundled_models_dir, default_model
+from rvae_server.model.modeldirs import bundled_models_dir, default_model
 from rvae_server.session.daemon import playable_start
 
 

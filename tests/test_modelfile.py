@@ -17,14 +17,8 @@ import safetensors.numpy
 import torch
 
 import rvae_server.model.modelfile as mf
-from rvae_server.model.modelfile import (
-    ModelFileError,
-    default_model,
-    find_models,
-    load_model,
-    resolve_model,
-    save_model,
-)
+from rvae_server.model.modeldirs import default_model, find_models, resolve_model
+from rvae_server.model.modelfile import ModelFileError, load_model, save_model
 from rvae_server.model.network import ModelConfig, RhythmVAE
 
 META = {"training": {"epochs": 1, "bars": {"train": 5, "validation": 1}, "clips": []}, "licence": {"attribution": "x"}}

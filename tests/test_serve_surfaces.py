@@ -22,7 +22,7 @@ import pytest
 
 from rvae_server.core.bar import OUTPUT_NOTES, TICKS
 from rvae_server.core.midifile import read_clip
-from rvae_server.model.modelfile import bundled_models_dir, default_model
+from rvae_server.model.modeldirs import bundled_models_dir, default_model
 from tests.browser import Browser
 from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
 from tests.fixtures_midi import Recorder

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rvae_server.model.modelfile import default_model_dirs, find_models
+from rvae_server.model.modeldirs import default_model_dirs, find_models
 
 
 def add_models_dir_argument(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
-from rvae_server.model.modelfile import ModelData, load_model, resolve_model
+from rvae_server.model.modeldirs import resolve_model
+from rvae_server.model.modelfile import ModelData, load_model
 from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, latent_to_pad, pad_to_latent
 
 MIN_VELOCITY = 1.0 / 127.0
@@ -196,7 +197,7 @@ class LoadedModel:
 
     @staticmethod
     def load(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> LoadedModel:
-        """Resolve (:func:`rvae_server.model.modelfile.resolve_model`), validate and load a model; raises
+        """Resolve (:func:`rvae_server.model.modeldirs.resolve_model`), validate and load a model; raises
         :class:`rvae_server.model.modelfile.ModelFileError`."""
         return LoadedModel.from_data(load_model(resolve_model(name_or_path, dirs)))
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rvae_server.model.inference import LoadedModel
-from rvae_server.model.modelfile import META_FILE, ModelFileError, default_model_dirs, find_models, load_model
+from rvae_server.model.modeldirs import default_model_dirs, find_models
+from rvae_server.model.modelfile import META_FILE, ModelFileError, load_model
 
 log = logging.getLogger(__name__)
 

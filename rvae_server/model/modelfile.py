@@ -1,4 +1,4 @@
-"""Model files: save and load a rhythm VAE as a folder, find models, resolve a model by name or path.
+"""Model files: save and load a rhythm VAE as a folder (finding models: :mod:`rvae_server.model.modeldirs`).
 
 Layout
 ------
@@ -22,7 +22,7 @@ models dir and fsyncs them. A new name is then installed with one ``rename``. An
 at every instant ``NAME`` is either the complete old model or the complete new one. Where the exchange is not
 available (not Linux, or a file system without it) the fallback is rename old → ``.NAME.old-…``, new → ``NAME``,
 delete the backup; a crash between those two renames leaves the old model in the backup, and the next
-:func:`save_model`, :func:`find_models` or :func:`resolve_model` puts it back. Hidden folders are never listed
+:func:`save_model` or :func:`~rvae_server.model.modeldirs.resolve_model` puts it back. Hidden folders are never listed
 as models; stale temporary folders of dead processes are removed by the next save of that name.
 
 Loading (:func:`load_model`) validates the format and version, the config, the instrument table, the weights'
@@ -41,7 +41,6 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +51,6 @@ import safetensors
 import safetensors.numpy
 from numpy.typing import NDArray
 
-import rvae_server
 from rvae_server.core.bar import INSTRUMENTS
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
 
@@ -100,64 +98,7 @@ class ModelData:
         return model
 
 
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """One model found in a models dir; ``error`` is set (and the summary fields empty) if its meta.json is bad."""
-
-    name: str
-    path: Path
-    meta: dict[str, Any] | None
-    error: str | None = None
-    default: bool = False
-
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary (what ``rvae models --json`` prints)."""
-        out: dict[str, Any] = {"name": self.name, "path": str(self.path), "default": self.default}
-        if self.error is not None or self.meta is None:
-            out["error"] = self.error
-            return out
-        training = self.meta.get("training") or {}
-        bars = training.get("bars") or {}
-        licence = self.meta.get("licence") or {}
-        out.update(
-            created=self.meta.get("created"),
-            clips=len(training.get("clips") or []),
-            bars=(bars.get("train") or 0) + (bars.get("validation") or 0),
-            epochs=training.get("epochs"),
-            seed=training.get("seed"),
-            beta=(self.meta.get("config") or {}).get("beta"),
-            train_loss=training.get("train_loss"),
-            val_loss=training.get("val_loss"),
-            weights=(self.meta.get("weights") or {}).get("dtype"),
-            attribution=licence.get("attribution"),
-        )
-        return out
-
-
-# ------------------------------------------------------------------------------------------------ locations
-
-
-def bundled_models_dir() -> Path:
-    """The ``models/`` folder at the project root (beside the ``rvae_server`` package)."""
-    return Path(rvae_server.__file__).resolve().parents[1] / "models"
-
-
-def default_model_dirs() -> list[Path]:
-    """Where models are looked for by default: ``./models`` (current directory) first, then the bundled
-    :func:`bundled_models_dir`. New models are written to the first."""
-    dirs = [Path.cwd() / "models", bundled_models_dir()]
-    out: list[Path] = []
-    for d in dirs:
-        if all(_same(d, o) is False for o in out):
-            out.append(d)
-    return out
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
+# ------------------------------------------------------------------------------------------------- names
 
 
 def check_model_name(name: str) -> str:
@@ -231,7 +172,7 @@ def _hidden_pid(entry: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _tidy(models_dir: Path, name: str) -> None:
+def tidy(models_dir: Path, name: str) -> None:
     """Restore an interrupted replacement of ``name`` and remove stale temporary folders of dead processes."""
     target = models_dir / name
     try:
@@ -298,7 +239,7 @@ def save_model(
 
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        _tidy(parent, name)
+        tidy(parent, name)
         if target.exists() and not _is_model_folder(target):
             raise ModelFileError(target, "exists and is not a model folder (no meta.json); not replaced")
         tmp = parent / f".{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
@@ -343,7 +284,7 @@ def _install(tmp: Path, target: Path) -> None:
 # -------------------------------------------------------------------------------------------------- loading
 
 
-def _read_meta(folder: Path) -> dict[str, Any]:
+def read_meta(folder: Path) -> dict[str, Any]:
     path = folder / META_FILE
     if not path.is_file():
         raise ModelFileError(folder, f"not a model folder: no {META_FILE}")
@@ -387,8 +328,8 @@ def _refuse_pickle(path: Path, head: bytes) -> None:
 
 def load_model(path: str | os.PathLike[str]) -> ModelData:
     """Read and validate the model folder ``path`` (or its ``meta.json``/``weights.safetensors``)."""
-    folder = _model_folder(Path(path))
-    meta = _read_meta(folder)
+    folder = model_folder(Path(path))
+    meta = read_meta(folder)
     meta_path = folder / META_FILE
     try:
         config = ModelConfig.from_json(meta.get("config"))
@@ -443,7 +384,7 @@ def _check_tensors(
     return out
 
 
-def _model_folder(path: Path) -> Path:
+def model_folder(path: Path) -> Path:
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise ModelFileError(path, "pickle-based checkpoints (.pt, .pkl ...) are never loaded; use a model folder")
     if path.is_file():
@@ -455,84 +396,6 @@ def _model_folder(path: Path) -> Path:
     return path
 
 
-# -------------------------------------------------------------------------------------------------- finding
-
-
-def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
-    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any."""
-    try:
-        text = (Path(models_dir) / README_FILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = re.search(r"^\s*default model:\s*`?([A-Za-z0-9][A-Za-z0-9._-]*)`?", text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else None
-
-
-def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[ModelInfo]:
-    """Every model folder in ``dirs`` (default :func:`default_model_dirs`), in dir order then by name. Only the
-    metadata is read (weights are checked by :func:`load_model`). A folder with a bad ``meta.json`` is listed
-    with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
-    found: list[ModelInfo] = []
-    for raw in default_model_dirs() if dirs is None else dirs:
-        d = Path(raw)
-        if not d.is_dir():
-            continue
-        try:
-            entries = sorted(p for p in d.iterdir() if not p.name.startswith(".") and p.is_dir())
-        except OSError:
-            continue
-        for entry in entries:
-            if not (entry / META_FILE).exists():
-                continue
-            try:
-                found.append(ModelInfo(entry.name, entry, _read_meta(entry)))
-            except ModelFileError as err:
-                found.append(ModelInfo(entry.name, entry, None, err.reason))
-    chosen = _pick_default(found, dirs)
-    return [ModelInfo(m.name, m.path, m.meta, m.error, m is chosen) for m in found]
-
-
-def _pick_default(found: Sequence[ModelInfo], dirs: Iterable[str | os.PathLike[str]] | None) -> ModelInfo | None:
-    good = [m for m in found if m.error is None]
-    for raw in default_model_dirs() if dirs is None else dirs:
-        wanted = default_model_name(raw)
-        for m in good:
-            if wanted is not None and m.name == wanted and _same(m.path.parent, Path(raw)):
-                return m
-    return good[0] if good else None
-
-
-def default_model(dirs: Iterable[str | os.PathLike[str]] | None = None) -> ModelInfo | None:
-    """The model to load when none is named: the one a models dir's README names (first dir that names an
-    existing model), else the first model found; ``None`` if there is none."""
-    for m in find_models(dirs):
-        if m.default:
-            return m
-    return None
-
-
-def resolve_model(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> Path:
-    """The folder of a model given by name (looked up in ``dirs`` in order, default :func:`default_model_dirs`)
-    or by path (anything with a path separator, or an existing file or folder). Does not load it."""
-    text = os.fspath(name_or_path)
-    search = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
-    looks_like_path = os.sep in text or "/" in text or Path(text).suffix.lower() in PICKLE_SUFFIXES
-    if not looks_like_path and NAME_RE.match(text):
-        for d in search:
-            candidate = d / text
-            if not candidate.exists() and d.is_dir():
-                _tidy(d, text)
-            if candidate.is_dir():
-                return candidate
-    path = Path(text)
-    if looks_like_path or path.exists():
-        return _model_folder(path)
-    names = sorted({m.name for m in find_models(search) if m.error is None})
-    where = ", ".join(str(d) for d in search) or "no models dir"
-    available = f"available: {', '.join(names)}" if names else "no models found"
-    raise ModelFileError(text, f"no model of this name in {where} ({available})")
-
-
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
@@ -540,14 +403,7 @@ __all__ = [
     "WEIGHTS_FILE",
     "ModelData",
     "ModelFileError",
-    "ModelInfo",
-    "bundled_models_dir",
     "check_model_name",
-    "default_model",
-    "default_model_dirs",
-    "default_model_name",
-    "find_models",
     "load_model",
-    "resolve_model",
     "save_model",
 ]

@@ -1,0 +1,167 @@
+"""Where models live and which one is the default: the model folders (``./models``, then the bundled ``models/``),
+the models found in them, a model resolved by name or path. Only metadata is read here; loading is
+:func:`rvae_server.model.modelfile.load_model`."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rvae_server
+from rvae_server.model.modelfile import (
+    META_FILE,
+    NAME_RE,
+    PICKLE_SUFFIXES,
+    README_FILE,
+    ModelFileError,
+    model_folder,
+    read_meta,
+    tidy,
+)
+
+
+def bundled_models_dir() -> Path:
+    """The ``models/`` folder at the project root (beside the ``rvae_server`` package)."""
+    return Path(rvae_server.__file__).resolve().parents[1] / "models"
+
+
+def default_model_dirs() -> list[Path]:
+    """Where models are looked for by default: ``./models`` (current directory) first, then the bundled
+    :func:`bundled_models_dir`. New models are written to the first."""
+    dirs = [Path.cwd() / "models", bundled_models_dir()]
+    out: list[Path] = []
+    for d in dirs:
+        if all(_same(d, o) is False for o in out):
+            out.append(d)
+    return out
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One model found in a models dir; ``error`` is set (and the summary fields empty) if its meta.json is bad."""
+
+    name: str
+    path: Path
+    meta: dict[str, Any] | None
+    error: str | None = None
+    default: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (what ``rvae models --json`` prints)."""
+        out: dict[str, Any] = {"name": self.name, "path": str(self.path), "default": self.default}
+        if self.error is not None or self.meta is None:
+            out["error"] = self.error
+            return out
+        training = self.meta.get("training") or {}
+        bars = training.get("bars") or {}
+        licence = self.meta.get("licence") or {}
+        out.update(
+            created=self.meta.get("created"),
+            clips=len(training.get("clips") or []),
+            bars=(bars.get("train") or 0) + (bars.get("validation") or 0),
+            epochs=training.get("epochs"),
+            seed=training.get("seed"),
+            beta=(self.meta.get("config") or {}).get("beta"),
+            train_loss=training.get("train_loss"),
+            val_loss=training.get("val_loss"),
+            weights=(self.meta.get("weights") or {}).get("dtype"),
+            attribution=licence.get("attribution"),
+        )
+        return out
+
+
+def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
+    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any."""
+    try:
+        text = (Path(models_dir) / README_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^\s*default model:\s*`?([A-Za-z0-9][A-Za-z0-9._-]*)`?", text, re.IGNORECASE | re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[ModelInfo]:
+    """Every model folder in ``dirs`` (default :func:`default_model_dirs`), in dir order then by name. Only the
+    metadata is read (weights are checked by :func:`load_model`). A folder with a bad ``meta.json`` is listed
+    with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
+    found: list[ModelInfo] = []
+    for raw in default_model_dirs() if dirs is None else dirs:
+        d = Path(raw)
+        if not d.is_dir():
+            continue
+        try:
+            entries = sorted(p for p in d.iterdir() if not p.name.startswith(".") and p.is_dir())
+        except OSError:
+            continue
+        for entry in entries:
+            if not (entry / META_FILE).exists():
+                continue
+            try:
+                found.append(ModelInfo(entry.name, entry, read_meta(entry)))
+            except ModelFileError as err:
+                found.append(ModelInfo(entry.name, entry, None, err.reason))
+    chosen = _pick_default(found, dirs)
+    return [ModelInfo(m.name, m.path, m.meta, m.error, m is chosen) for m in found]
+
+
+def _pick_default(found: Sequence[ModelInfo], dirs: Iterable[str | os.PathLike[str]] | None) -> ModelInfo | None:
+    good = [m for m in found if m.error is None]
+    for raw in default_model_dirs() if dirs is None else dirs:
+        wanted = default_model_name(raw)
+        for m in good:
+            if wanted is not None and m.name == wanted and _same(m.path.parent, Path(raw)):
+                return m
+    return good[0] if good else None
+
+
+def default_model(dirs: Iterable[str | os.PathLike[str]] | None = None) -> ModelInfo | None:
+    """The model to load when none is named: the one a models dir's README names (first dir that names an
+    existing model), else the first model found; ``None`` if there is none."""
+    for m in find_models(dirs):
+        if m.default:
+            return m
+    return None
+
+
+def resolve_model(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> Path:
+    """The folder of a model given by name (looked up in ``dirs`` in order, default :func:`default_model_dirs`)
+    or by path (anything with a path separator, or an existing file or folder). Does not load it."""
+    text = os.fspath(name_or_path)
+    search = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
+    looks_like_path = os.sep in text or "/" in text or Path(text).suffix.lower() in PICKLE_SUFFIXES
+    if not looks_like_path and NAME_RE.match(text):
+        for d in search:
+            candidate = d / text
+            if not candidate.exists() and d.is_dir():
+                tidy(d, text)
+            if candidate.is_dir():
+                return candidate
+    path = Path(text)
+    if looks_like_path or path.exists():
+        return model_folder(path)
+    names = sorted({m.name for m in find_models(search) if m.error is None})
+    where = ", ".join(str(d) for d in search) or "no models dir"
+    available = f"available: {', '.join(names)}" if names else "no models found"
+    raise ModelFileError(text, f"no model of this name in {where} ({available})")
+
+
+__all__ = [
+    "ModelInfo",
+    "bundled_models_dir",
+    "default_model",
+    "default_model_dirs",
+    "default_model_name",
+    "find_models",
+    "resolve_model",
+]
