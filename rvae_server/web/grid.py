@@ -2,7 +2,7 @@
 in one batch and packed as bytes for the browser.
 
 Conventions
-    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.engine.engine.pad_to_latent`). Grid point
+    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.model.network.pad_to_latent`). Grid point
     ``p = i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``: **row-major, row i is y, row 0 is y = 0**
     (the bottom of the pad as drawn on the page; the page flips rows so y grows upwards), corners included.
     This is :func:`rvae_server.model.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
@@ -15,10 +15,15 @@ Packed layout (what the browser receives after the header)
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import struct
 import time
+from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +31,8 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
 from rvae_server.engine.api import PatternModel
 from rvae_server.model.network import pad_to_latent
+
+log = logging.getLogger(__name__)
 
 #: Magic first bytes of a binary grid message (so the page can tell it from any other binary message).
 MAGIC = b"RVG1"
@@ -101,3 +108,55 @@ def compute_grid(model: PatternModel, n: int) -> Grid:
     start = time.perf_counter()
     data = quantize(decode_grid_probs(model, n))
     return Grid(model.name, n, data, time.perf_counter() - start)
+
+
+class GridCache:
+    """The packed grids of the loaded models, keyed by ``(name, id(model))`` (a retrained model under the same
+    name is a new key): each decoded once, on a one-thread executor, so the event loop stays responsive."""
+
+    def __init__(self, grid_size: int) -> None:
+        self.grid_size = grid_size
+        self.timings: list[tuple[str, float]] = []  #: (model, seconds to decode and pack)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rvae-web-grid")
+        self._grids: dict[tuple[str, int], Grid] = {}
+        self._tasks: dict[tuple[str, int], asyncio.Future[Grid]] = {}
+
+    async def get(self, key: tuple[str, int], model: Any, models: Mapping[str, Any] | None = None) -> Grid:
+        """The packed grid of a model: cached, or decoded once on the grid executor. ``models`` (the loaded
+        ones) lets grids of models no longer loaded go."""
+        grid = self._grids.get(key)
+        if grid is not None:
+            return grid
+        task = self._tasks.get(key)
+        if task is None:
+            loop = asyncio.get_running_loop()
+            task = loop.run_in_executor(self._executor, compute_grid, model, self.grid_size)
+            self._tasks[key] = task
+        try:
+            grid = await task
+        finally:
+            self._tasks.pop(key, None)
+        if models is not None:
+            self._grids = {k: g for k, g in self._grids.items() if k[0] in models and id(models[k[0]]) == k[1]}
+        self._grids[key] = grid
+        self.timings.append((grid.model, grid.seconds))
+        log.info("web: grid of %r decoded in %.1f ms", grid.model, grid.seconds * 1000)
+        return grid
+
+    def missing(self, models: Mapping[str, Any]) -> list[Coroutine[Any, Any, Any]]:
+        """Coroutines decoding the grid of every loaded model not cached or under way (run them one at a time on
+        the loop), so a model change among loaded models ships a cached grid at once."""
+        out = []
+        for name, model in models.items():
+            key = (name, id(model))
+            if key not in self._grids and key not in self._tasks:
+                out.append(self.get(key, model, models))
+        return out
+
+    def cached(self, model_name: str, models: Mapping[str, Any]) -> Grid | None:
+        """The grid of a loaded model, None if not decoded yet."""
+        model = models.get(model_name)
+        return None if model is None else self._grids.get((model_name, id(model)))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

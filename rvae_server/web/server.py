@@ -40,81 +40,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import WSMsgType, web
 
-from rvae_server.core.bar import INSTRUMENTS, Bar
-from rvae_server.engine.api import ControlError, EngineControl, EngineEvent
+from rvae_server.core.bar import Bar
+from rvae_server.engine.api import EngineControl, EngineEvent
 from rvae_server.surfaces.osc.table import table_as_dict
-from rvae_server.web.controls import apply_control, table_json
-from rvae_server.web.grid import Grid, compute_grid
+from rvae_server.web.clients import Client, bar_json, dumps
+from rvae_server.web.controls import table_json
+from rvae_server.web.grid import Grid, GridCache
+from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
+from rvae_server.web.incoming import PageInput
 from rvae_server.web.training import TrainingService, TrainingUpdate
-from rvae_server.web.uploads import UploadError, UploadStore
+from rvae_server.web.uploads import UploadStore
 
 log = logging.getLogger(__name__)
 
-STATIC = Path(__file__).resolve().parent / "static"
-MAX_MESSAGE = 16 * 1024  # bytes of one message from the page; larger ones get an error back
 MAX_FRAME = 1024 * 1024  # larger frames close the connection (1009)
-MAX_RATE = 300  # messages a second from one page; more are refused
-MAX_QUEUE = 512  # messages waiting for a slow page; beyond that it is disconnected
 CLOCK_PLAYING = 0.25  # seconds between clock messages while playing
 CLOCK_STOPPED = 1.0
 STATE_COALESCE = 0.033  # state messages at most ~30 a second
 BAR_REFRESH = 0.05  # seconds between looks at a layer's re-planned bar after a state change
 BAR_SETTLE = 0.3  # ... for this long after the last change
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
 
 
-def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"), allow_nan=False)
-
-
-def bar_json(layer: int, bar_number: int, bar: Bar) -> dict[str, Any]:
-    """A ``bar`` message: the notes of one layer's bar, as integers (velocity × 127, microtiming × 100)."""
-    notes = [[n.tick, n.instrument, round(n.velocity * 127), round(n.microtiming * 100)] for n in bar.notes()]
-    return {"type": "bar", "layer": layer, "bar_number": bar_number, "notes": notes}
-
-
-@dataclass(eq=False)
-class Client:
-    """One connected page."""
-
-    ws: web.WebSocketResponse
-    session: str
-    layer: int = 0
-    grid_sent: tuple[str, int] | None = None
-    queue: deque[str | bytes] = field(default_factory=deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    window_start: float = 0.0
-    window_count: int = 0
-    bytes_sent: int = 0
-    messages_sent: int = 0
-
-    def send(self, message: str | bytes) -> None:
-        if len(self.queue) >= MAX_QUEUE:
-            log.warning("web: a page is not reading its messages; disconnecting it")
-            self.queue.clear()
-            self.queue.append(b"")  # the writer closes on an empty binary message
-        else:
-            self.queue.append(message)
-        self.wake.set()
-
-
-class WebServer:
+class WebServer(PageInput):
     """The running web server. Build with :func:`start_web`."""
 
     def __init__(
@@ -138,7 +95,6 @@ class WebServer:
         self.uploads = UploadStore(upload_dir)
         self.port = 0
         self.clients: set[Client] = set()
-        self.grid_timings: list[tuple[str, float]] = []  # (model, seconds to decode and pack)
         self._requested_port = port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -146,9 +102,7 @@ class WebServer:
         self._start_error: BaseException | None = None
         self._stop: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rvae-web-grid")
-        self._grids: dict[tuple[str, int], Grid] = {}
-        self._grid_tasks: dict[tuple[str, int], asyncio.Future[Grid]] = {}
+        self.grids = GridCache(grid_size)
         self._state_pending = False
         self._bar_pending: set[int] = set()
         self._bar_changed: dict[int, float] = {}
@@ -197,7 +151,7 @@ class WebServer:
                 loop.call_soon_threadsafe(stop.set)
         if self._thread is not None:
             self._thread.join(5.0)
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.grids.close()
         self.uploads.close()
 
     def _run(self) -> None:
@@ -219,14 +173,14 @@ class WebServer:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024, middlewares=[_security_headers])
+        app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
         app.router.add_get("/", self._index)
         app.router.add_get("/ws", self._websocket)
         app.router.add_get("/api/instruments", self._api_instruments)
         app.router.add_get("/api/controls", self._api_controls)
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
-        app.router.add_post("/api/upload", self._upload)
+        app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -270,42 +224,10 @@ class WebServer:
     async def _api_osc(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(table_as_dict())
 
-    async def _upload(self, request: web.Request) -> web.StreamResponse:
-        session = request.headers.get("X-RVAE-Session", "")
-        if not _same_origin(request):
-            return web.json_response({"error": "cross-origin upload refused"}, status=403)
-        stored: list[list[Any]] = []
-        try:
-            self.uploads.folder(session)
-            reader = await request.multipart()
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if not isinstance(part, BodyPartReader) or not part.filename:
-                    raise UploadError("only file fields can be uploaded")
-                body = part
-
-                async def chunks(body: Any = body) -> Any:
-                    while True:
-                        chunk = await body.read_chunk(64 * 1024)
-                        if not chunk:
-                            return
-                        yield chunk
-
-                name, size = await self.uploads.save(session, part.filename, chunks())
-                stored.append([name, size])
-        except UploadError as err:
-            return web.json_response({"error": str(err), "stored": stored}, status=err.status)
-        except (ValueError, AssertionError) as err:  # a malformed multipart body
-            return web.json_response({"error": f"bad upload: {err}", "stored": stored}, status=400)
-        files = self.uploads.files(session)
-        return web.json_response({"stored": stored, "files": files, "total": sum(s for _, s in files)})
-
     # ------------------------------------------------------------------ WebSocket
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
-        if not _same_origin(request):
+        if not same_origin(request):
             raise web.HTTPForbidden(text="cross-origin WebSocket refused")
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=20.0)
         await ws.prepare(request)
@@ -313,13 +235,13 @@ class WebServer:
         session = wanted if self.uploads.known(wanted) else self.uploads.new_session()
         client = Client(ws, session)
         self.clients.add(client)
-        writer = asyncio.create_task(self._writer(client))
+        writer = asyncio.create_task(client.write())
         try:
-            client.send(_dumps(self._welcome(client)))
-            client.send(_dumps({"type": "state", **self.engine.snapshot()}))
-            client.send(_dumps(self._clock_message()))
+            client.send(dumps(self._welcome(client)))
+            client.send(dumps({"type": "state", **self.engine.snapshot()}))
+            client.send(dumps(self._clock_message()))
             for layer in range(self.engine.layer_count):
-                client.send(_dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
+                client.send(dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
             self._ensure_grid(client)
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -335,26 +257,6 @@ class WebServer:
                 await writer
         return ws
 
-    async def _writer(self, client: Client) -> None:
-        ws = client.ws
-        try:
-            while not ws.closed:
-                await client.wake.wait()
-                client.wake.clear()
-                while client.queue:
-                    message = client.queue.popleft()
-                    if isinstance(message, bytes):
-                        if not message:
-                            await ws.close(code=1008, message=b"too slow")
-                            return
-                        await ws.send_bytes(message)
-                    else:
-                        await ws.send_str(message)
-                    client.bytes_sent += len(message)
-                    client.messages_sent += 1
-        except (ConnectionError, RuntimeError):
-            pass  # the page went away
-
     def _welcome(self, client: Client) -> dict[str, Any]:
         return {
             "type": "welcome",
@@ -367,125 +269,6 @@ class WebServer:
             "limits": {"file_bytes": self.uploads.max_file, "session_bytes": self.uploads.max_total},
             "history": list(self._train_history),
         }
-
-    def _error(self, client: Client, message: str, address: str | None = None) -> None:
-        data: dict[str, Any] = {"type": "error", "message": message}
-        if address is not None:
-            data["address"] = address
-        client.send(_dumps(data))
-
-    def _handle_text(self, client: Client, text: str) -> None:
-        now = time.monotonic()
-        if now - client.window_start >= 1.0:
-            client.window_start, client.window_count = now, 0
-        client.window_count += 1
-        if client.window_count > MAX_RATE:
-            if client.window_count == MAX_RATE + 1:
-                self._error(client, f"more than {MAX_RATE} messages a second: ignoring the rest of this second")
-            return
-        if len(text) > MAX_MESSAGE:
-            self._error(client, f"message of {len(text)} characters refused (at most {MAX_MESSAGE})")
-            return
-        try:
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as err:
-            self._error(client, f"not valid JSON: {str(err)[:100]}")
-            return
-        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            self._error(client, 'a message must be a JSON object with a "type"')
-            return
-        try:
-            self._dispatch(client, data)
-        except ControlError as err:
-            self._error(client, str(err), data.get("address") if isinstance(data.get("address"), str) else None)
-        except Exception as err:  # a bug here must never take the server down
-            log.exception("web: handling %r failed", data.get("type"))
-            self._error(client, f"{data.get('type')}: internal error ({type(err).__name__})")
-
-    def _dispatch(self, client: Client, data: dict[str, Any]) -> None:
-        kind = data["type"]
-        allowed = {
-            "control": {"type", "address", "args"},
-            "view": {"type", "layer"},
-            "train": {"type", "name", "layers"},
-            "train_cancel": {"type"},
-            "uploads": {"type"},
-            "uploads_clear": {"type"},
-        }
-        if kind not in allowed:
-            raise ControlError(f"unknown message type {kind[:40]!r}")
-        unknown = sorted(set(data) - allowed[kind])
-        if unknown:
-            raise ControlError(f"{kind}: unknown field(s) {', '.join(u[:40] for u in unknown[:5])}")
-        if kind == "control":
-            address = data.get("address")
-            _, verb, notes = apply_control(self.engine, address, data.get("args"))
-            if verb == "model":  # ship the grid now, not after the coalesced state message
-                for other in list(self.clients):
-                    self._ensure_grid(other)
-            for note in notes:
-                client.send(_dumps({"type": "note", "address": address, "message": note}))
-            if verb == "state":
-                client.send(_dumps({"type": "reply", "address": address, "state": self.engine.snapshot()}))
-            elif verb == "models":
-                client.send(_dumps({"type": "reply", "address": address, "models": sorted(self.engine.models)}))
-        elif kind == "view":
-            layer = data.get("layer")
-            if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.engine.layer_count:
-                raise ControlError(f"view: layer must be 0..{self.engine.layer_count - 1} (0-based), not {layer!r}")
-            client.layer = layer
-            self._ensure_grid(client)
-        elif kind == "train":
-            self._start_training(client, data.get("name"), data.get("layers", [client.layer]))
-        elif kind == "train_cancel":
-            if self.training is None:
-                raise ControlError("training not available")
-            self._in_worker(client, "train_cancel", self.training.cancel)
-        elif kind == "uploads":
-            self._send_uploads(client)
-        elif kind == "uploads_clear":
-            self.uploads.clear(client.session)
-            self._send_uploads(client)
-
-    def _send_uploads(self, client: Client) -> None:
-        files = self.uploads.files(client.session)
-        client.send(_dumps({"type": "uploads", "files": files, "total": sum(s for _, s in files)}))
-
-    def _start_training(self, client: Client, name: object, layers: object) -> None:
-        if self.training is None:
-            raise ControlError("training not available")
-        from rvae_server.model.modelfile import ModelFileError, check_model_name
-
-        if not isinstance(name, str):
-            raise ControlError("train: name must be a string")
-        try:
-            check_model_name(name)
-        except ModelFileError as err:
-            raise ControlError(f"train: {err}") from None
-        if (
-            not isinstance(layers, list)
-            or len(layers) > self.engine.layer_count
-            or not all(isinstance(k, int) and not isinstance(k, bool) for k in layers)
-            or not all(0 <= k < self.engine.layer_count for k in layers)
-        ):
-            raise ControlError(f"train: layers must be a list of 0-based layers 0..{self.engine.layer_count - 1}")
-        if not self.uploads.files(client.session):
-            raise ControlError("train: upload some .mid clips first")
-        folder = str(self.uploads.folder(client.session))
-        service = self.training
-        self._in_worker(client, "train", lambda: service.start(folder, name, list(layers)))
-
-    def _in_worker(self, client: Client, what: str, call: Callable[[], object]) -> None:
-        """Run a training-service call off the loop; its error goes back to the page."""
-        assert self._loop is not None
-        future = self._loop.run_in_executor(None, call)
-
-        def done(fut: asyncio.Future[object]) -> None:
-            err = fut.exception()
-            if err is not None:
-                self._error(client, f"{what}: {err}")
-
-        future.add_done_callback(done)
 
     # ------------------------------------------------------------------ grids
 
@@ -508,43 +291,22 @@ class WebServer:
             client.send(grid.message(layer))
 
     async def grid_for(self, key: tuple[str, int], model: Any) -> Grid:
-        """The packed grid of a model: cached, or decoded once on the grid executor."""
-        grid = self._grids.get(key)
-        if grid is not None:
-            return grid
-        task = self._grid_tasks.get(key)
-        if task is None:
-            loop = asyncio.get_running_loop()
-            task = loop.run_in_executor(self._executor, compute_grid, model, self.grid_size)
-            self._grid_tasks[key] = task
-        try:
-            grid = await task
-        finally:
-            self._grid_tasks.pop(key, None)
-        models = self.engine.models
-        self._grids = {k: g for k, g in self._grids.items() if k[0] in models and id(models[k[0]]) == k[1]}
-        self._grids[key] = grid
-        self.grid_timings.append((grid.model, grid.seconds))
-        log.info("web: grid of %r decoded in %.1f ms", grid.model, grid.seconds * 1000)
-        return grid
+        """The packed grid of a model (see :meth:`GridCache.get`)."""
+        return await self.grids.get(key, model, self.engine.models)
 
     def _prewarm_models(self) -> None:
-        """Decode the grid of every loaded model not cached yet (one at a time, on the grid executor), so a
-        model change among loaded models ships a cached grid at once."""
-        if not self.prewarm:
-            return
-        for name, model in self.engine.models.items():
-            key = (name, id(model))
-            if key not in self._grids and key not in self._grid_tasks:
-                self._spawn(self._warm(key, model))
-
-    async def _warm(self, key: tuple[str, int], model: Any) -> None:
-        await self.grid_for(key, model)
+        if self.prewarm:
+            for coro in self.grids.missing(self.engine.models):
+                self._spawn(coro)
 
     def cached_grid(self, model_name: str) -> Grid | None:
         """The grid the pages were sent for a model (None if not decoded yet). Any thread (for tests)."""
-        model = self.engine.models.get(model_name)
-        return None if model is None else self._grids.get((model_name, id(model)))
+        return self.grids.cached(model_name, self.engine.models)
+
+    @property
+    def grid_timings(self) -> list[tuple[str, float]]:
+        """``(model, seconds to decode and pack)`` of every grid decoded so far."""
+        return self.grids.timings
 
     def _spawn(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -586,10 +348,10 @@ class WebServer:
         if event.kind == "bar":
             data = event.data
             self._bar_sent[int(data["layer"])] = data["bar"]
-            self._broadcast(_dumps(bar_json(int(data["layer"]), int(data["bar_number"]), data["bar"])))
+            self._broadcast(dumps(bar_json(int(data["layer"]), int(data["bar_number"]), data["bar"])))
             return
         if event.kind == "transport":
-            self._broadcast(_dumps(self._clock_message()))
+            self._broadcast(dumps(self._clock_message()))
         layer = event.data.get("layer")
         if isinstance(layer, int):
             self._bar_changed[layer] = time.monotonic()
@@ -608,8 +370,8 @@ class WebServer:
         if tuple(snapshot["models"]) != self._models_seen:
             self._models_seen = tuple(snapshot["models"])
             self._prewarm_models()
-        self._broadcast(_dumps({"type": "state", **snapshot}))
-        self._broadcast(_dumps(self._clock_message()))
+        self._broadcast(dumps({"type": "state", **snapshot}))
+        self._broadcast(dumps(self._clock_message()))
         for client in list(self.clients):
             self._ensure_grid(client)
 
@@ -620,7 +382,7 @@ class WebServer:
         bar = self.engine.current_bar(layer)
         if self._bar_sent.get(layer) != bar:
             self._bar_sent[layer] = bar
-            self._broadcast(_dumps(bar_json(layer, -1, bar)))
+            self._broadcast(dumps(bar_json(layer, -1, bar)))
         if time.monotonic() - self._bar_changed.get(layer, 0.0) < BAR_SETTLE:
             self._bar_pending.add(layer)
             assert self._loop is not None
@@ -633,7 +395,7 @@ class WebServer:
         self._train_history.append(data)
         if len(self._train_history) > 5000:
             del self._train_history[1:1000]
-        self._broadcast(_dumps(data))
+        self._broadcast(dumps(data))
         if update.kind == "done":
             self._flush_state()  # the new model in the menu
 
@@ -647,7 +409,7 @@ class WebServer:
             if now - last >= (CLOCK_PLAYING if running else CLOCK_STOPPED):
                 last = now
                 if self.clients:
-                    self._broadcast(_dumps(self._clock_message()))
+                    self._broadcast(dumps(self._clock_message()))
             if tuple(sorted(self.engine.models)) != self._models_seen and not self._state_pending:
                 self._flush_state()
 
@@ -658,39 +420,9 @@ class WebServer:
         return sum(c.bytes_sent for c in self.clients), sum(c.messages_sent for c in self.clients)
 
 
-def instruments_json() -> list[dict[str, Any]]:
-    """The instrument table for the page: ``[{index, name, note}]`` in model order."""
-    return [{"index": k, "name": i.name, "note": i.note} for k, i in enumerate(INSTRUMENTS)]
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number the page may send")
-
-
-def _same_origin(request: web.Request) -> bool:
-    """True unless the request carries an ``Origin`` for another host (a page elsewhere reaching the loopback)."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return True
-    host = request.headers.get("Host", "")
-    return origin in (f"http://{host}", f"https://{host}")
-
-
 def _log_task_error(task: asyncio.Future[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("web: a task failed", exc_info=task.exception())
-
-
-@web.middleware
-async def _security_headers(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    response = await handler(request)
-    if not response.prepared:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
 
 
 def start_web(
