@@ -1,0 +1,87 @@
+/* R-VAE page: visualizer, player, current bar and training. Plain JS modules, no dependencies, everything from
+ * the daemon. This is the entry point: the frame loop, the debug hook for tests and benchmarks, and start-up.
+ *
+ * Modules: state.js (shared state, constants, helpers), connection.js (the WebSocket), panel.js (controls and
+ * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js.
+ *
+ * Timing: the server sends {type:"clock", position, bpm, running} a few times a second; the page extrapolates
+ * the position (24-ppqn ticks) with performance.now() and animates the grid through the 96 ticks of the bar.
+ * Grid: one binary message per model: "RVG1", uint32 LE header length, JSON header, then uint8 bytes laid out
+ * [tick][instrument][point], point = row * n + col, row = y (row 0 = y 0, drawn at the bottom), col = x.
+ * Controls are sent as {type:"control", address:"/rvae/[layer/N/]name", args:[...]} (the OSC names).
+ */
+
+import { $, layerState, position, S, send, TICKS } from "./state.js";
+import { connect } from "./connection.js";
+import { drawPad, gridN, padToCss, stepXY } from "./pad.js";
+import { buildLegend, colourMutes, wireControls } from "./panel.js";
+import { drawRoll } from "./roll.js";
+
+const pad = $("pad");
+
+let lastFrame = performance.now();
+function frame(now) {
+  const dt = Math.min(100, now - lastFrame);
+  lastFrame = now;
+  const t0 = performance.now();
+  stepXY(now, dt);
+  drawPad(now);
+  drawRoll(now);
+  S.drawMs = S.drawMs * 0.9 + (performance.now() - t0) * 0.1;
+  S.frames.push(now);
+  while (S.frames.length && now - S.frames[0] > 1000) S.frames.shift();
+  requestAnimationFrame(frame);
+}
+
+// debug hook (tests, benchmarks)
+window.rvae = {
+  tick: () => S.lastTick,
+  position: () => position(),
+  fps: () => S.frames.length,
+  drawMs: () => S.drawMs,
+  bytesReceived: () => S.bytes,
+  messagesReceived: () => S.messages,
+  grid: () => (S.grid ? { model: S.grid.model, n: S.grid.n, receivedAt: S.grid.receivedAt } : null),
+  hold: (tick) => {
+    S.hold = tick === null || tick === undefined ? null : ((Math.floor(tick) % TICKS) + TICKS) % TICKS;
+    drawPad(performance.now());
+  },
+  cellCenter: (row, col) => {
+    // document CSS pixels of grid point (row = y index, col = x index)
+    const n = gridN();
+    const r = pad.getBoundingClientRect();
+    return { x: scrollX + r.left + ((col + 0.5) / n) * r.width, y: scrollY + r.top + ((n - 1 - row + 0.5) / n) * r.height };
+  },
+  padPoint: (x, y) => {
+    const r = pad.getBoundingClientRect();
+    const p = padToCss(x, y);
+    return { x: r.left + p.x, y: r.top + p.y };
+  },
+  channels: (chs) => {
+    if (chs) {
+      S.channels = chs.slice(0, 3);
+      buildLegend();
+      colourMutes();
+    }
+    return S.channels.slice();
+  },
+  xy: () => ({ ...S.xy }),
+  glow: (ticks) => {
+    if (ticks !== undefined) {
+      S.glow = Math.max(1, Math.floor(ticks));
+      if ($("glow")) $("glow").value = String(S.glow);
+    }
+    return S.glow;
+  },
+  send: (obj) => send(obj),
+  bar: () => S.bars.get(S.layer) || null,
+  state: () => layerState(),
+  lossEpochs: () => S.training.length,
+  lossArrivals: () => S.training.map((u) => u.at),
+  errors: () => S.errors.slice(),
+  connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,
+};
+
+wireControls();
+connect();
+requestAnimationFrame(frame);

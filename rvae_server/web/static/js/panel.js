@@ -1,0 +1,251 @@
+/* The control panel: layers, mutes, legend, knobs and transport; what the server's welcome and state messages set. */
+
+import {
+  $, CHANNEL_COLOURS, CHANNEL_NAMES, control, layerState, range, recentlyTouched, S, send, sendControl,
+  SLIDER_INTERVAL_MS, toast, touched,
+} from "./state.js";
+import { wirePad } from "./pad.js";
+import { drawLoss, onTraining, wireTraining } from "./training.js";
+
+export function onWelcome(msg) {
+  S.welcome = msg;
+  S.session = msg.session;
+  sessionStorage.setItem("rvae-session", msg.session);
+  S.controls = new Map(msg.controls.map((c) => [c.address.replace(/^\/rvae\//, ""), c]));
+  S.instruments = msg.instruments;
+  S.layerCount = msg.layers;
+  if (S.layer >= S.layerCount) S.layer = 0;
+  buildLayers();
+  buildMutes();
+  buildLegend();
+  applyRanges();
+  $("train-unavailable").hidden = msg.training;
+  $("train-body").hidden = !msg.training;
+  for (const el of $("train-body").querySelectorAll("button, input")) el.disabled = !msg.training;
+  $("drop").classList.toggle("disabled", !msg.training);
+  S.training = msg.history.filter((u) => u.kind === "epoch");
+  const last = msg.history[msg.history.length - 1];
+  if (last) onTraining(last, true);
+  drawLoss();
+  send({ type: "view", layer: S.layer });
+  if (msg.training) send({ type: "uploads" });
+}
+
+function applyRanges() {
+  for (const name of ["threshold", "noise", "timing"]) {
+    const el = $(name);
+    el.disabled = !control(name);
+    const r = range(name);
+    if (r) [el.min, el.max] = r;
+  }
+  const bpm = range("bpm");
+  if (bpm) [$("bpm").min, $("bpm").max] = bpm;
+  const vel = range("velocity", 1);
+  if (vel) [$("fixed-velocity").min, $("fixed-velocity").max] = vel;
+  $("enable").disabled = !control("enable");
+}
+
+function buildLayers() {
+  const box = $("layers");
+  box.textContent = "";
+  for (let k = 0; k < S.layerCount; k++) {
+    const b = document.createElement("button");
+    b.textContent = `Layer ${k + 1}`;
+    b.setAttribute("role", "tab");
+    b.setAttribute("aria-selected", String(k === S.layer));
+    b.addEventListener("click", () => selectLayer(k));
+    box.appendChild(b);
+  }
+}
+function selectLayer(k) {
+  S.layer = k;
+  for (const [i, b] of [...$("layers").children].entries()) b.setAttribute("aria-selected", String(i === k));
+  send({ type: "view", layer: k });
+  S.target = null;
+  S.localTouch.clear();
+  if (S.state) onState(S.state);
+}
+
+function buildMutes() {
+  const box = $("mutes");
+  box.textContent = "";
+  for (const inst of S.instruments) {
+    const b = document.createElement("button");
+    b.textContent = inst.name;
+    b.dataset.index = inst.index;
+    b.addEventListener("click", () => {
+      const ls = layerState();
+      const muted = ls ? !ls.mutes[inst.name] : true;
+      sendControl("mute", [inst.name, muted ? 1 : 0]);
+      b.classList.toggle("muted", muted);
+      if (ls) ls.mutes[inst.name] = muted;
+    });
+    box.appendChild(b);
+  }
+  colourMutes();
+}
+export function colourMutes() {
+  for (const b of $("mutes").children) {
+    const ch = S.channels.indexOf(Number(b.dataset.index));
+    b.style.borderLeftColor = ch >= 0 ? CHANNEL_COLOURS[ch] : "";
+  }
+}
+
+export function buildLegend() {
+  const box = $("legend");
+  box.textContent = "";
+  S.channels.forEach((inst, ch) => {
+    const label = document.createElement("label");
+    const sw = document.createElement("span");
+    sw.className = "swatch";
+    sw.style.background = CHANNEL_COLOURS[ch];
+    const sel = document.createElement("select");
+    sel.setAttribute("aria-label", `instrument shown in ${CHANNEL_NAMES[ch]}`);
+    const none = new Option("(none)", "-1");
+    sel.add(none);
+    for (const i of S.instruments) sel.add(new Option(i.name, String(i.index)));
+    sel.value = String(inst);
+    sel.addEventListener("change", () => {
+      S.channels[ch] = Number(sel.value);
+      colourMutes();
+    });
+    label.append(sw, sel);
+    box.appendChild(label);
+  });
+  const label = document.createElement("label");
+  label.textContent = "Glow";
+  const sel = document.createElement("select");
+  sel.id = "glow";
+  sel.setAttribute("aria-label", "how long a lit point takes to fade");
+  for (const [text, ticks] of [["none", 1], ["16th", 6], ["8th", 12], ["quarter", 24]]) sel.add(new Option(text, String(ticks)));
+  sel.value = String(S.glow);
+  sel.addEventListener("change", () => {
+    S.glow = Number(sel.value);
+  });
+  label.appendChild(sel);
+  box.appendChild(label);
+}
+
+export function onState(msg) {
+  S.state = msg;
+  const ls = layerState();
+  // models menu
+  const menu = $("model");
+  const models = msg.models || [];
+  if ([...menu.options].map((o) => o.value).join("\n") !== models.join("\n")) {
+    menu.textContent = "";
+    for (const m of models) menu.add(new Option(m, m));
+  }
+  if (!ls) return;
+  if (!recentlyTouched("model")) menu.value = ls.model;
+  if (!recentlyTouched("enable")) {
+    $("enable").classList.toggle("on", ls.enabled);
+    $("enable").textContent = ls.enabled ? "Layer on" : "Layer off";
+  }
+  for (const name of ["threshold", "noise", "timing"]) {
+    if (!recentlyTouched(name)) {
+      $(name).value = ls[name];
+      $(`${name}-v`).textContent = Number(ls[name]).toFixed(2);
+    }
+  }
+  if (!recentlyTouched("velocity")) {
+    $("velocity-mode").value = ls.velocity_mode;
+    $("fixed-velocity").value = ls.fixed_velocity;
+    $("fixed-velocity-v").textContent = ls.fixed_velocity;
+  }
+  $("fixed-velocity").disabled = ls.velocity_mode !== "fixed";
+  if (!recentlyTouched("bpm") && document.activeElement !== $("bpm")) $("bpm").value = msg.bpm;
+  if (!recentlyTouched("mute")) {
+    for (const b of $("mutes").children) {
+      const name = S.instruments[Number(b.dataset.index)].name;
+      b.classList.toggle("muted", !!ls.mutes[name]);
+    }
+  }
+  if (!S.dragging && !S.target && !recentlyTouched("xy")) S.xy = { x: ls.x, y: ls.y };
+  $("xy-text").textContent = `${ls.x.toFixed(2)}, ${ls.y.toFixed(2)}`;
+  $("roll-title").textContent = `layer ${S.layer + 1} · ${ls.model}`;
+  S.clock.running = msg.playing;
+  updateTransport();
+}
+
+export function updateTransport() {
+  const b = $("play");
+  b.classList.toggle("playing", S.clock.running);
+  b.innerHTML = S.clock.running ? "&#9632; Stop" : "&#9654; Play";
+}
+
+export function wireControls() {
+  $("play").addEventListener("click", () => sendControl(S.clock.running ? "stop" : "play", []));
+  document.addEventListener("keydown", (ev) => {
+    const tag = document.activeElement ? document.activeElement.tagName : "";
+    if (ev.code === "Space" && !["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) {
+      ev.preventDefault();
+      $("play").click();
+    }
+  });
+  const sendBpm = (v) => {
+    if (!Number.isFinite(v)) return toast("tempo must be a number");
+    touched("bpm");
+    sendControl("bpm", [v]);
+  };
+  $("bpm").addEventListener("change", () => sendBpm(Number($("bpm").value)));
+  $("bpm-down").addEventListener("click", () => {
+    const v = Math.max(20, Math.round(Number($("bpm").value) - 1));
+    $("bpm").value = v;
+    sendBpm(v);
+  });
+  $("bpm-up").addEventListener("click", () => {
+    const v = Math.min(400, Math.round(Number($("bpm").value) + 1));
+    $("bpm").value = v;
+    sendBpm(v);
+  });
+  $("enable").addEventListener("click", () => {
+    const ls = layerState();
+    const on = !(ls && ls.enabled);
+    touched("enable");
+    if (ls) ls.enabled = on;
+    $("enable").classList.toggle("on", on);
+    $("enable").textContent = on ? "Layer on" : "Layer off";
+    sendControl("enable", [on ? 1 : 0]);
+  });
+  $("model").addEventListener("change", () => {
+    touched("model");
+    sendControl("model", [$("model").value]);
+  });
+  for (const name of ["threshold", "noise", "timing"]) {
+    let last = 0;
+    let timer = null;
+    const el = $(name);
+    const push = () => {
+      timer = null;
+      last = performance.now();
+      sendControl(name, [Number(el.value)]);
+    };
+    el.addEventListener("input", () => {
+      touched(name);
+      $(`${name}-v`).textContent = Number(el.value).toFixed(2);
+      if (name === "threshold" && S.state) {
+        const ls = layerState();
+        if (ls) ls.threshold = Number(el.value); // the grid follows at once
+      }
+      const wait = SLIDER_INTERVAL_MS - (performance.now() - last);
+      if (wait <= 0) push();
+      else if (!timer) timer = setTimeout(push, wait);
+    });
+  }
+  const sendVelocity = () => {
+    touched("velocity");
+    const mode = $("velocity-mode").value;
+    $("fixed-velocity").disabled = mode !== "fixed";
+    $("fixed-velocity-v").textContent = $("fixed-velocity").value;
+    sendControl("velocity", mode === "fixed" ? ["fixed", Number($("fixed-velocity").value)] : ["model"]);
+  };
+  $("velocity-mode").addEventListener("change", sendVelocity);
+  $("fixed-velocity").addEventListener("change", sendVelocity);
+  $("fixed-velocity").addEventListener("input", () => {
+    $("fixed-velocity-v").textContent = $("fixed-velocity").value;
+  });
+  wirePad();
+  wireTraining();
+}
+
