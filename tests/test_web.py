@@ -311,8 +311,8 @@ def _js_round(x: float) -> int:
 def _expected_rgb(
     grid, tick: int, row: int, col: int, threshold: float, mutes: tuple[bool, ...], channels=(KICK, SNARE, CH), glow=1
 ) -> list[int]:
-    """The page's colour formula (static/js/pad.js drawGrid): brightness round(255·sqrt(v/255)) where the probability byte v
-    is ≥ the threshold, fading linearly over ``glow`` ticks; 0 where muted or below the threshold."""
+    """The page's colour formula (static/js/pad.js drawGrid): brightness round(255·sqrt(v/255)) where the probability
+    byte v is ≥ the threshold, fading linearly over ``glow`` ticks; 0 where muted or below the threshold."""
     cut = math.ceil(threshold * 255 - 1e-6)
     out = []
     for inst in channels:
