@@ -119,6 +119,8 @@ class Clip:
     meters: list[str] = field(default_factory=list)  # distinct meters in order of appearance
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedBars] = field(default_factory=list)
+    drum_channel: int = 10  # 1-based channel the drums were read from (another one only when no channel 10)
+    drum_tracks: tuple[int, ...] = ()  # 1-based numbers of the tracks holding the drum notes read
 
     def used_bars(self) -> list[Bar]:
         return [b.bar for b in self.bars if b.used]
@@ -176,6 +178,7 @@ class _Events:
     note_pitches: NDArray[np.int64]
     note_velocities: NDArray[np.int64]
     note_channels: NDArray[np.int64]
+    note_tracks: NDArray[np.int64]
     meters: list[tuple[int, Meter]]
     tempos: list[tuple[int, int]]  # (tick, microseconds per quarter)
 
@@ -216,6 +219,7 @@ def _parse(path: Path) -> _Events:
         note_pitches=np.asarray(smf.note_pitches, dtype=np.int64),
         note_velocities=np.asarray(smf.note_velocities, dtype=np.int64),
         note_channels=np.asarray(smf.note_channels, dtype=np.int64),
+        note_tracks=np.asarray(smf.note_tracks, dtype=np.int64),
         meters=meters,
         tempos=tempos,
     )
@@ -338,6 +342,8 @@ def read_clip(path: str | os.PathLike[str]) -> Clip:
     ticks = ev.note_ticks[drums]
     pitches = ev.note_pitches[drums]
     velocities = ev.note_velocities[drums]
+    channel = int(ev.note_channels[drums][0]) + 1
+    tracks = tuple(int(t) for t in np.unique(ev.note_tracks[drums]))
 
     instruments = PITCH_TO_INSTRUMENT[pitches].astype(np.int64)
     unknown = instruments < 0
@@ -414,7 +420,7 @@ def read_clip(path: str | os.PathLike[str]) -> Clip:
         bars.append(ClipBar(len(bars), g.number, name, bpm, Bar.from_valid_planes(bar_planes)))
     for s in skipped:
         warnings.append(f"bars {s.first_bar}-{s.last_bar} skipped: {s.reason}")
-    return Clip(path=path, bars=bars, meters=meters, warnings=warnings, skipped=skipped)
+    return Clip(path, bars, meters, warnings, skipped, channel, tracks)
 
 
 __all__ = [

@@ -27,6 +27,7 @@ class SMFEvents:
     note_pitches: list[int] = field(default_factory=list)
     note_velocities: list[int] = field(default_factory=list)
     note_channels: list[int] = field(default_factory=list)  # 0-based
+    note_tracks: list[int] = field(default_factory=list)  # 1-based number of the track holding the note
     tempos: list[tuple[int, int]] = field(default_factory=list)  # (tick, microseconds per quarter)
     time_signatures: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator)
 
@@ -71,6 +72,7 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents) 
     tick = 0
     status = 0
     ticks, pitches, vels, chans = out.note_ticks, out.note_pitches, out.note_velocities, out.note_channels
+    first_note = len(ticks)
     data_length = _DATA_LENGTH
     try:
         while pos < stop:
@@ -139,6 +141,7 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents) 
         raise SMFError(f"track {number} ends in the middle of an event") from None
     if pos > stop:
         raise SMFError(f"track {number}: the last event runs past the end of the track")
+    out.note_tracks.extend([number] * (len(ticks) - first_note))
     out.end = max(out.end, tick)
 
 
