@@ -19,6 +19,7 @@ steadily and memory stays bounded however many files there are.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -88,6 +89,7 @@ class DaskExecutor:
         except ImportError as err:
             hint = "pip install 'dask[distributed]'"
             raise ExecutorError(f"--executor dask needs dask.distributed: {hint} ({err})") from None
+        logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO lines would bury the progress
         self.workers = workers or default_workers()
         self._cluster: Any = None
         try:

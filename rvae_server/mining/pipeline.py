@@ -23,6 +23,7 @@ removed) → ``patterns`` (rotations removed: the unique patterns kept); ``remov
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from rvae_server.core.atomic import atomic_write_text
-from rvae_server.core.dataset import build_dataset, write_dataset
+from rvae_server.core.dataset import BarDataset, build_dataset, write_dataset
 from rvae_server.core.midifile import find_clips
 from rvae_server.mining import checkpoint
 from rvae_server.mining.executors import make_executor
@@ -116,14 +117,19 @@ def mine(
     finally:
         writer.close()
         pool.close()
-    summary = _assemble(jobs, results, settings, output)
+    dataset = _assemble(jobs, results, settings, output)
+    summary = dataset.meta["summary"]
+    seconds = time.perf_counter() - start
     summary.update(
         executor=pool.name,
         workers=pool.workers,
         resumed=resumed,
-        seconds=round(time.perf_counter() - start, 3),
+        seconds=round(seconds, 3),
+        files_per_second=round(len(todo) / max(seconds, 1e-9), 2),
     )
-    summary["files_per_second"] = round(len(todo) / max(summary["seconds"], 1e-9), 2)
+    write_dataset(dataset, output)
+    atomic_write_text(summary_path(output), json.dumps(summary, indent=1) + "\n")
+    checkpoint.discard(checkpoint.checkpoint_path(output))
     return summary
 
 
@@ -139,8 +145,8 @@ def _unique(jobs: list[Job]) -> list[Job]:
 
 def _assemble(
     jobs: Sequence[Job], results: dict[str, dict[str, Any]], settings: Settings, output: str | os.PathLike[str]
-) -> dict[str, Any]:
-    """Dedupe across files in file order, count every stage, write the dataset and the summary."""
+) -> BarDataset:
+    """Dedupe across files in file order, count every stage: the dataset, its summary in its meta."""
     broken: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     count = Counter[str]()
@@ -234,13 +240,7 @@ def _assemble(
         "labels": list(labels),
     }
     all_notes = np.concatenate(notes) if notes else np.zeros((0, 4), dtype=np.int64)
-    dataset = build_dataset(all_notes, pattern_cols, texts, settings.to_json(), summary)  # type: ignore[arg-type]
-    write_dataset(dataset, output)
-    import json
-
-    atomic_write_text(summary_path(output), json.dumps(summary, indent=1) + "\n")
-    checkpoint.discard(checkpoint.checkpoint_path(output))
-    return summary
+    return build_dataset(all_notes, pattern_cols, texts, settings.to_json(), summary)  # type: ignore[arg-type]
 
 
 __all__ = ["KILL_AFTER_ENV", "MiningError", "mine", "summary_path"]

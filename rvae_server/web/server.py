@@ -33,6 +33,7 @@ Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
     ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table.table_as_dict`),
+    ``/api/map?model=NAME`` (the map of a model's space, :mod:`rvae_server.web.mapdata`),
     ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`).
 """
 
@@ -58,6 +59,7 @@ from rvae_server.web.controls import table_json
 from rvae_server.web.grid import Grid, GridCache
 from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
+from rvae_server.web.mapdata import MapCache, handle_map
 from rvae_server.web.training import TrainingService, TrainingUpdate
 from rvae_server.web.uploads import UploadStore
 
@@ -181,6 +183,7 @@ class WebServer(PageInput):
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
+        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=MapCache()))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
