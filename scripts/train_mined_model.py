@@ -1,6 +1,6 @@
 """Mine the shared corpora and train the bundled model ``mined-all`` on every style.
 
-    python scripts/train_mined_model.py [--data ../shared/data] [--out models] [--min-repeats 2] [--steps 3000]
+    python scripts/train_mined_model.py [--data ../shared/data] [--out models] [--min-repeats 2] [--steps 400]
                                         [--workers 2] [--seed 0] [--threads 1]
 
 1. ``rvae mine`` (:func:`rvae_server.mining.pipeline.mine`) over every source folder of ``DATA/corpus``,
@@ -74,7 +74,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=ROOT / "models")
     parser.add_argument("--min-repeats", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=400)  # ~37 epochs: on ~800 bars more only overfits
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)

@@ -153,7 +153,8 @@ def test_the_dataset_keeps_each_pattern_as_first_found_with_its_provenance(mined
     got = {
         files[f]: (int(n), int(src), int(rep), int(occ), ds.text("styles")[s])
         for f, n, src, rep, occ, s in zip(a["pattern_file"], a["pattern_length"], a["pattern_source_bar"],
-                                          a["pattern_repeats"], a["pattern_occurrences"], a["pattern_style"])
+                                          a["pattern_repeats"], a["pattern_occurrences"], a["pattern_style"],
+                                          strict=True)
     }  # fmt: skip
     assert got == {
         "songs/funk/two-bar-late.mid": (2, 1, 4, 2, "funk"),  # sorted first; two-bar is its rotation
@@ -173,7 +174,7 @@ def test_the_dataset_keeps_each_pattern_as_first_found_with_its_provenance(mined
     assert ds.text("file_tracks")[order["songs/funk/two-bar-late.mid"]] == "1"
     assert len(ds.text("file_sha256")[0]) == 64
     assert ds.bar_source().tolist() == [
-        int(s) + j for s, n in zip(a["pattern_source_bar"], a["pattern_length"]) for j in range(int(n))
+        int(s) + j for s, n in zip(a["pattern_source_bar"], a["pattern_length"], strict=True) for j in range(int(n))
     ]
 
 
