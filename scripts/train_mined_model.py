@@ -65,7 +65,7 @@ def source_licence(folder: Path) -> dict[str, str]:
         "folder": f"{folder.parent.name}/{folder.name}",
         "origin": field("Repository"),
         "licence": field("Licence") or field("License"),
-        "copyright": field("Copyright") or field("Licence"),
+        "copyright": field("Copyright"),
     }
 
 
@@ -94,7 +94,9 @@ def main() -> int:
         entry = source_licence(folder)
         entry["patterns"] = str(per_root.get(folder.name, 0))
         licences.append(entry)
-    listed = "; ".join(f"{e['folder']}: {e['licence']} ({e['copyright']})" for e in licences)
+    listed = "; ".join(
+        f"{e['folder']}: {e['licence']}" + (f" ({e['copyright']})" if e["copyright"] else "") for e in licences
+    )
     licence = {
         "data": f"drum loops mined from {len(folders)} MIDI collections ({summary['files']} files)",
         "attribution": listed,
