@@ -114,3 +114,18 @@ def test_the_executor_seam_gives_the_same_dataset_on_dask_and_ray(corpus, tmp_pa
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["executor"] == executor and summary["workers"] == 2
     assert_same_dataset(local, out)
+
+
+def test_rvae_train_trains_on_a_dataset_and_records_it(corpus, tmp_path):
+    out = tmp_path / "d.npz"
+    assert rvae("mine", *corpus, "-o", str(out), "--workers", "1", "--min-repeats", "2").returncode == 0
+    done = rvae("train", str(out), "--name", "from-dataset", "--epochs", "2", "--models-dir", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    meta = json.loads((tmp_path / "from-dataset" / "meta.json").read_text())
+    summary = json.loads(out.with_suffix(".json").read_text())
+    record = meta["training"]["datasets"][0]
+    assert record["name"] == "d.npz" and record["patterns"] == summary["patterns"]
+    assert result["bars"] == record["bars"] == sum(c["bars"] for c in meta["training"]["clips"])
+    assert {c["path"].split("/")[0] for c in meta["training"]["clips"]} <= {"songs", "groove", "mining"}
+    assert meta["training"]["split"] == "clip"  # by source file

@@ -128,7 +128,7 @@ def test_the_map_endpoint_serves_the_points_of_a_models_dataset(rig, space):
     assert data["count"] == len(want) and len(data["points"]) == len(want)
     assert data["points"][3][:2] == pytest.approx(want.xy[3].tolist(), abs=1e-4)
     status, data = asyncio.run(_get(rig.server.url + "api/map?model=clipsy"))
-    assert status == 404 and "not trained on a mined dataset" in data["error"]
+    assert status == 200 and "not trained on a mined dataset" in data["unavailable"]
     status, data = asyncio.run(_get(rig.server.url + "api/map?model=nope"))
     assert status == 404 and "not loaded" in data["error"]
     status, _ = asyncio.run(_get(rig.server.url + "api/map"))

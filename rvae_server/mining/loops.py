@@ -4,12 +4,12 @@ least ``min_repeats`` times in a row.
 * A **long pause** is at least one whole bar without a drum onset: the part is split into segments of
   consecutive non-empty bars, and no loop spans a pause.
 * Within a segment, bars are compared by their key (:mod:`rvae_server.mining.keys`: onsets snapped to the musical
-  grid, velocity and microtiming ignored). A scan from left to right takes, at each bar, the longer-standing
-  reading: a run of at least ``min_repeats`` equal bars is a **1-bar loop** (repeated that many times); otherwise
-  two different bars ``A B`` followed by ``A B`` again, at least ``min_repeats`` times in all, are a **2-bar loop**;
-  the scan resumes after the run. Otherwise it moves on one bar.
-* The default ``min_repeats`` is 4, our reading of the seed (Tikhonov & Yamshchikov keep patterns repeated at
-  least four times in a row; ``rvae mine --min-repeats`` changes it).
+  grid, velocity and microtiming ignored). A scan goes from left to right: at each bar, a run of at least
+  ``min_repeats`` equal bars is a **1-bar loop** (repeated that many times); failing that, two different bars
+  ``A B`` played ``A B A B …`` at least ``min_repeats`` times are a **2-bar loop**; either way the scan resumes
+  after the run. Otherwise it moves on one bar.
+* The default ``min_repeats`` is 4: our reading of the seed (Tikhonov & Yamshchikov keep patterns that repeat in
+  a row; their exact figure could not be checked here). ``rvae mine --min-repeats`` changes it.
 """
 
 from __future__ import annotations

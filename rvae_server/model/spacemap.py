@@ -9,7 +9,6 @@ model's metadata (``training.datasets``, written when a model is trained on a da
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,11 +125,4 @@ def recorded_dataset(model: LoadedModel) -> Path:
     raise DatasetError(model.name, f"its training dataset is not at {where} (or has changed); name one")
 
 
-def distinct_ratio(space: SpaceMap) -> float:
-    """Share of distinct XY points (to 1e-3): a collapsed space maps many bars onto one point."""
-    if not len(space):
-        return math.nan
-    return len(np.unique(np.round(space.xy, 3), axis=0)) / len(space)
-
-
-__all__ = ["SpaceMap", "build_map", "dataset_map", "distinct_ratio", "recorded_dataset"]
+__all__ = ["SpaceMap", "build_map", "dataset_map", "recorded_dataset"]

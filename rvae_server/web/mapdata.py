@@ -3,8 +3,9 @@
 The points are the bars of the dataset the model was trained on (recorded in its metadata,
 :func:`rvae_server.model.spacemap.recorded_dataset`) encoded by the model: JSON of
 :meth:`rvae_server.model.spacemap.SpaceMap.to_json` (at most :data:`LIMIT` points). Computed once per model object
-on a worker thread (encoding 20K bars takes ~0.1 s) and cached. 404 with ``{"error"}`` for a model that is not
-loaded or has no dataset to map (e.g. trained on clips), 400 without ``model``.
+on a worker thread (encoding 20K bars takes ~0.1 s) and cached. A model with no dataset to map (e.g. trained on
+clips) is an ordinary answer, ``{"model", "unavailable": reason}`` (200); 404 with ``{"error"}`` for a model that is
+not loaded, 400 without ``model``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _compute(model: Any) -> dict[str, Any]:
     try:
         return dataset_map(model, recorded_dataset(model)).to_json(LIMIT)
     except DatasetError as err:
-        return {"error": f"no map for model {model.name}: {err.reason}"}
+        return {"model": model.name, "unavailable": f"no map for model {model.name}: {err.reason}"}
 
 
 async def handle_map(request: web.Request, engine: EngineControl, cache: MapCache) -> web.StreamResponse:
@@ -51,7 +52,7 @@ async def handle_map(request: web.Request, engine: EngineControl, cache: MapCach
     if model is None:
         return web.json_response({"error": f"model {name!r} is not loaded"}, status=404)
     data = await cache.get(name, model)
-    return web.json_response(data, status=404 if "error" in data else 200)
+    return web.json_response(data)
 
 
 __all__ = ["LIMIT", "MapCache", "handle_map"]

@@ -20,8 +20,9 @@ function load(model) {
     .then((r) => r.json())
     .then((d) => {
       if (M.model !== model) return;
-      if (d.error) {
-        M.error = d.error;
+      if (d.error || d.unavailable) {
+        M.error = d.error || d.unavailable;
+        info.textContent = "";
         return;
       }
       const present = new Set(d.points.map((p) => p[2]));
