@@ -141,7 +141,10 @@ def load_training_bars(paths: Sequence[str | os.PathLike[str]]) -> TrainingData:
     Clips that fail are listed in ``failed`` with the reason; clips without a used bar in ``empty``.
     """
     data = TrainingData(clips=[])
-    for path in find_clips(paths):
+    refused: list[tuple[Path, str]] = []
+    found = find_clips(paths, refused)
+    data.failed.extend(refused)  # links leading out of a clip folder are never read
+    for path in found:
         try:
             clip = read_clip(path)
             digest = sha256_file(path)

@@ -7,7 +7,7 @@ hands its model to the engine at a bar line; the state keeper saves the performa
 the next start.
 
 Start order: clock, outputs, engine (at a playable point), controller map, restored state (values the
-performer gave in the config or on the command line win), engine threads, model watcher, training, OSC, web,
+performer gave in the config or on the command line win), engine threads, training, model watcher, OSC, web,
 state saving, play. Close order is the reverse, the surfaces first, so nothing changes the engine while it
 sends its all-notes-off. Whatever cannot be opened (no MIDI backend, no sound card, a port taken) is said
 plainly and the rest runs; only a broken config, a clock that cannot be opened or no model at all stops the
@@ -154,9 +154,10 @@ class Daemon:
         gc.collect()
         gc.freeze()
         engine.start()
-        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         self._open_controllers()
         self._open_training()
+        # one owner of "a model of this name changed": the watcher and training jobs both go through it
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), self.training.swaps.offer).start()
         self._open_osc()
         self._open_web()
         if self.state_keeper is not None:
