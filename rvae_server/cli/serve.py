@@ -40,6 +40,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--osc-feedback", action="append", metavar="IP:PORT", help="always send OSC feedback here")
     p.add_argument("--http-port", type=int, metavar="P", help="web page port (default 8080; 0: any free port)")
     p.add_argument("--http-host", metavar="IP", help="address the web page listens on (default 127.0.0.1)")
+    p.add_argument(
+        "--http-allow-host",
+        dest="http_allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="a host name the page may be opened by (besides addresses and localhost; repeatable)",
+    )
+    p.add_argument("--http-token", metavar="TOKEN", help="the page's token (default: random when not on loopback)")
     p.add_argument("--clip-dir", dest="clip_dirs", action="append", metavar="DIR", help="folder retraining may read")
     p.add_argument("--upload-dir", metavar="DIR", help="where clips dropped on the web page go (default: temporary)")
     p.add_argument("--controller-in", metavar="PORT", help="MIDI controller input (substring); default: virtual")
@@ -56,7 +64,7 @@ OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
     "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
-    "controller_channel", "state_file", "train_epochs",
+    "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
 )  # fmt: skip
 
 

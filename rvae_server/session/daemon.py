@@ -356,8 +356,9 @@ class Daemon:
         cfg = self.config
         try:
             self.web = start_web(
-                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir
-            )
+                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir,
+                allowed_hosts=cfg.http_allow_hosts, token=cfg.http_token,
+            )  # fmt: skip
         except OSError as err:
             self._problem(f"web page: cannot listen on http {cfg.http_host}:{cfg.http_port} ({err.strerror or err})")
 
