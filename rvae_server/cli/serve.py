@@ -2,6 +2,8 @@
 
 Every option is also a key of the ``--config`` TOML file (see :mod:`rvae_server.core.config`); the command line wins.
 Stops cleanly on SIGINT/SIGTERM (all notes off on every channel used, ports closed), or after ``--duration``.
+Exit status 0, 2 for a config or start-up error, 3 when another server already uses these ports or this state
+file (see :mod:`rvae_server.session.instance`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from rvae_server.core.config import ConfigError, load_config
     from rvae_server.model.library import NoModels, load_models
     from rvae_server.session.daemon import Daemon, StartError
+    from rvae_server.session.instance import SECOND_INSTANCE_HINT, InstanceConflict
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:
@@ -100,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"rvae serve: {line}", flush=True)
         print("rvae serve: running; Ctrl-C stops", flush=True)
         stop.wait(args.duration) if args.duration is not None else daemon.wait(stop)
+    except InstanceConflict as err:
+        print(f"rvae serve: {err}; {SECOND_INSTANCE_HINT}", file=sys.stderr)
+        return 3
     except StartError as err:
         print(f"rvae serve: {err}", file=sys.stderr)
         return 2

@@ -37,6 +37,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core.untrusted import BoundsError, Limits, check_data
+
 CLOCKS = ("internal", "midi", "link")
 
 
@@ -217,6 +219,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
             raise ConfigError(f"{file}: cannot read: {err}") from None
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{file}: not valid TOML: {err}") from None
+        except (RecursionError, ValueError) as err:  # nested too deep, an integer too long to convert
+            raise ConfigError(f"{file}: not a usable config file ({type(err).__name__})") from None
+        try:
+            check_data(data, Limits(depth=8, values=10_000, string=4096, int_digits=15))
+        except BoundsError as err:
+            raise ConfigError(f"{file}: {err}") from None
         config = config.merged(data, str(file))
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     return config.merged(given, "command line")

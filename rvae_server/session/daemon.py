@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,6 +44,9 @@ SWITCH_INTERVAL = 0.0005
 
 #: SCHED_FIFO priority of the player thread where the system allows it (see system.realtime.set_realtime_priority).
 PLAYER_PRIORITY = 10
+
+#: Temporary upload folders (``<tmp>/rvae-uploads-<pid>-…``); those of servers that are gone are removed at start.
+UPLOAD_PREFIX = "rvae-uploads-"
 
 
 def _close_each(*parts: Any) -> None:
@@ -77,7 +79,6 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
 
 def jack_running() -> bool:
     """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
-    import shutil
     import subprocess
 
     exe = shutil.which("jack_lsp")
@@ -115,13 +116,20 @@ class Daemon:
         self.web: Any = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
-        self._upload_tmp: str | None = None
+        self._upload_tmp: Any = None  # the OwnedTempDir of the uploads, when no upload-dir is configured
+        self.instance: Any = None  # the InstanceClaim (the state file's lock)
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self._closed = False
 
     # ------------------------------------------------------------------ start
 
     def open(self) -> Daemon:
+        from rvae_server.core.tempdirs import remove_stale
+        from rvae_server.session.instance import claim_instance
+
+        self.instance = claim_instance(self.config)  # a second server on these ports or state: refused here
+        for folder in remove_stale(UPLOAD_PREFIX):  # uploads a killed server left behind
+            log.info("removed %s (temporary uploads of a server that is gone)", folder)
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.clock = self._open_clock()
         self._open_midi_out()
@@ -300,8 +308,10 @@ class Daemon:
         if cfg.upload_dir is not None:
             upload = Path(cfg.upload_dir).expanduser()
         else:
-            self._upload_tmp = tempfile.mkdtemp(prefix="rvae-uploads-")
-            upload = Path(self._upload_tmp)
+            from rvae_server.core.tempdirs import OwnedTempDir
+
+            self._upload_tmp = OwnedTempDir(UPLOAD_PREFIX)
+            upload = self._upload_tmp.path
         self.upload_dir = upload
         self.clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
         models_dir = search_dirs(cfg.models_dir)[0]
@@ -409,7 +419,7 @@ class Daemon:
         self._closed = True
         _close_each(self.web, self.osc, self.controllers, self.state_keeper, self.training)
         if self._upload_tmp is not None:
-            shutil.rmtree(self._upload_tmp, ignore_errors=True)
+            self._upload_tmp.close()
         if self.watcher is not None:
             self.watcher.close()
         if self.clock_sender is not None:
@@ -429,4 +439,6 @@ class Daemon:
         _close_each(self.midi_out, self.audio_out)
         if self.clock is not None:
             self.clock.close()
+        if self.instance is not None:
+            self.instance.release()
         log.info("stopped: all notes off, ports closed")

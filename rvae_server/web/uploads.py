@@ -15,10 +15,11 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+
+from rvae_server.core.tempdirs import OwnedTempDir
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
@@ -55,8 +56,8 @@ class UploadStore:
         max_file: int = MAX_FILE_BYTES,
         max_total: int = MAX_TOTAL_BYTES,
     ) -> None:
-        self._own = root is None
-        self.root = Path(tempfile.mkdtemp(prefix="rvae-uploads-")) if root is None else Path(root)
+        self._own = OwnedTempDir("rvae-uploads-") if root is None else None
+        self.root = self._own.path if self._own is not None else Path(root)  # type: ignore[arg-type]
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_file = max_file
         self.max_total = max_total  #: the quota of all uploads together (bytes)
@@ -158,8 +159,8 @@ class UploadStore:
 
     def close(self) -> None:
         """Remove the folder if this store created it."""
-        if self._own:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self._own is not None:
+            self._own.close()
 
 
 def _unique(folder: Path, name: str) -> Path:
