@@ -10,7 +10,7 @@ from typing import Any
 
 #: Error replies per client: a burst of this many, refilled at this rate (per second).
 ERROR_BURST, ERROR_RATE = 50, 50.0
-#: Reply datagrams per client host (``/rvae/state`` answers ~24 for 2 layers): a burst, and a rate per second.
+#: Reply datagrams per client (``/rvae/state`` answers ~24 for 2 layers): a burst, and a rate per second.
 REPLY_BURST, REPLY_RATE = 512, 256.0
 
 

@@ -241,12 +241,15 @@ class OscServer(FeedbackSender):
             self._reply(client, replies)
 
     def _reply(self, client: Client, replies: list[tuple[str, list[Any]]]) -> None:
-        """Queue replies to ``client``, within its host's reply rate (the rest are dropped and counted)."""
-        bucket = self._reply_buckets.get(client[0])
+        """Queue replies to ``client``, within its reply rate (the rest are dropped and counted). A host on the
+        network has one budget for all its ports; on loopback each sending socket has its own (a local fuzzer
+        or a busy patch does not starve the other applications on the machine)."""
+        key = f"{client[0]}:{client[1]}" if ipaddress.ip_address(client[0]).is_loopback else client[0]
+        bucket = self._reply_buckets.get(key)
         if bucket is None:
             if len(self._reply_buckets) > 256:
                 self._reply_buckets.clear()
-            bucket = self._reply_buckets[client[0]] = TokenBucket(REPLY_BURST, REPLY_RATE)
+            bucket = self._reply_buckets[key] = TokenBucket(REPLY_BURST, REPLY_RATE)
         if not bucket.take(len(replies)):
             self.dropped_replies += len(replies)
             self.ratelog(logging.WARNING, "OSC: %s asks faster than replies are sent; %d replies dropped so far",
