@@ -174,8 +174,9 @@ def hostile_midi(rng: random.Random) -> list[tuple[str, bytes]]:
     return files
 
 
-def broken_models(base: Path, where: Path, outside: Path) -> tuple[list[str], list[str]]:
-    """35 broken model folders (and 2 good ones) in ``where``; returns (broken names, good names)."""
+def broken_models(base: Path, where: Path, outside: Path) -> list[str]:
+    """35 broken model folders built in ``where`` (a staging folder: each is then moved into the watched dir in one
+    rename, as a save does, so that the watcher never sees one half-made); returns their names."""
     import hashlib
 
     import numpy as np
@@ -249,11 +250,7 @@ def broken_models(base: Path, where: Path, outside: Path) -> tuple[list[str], li
     (nan / "meta.json").write_text(json.dumps(info))
     broken += ["linked-outside", "instruments-short", "new\nline\x1b[31m", "flipped-byte", "nan"]
     assert len(broken) == 35, len(broken)
-    copy("good-copy")
-    late = where / "late-good"
-    late.mkdir()
-    shutil.copy(base / "meta.json", late / "meta.json")  # meta first: the weights arrive seconds later
-    return broken, ["good-copy", "late-good"]
+    return broken
 
 
 def upload(url: str, files: list[tuple[str, bytes]], session: str | None = None) -> tuple[str, list[int]]:
@@ -372,18 +369,29 @@ def main() -> None:
     figures["hostile-model saved"] = (watched / "hostile-model").exists()
     check("files", bars0)
 
-    # 3. broken model folders in the watched dir
+    # 3. broken model folders in the watched dir, then two good ones
     bars0 = listen.bars
     base = info.path
-    broken, good = broken_models(base, watched, outside)
+    staging = tmp / "staging"
+    staging.mkdir()
+    broken = broken_models(base, staging, outside)
+    for name in broken:
+        os.rename(staging / name, watched / name)
+    time.sleep(6.0)  # three polls of the watcher
+    figures["broken model folders dropped"] = len(broken)
+    figures["RSS after the broken folders (MB)"] = round(server.rss_mb(), 1)
+    shutil.copytree(base, staging / "good-copy")
+    os.rename(staging / "good-copy", watched / "good-copy")
+    late = watched / "late-good"
+    late.mkdir()
+    shutil.copy(base / "meta.json", late / "meta.json")  # meta first: the weights arrive seconds later
     time.sleep(3.0)
-    shutil.copy(base / "weights.safetensors", watched / "late-good" / "weights.safetensors")
+    shutil.copy(base / "weights.safetensors", late / "weights.safetensors")
     time.sleep(5.0)
     snap = listen.state() or {}
     models = set(snap.get("models", []))
-    figures["broken model folders dropped"] = len(broken)
     figures["broken ones loaded"] = sorted(models & set(broken))
-    figures["good ones loaded (a copy, one written in two steps)"] = sorted(models & set(good))
+    figures["good ones loaded (a copy, one written in two steps)"] = sorted(models & {"good-copy", "late-good"})
     check("models", bars0)
 
     # 4. web: rebinding and the quota
