@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import random
@@ -51,6 +52,7 @@ from rvae_server.surfaces.osc.packets import build_message  # noqa: E402
 from tests.test_osc_fuzz import datagrams  # noqa: E402
 
 GROOVE = ROOT / "tests" / "data" / "groove"
+STARTED: list[subprocess.Popen[str]] = []  # every server started: none outlives the script (atexit)
 WEIGHTS = "weights.safetensors"
 
 
@@ -63,6 +65,7 @@ class Server:
         args = [sys.executable, "-m", "rvae_server.cli", "serve", "--midi-backend", "alsa", "--controller-in", "none",
                 "--render-dir", str(tmp), *extra]  # fmt: skip
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
+        STARTED.append(self.proc)
         self.err: list[str] = []
         threading.Thread(target=lambda: self.err.extend(self.proc.stderr or []), daemon=True).start()
         out = []
@@ -284,6 +287,14 @@ def raw_status(port: int, host: str, origin: str, path: str) -> int:
 # ------------------------------------------------------------------------------------------ the campaign
 
 
+def cleanup(tmp: Path) -> None:
+    for proc in STARTED:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datagrams", type=int, default=232_000)
@@ -293,6 +304,7 @@ def main() -> None:
     info = default_model([bundled_models_dir()])
     assert info is not None
     tmp = Path(tempfile.mkdtemp(prefix="rvae-hostile-"))
+    atexit.register(cleanup, tmp)
     watched, clips, outside = tmp / "models", tmp / "clips", tmp / "outside"
     for d in (watched, clips, outside):
         d.mkdir()
