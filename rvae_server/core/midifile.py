@@ -38,6 +38,7 @@ from rvae_server.core.bar import (
     Bar,
 )
 from rvae_server.core.smf import SMFError, parse_smf
+from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BARS = 20_000  # per file; a longer file is refused rather than allocated
@@ -150,22 +151,26 @@ class Clip:
         }
 
 
-def find_clips(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files named directly, plus every ``.mid``/``.midi`` under the folders named (recursively, sorted).
 
-    A named path that does not exist is returned as is, so reading it reports the error in its place.
+    A named path that does not exist is returned as is, so reading it reports the error in its place. In a
+    folder, a symbolic link leading outside that folder is never returned (nor read): it goes to ``refused``
+    with the reason when a list is given. Symbolic links to folders are not followed.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file()))
+            for p in sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
+                if is_link_outside(p, path):
+                    if refused is not None:
+                        refused.append((p, f"a symbolic link leading outside {path}; not read"))
+                    continue
+                found.append(p)
         else:
             found.append(path)
     return found
-
-
-# --------------------------------------------------------------------------------------------------- reading
 
 
 @dataclass(slots=True)
@@ -192,14 +197,16 @@ def _parse(path: Path) -> _Events:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
     if path.is_dir():
         raise ClipError(path, "is a folder, not a MIDI file")
-    if size == 0:
-        raise ClipError(path, "empty file")
     if size > MAX_FILE_BYTES:
         raise ClipError(path, f"file is {size / 1e6:.1f} MB; refusing MIDI files over {MAX_FILE_BYTES // 2**20} MB")
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
+    except UnsafeFile as err:
+        raise ClipError(path, err.reason) from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
+    if not data:
+        raise ClipError(path, "empty file")
     if not data.startswith(b"MThd"):
         raise ClipError(path, "not a MIDI file (it does not start with 'MThd')")
     try:

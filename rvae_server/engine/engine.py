@@ -50,6 +50,7 @@ from rvae_server.engine.api import (
     clamp,
 )
 from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.playable import check_playable
 from rvae_server.model.inference import threshold_planes
 from rvae_server.model.network import pad_to_latent
 
@@ -78,6 +79,8 @@ class Engine:
             raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
         if layers < 1:
             raise ValueError("at least one layer")
+        for name, model in models.items():
+            check_playable(name, model)  # a model that cannot play is refused here, not at every bar
         self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
         self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
@@ -105,6 +108,7 @@ class Engine:
         self.max_lateness_records = 100_000
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
+        self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -136,7 +140,9 @@ class Engine:
         return dict(self._models)
 
     def add_model(self, name: str, model: PatternModel) -> None:
-        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line."""
+        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line. Raises
+        :class:`ControlError` (and changes nothing) for a model the engine cannot play."""
+        check_playable(name, model)
         with self._wake:
             self._models[name] = model
             self._decode_cache.clear()
@@ -346,7 +352,15 @@ class Engine:
                     unit = self._rng.standard_normal(2).astype(np.float32)
                     self._unit_noise[key] = unit
                 playing_state = replace(state, model=model_name)
-                pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
+                try:
+                    pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
+                except Exception as err:  # this layer rests; the others play on
+                    pattern = Bar.empty()
+                    if self._layer_errors.get(k) != repr(err):
+                        self._layer_errors[k] = repr(err)
+                        log.error("layer %d: model %r cannot play (%r); the layer rests", k + 1, model_name, err)
+                else:
+                    self._layer_errors.pop(k, None)
                 old = plans.get(key)
                 plan = make_plan(k, bar_number, playing_state, pattern)
                 if old is None or not same_plan(old, plan):

@@ -153,7 +153,10 @@ def load_training_bars(paths: Sequence[str | os.PathLike[str]]) -> TrainingData:
             continue
         data.clips.extend(ClipData(p, digest, bars) for p, digest, bars in clips)
         data.datasets.append(record)
-    for path in find_clips([p for p in paths if not is_dataset_path(p)]):
+    refused: list[tuple[Path, str]] = []
+    found = find_clips([p for p in paths if not is_dataset_path(p)], refused)
+    data.failed.extend(refused)  # links leading out of a clip folder are never read
+    for path in found:
         try:
             clip = read_clip(path)
             digest = sha256_file(path)

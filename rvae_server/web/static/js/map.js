@@ -2,7 +2,7 @@
  * at their centroids, the pad marker on top (from GET /api/map?model=NAME, see rvae_server/web/mapdata.py).
  * Hover a point: its source file and bar; click: the pad glides there (the same path as a click on the pad). */
 
-import { $, layerState, S } from "./state.js";
+import { $, layerState, S, TOKEN } from "./state.js";
 
 const canvas = $("map");
 const ctx = canvas.getContext("2d");
@@ -16,7 +16,7 @@ function load(model) {
   M.data = null;
   M.hover = null;
   M.error = "loading the map…";
-  fetch(`/api/map?model=${encodeURIComponent(model)}`)
+  fetch(`/api/map?model=${encodeURIComponent(model)}`, { headers: TOKEN ? { "X-RVAE-Token": TOKEN } : {} })
     .then((r) => r.json())
     .then((d) => {
       if (M.model !== model) return;
