@@ -50,6 +50,13 @@ class PatternModel(Protocol):
         ...
 
 
+def model_pad_to_latent(model: PatternModel, xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
+    """Pad → latent with the model's own mapping (:meth:`rvae_server.inference.LoadedModel.pad_to_latent`), or
+    the fixed :func:`rvae_server.model.pad_to_latent` for a model that has none."""
+    own = getattr(model, "pad_to_latent", None)
+    return own(xy) if callable(own) else pad_to_latent(xy)
+
+
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
@@ -432,7 +439,7 @@ class Engine:
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        latent = pad_to_latent((state.x, state.y))
+        latent = model_pad_to_latent(model, (state.x, state.y))
         if unit is not None and state.noise > 0:
             latent = latent + state.noise * unit
         key = (id(model), float(latent[0]), float(latent[1]))
