@@ -11,8 +11,10 @@ A model named ``NAME`` is the folder ``<models dir>/NAME/`` holding
     ``format`` (``"rvae-model"``), ``format_version`` (:data:`FORMAT_VERSION`), ``name``, ``created`` (UTC,
     ISO 8601), ``config`` (:class:`~rvae_server.model.ModelConfig`), ``instruments`` (the instrument table of
     :mod:`rvae_server.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes, SHA-256),
-    ``training`` (clips with SHA-256 and split, bars, epochs, seed, batch size, learning rate, seconds, final
-    and per-epoch losses, notes) and ``licence`` (data, attribution, licence, changes).
+    ``training`` (clips with SHA-256 and split, bars, recipe, epochs and the epoch kept, seed, batch size,
+    learning rate, threads, seconds, final and per-epoch losses, notes), ``licence`` (data, attribution,
+    licence, changes) and, for models trained since issue 10, ``space`` (the pad mapping, calibrated threshold
+    and start point: :mod:`rvae_server.calibrate`) and ``evaluation`` (:mod:`rvae_server.evaluate`).
 
 Atomic replacement
 ------------------
@@ -128,6 +130,9 @@ class ModelInfo:
             beta=(self.meta.get("config") or {}).get("beta"),
             train_loss=training.get("train_loss"),
             val_loss=training.get("val_loss"),
+            regularizer=(self.meta.get("config") or {}).get("regularizer", "vae"),
+            pad_pass=((self.meta.get("evaluation") or {}).get("random") or {}).get("pass"),
+            poor=(self.meta.get("evaluation") or {}).get("poor"),
             weights=(self.meta.get("weights") or {}).get("dtype"),
             attribution=licence.get("attribution"),
         )

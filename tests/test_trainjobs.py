@@ -14,6 +14,7 @@ from rvae_server.clock import InternalClock
 from rvae_server.engine import Engine, EngineEvent
 from rvae_server.inference import LoadedModel
 from rvae_server.modelfile import save_model
+from rvae_server.recipe import DEFAULT_RECIPE
 from rvae_server.training import load_training_bars, split_data, train_model
 from rvae_server.trainjobs import TrainingRefused, TrainingService, resolve_clip_folder
 
@@ -85,6 +86,9 @@ def test_a_job_trains_in_a_process_reports_each_epoch_and_swaps_in_at_the_bar_li
     assert epochs == [1, 2, 3, 4, 5, 6]
     assert all(e["train_loss"] > 0 for e in events.items if e["type"] == "train-progress")
     assert (models / "fresh" / "weights.safetensors").exists()
+    fresh = LoadedModel.load(models / "fresh")  # trained with the current recipe, its pad fitted and evaluated
+    assert fresh.meta["training"]["recipe"] == DEFAULT_RECIPE and fresh.meta["training"]["threads"] == 1
+    assert fresh.start is not None and fresh.default_threshold is not None and fresh.evaluation is not None
     assert engine.state(0).model == "fresh" and engine.state(1).model == "first"
     swapped_at = time.perf_counter()
     time.sleep(2.2)
