@@ -17,8 +17,9 @@ point, stored in ``meta.json`` as ``space`` (read back by :class:`rvae_server.in
     points (900, seed 1) come nearest the training bars' density too.
 ``space.start``
     The pad point to start playing on: of the training bars' locations, the one nearest the pad's centre whose
-    decoded bar (default threshold) passes the pattern filter and plays the kick and the snare or a hi-hat; if
-    none does, the nearest one that passes; failing that, the busiest.
+    decoded bar (default threshold) passes the pattern filter, plays the kick, the snare and a hi-hat or the
+    ride, and gives its own training bar back (onset F1 within ±1 tick ≥ 0.7); else the nearest that passes and
+    plays the kick and the snare or a hi-hat; else the nearest that passes; failing that, the busiest.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ MIN_INSTRUMENT_ONSETS = 16
 CANDIDATES = np.round(np.arange(0.02, 0.981, 0.01), 2)
 _KICK, _SNARE = instrument_index("kick"), instrument_index("snare")
 _HATS = [instrument_index("closed-hat"), instrument_index("open-hat")]
+_TIME = [*_HATS, instrument_index("ride")]
+START_F1 = 0.7
 
 
 def pad_mapping(latents: NDArray[np.floating], margin: float = PAD_MARGIN, outliers: float = OUTLIERS) -> PadMapping:
@@ -89,21 +92,41 @@ def fit_threshold(
     return {"default": default, "offsets": offsets}
 
 
-def start_point(model: LoadedModel, xy: NDArray[np.float32]) -> list[float]:
-    """``space.start`` from a calibrated model and the training bars' pad points ``(N, 2)``."""
+def start_point(model: LoadedModel, xy: NDArray[np.float32], bars: NDArray[np.float32] | None = None) -> list[float]:
+    """``space.start`` from a calibrated model and the training bars' pad points ``(N, 2)`` (see the module
+    docstring); with the ``bars`` themselves, a point that plays its own bar back (onset F1 within ±1 tick of at
+    least :data:`START_F1`) and keeps time (a hi-hat or the ride) is preferred."""
     onsets = model.decode_pad(xy).probs >= 0.5
     ok = passes(onsets)
-    groove = (
-        ok & onsets[:, :, _KICK].any(axis=1) & (onsets[:, :, _SNARE].any(axis=1) | onsets[:, :, _HATS].any(axis=(1, 2)))
-    )
+    kick = onsets[:, :, _KICK].any(axis=1)
+    snare = onsets[:, :, _SNARE].any(axis=1)
+    hats = onsets[:, :, _HATS].any(axis=(1, 2))
+    groove = ok & kick & (snare | hats)
+    choices = [groove, ok]
+    if bars is not None:
+        true = bars[:, 0] > 0.5
+        near = _near(true)
+        hit = (onsets & near).sum(axis=(1, 2)) / np.maximum(1, onsets.sum(axis=(1, 2)))
+        found = (true & _near(onsets)).sum(axis=(1, 2)) / np.maximum(1, true.sum(axis=(1, 2)))
+        f1 = 2 * hit * found / np.maximum(1e-9, hit + found)
+        timekeeper = onsets[:, :, _TIME].any(axis=(1, 2))
+        choices.insert(0, groove & snare & timekeeper & (f1 >= START_F1))
     distance = ((xy - 0.5) ** 2).sum(axis=1)
-    for choice in (groove, ok):
+    for choice in choices:
         if choice.any():
             index = int(np.flatnonzero(choice)[distance[choice].argmin()])
             break
     else:
         index = int(onsets.sum(axis=(1, 2)).argmax())
     return [round(float(xy[index, 0]), 4), round(float(xy[index, 1]), 4)]
+
+
+def _near(onsets: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Onsets widened by one tick either way."""
+    out = onsets.copy()
+    out[:, 1:] |= onsets[:, :-1]
+    out[:, :-1] |= onsets[:, 1:]
+    return out
 
 
 def fit_space(model: RhythmVAE, bars: NDArray[np.float32]) -> dict[str, Any]:
@@ -116,7 +139,7 @@ def fit_space(model: RhythmVAE, bars: NDArray[np.float32]) -> dict[str, Any]:
     pad_xy = np.random.default_rng(1).uniform(0.0, 1.0, (PAD_POINTS, 2)).astype(np.float32)
     space["threshold"] = fit_threshold(raw.decode_pad(xy).probs, bars, raw.decode_pad(pad_xy).probs)
     calibrated = LoadedModel.from_module(model, {"space": space})
-    space["start"] = start_point(calibrated, xy)
+    space["start"] = start_point(calibrated, xy, bars)
     return space
 
 

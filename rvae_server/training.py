@@ -202,7 +202,7 @@ def train_model(
     ``config``, ``epochs``, ``batch_size`` and ``lr`` override the recipe's. Uses torch's current thread count.
     With ``recipe.keep_best`` the returned model holds the weights of the best validation epoch."""
     recipe = recipe or get_recipe()
-    config = config or recipe.config
+    config = config or recipe.config_for(len(split.train))
     epochs = recipe.epochs_for(len(split.train)) if epochs is None else epochs
     batch_size = recipe.batch_size if batch_size is None else batch_size
     lr = recipe.lr if lr is None else lr

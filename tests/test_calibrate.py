@@ -104,6 +104,13 @@ def test_start_point_plays_a_groove() -> None:
     bars[1, 0, [24, 72], SNARE] = 1.0  # a groove, off centre
     xy = np.array([[0.5, 0.5], [0.9, 0.9], [0.45, 0.5]], np.float32)
     assert start_point(Fixed(bars), xy) == [0.9, 0.9]  # type: ignore[arg-type]
+    # with the training bars: a groove nearer the centre that does not give its own bar back loses to one that does
+    bars[2] = bars[1]
+    truth = bars.copy()
+    truth[2, 0] = 0.0
+    truth[2, 0, 3::12, SNARE] = 1.0  # the bar that lies there is something else
+    assert start_point(Fixed(bars), xy) == [0.45, 0.5]  # type: ignore[arg-type]
+    assert start_point(Fixed(bars), xy, truth) == [0.9, 0.9]  # type: ignore[arg-type]
 
 
 def test_trained_model_fits_its_pad(trained: tuple[LoadedModel, LoadedModel, np.ndarray, dict]) -> None:

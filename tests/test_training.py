@@ -168,6 +168,9 @@ def test_recipes_and_their_settings() -> None:
     )  # fmt: skip
     assert v2.epochs_for(20) == v2.epochs and v2.epochs_for(10_000) < v2.epochs
     assert v2.epochs_for(10_000_000) == v2.min_epochs
+    assert v2.config_for(200).regularizer == v2.config.regularizer == "ae"  # a dozen clips: the autoencoder
+    assert v2.config_for(5000).regularizer == "vae"  # thousands of bars: the VAE's prior fills the holes
+    assert v2.with_changes(regularizer="acai").config_for(5000).regularizer == "acai"  # asked for: always
     changed = v2.with_changes(beta=0.1, epochs=7)
     assert changed.config.beta == 0.1 and changed.epochs == 7 and changed.config.hidden == v2.config.hidden
     with pytest.raises(KeyError, match="known: v1, v2"):

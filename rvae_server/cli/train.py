@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
     recipe = get_recipe()
     parser.add_argument(
         "--regularizer", choices=REGULARIZERS, default=None,
-        help=f"vae (KL), acai (adversarial interpolation), ae (none) (default: {recipe.config.regularizer})",
+        help=f"vae (KL), acai (adversarial interpolation), ae (none) (default: {recipe.config.regularizer}, "
+        f"{recipe.large_regularizer or recipe.config.regularizer} from {recipe.large_bars} training bars up)",
     )  # fmt: skip
     parser.add_argument(
         "--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE, help=f"training recipe (default {DEFAULT_RECIPE})"
