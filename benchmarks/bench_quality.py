@@ -3,7 +3,7 @@ measured in the same run, training seconds on 1 and 2 threads, and the seed's Ta
 
     python benchmarks/bench_quality.py [--clips tests/data/groove] [--seeds 0] [--models models]
                                        [--old-models DIR] [--data ../shared/data/groove] [--skip-table2]
-                                       [--skip-bundled] [--sweep] [--json OUT]
+                                       [--skip-bundled | --only-bundled] [--sweep] [--json OUT]
 
 Sets (fixed, deterministic): the thirteen 4/4 ``beat`` clips of ``tests/data/groove`` (Groove MIDI Dataset;
 the "dozen clips" of benchmarks/bench_model.py), split 5:1 by clip with seed 0 (11 train, 2 validation):
@@ -168,6 +168,7 @@ def main() -> int:
     parser.add_argument("--skip-table2", action="store_true")
     parser.add_argument("--sweep", action="store_true", help="also one change at a time from the recipe (slow)")
     parser.add_argument("--skip-bundled", action="store_true")
+    parser.add_argument("--only-bundled", action="store_true", help="only (c)")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -177,7 +178,7 @@ def main() -> int:
           f"(b) {len(data['b'].train)} / {len(data['b'].validation)} bars (train / validation)")  # fmt: skip
     print("F1 = onset F1 of the training bars (exact, ±1 tick), vF1 validation; inside = training bars inside the "
           "pad; pass / dens / silent over 1000 random pad points; step / dist on the 30x30 grid")  # fmt: skip
-    for name in ("a", "b"):
+    for name in () if args.only_bundled else ("a", "b"):
         print(f"\n({name})\n{HEADER}")
         for seed in seeds:
             for recipe in ("v1", "v2"):
@@ -187,7 +188,7 @@ def main() -> int:
             f2 = train_eval(data[name], "v2", seed, 2)
             results[f"{name}/v2/{seed}/2 threads"] = f2
             print(row(f"new s{seed} 2 thr", f2), flush=True)
-    if not args.skip_table2:
+    if not args.skip_table2 and not args.only_bundled:
         print("\nTable 2 (the seed's, for our bars): share of random pad points passing the pattern filter")
         print(f"{'':<16}" + HEADER[16:])
         for name in ("a", "b"):
@@ -198,7 +199,7 @@ def main() -> int:
                     f = train_eval(data[name], "v2", seed, 1, regularizer=regularizer)
                     results[f"table2/{name}/{regularizer}/{seed}"] = f
                     print(row(f"({name}) {regularizer} s{seed}", f), flush=True)
-    if args.sweep:
+    if args.sweep and not args.only_bundled:
         for name in ("a", "b"):
             print(f"\nsweep ({name}): one change at a time from recipe v2\n{HEADER}")
             for label, changes in SWEEP:

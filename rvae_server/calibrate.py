@@ -17,9 +17,10 @@ point, stored in ``meta.json`` as ``space`` (read back by :class:`rvae_server.in
     points (900, seed 1) come nearest the training bars' density too.
 ``space.start``
     The pad point to start playing on: of the training bars' locations, the one nearest the pad's centre whose
-    decoded bar (default threshold) passes the pattern filter, plays the kick, the snare and a hi-hat or the
-    ride, and gives its own training bar back (onset F1 within ±1 tick ≥ 0.7); else the nearest that passes and
-    plays the kick and the snare or a hi-hat; else the nearest that passes; failing that, the busiest.
+    decoded bar (default threshold) passes the pattern filter, plays the kick, the snare and 4 or more hi-hat or
+    ride strokes, at most 2 tom strokes, and gives its own training bar back (onset F1 within ±1 tick ≥ 0.7);
+    else the nearest that passes and plays the kick and the snare or a hi-hat; else the nearest that passes;
+    failing that, the busiest.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ CANDIDATES = np.round(np.arange(0.02, 0.981, 0.01), 2)
 _KICK, _SNARE = instrument_index("kick"), instrument_index("snare")
 _HATS = [instrument_index("closed-hat"), instrument_index("open-hat")]
 _TIME = [*_HATS, instrument_index("ride")]
+_TOMS = [instrument_index("low-tom"), instrument_index("mid-tom"), instrument_index("high-tom")]
 START_F1 = 0.7
 
 
@@ -94,8 +96,9 @@ def fit_threshold(
 
 def start_point(model: LoadedModel, xy: NDArray[np.float32], bars: NDArray[np.float32] | None = None) -> list[float]:
     """``space.start`` from a calibrated model and the training bars' pad points ``(N, 2)`` (see the module
-    docstring); with the ``bars`` themselves, a point that plays its own bar back (onset F1 within ±1 tick of at
-    least :data:`START_F1`) and keeps time (a hi-hat or the ride) is preferred."""
+    docstring); with the ``bars`` themselves, a plain groove is preferred: a point that plays its own bar back
+    (onset F1 within ±1 tick of at least :data:`START_F1`), keeps time (4 or more hi-hat or ride strokes) and
+    holds at most 2 tom strokes (a fill is no way to start)."""
     onsets = model.decode_pad(xy).probs >= 0.5
     ok = passes(onsets)
     kick = onsets[:, :, _KICK].any(axis=1)
@@ -109,8 +112,9 @@ def start_point(model: LoadedModel, xy: NDArray[np.float32], bars: NDArray[np.fl
         hit = (onsets & near).sum(axis=(1, 2)) / np.maximum(1, onsets.sum(axis=(1, 2)))
         found = (true & _near(onsets)).sum(axis=(1, 2)) / np.maximum(1, true.sum(axis=(1, 2)))
         f1 = 2 * hit * found / np.maximum(1e-9, hit + found)
-        timekeeper = onsets[:, :, _TIME].any(axis=(1, 2))
-        choices.insert(0, groove & snare & timekeeper & (f1 >= START_F1))
+        timekeeping = onsets[:, :, _TIME].sum(axis=(1, 2)) >= 4
+        few_toms = onsets[:, :, _TOMS].sum(axis=(1, 2)) <= 2
+        choices.insert(0, groove & snare & timekeeping & few_toms & (f1 >= START_F1))
     distance = ((xy - 0.5) ** 2).sum(axis=1)
     for choice in choices:
         if choice.any():

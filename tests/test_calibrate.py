@@ -111,6 +111,10 @@ def test_start_point_plays_a_groove() -> None:
     truth[2, 0, 3::12, SNARE] = 1.0  # the bar that lies there is something else
     assert start_point(Fixed(bars), xy) == [0.45, 0.5]  # type: ignore[arg-type]
     assert start_point(Fixed(bars), xy, truth) == [0.9, 0.9]  # type: ignore[arg-type]
+    # and a fill (toms) nearer the centre that does give its own bar back loses to the plain groove too
+    bars[2, 0, 40:48, instrument_index("mid-tom")] = 1.0
+    truth = bars.copy()
+    assert start_point(Fixed(bars), xy, truth) == [0.9, 0.9]  # type: ignore[arg-type]
 
 
 def test_trained_model_fits_its_pad(trained: tuple[LoadedModel, LoadedModel, np.ndarray, dict]) -> None:
