@@ -46,8 +46,8 @@ from rvae_server.bar import instrument_index  # noqa: E402
 from rvae_server.calibrate import fit_space  # noqa: E402
 from rvae_server.cli.eval import own_bars  # noqa: E402
 from rvae_server.daemon import playable_start  # noqa: E402
-from rvae_server.evaluate import evaluate_model  # noqa: E402
-from rvae_server.inference import LoadedModel  # noqa: E402
+from rvae_server.evaluate import evaluate_model, grid_figures  # noqa: E402
+from rvae_server.inference import LoadedModel, grid_points  # noqa: E402
 from rvae_server.midifile import find_clips  # noqa: E402
 from rvae_server.modelfile import find_models  # noqa: E402
 from rvae_server.patterns import passes  # noqa: E402
@@ -103,10 +103,28 @@ def train_eval(split: Split, recipe: str, seed: int, threads: int, **changes: An
     else:
         model = LoadedModel.from_module(result.model, {"space": fit_space(result.model, split.train)})
     figures = evaluate_model(model, split.train, split.validation)
+    figures["nearest_bar_step"] = nearest_bar_step(model, split.train)
     figures["seconds"] = {"wall": round(wall, 2), "cpu": round(cpu, 2), "threads": threads}
     figures["best_epoch"] = result.best_epoch
     figures["epochs"] = len(result.history)
     return figures
+
+
+def nearest_bar_step(model: LoadedModel, bars: np.ndarray, n: int = 30) -> float:
+    """The grid step of a pad that would play, at each grid point, the training bar encoded nearest to it: what
+    reproducing every training bar exactly where it lies costs in smoothness with this layout."""
+    xy = model.encode(bars)
+    points = grid_points(n)
+    nearest = ((points[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    return float(grid_figures(bars[nearest, 0] > 0.5, n)["step"])
+
+
+def nearest_other(bars: np.ndarray) -> float:
+    """Median over the bars of the onset cells that differ from the most similar other bar of the set."""
+    onsets = (bars[:, 0] > 0.5).reshape(len(bars), -1).astype(np.int32)
+    differ = (onsets[:, None, :] != onsets[None, :, :]).sum(axis=2)
+    np.fill_diagonal(differ, 1 << 30)
+    return float(np.median(differ.min(axis=1)))
 
 
 def row(label: str, f: dict[str, Any]) -> str:
@@ -188,6 +206,9 @@ def main() -> int:
             f2 = train_eval(data[name], "v2", seed, 2)
             results[f"{name}/v2/{seed}/2 threads"] = f2
             print(row(f"new s{seed} 2 thr", f2), flush=True)
+            print(f"smoothness bound: a pad playing each training bar exactly where it lies would step "
+                  f"{results[f'{name}/v2/{seed}']['nearest_bar_step']:.2f} (this layout); the most similar other "
+                  f"training bar differs by a median of {nearest_other(data[name].train):.0f} onset cells")  # fmt: skip
     if not args.skip_table2 and not args.only_bundled:
         print("\nTable 2 (the seed's, for our bars): share of random pad points passing the pattern filter")
         print(f"{'':<16}" + HEADER[16:])
