@@ -7,7 +7,8 @@ Prints (figures measured on a shared, busy machine are noisy: re-run on an idle 
    2 (the bundled model's) — the seed's Table 1 walk-through (the seed: 176K Lakh files → 33K unique patterns);
 3. **duplicates removed by rotation** (and by key: exact and near-duplicates);
 4. with ``--calibrate``: the quality filter's entropy threshold recomputed on the Groove MIDI Dataset (82 % of its
-   bars pass) against the constant in ``rvae_server/mining/quality.py``;
+   bars pass) against the constant in ``rvae_server/core/patterns.py``
+   (used bars, as scripts/calibrate_pattern_filter.py);
 5. with ``--models``: the mined model beside the Groove models — validation loss (reconstruction, from the
    metadata), the share of the decoded 30 × 30 grid that passes the quality filter, and the distinct patterns
    on that grid (``rvae eval`` on another branch will give the full table).
@@ -25,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from rvae_server.core.midifile import ClipError, find_clips, read_clip
+from rvae_server.core.patterns import ENTROPY_K, calibrate_entropy_k, passes
 from rvae_server.mining.pipeline import mine
-from rvae_server.mining.quality import MIN_ENTROPY, calibrate_entropy, passes
 from rvae_server.mining.work import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,13 +74,13 @@ def calibrate(data: Path) -> None:
     onsets = []
     for path in find_clips([data / "groove"]):
         try:
-            onsets.extend(b.bar.onsets for b in read_clip(path).bars)
+            onsets.extend(b.bar.onsets for b in read_clip(path).bars if b.used)
         except ClipError:
             continue
     arr = np.stack(onsets)
-    threshold = calibrate_entropy(arr)
+    threshold = calibrate_entropy_k(arr)
     print(f"\n== quality filter on {len(arr)} GMD bars: calibrated threshold {threshold:.4f} bits "
-          f"(constant {MIN_ENTROPY}); pass rate at the constant {passes(arr).mean():.3f}")  # fmt: skip
+          f"(constant {ENTROPY_K}); pass rate at the constant {passes(arr).mean():.3f}")  # fmt: skip
 
 
 def models() -> None:

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 from rvae_server.core.dataset import read_dataset  # noqa: E402
 from rvae_server.mining.pipeline import mine  # noqa: E402
 from rvae_server.mining.work import Settings  # noqa: E402
-from rvae_server.model.training import TrainEvent, load_training_bars, train_and_save  # noqa: E402
+from rvae_server.model.training import train_and_save  # noqa: E402
+from rvae_server.model.trainingdata import TrainEvent, load_training_bars  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 NAME = "mined-all"

@@ -31,7 +31,7 @@ from rvae_server.model.library import ModelWatcher, NoModels, load_models
 from rvae_server.model.modeldirs import bundled_models_dir, default_model, find_models, resolve_model
 from rvae_server.model.modelfile import ModelFileError, load_model, save_model
 from rvae_server.model.network import ModelConfig, RhythmVAE
-from rvae_server.model.training import load_training_bars
+from rvae_server.model.trainingdata import load_training_bars
 from rvae_server.session.daemon import Daemon
 from tests.test_engine import Recorder, SyntheticModel
 

@@ -13,13 +13,16 @@ import pytest
 from rvae_server.core.bar import TICKS, Bar, stack
 from rvae_server.core.dataset import DatasetError, read_dataset
 from rvae_server.core.midifile import read_clip
+from rvae_server.core.patterns import ENTROPY_K as MIN_ENTROPY
+from rvae_server.core.patterns import calibrate_entropy_k as calibrate_entropy
+from rvae_server.core.patterns import column_entropy as code_entropy
+from rvae_server.core.patterns import passes
 from rvae_server.mining.keys import bar_keys, canonical, digest, snap_times
 from rvae_server.mining.labels import Labeller
 from rvae_server.mining.loops import find_loops, segments
 from rvae_server.mining.pipeline import MiningError, mine
-from rvae_server.mining.quality import MIN_ENTROPY, calibrate_entropy, code_entropy, passes
 from rvae_server.mining.work import Settings
-from rvae_server.model.training import load_training_bars, split_data
+from rvae_server.model.trainingdata import load_training_bars, split_data
 from tests.mining_corpus import EXPECTED, FUNK_A, FUNK_B, ROCK, SPARSE, bar_of, groove, write_corpus
 
 DATA = Path(__file__).parent / "data"

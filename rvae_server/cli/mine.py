@@ -17,10 +17,10 @@ import time
 from typing import Any, TextIO
 
 from rvae_server.core.dataset import DatasetError
+from rvae_server.core.patterns import ENTROPY_K
 from rvae_server.mining.executors import EXECUTORS
 from rvae_server.mining.loops import DEFAULT_MIN_REPEATS
 from rvae_server.mining.pipeline import MiningError, mine
-from rvae_server.mining.quality import MIN_ENTROPY
 from rvae_server.mining.work import Settings
 
 
@@ -41,8 +41,8 @@ def register(subparsers: Any) -> None:
         help=f"times a loop must repeat in a row (default {DEFAULT_MIN_REPEATS})",
     )  # fmt: skip
     parser.add_argument(
-        "--min-entropy", type=float, default=MIN_ENTROPY,
-        help=f"quality threshold: entropy in bits of the tick-column codes (default {MIN_ENTROPY})",
+        "--min-entropy", type=float, default=ENTROPY_K,
+        help=f"quality threshold: entropy (bits) of the tick-column codes (default {ENTROPY_K}, as rvae eval)",
     )  # fmt: skip
     parser.add_argument(
         "--style", action="append", default=[], metavar="DIR=STYLE",

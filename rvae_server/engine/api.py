@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, Bar
 from rvae_server.model.inference import DecodedPlanes
+from rvae_server.model.network import pad_to_latent
 
 # ------------------------------------------------------------------------------------------ collaborators
 
@@ -33,6 +34,13 @@ class PatternModel(Protocol):
     def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
         """Latent points ``(N, 2)`` → planes ``(N, 3, 96, 9)``: onset probability, velocity, microtiming."""
         ...
+
+
+def model_pad_to_latent(model: PatternModel, xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
+    """Pad → latent with the model's own mapping (:meth:`rvae_server.model.inference.LoadedModel.pad_to_latent`),
+    or the fixed :func:`rvae_server.model.network.pad_to_latent` for a model that has none."""
+    own = getattr(model, "pad_to_latent", None)
+    return own(xy) if callable(own) else pad_to_latent(xy)
 
 
 class Clock(Protocol):

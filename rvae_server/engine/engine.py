@@ -48,11 +48,11 @@ from rvae_server.engine.api import (
     NoteSink,
     PatternModel,
     clamp,
+    model_pad_to_latent,
 )
 from rvae_server.engine.plans import Plan, make_plan, same_plan
 from rvae_server.engine.playable import check_playable
 from rvae_server.model.inference import threshold_planes
-from rvae_server.model.network import pad_to_latent
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ class Engine:
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        latent = pad_to_latent((state.x, state.y))
+        latent = model_pad_to_latent(model, (state.x, state.y))
         if unit is not None and state.noise > 0:
             latent = latent + state.noise * unit
         key = (id(model), float(latent[0]), float(latent[1]))

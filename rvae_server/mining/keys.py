@@ -9,7 +9,7 @@ velocity and microtiming (a human drummer's timing within two ticks of the grid 
 near-duplicates. Finer notes share grid points (a thirty-second at tick 3 snaps to 0).
 
 A key is stored as its tick-column codes (one 9-bit code per tick, see
-:func:`rvae_server.mining.quality.column_codes`), ``n × 96`` of them for an ``n``-bar pattern.
+:func:`rvae_server.core.patterns.column_codes`), ``n × 96`` of them for an ``n``-bar pattern.
 
 **Rotation.** A loop and the same loop started a beat (or any number of ticks) later are one pattern: the
 canonical form of a key is its lexicographically greatest rotation (found among the rotations that start at a
@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
-from rvae_server.mining.quality import column_codes
+from rvae_server.core.patterns import column_codes
 
 GRID_IN_BEAT = (0, 6, 8, 12, 16, 18)
 _GRID = np.array(

@@ -5,7 +5,8 @@ the checkpoint), so any executor can run it. Steps, after the seed: read the fil
 reader (every tempo and meter change; drum pitches merged into the 9 instruments); keep it only if it has a
 non-trivial **channel-10** part (at least :data:`MIN_PART_ONSETS` onsets in at least ``min_repeats`` bars);
 split the part at long pauses; find the loops (:mod:`rvae_server.mining.loops`); keep those whose every bar
-passes the quality filter (:mod:`rvae_server.mining.quality`); key them (:mod:`rvae_server.mining.keys`).
+passes the quality filter (:mod:`rvae_server.core.patterns`, the filter of ``rvae eval``); key them
+(:mod:`rvae_server.mining.keys`).
 Duplicates are removed later, across files, by :mod:`rvae_server.mining.pipeline`.
 """
 
@@ -21,10 +22,10 @@ import numpy as np
 from rvae_server.core.bar import N_INSTRUMENTS, stack
 from rvae_server.core.dataset import file_sha256, notes_from_planes
 from rvae_server.core.midifile import ClipError, read_clip
+from rvae_server.core.patterns import ENTROPY_K, passes
 from rvae_server.mining.keys import bar_keys, canonical, digest
 from rvae_server.mining.labels import Labeller
 from rvae_server.mining.loops import DEFAULT_MIN_REPEATS, find_loops, segments
-from rvae_server.mining.quality import MIN_ENTROPY, passes
 
 MIN_PART_ONSETS = 16
 
@@ -34,7 +35,7 @@ class Settings:
     """How files are mined (recorded in the dataset and the checkpoint)."""
 
     min_repeats: int = DEFAULT_MIN_REPEATS
-    min_entropy: float = MIN_ENTROPY
+    min_entropy: float = ENTROPY_K
     min_part_onsets: int = MIN_PART_ONSETS
 
     def to_json(self) -> dict[str, Any]:

@@ -77,6 +77,9 @@ class ModelInfo:
             beta=_scalar(_part(self.meta, "config").get("beta")),
             train_loss=_scalar(training.get("train_loss")),
             val_loss=_scalar(training.get("val_loss")),
+            regularizer=_scalar(_part(self.meta, "config").get("regularizer", "vae")),
+            pad_pass=_scalar(_part(_part(self.meta, "evaluation"), "random").get("pass")),
+            poor=_scalar(_part(self.meta, "evaluation").get("poor")),
             weights=_scalar(_part(self.meta, "weights").get("dtype")),
             attribution=_scalar(licence.get("attribution")),
         )

@@ -9,10 +9,12 @@ A model named ``NAME`` is the folder ``<models dir>/NAME/`` holding
     pad), float16 or float32; loaded as float32. Never a pickle: ``.pt``/``.pkl`` files are refused unread.
 ``meta.json``
     ``format`` (``"rvae-model"``), ``format_version`` (:data:`FORMAT_VERSION`), ``name``, ``created`` (UTC,
-    ISO 8601), ``config`` (:class:`~rvae_server.model.network.ModelConfig`), ``instruments`` (the instrument table of
-    :mod:`rvae_server.core.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes, SHA-256),
-    ``training`` (clips with SHA-256 and split, bars, epochs, seed, batch size, learning rate, seconds, final
-    and per-epoch losses, notes) and ``licence`` (data, attribution, licence, changes).
+    ISO 8601), ``config`` (:class:`~rvae_server.model.network.ModelConfig`), ``instruments`` (the instrument
+    table of :mod:`rvae_server.core.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes,
+    SHA-256), ``training`` (clips with SHA-256 and split, bars, recipe, epochs and the epoch kept, seed, batch
+    size, learning rate, threads, seconds, final and per-epoch losses, notes), ``licence`` (data, attribution,
+    licence, changes) and, for models trained since issue 10, ``space`` (the pad mapping, calibrated threshold
+    and start point: :mod:`rvae_server.model.calibrate`) and ``evaluation`` (:mod:`rvae_server.model.evaluate`).
 
 Atomic replacement
 ------------------

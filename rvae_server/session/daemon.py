@@ -64,10 +64,15 @@ class StartError(RuntimeError):
 
 
 def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: int = 30) -> tuple[float, float]:
-    """The pad point to start on: of an ``n``×``n`` grid (one batch decode), the point nearest the centre whose
-    bar has at least ``min_onsets`` onsets at ``threshold`` (the centre itself often decodes an "average" bar
-    too blurred to play); the busiest point if none has that many."""
+    """The pad point to start on: the model's own start point (a training bar's location that plays a groove,
+    :mod:`rvae_server.model.calibrate`) when its metadata has one; else, of an ``n``×``n`` grid (one batch decode),
+    the point nearest the centre whose bar has at least ``min_onsets`` onsets at ``threshold`` (the centre
+    itself often decodes an "average" bar too blurred to play); the busiest point if none has that many."""
     from rvae_server.model.inference import grid_points
+
+    start = getattr(model, "start", None)
+    if isinstance(start, tuple) and len(start) == 2:
+        return float(start[0]), float(start[1])
 
     points = grid_points(n)
     counts = (model.decode_pad(points).probs >= threshold).sum(axis=(1, 2))

@@ -61,7 +61,8 @@ def _job_main(
     """The training process: nice, one torch thread, train, save, report over ``events``."""
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    from rvae_server.model.training import TrainEvent, TrainingCancelled, TrainingError, train_and_save
+    from rvae_server.model.training import train_and_save
+    from rvae_server.model.trainingdata import TrainEvent, TrainingCancelled, TrainingError
 
     def progress(event: TrainEvent) -> None:
         events.put(("progress", event.epoch, event.epochs, event.train_loss, event.val_loss, event.seconds))

@@ -24,7 +24,9 @@ _LEARNABLE = (*TARGETS, "cancel")
 
 #: The incoming address table (see the module docstring).
 ADDRESSES: tuple[Entry, ...] = (
-    Entry("xy", (_f("x", _V01), _f("y", _V01)), "Move the XY pad: (0,0) ↦ latent (-3,-3), (1,1) ↦ (3,3).", h.xy),
+    Entry(
+        "xy", (_f("x", _V01), _f("y", _V01)), "Move the XY pad (0..1 each; the model's own pad fits its clips).", h.xy
+    ),
     Entry("x", (_f("v", _V01),), "Pad X alone.", h.set("x")),
     Entry("y", (_f("v", _V01),), "Pad Y alone.", h.set("y")),
     Entry("threshold", (_f("v", _V01),), "Onset probability threshold: higher = sparser.", h.set("threshold")),

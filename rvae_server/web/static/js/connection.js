@@ -74,7 +74,24 @@ function handleBinary(buf) {
   const nInst = header.instruments.length;
   if (data.length !== header.ticks * nInst * header.n * header.n) return;
   S.grid = { model: header.model, layer: header.layer, n: header.n, ticks: header.ticks, nInst, data,
-    receivedAt: performance.now() };
+    receivedAt: performance.now(), quality: header.quality || null };
+  showQuality(S.grid);
   resizePad();
 }
 
+/* How the model plays on the pad (its stored evaluation): one line, a plain warning when the space is poor. */
+function showQuality(grid) {
+  const el = $("quality");
+  if (!el) return;
+  const q = grid.quality;
+  if (!q || typeof q.pass !== "number") {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.classList.toggle("warn", !!q.poor);
+  const share = `${Math.round(q.pass * 100)}% of the pad plays drum patterns`;
+  el.textContent = q.poor
+    ? `Warning: ${grid.model} plays poorly: ${(q.warnings || []).join("; ") || share}.`
+    : `${grid.model}: ${share}.`;
+}
