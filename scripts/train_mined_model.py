@@ -1,6 +1,6 @@
 """Mine the shared corpora and train the bundled model ``mined-all`` on every style.
 
-    python scripts/train_mined_model.py [--data ../shared/data] [--out models] [--min-repeats 2] [--steps 400]
+    python scripts/train_mined_model.py [--data ../shared/data] [--out models] [--min-repeats 2] [--steps N]
                                         [--workers 2] [--seed 0] [--threads 1]
 
 1. ``rvae mine`` (:func:`rvae_server.mining.pipeline.mine`) over every source folder of ``DATA/corpus``,
@@ -8,8 +8,9 @@
    mined-all`` and the web page's map read it). Game soundtracks whose paths name no style are labelled ``game``.
    ``--min-repeats 2`` (default here; the command's default is 4): these corpora are small, and 4 repeats in a row
    keeps only ~200 patterns of 2,600 files.
-2. Trains ``mined-all`` on that dataset (split 5:1 by source file) with today's recipe (``train_and_save``);
-   epochs for about ``--steps`` optimiser steps (batches of 64), between 8 and 200.
+2. Trains ``mined-all`` on that dataset (split 5:1 by source file) with the current recipe (``train_and_save``,
+   :mod:`rvae_server.model.recipe`: its epochs and best-validation checkpoint; ``--steps`` sets epochs for about
+   that many optimiser steps of 64 bars instead, between 8 and 200).
 3. The licence metadata lists every source folder with its licence and copyright line, read from its
    ``SOURCE.md`` (the Groove MIDI Dataset's too), and how many patterns came from it.
 """
@@ -75,7 +76,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=ROOT / "models")
     parser.add_argument("--min-repeats", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=400)  # ~37 epochs: on ~800 bars more only overfits
+    parser.add_argument("--steps", type=int, default=None, help="optimiser steps (default: the recipe's epochs)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
@@ -111,8 +112,10 @@ def main() -> int:
         "sources": licences,  # type: ignore[dict-item]
     }
     bars = load_training_bars([str(dataset_path)]).bars
-    epochs = max(8, min(200, math.ceil(args.steps / math.ceil(bars * 5 / 6 / 64))))
-    print(f"{NAME}: {bars} bars, {epochs} epochs", flush=True)
+    epochs = None  # the recipe's (it keeps the best-validation checkpoint)
+    if args.steps is not None:
+        epochs = max(8, min(200, math.ceil(args.steps / math.ceil(bars * 5 / 6 / 64))))
+    print(f"{NAME}: {bars} bars, {epochs if epochs is not None else 'the recipe’s'} epochs", flush=True)
 
     def progress(e: TrainEvent) -> None:
         if e.epoch == e.epochs or e.epoch % 10 == 0:

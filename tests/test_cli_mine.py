@@ -129,3 +129,15 @@ def test_rvae_train_trains_on_a_dataset_and_records_it(corpus, tmp_path):
     assert result["bars"] == record["bars"] == sum(c["bars"] for c in meta["training"]["clips"])
     assert {c["path"].split("/")[0] for c in meta["training"]["clips"]} <= {"songs", "groove", "mining"}
     assert meta["training"]["split"] == "clip"  # by source file
+    # rvae eval reads the model's own bars back from the dataset (recorded path, else beside the model's folder)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (tmp_path / "from-dataset").rename(moved / "from-dataset")
+    out.rename(moved / "d.npz")
+    evaluated = rvae("eval", str(moved / "from-dataset"), "--points", "50", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    figures = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    splits = {c["split"] for c in meta["training"]["clips"]}
+    assert figures["train"]["bars"] == sum(c["bars"] for c in meta["training"]["clips"] if c["split"] == "train")
+    assert "validation" not in splits or figures["validation"]["bars"] > 0
+    assert not [n for n in figures["notes"] if "cannot read" in n], figures["notes"]

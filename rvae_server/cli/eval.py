@@ -7,7 +7,8 @@ onset F1 exact and ±1 tick, velocity and microtiming error, the share inside th
 
 Which bars: the CLIPs given (all their used bars, reported as ``train``), else the model's own training clips
 read back from the paths in its metadata (relative paths are looked up under ``--clip-root``, default the
-current folder), split into ``train`` and ``validation`` as recorded. Without either, only the pad figures are
+current folder; a model trained on a mined dataset reads it back from its recorded path or beside the model's
+folder), split into ``train`` and ``validation`` as recorded. Without either, only the pad figures are
 printed (density against the model's recorded onsets per bar). ``--json`` prints one JSON object.
 Exit status 0, 1 on error.
 """
@@ -26,6 +27,8 @@ from numpy.typing import NDArray
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS
+from rvae_server.core.dataset import DatasetError
+from rvae_server.model.datasetbars import dataset_clips
 from rvae_server.model.evaluate import POINTS, evaluate_model, table
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import ModelFileError
@@ -59,7 +62,13 @@ def own_bars(model: LoadedModel, root: Path) -> tuple[NDArray[np.float32], NDArr
     train: list[NDArray[np.float32]] = []
     val: list[NDArray[np.float32]] = []
     notes: list[str] = []
-    for entry in (model.meta.get("training") or {}).get("clips") or []:
+    training = model.meta.get("training") or {}
+    mined = _dataset_bars(model, training.get("datasets") or [], notes)
+    for entry in training.get("clips") or []:
+        found = mined.get((str(entry.get("path", "")), str(entry.get("sha256", ""))))
+        if found is not None:  # a source file of the mined dataset it was trained on
+            (val if entry.get("split") == "validation" else train).append(found)
+            continue
         path = Path(str(entry.get("path", "")))
         path = path if path.is_absolute() else root / path
         data = load_training_bars([path])
@@ -71,6 +80,29 @@ def own_bars(model: LoadedModel, root: Path) -> tuple[NDArray[np.float32], NDArr
             notes.append(f"{path}: changed since training (SHA-256 differs)")
         (val if entry.get("split") == "validation" else train).append(clip.bars)
     return _bars(train), _bars(val), notes
+
+
+def _dataset_bars(model: LoadedModel, records: list[Any], notes: list[str]) -> dict[tuple[str, str], Any]:
+    """The bars of each source file of the mined datasets a model was trained on, by (file, SHA-256): each dataset
+    read from its recorded path, else from beside the model's folder (where ``rvae map`` looks too)."""
+    out: dict[tuple[str, str], Any] = {}
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        where = [Path(str(record.get("file", "")))]
+        if model.path is not None:
+            where.append(Path(model.path).parent / str(record.get("name", "")))
+        path = next((p for p in where if p.name and p.is_file()), None)
+        if path is None:
+            notes.append(f"dataset {record.get('name')!r}: not found; its clips are left out")
+            continue
+        try:
+            clips, _ = dataset_clips(path)
+        except DatasetError as err:
+            notes.append(f"dataset {path}: {err.reason}; its clips are left out")
+            continue
+        out.update({(str(p), digest): bars for p, digest, bars in clips})
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
