@@ -49,6 +49,7 @@ from rvae_server.engine.api import (
     PatternModel,
     clamp,
 )
+from rvae_server.engine.melodyhost import MelodyHost
 from rvae_server.engine.plans import Plan, make_plan, same_plan
 from rvae_server.model.inference import threshold_planes
 from rvae_server.model.network import pad_to_latent
@@ -60,8 +61,9 @@ log = logging.getLogger(__name__)
 LATE_SECONDS = 0.002
 
 
-class Engine:
-    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`."""
+class Engine(MelodyHost):
+    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`.
+    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`)."""
 
     def __init__(
         self,
@@ -105,10 +107,14 @@ class Engine:
         self.max_lateness_records = 100_000
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
+        self._melody = None  # the melody layer, when one is attached (MelodyHost)
+        self._no_plans: dict[tuple[int, int], Plan] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
+        if self._melody is not None:
+            self._melody.start()
         for target, name in ((self._planner, "rvae-planner"), (self._player, "rvae-player")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -124,6 +130,8 @@ class Engine:
         self.clock.interrupt()
         for thread in self._threads:
             thread.join(timeout=2.0)
+        if self._melody is not None:
+            self._melody.close()
         self._all_notes_off()
 
     def add_listener(self, listener: Listener) -> None:
@@ -161,6 +169,7 @@ class Engine:
                 "position": self.clock.position(),
                 "models": sorted(self._models),
                 "layers": [s.to_dict() for s in self._states],
+                "melody": self.melody_state(),
             }
 
     def update(self, layer: int, **changes: Any) -> list[str]:
@@ -260,10 +269,15 @@ class Engine:
             except Exception:  # a listener's bug must never stop the music
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
-    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
+    @staticmethod
+    def _latent(state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
         latent = pad_to_latent((state.x, state.y))
         if unit is not None and state.noise > 0:
             latent = latent + state.noise * unit
+        return latent
+
+    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
+        latent = self._latent(state, unit)
         key = (id(model), float(latent[0]), float(latent[1]))
         planes = self._decode_cache.get(key)
         if planes is None:
@@ -310,6 +324,7 @@ class Engine:
                 log.exception("planning bar %d failed; keeping the previous plans", started)
             self._planned_version = version
             self._planned_layers = layer_versions
+            self._feed_melody(started)
             if new_bar:
                 for k in range(len(states)):
                     plan = self._plans.get((k, started))
@@ -348,7 +363,7 @@ class Engine:
                 playing_state = replace(state, model=model_name)
                 pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
                 old = plans.get(key)
-                plan = make_plan(k, bar_number, playing_state, pattern)
+                plan = make_plan(k, bar_number, playing_state, pattern, self._latent(state, unit))
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
@@ -384,7 +399,7 @@ class Engine:
             running = clock.running
             if running != was_running:
                 was_running = running
-                for sink in self.sinks:
+                for sink in [*self.sinks, *(self._melody.sinks if self._melody is not None else ())]:
                     sink.transport(running)
                 if not running:
                     fresh = True
@@ -406,12 +421,14 @@ class Engine:
             target = float((bar_now + 1) * TICKS)  # the next bar line
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
             plans = self._plans
-            for (_, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                idx = int(np.searchsorted(plan.positions, cursor, side="right"))
-                if idx < plan.positions.size and plan.positions[idx] < target:
-                    target = float(plan.positions[idx])
+            lines = self._melody.plans if self._melody is not None else self._no_plans
+            for table in (plans, lines):
+                for (_, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
+                        continue
+                    idx = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    if idx < plan.positions.size and plan.positions[idx] < target:
+                        target = float(plan.positions[idx])
             if not clock.wait_until(target, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
@@ -424,28 +441,22 @@ class Engine:
                 continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
-            for (layer, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                lo = int(np.searchsorted(plan.positions, cursor, side="right"))
-                hi = int(np.searchsorted(plan.positions, target, side="right"))
-                for i in range(lo, hi):
-                    key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
-                    if key in sent:
+            lines = self._melody.plans if self._melody is not None else self._no_plans
+            for table in (plans, lines):
+                for (layer, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
                         continue
-                    sent.add(key)
-                    when = clock.time_at(float(plan.positions[i]))
-                    for sink in self.sinks:
-                        sink.note(
-                            when,
-                            layer,
-                            int(plan.instruments[i]),
-                            int(plan.notes[i]),
-                            int(plan.velocities[i]),
-                            plan.channel,
-                        )
-                    if len(self.lateness) < self.max_lateness_records:
-                        self.lateness.append(now - when)
+                    lo = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    hi = int(np.searchsorted(plan.positions, target, side="right"))
+                    for i in range(lo, hi):
+                        key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
+                        if key in sent:
+                            continue
+                        sent.add(key)
+                        when = clock.time_at(float(plan.positions[i]))
+                        self._send(plan, i, when)
+                        if len(self.lateness) < self.max_lateness_records:
+                            self.lateness.append(now - when)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
 
@@ -459,6 +470,18 @@ class Engine:
         self._request_bar(new_bar)
         return {key for key in sent if key[1] >= new_bar - 1}
 
+    def _send(self, plan: Plan, i: int, when: float) -> None:
+        """Send event ``i`` of a plan: a drum hit to the drum sinks, a note of a line (it has a length) to the
+        melody layer's sinks."""
+        if plan.lengths is None:
+            for sink in self.sinks:
+                sink.note(when, plan.layer, int(plan.instruments[i]), int(plan.notes[i]), int(plan.velocities[i]),
+                          plan.channel)  # fmt: skip
+        elif self._melody is not None:
+            seconds = self.clock.time_at(float(plan.positions[i] + plan.lengths[i])) - when
+            for line_sink in self._melody.sinks:
+                line_sink.line_note(when, int(plan.notes[i]), int(plan.velocities[i]), seconds, plan.channel)
+
     def _request_bar(self, bar_number: int) -> None:
         with self._wake:
             self._wanted_bar = bar_number
@@ -471,3 +494,5 @@ class Engine:
                 sink.all_notes_off(channels)
             except Exception:
                 log.exception("all notes off failed on %r", sink)
+        if self._melody is not None:
+            self._melody.silence()
