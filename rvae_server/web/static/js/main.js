@@ -2,7 +2,8 @@
  * the daemon. This is the entry point: the frame loop, the debug hook for tests and benchmarks, and start-up.
  *
  * Modules: state.js (shared state, constants, helpers), connection.js (the WebSocket), panel.js (controls and
- * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js.
+ * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js,
+ * melody.js (the melody layer's controls and its piano roll).
  *
  * Timing: the server sends {type:"clock", position, bpm, running} a few times a second; the page extrapolates
  * the position (24-ppqn ticks) with performance.now() and animates the grid through the 96 ticks of the bar.
@@ -16,6 +17,7 @@ import { connect } from "./connection.js";
 import { drawPad, gridN, padToCss, stepXY } from "./pad.js";
 import { buildLegend, colourMutes, wireControls } from "./panel.js";
 import { drawRoll } from "./roll.js";
+import { drawMelody, wireMelody } from "./melody.js";
 
 const pad = $("pad");
 
@@ -27,6 +29,7 @@ function frame(now) {
   stepXY(now, dt);
   drawPad(now);
   drawRoll(now);
+  drawMelody(now);
   S.drawMs = S.drawMs * 0.9 + (performance.now() - t0) * 0.1;
   S.frames.push(now);
   while (S.frames.length && now - S.frames[0] > 1000) S.frames.shift();
@@ -80,8 +83,10 @@ window.rvae = {
   lossArrivals: () => S.training.map((u) => u.at),
   errors: () => S.errors.slice(),
   connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,
+  melody: () => (S.melody ? { ...S.melody } : null),
 };
 
 wireControls();
+wireMelody();
 connect();
 requestAnimationFrame(frame);
