@@ -84,8 +84,10 @@ def test_fewer_than_four_bars_are_judged_as_the_loop_they_play():
 
 
 def test_pass_rates_per_rule_and_in_all():
-    rates = PassRates().extend([judge_lines(_lines([A_MINOR_BAR]), AM), judge_lines(_lines([A_MINOR_BAR]), AM),
-                                judge_lines(_lines([A_MINOR_BAR]), parse_key("E")), judge_lines(_lines([[]]), AM)])  # fmt: skip
+    bar = _lines([A_MINOR_BAR])
+    empty = [Line.empty()]
+    verdicts = [judge_lines(bar, AM), judge_lines(bar, AM), judge_lines(bar, parse_key("E")), judge_lines(empty, AM)]
+    rates = PassRates().extend(verdicts)
     r = rates.rates()
     assert set(r) == {*RULES, "all"} and r["all"] == 0.5 and r["off_key"] == 0.5 and r["cluster"] == 1.0
 
@@ -119,7 +121,7 @@ def test_pairs_hold_aligned_drum_and_line_bars(mined: PairSet):
     drum_onsets = (mined.drums[mined.pair_drum] > 0).sum(axis=(1, 2))
     assert drum_onsets.min() >= 2  # only used drum bars
     assert set(np.unique(mined.family).tolist()) <= set(range(len(FAMILIES)))
-    assert ((0 <= mined.key) & (mined.key < 24)).all()
+    assert ((mined.key >= 0) & (mined.key < 24)).all()
     assert len(mined.windows()) > 50
 
 

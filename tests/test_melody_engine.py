@@ -90,7 +90,7 @@ def test_melody_notes_go_to_its_own_sinks_on_its_channel_with_lengths(rig):
     assert all(d[2] != MELODY_LAYER for d in drums.notes)  # drums sinks never see the melody
     seconds_per_tick = 60.0 / (BPM * 24)
     t0, pos0, _ = clock.anchor
-    for arrival, when, note, velocity, seconds, _ in notes:
+    for _arrival, when, note, velocity, seconds, _ in notes:
         position = pos0 + (when - t0) / seconds_per_tick
         assert abs(position - round(position)) < 1e-6  # on the 24-ppqn grid
         assert 0 < seconds <= TICKS * seconds_per_tick + 1e-9
@@ -100,7 +100,7 @@ def test_melody_notes_go_to_its_own_sinks_on_its_channel_with_lengths(rig):
 
 
 def test_the_line_loops_while_the_drums_stay_and_changes_at_the_bar_line_after_they_do(rig):
-    engine, clock, drums, lines, events = rig
+    engine, clock, _drums, _lines, events = rig
     engine.play()
     wait_for(lambda: len(bars_seen(events)) >= 3)
     seen = bars_seen(events)
@@ -117,7 +117,7 @@ def test_the_line_loops_while_the_drums_stay_and_changes_at_the_bar_line_after_t
 
 
 def test_key_family_and_scale_lock_are_heard_from_the_next_bar_line(rig):
-    engine, clock, drums, lines, events = rig
+    engine, clock, _drums, lines, events = rig
     engine.play()
     wait_for(lambda: len(bars_seen(events)) >= 2)
     notes = engine.update_melody(key="Eb", family="lead", density=1.5)
@@ -136,7 +136,7 @@ def test_key_family_and_scale_lock_are_heard_from_the_next_bar_line(rig):
 
 
 def test_turning_it_off_silences_it_and_on_brings_it_back(rig):
-    engine, clock, drums, lines, events = rig
+    engine, _clock, _drums, lines, _events = rig
     engine.play()
     wait_for(lambda: len(lines.notes) >= 3)
     engine.update_melody(enabled=False)
@@ -150,7 +150,7 @@ def test_turning_it_off_silences_it_and_on_brings_it_back(rig):
 
 
 def test_it_follows_the_layer_it_is_told(rig):
-    engine, clock, drums, lines, events = rig
+    engine, _clock, _drums, _lines, events = rig
     engine.update(1, enabled=True, x=0.1)
     engine.play()
     wait_for(lambda: len(bars_seen(events)) >= 2)
@@ -188,7 +188,7 @@ def test_without_a_melody_layer_the_engine_says_so():
 
 
 def test_generation_is_timed_and_judged(rig):
-    engine, clock, drums, lines, events = rig
+    engine, _clock, _drums, _lines, events = rig
     engine.play()
     wait_for(lambda: len(bars_seen(events)) >= 2)
     melody = engine.melody

@@ -59,7 +59,8 @@ def test_the_seed_baseline_trains_on_four_bar_windows(pairs: tuple[PairSet, Pair
 
 def test_same_seed_same_weights(pairs: tuple[PairSet, PairSet], trained: MelodyNet):
     again = train_melody(*pairs, MelodyConfig(hidden=32), epochs=2, seed=3).module
-    assert all(torch.equal(a, b) for a, b in zip(trained.state_dict().values(), again.state_dict().values(), strict=True))
+    pairs_of_tensors = zip(trained.state_dict().values(), again.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs_of_tensors)
 
 
 def test_save_and_load_round_trip_atomically(trained: MelodyNet, tmp_path: Path):

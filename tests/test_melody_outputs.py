@@ -93,10 +93,10 @@ def test_the_synth_plays_a_line_through_jack_and_lets_drums_ring(jack_server: Ja
     assert loud.size and sink.notes == 2
     length = (loud[-1] - loud[0]) / SR
     assert 0.25 < length < 0.4, length  # the note's own length (plus the 10 ms release), not the tone's 1.2 s
-    assert np.abs(rec.buf[end:rec.pos]).max() > 0.01 and stats["errors"] == 0
+    assert np.abs(rec.buf[end : rec.pos]).max() > 0.01 and stats["errors"] == 0
 
 
-def test_the_melody_port_sends_lengths_and_programs(jack_server: JackServer) -> None:  # noqa: F811
+def test_the_melody_port_sends_lengths_and_programs(jack_server: JackServer) -> None:
     out = open_output(backend="jack", client_name="R-VAE melody")
     try:
         assert "R-VAE melody:R-VAE melody" in jack_server.ports()
@@ -108,8 +108,8 @@ def test_the_melody_port_sends_lengths_and_programs(jack_server: JackServer) -> 
             sink.line_note(when, 45, 100, 0.4, 1)
             sink.line_note(when, 48, 90, 0.05, 1)
             msgs = rec.wait_for(5)
-            assert msgs == [bytes([0xC0, 33]), bytes([0x90, 45, 100]), bytes([0x90, 48, 90]), bytes([0x80, 48, 0]),
-                            bytes([0x80, 45, 0])]  # fmt: skip  (the short note ends first: each has its length)
+            on_off = [bytes([0x90, 45, 100]), bytes([0x90, 48, 90]), bytes([0x80, 48, 0]), bytes([0x80, 45, 0])]
+            assert msgs == [bytes([0xC0, 33]), *on_off]  # the short note ends first: each has its own length
             sink.line_note(time.perf_counter(), 50, 80, 10.0, 2)
             rec.wait_for(6)
             sink.all_notes_off([2])

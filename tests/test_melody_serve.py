@@ -183,7 +183,9 @@ def test_a_missing_melody_model_is_reported_and_the_drums_play_on(models_dir, tm
         served.stop()
 
 
-@pytest.mark.parametrize(("option", "message"), [("--melody-key=H", "melody-key"), ("--melody-layer=3", "melody-layer")])
+@pytest.mark.parametrize(
+    ("option", "message"), [("--melody-key=H", "melody-key"), ("--melody-layer=3", "melody-layer")]
+)
 def test_bad_melody_options_are_named(models_dir, tmp_path, option, message):  # noqa: F811
     import os
     import subprocess

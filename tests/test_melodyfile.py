@@ -54,7 +54,9 @@ def drums(bars: int) -> list[tuple[int, mido.Message | mido.MetaMessage]]:
 
 @pytest.fixture
 def two_parts(tmp_path: Path) -> Path:
-    bass: list[tuple[int, mido.Message | mido.MetaMessage]] = [(0, mido.Message("program_change", channel=1, program=33))]
+    bass: list[tuple[int, mido.Message | mido.MetaMessage]] = [
+        (0, mido.Message("program_change", channel=1, program=33))
+    ]
     # bar 0: A2 a quarter, C3 an eighth (note-on velocity 0 as its note-off), E3 struck twice without a note-off
     bass += [on(0, 45, 1), off(PPQ, 45, 1), on(PPQ, 48, 1, 90), off(PPQ + PPQ // 2, 48, 1, zero_on=True)]
     bass += [on(2 * PPQ, 52, 1), on(3 * PPQ, 52, 1), off(3 * PPQ + PPQ // 4, 52, 1)]
@@ -138,7 +140,7 @@ def test_real_songs_read_with_parts_aligned_to_their_drum_bars():
             assert not s.parts and s.clip.skipped
         for part in s.parts:
             assert part.channel != 10
-            assert ((0 <= part.ticks) & (part.ticks < 96)).all()
-            assert ((0 <= part.bars) & (part.bars < len(s.clip.bars))).all()
+            assert ((part.ticks >= 0) & (part.ticks < 96)).all()
+            assert ((part.bars >= 0) & (part.bars < len(s.clip.bars))).all()
             assert (part.lengths >= 1).all()
     assert with_parts >= 12

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rvae_server.engine.api import ControlError
+from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import LineSink, MelodyLayer, MelodyState
 from rvae_server.melody.families import FAMILIES, OCTAVES, parse_family
 from rvae_server.melody.generate import MelodySettings
@@ -22,8 +23,6 @@ from rvae_server.melody.keys import parse_key
 from rvae_server.melody.modelfile import load_melody
 from rvae_server.model.modelfile import ModelFileError
 from rvae_server.outputs.linesinks import AudioLineSink, MidiLineSink
-
-from rvae_server.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
