@@ -106,17 +106,35 @@ def test_the_line_loops_while_the_drums_stay_and_changes_at_the_bar_line_after_t
     seen = bars_seen(events)
     first = sorted(seen)[:3]
     assert seen[first[1]] == seen[first[0]] == seen[first[2]]  # nothing changed: the same line every bar
-    # move the pad mid-bar (x < 0.5: open hats instead of closed ones): the playing bar keeps its line
+    # move the pad mid-bar (x < 0.5: open hats instead of closed ones): the playing bar keeps its line, and the
+    # new line starts at the first bar line at least half a bar away (the next bar's line is made at mid-bar)
     bar_now = int(clock.position() // TICKS)
     engine.update(0, x=0.2)
-    wait_for(lambda: max(bars_seen(events)) >= bar_now + 2)
+    wait_for(lambda: max(bars_seen(events)) >= bar_now + 3)
     after = bars_seen(events)
     assert after[bar_now] == seen.get(bar_now, after[bar_now])
-    assert after[bar_now + 1] != after[bar_now]  # a new line where the new drums start
-    assert after[bar_now + 2] == after[bar_now + 1]  # and it loops again
+    new = next(b for b in (bar_now + 1, bar_now + 2) if after[b] != after[bar_now])
+    assert after[new + 1] == after[new]  # and it loops again
+    melody = engine.melody
+    assert melody is not None and len(melody.timings) <= 4  # one line for the start, one for the change
 
 
-def test_key_family_and_scale_lock_are_heard_from_the_next_bar_line(rig):
+def test_a_gesture_costs_one_line_a_bar(rig):
+    engine, clock, _drums, _lines, events = rig
+    engine.play()
+    wait_for(lambda: len(bars_seen(events)) >= 1)
+    melody = engine.melody
+    assert melody is not None
+    before = len(melody.timings)
+    bar_now = int(clock.position() // TICKS)
+    for k in range(120):  # a drag across the pad's two halves for ~1.2 s (1.5 bars)
+        engine.update(0, x=0.2 if k % 2 else 0.8, y=0.3 + 0.004 * k)
+        time.sleep(0.01)
+    wait_for(lambda: max(bars_seen(events)) >= bar_now + 3)
+    assert len(melody.timings) - before <= 4
+
+
+def test_key_family_and_scale_lock_are_heard_from_a_bar_line(rig):
     engine, clock, _drums, lines, events = rig
     engine.play()
     wait_for(lambda: len(bars_seen(events)) >= 2)
@@ -125,14 +143,14 @@ def test_key_family_and_scale_lock_are_heard_from_the_next_bar_line(rig):
     state = engine.melody_state()
     assert state is not None and state["key"] == "Eb major" and state["family"] == "lead" and state["octave"] == 5
     assert engine.snapshot()["melody"] == state
-    changed_at = int(clock.position() // TICKS)
-    wait_for(lambda: max(bars_seen(events)) >= changed_at + 1)
-    new = bars_seen(events)[changed_at + 1]
+    changed_at = int(clock.position() // TICKS)  # heard from the first bar line at least half a bar away
+    wait_for(lambda: max(bars_seen(events)) >= changed_at + 2)
+    new = bars_seen(events)[changed_at + 2]
     scale = set(parse_key("Eb").scale)
     assert new and {pitch % 12 for _, pitch, _, _ in new} <= scale
     assert all(abs(pitch - 75) <= 12 for _, pitch, _, _ in new)  # the lead's octave around Eb5
     assert (1, 81) in lines.programs  # the family's program on the melody's channel
-    assert [e.data["key"] for e in events if e.data["bar_number"] == changed_at + 1] == ["Eb major"]
+    assert [e.data["key"] for e in events if e.data["bar_number"] == changed_at + 2] == ["Eb major"]
 
 
 def test_turning_it_off_silences_it_and_on_brings_it_back(rig):

@@ -32,6 +32,7 @@ class MelodyHost:
         """Tie a melody layer to this engine before :meth:`start`: it hears the drum plans of its layer after every
         planning round, the player sends its plans, its events reach the listeners."""
         melody.on_plans = self.clock.interrupt
+        melody.clock = self.clock
         melody.emit = self._emit
         self._melody = melody
 
@@ -45,7 +46,8 @@ class MelodyHost:
         return self._melody.state.to_dict() if self._melody is not None else None
 
     def update_melody(self, **changes: Any) -> list[str]:
-        """Change the melody layer's settings (see :meth:`MelodyLayer.update`); heard from the next bar line.
+        """Change the melody layer's settings (see :meth:`MelodyLayer.update`); heard from the first bar line at
+        least half a bar away (the next bar's line is made at mid-bar).
         Raises :class:`ControlError` when there is no melody layer or a value is unusable."""
         if self._melody is None:
             raise ControlError("no melody layer: start rvae serve with a melody model (the bundled one is the default)")

@@ -6,11 +6,12 @@ for the bar playing and the next one (the thresholded pattern and the latent poi
 bar that needs one (:func:`rvae_server.melody.generate.generate`: one forward pass, candidates judged by the
 seed's filters, bounded in attempts and time) and publishes plans the engine's player sends like drum plans:
 
-* a bar that has started keeps its line (a line is made for it only when it has none yet);
-* the next bar gets a new line when the drum bar or latent point it will play under, or the layer's settings,
-  differ from those of the bar before it; otherwise it repeats that bar's line — **the melody changes at the bar
-  line where the drums change**, and loops with them while they stay;
-* a change of key, family, octave, density, temperature or scale lock is heard from the next bar line.
+* a bar that has started keeps its line (one is made at once only when it has none yet);
+* the next bar's line is made once, when the bar playing reaches :data:`DECIDE_AT` (half the bar: 0.7 s ahead
+  at 170 BPM), from the drum bar, latent point and settings planned for it at that moment: a new line when they
+  differ from those of the bar before it, otherwise that bar's line again — **the melody changes at the bar line
+  where the drums change**, and loops with them while they stay. A pad gesture or a slider costs no more work
+  than one line a bar; what changes after that point is heard a bar later.
 
 Plans carry note lengths (:attr:`rvae_server.engine.plans.Plan.lengths`, in ticks) and go to the layer's own
 sinks (:class:`LineSink`: its own MIDI port and channel, the built-in synth). Generation never runs on the
@@ -29,8 +30,8 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import TICKS, Bar
-from rvae_server.engine.api import ControlError, EngineEvent, clamp
+from rvae_server.core.bar import TICKS, TICKS_PER_BEAT, Bar
+from rvae_server.engine.api import ClockView, ControlError, EngineEvent, clamp
 from rvae_server.engine.plans import Plan
 from rvae_server.melody.families import FAMILIES, OCTAVES, PROGRAMS, parse_family
 from rvae_server.melody.generate import MAX_TEMPERATURE, MIN_TEMPERATURE, MelodyModel, MelodySettings, generate
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: The layer number melody plans carry (drum layers are 0, 1, …).
 MELODY_LAYER = 100
+#: The line of the next bar is made when the bar playing reaches this share of its length: with the drums and
+#: settings of that moment (a change after it is heard a bar later), once, so a gesture costs no more work.
+DECIDE_AT = 0.5
 DEFAULT_CHANNEL = 1
 
 
@@ -121,6 +125,7 @@ class MelodyLayer:
         #: (MELODY_LAYER, bar) → plan; replaced whole, read lock-free by the player
         self.plans: dict[tuple[int, int], Plan] = {}
         self.on_plans: Callable[[], None] = lambda: None  # the engine: wake the player
+        self.clock: ClockView | None = None  # the engine's clock: when to make the next bar's line
         self.emit: Callable[[EngineEvent], None] = lambda event: None  # the engine's listeners
         self.timings: list[float] = []  # seconds of each generation (bounded; for benchmarks)
         self.verdicts: list[bool] = []  # whether each generated bar passed the filters
@@ -220,10 +225,13 @@ class MelodyLayer:
     def _worker(self) -> None:
         seen: tuple[int, dict[int, tuple[Bar, tuple[float, float]]]] | None = None
         version = -1
+        wake_at: float | None = None  # when the next bar's line is due to be made
         while not self._quit.is_set():
             with self._cond:
                 while not self._quit.is_set() and self._inputs is seen and self._version == version:
-                    self._cond.wait(0.5)
+                    if wake_at is not None and time.perf_counter() >= wake_at:
+                        break
+                    self._cond.wait(0.5 if wake_at is None else min(0.5, max(0.0, wake_at - time.perf_counter())))
                 if self._quit.is_set():
                     return
                 seen, version, state = self._inputs, self._version, self._state
@@ -231,19 +239,34 @@ class MelodyLayer:
             if seen is None:
                 continue
             try:
-                self._plan(seen[0], seen[1], state, settings_version)
+                wake_at = self._plan(seen[0], seen[1], state, settings_version)
             except Exception:  # the music goes on with the previous plans
+                wake_at = None
                 log.exception("melody planning failed; keeping the previous plans")
 
+    def _until_decision(self, current: int) -> float:
+        """Seconds until the next bar's line is made: when the bar playing reaches :data:`DECIDE_AT` (at once when
+        the clock is stopped, or without a clock)."""
+        clock = self.clock
+        if clock is None or not clock.running:
+            return 0.0
+        ticks = (current + DECIDE_AT) * TICKS - clock.position()
+        return ticks * 60.0 / (clock.bpm * TICKS_PER_BEAT)
+
     def _plan(self, current: int, inputs: dict[int, tuple[Bar, tuple[float, float]]], state: MelodyState,
-              version: int) -> None:  # fmt: skip
+              version: int) -> float | None:  # fmt: skip
+        """Make the lines due; returns when to look again (``perf_counter`` time) or None."""
         self._announce(current, state)
+        wake_at = None
         for bar_number in sorted(inputs):
+            if bar_number in self._made:
+                continue  # a line is made once, for a bar that has started or is about to
+            if bar_number > current:
+                wait = self._until_decision(current)
+                if wait > 0:  # the drums and settings of that bar may still change: decide later
+                    wake_at = time.perf_counter() + wait
+                    continue
             drums, latent = inputs[bar_number]
-            made = self._made.get(bar_number)
-            if made is not None and (bar_number <= current or (made.drums == drums and made.latent == latent
-                                                                and made.version == version)):  # fmt: skip
-                continue  # a started bar keeps its line; an unchanged one too
             before = self._made.get(bar_number - 1)
             if before is not None and before.drums == drums and before.latent == latent and before.version == version:
                 made = replace(before, seconds=0.0)  # the drums stay: the line loops with them
@@ -255,6 +278,7 @@ class MelodyLayer:
             del self._made[old]
         self._publish(current, state)
         self._announce(current, state)
+        return wake_at
 
     def _announce(self, current: int, state: MelodyState) -> None:
         """Tell the listeners the line of the bar playing, once, as soon as it is known."""

@@ -125,7 +125,7 @@ ADDRESSES: tuple[Entry, ...] = (
     Entry(
         "melody/key",
         (Arg("key", "string", "C, Am, Eb, F#m, 'G major', 'Bb minor' …"),),
-        "The melody's key (from the next bar line).",
+        "The melody's key (heard from the first bar line at least half a bar away).",
         h.melody("key"),
         per_layer=False,
     ),
