@@ -108,8 +108,10 @@ class MelodyLayer:
         seed: int | None = None,
         max_attempts: int = 32,
         time_budget: float = 0.05,
+        batch: int = 4,
     ) -> None:
         self.model = model
+        self.batch = batch  # candidates drawn at once (most bars pass with the first)
         self.sinks = list(sinks)
         self.max_attempts = max_attempts
         self.time_budget = time_budget
@@ -122,6 +124,9 @@ class MelodyLayer:
         self._made: dict[int, _Made] = {}
         self._current = -1
         self._announced = -1
+        self._dirty = False  # something for the worker to look at
+        self._waiting_for = -1  # the bar whose line is to be made at the decision point
+        self._published: tuple[Any, ...] = ()
         #: (MELODY_LAYER, bar) → plan; replaced whole, read lock-free by the player
         self.plans: dict[tuple[int, int], Plan] = {}
         self.on_plans: Callable[[], None] = lambda: None  # the engine: wake the player
@@ -194,6 +199,7 @@ class MelodyLayer:
             old = self._state
             self._state = replace(state, **top, settings=replace(state.settings, **settings))
             self._version += 1
+            self._dirty = True
             if settings or "layer" in top:
                 self._settings_version += 1
             self._cond.notify_all()
@@ -217,25 +223,27 @@ class MelodyLayer:
         called by the engine after each planning round, on whichever thread planned."""
         inputs = {b: (bar, (round(float(z[0]), 3), round(float(z[1]), 3))) for b, (bar, z) in drums.items()}
         with self._cond:
-            self._inputs = (current_bar, inputs)
-            self._cond.notify_all()
+            self._inputs = (current_bar, inputs)  # the worker reads the latest when it makes a line
+            # wake it only when there is something to do: a new bar, or a bar without a line that is not already
+            # waiting for its decision (a pad gesture's hundreds of re-plans a second wake it at most twice a bar)
+            if current_bar != self._current or any(b not in self._made and b != self._waiting_for for b in inputs):
+                self._dirty = True
+                self._cond.notify_all()
 
     # ------------------------------------------------------------------------------------------ the worker
 
     def _worker(self) -> None:
-        seen: tuple[int, dict[int, tuple[Bar, tuple[float, float]]]] | None = None
-        version = -1
         wake_at: float | None = None  # when the next bar's line is due to be made
         while not self._quit.is_set():
             with self._cond:
-                while not self._quit.is_set() and self._inputs is seen and self._version == version:
+                while not self._quit.is_set() and not self._dirty:
                     if wake_at is not None and time.perf_counter() >= wake_at:
                         break
                     self._cond.wait(0.5 if wake_at is None else min(0.5, max(0.0, wake_at - time.perf_counter())))
                 if self._quit.is_set():
                     return
-                seen, version, state = self._inputs, self._version, self._state
-                settings_version = self._settings_version
+                self._dirty = False
+                seen, state, settings_version = self._inputs, self._state, self._settings_version
             if seen is None:
                 continue
             try:
@@ -265,6 +273,7 @@ class MelodyLayer:
                 wait = self._until_decision(current)
                 if wait > 0:  # the drums and settings of that bar may still change: decide later
                     wake_at = time.perf_counter() + wait
+                    self._waiting_for = bar_number
                     continue
             drums, latent = inputs[bar_number]
             before = self._made.get(bar_number - 1)
@@ -276,7 +285,13 @@ class MelodyLayer:
         self._current = current
         for old in [b for b in self._made if b < current - 1]:
             del self._made[old]
-        self._publish(current, state)
+        if wake_at is None:
+            self._waiting_for = -1
+        shown = tuple((b, id(m)) for b, m in sorted(self._made.items()) if current - 1 <= b <= current + 1)
+        published = (current, shown, state.enabled, state.channel)
+        if published != self._published:  # only a real change wakes the player
+            self._published = published
+            self._publish(current, state)
         self._announce(current, state)
         return wake_at
 
@@ -292,7 +307,7 @@ class MelodyLayer:
         start = time.perf_counter()
         out = generate(
             self.model, drums.velocities[None], np.asarray(latent, dtype=np.float32)[None], state.settings,
-            self._rng, max_attempts=self.max_attempts, time_budget=self.time_budget,
+            self._rng, max_attempts=self.max_attempts, batch=self.batch, time_budget=self.time_budget,
         )  # fmt: skip
         seconds = time.perf_counter() - start
         if len(self.timings) < 100_000:

@@ -196,11 +196,12 @@ def key_scores(hist: ArrayLike, profile: str = DEFAULT_PROFILE) -> NDArray[np.fl
 def _scale_shortlist(counts: NDArray[np.floating] | NDArray[np.integer]) -> list[Key]:
     """The keys whose natural scale holds every pitch class heard (``counts``: 12 weights) or, when none does,
     the most frequent ones (dropping the rarest until some key holds them); the seed detector's first step."""
-    by_count = sorted(np.nonzero(counts)[0].tolist(), key=lambda pc: (-counts[pc], pc))
+    c = np.asarray(counts)
+    by_count = sorted(np.nonzero(c)[0].tolist(), key=lambda pc: (-c[pc], pc))
     for keep in range(len(by_count), 0, -1):
-        found = [k for k in KEYS if _SCALE_MASKS[k.index, by_count[:keep]].all()]
-        if found:
-            return found
+        holds = _SCALE_MASKS[:, by_count[:keep]].all(axis=1)
+        if holds.any():
+            return [KEYS[i] for i in np.flatnonzero(holds)]
     return list(KEYS)
 
 
