@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from rvae_server import __version__
 
 #: Subcommand modules, in the order ``rvae --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clip", "ports", "serve", "train", "encode", "render", "models", "osc_send", "key", "jam")
+COMMANDS: tuple[str, ...] = (
+    "clip", "ports", "serve", "train", "encode", "render", "models", "osc_send", "mine", "map", "key", "jam",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

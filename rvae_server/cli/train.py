@@ -1,4 +1,4 @@
-"""``rvae train CLIP_OR_DIR... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--json]``.
+"""``rvae train CLIP_DIR_OR_DATASET... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--json]``.
 
 Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a rhythm VAE and
 saves it as ``DIR/NAME`` (default ``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill
@@ -27,7 +27,9 @@ def register(subparsers: Any) -> None:
         help="train a rhythm VAE on MIDI clips",
         description="Train a rhythm VAE on MIDI clips and save it in the models dir.",
     )
-    parser.add_argument("paths", nargs="+", metavar="CLIP_OR_DIR")
+    parser.add_argument(
+        "paths", nargs="+", metavar="CLIP_DIR_OR_DATASET", help="MIDI clips, folders, or mined .npz datasets"
+    )
     parser.add_argument("--name", required=True, help="model name (letters, digits, '.', '_', '-')")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")

@@ -17,6 +17,8 @@ Example::
     osc-allow = ["192.168.1.0/24"]   # … but only from these clients (loopback always)
     osc-feedback = ["127.0.0.1:9001"]  # always send bars/state/training feedback here
     http-port = 8080
+    http-allow-hosts = ["studio.local"]  # names the page may be opened by, besides addresses and localhost
+    http-token = "…"       # off loopback the page needs a token (random unless given), printed in its URL
     clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
     controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
@@ -36,6 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
 CLOCKS = ("internal", "midi", "link")
 
@@ -68,6 +72,8 @@ class ServeConfig:
     osc_feedback: tuple[str, ...] = ()  # "ip:port" clients that always get feedback
     http_host: str = "127.0.0.1"
     http_port: int = 8080  # 0: any free port
+    http_allow_hosts: tuple[str, ...] = ()  # Host names the page answers to besides addresses and localhost
+    http_token: str | None = None  # the page's token (default: a random one when http-host is not loopback)
     clip_dirs: tuple[str, ...] = ()  # folders /rvae/train and the web page may read clips from
     upload_dir: str | None = None  # where the web page's uploads go (None: a temporary folder)
     controller_in: str | None = None  # MIDI input port (substring) of a controller; None: a virtual input
@@ -113,6 +119,13 @@ class ServeConfig:
             except ValueError:
                 raise ConfigError(f"{where}: osc-allow entry {entry!r} is not an IP address or network") from None
         self.feedback_clients(where)
+        for name in self.http_allow_hosts:
+            if not name or len(name) > 253 or any(not (c.isalnum() or c in ".-") for c in name):
+                raise ConfigError(f"{where}: http-allow-hosts entry {name!r} is not a host name")
+        if self.http_token is not None and (len(self.http_token) < 16 or len(self.http_token) > 256 or any(
+            not (c.isalnum() or c in "-_.~") for c in self.http_token
+        )):  # fmt: skip
+            raise ConfigError(f"{where}: http-token must be 16-256 letters, digits, '-', '_', '.' or '~'")
         if not 1 <= self.melody_channel <= 16:
             raise ConfigError(f"{where}: melody-channel must be 1..16, not {self.melody_channel}")
         if not 1 <= self.melody_layer <= self.layers:
@@ -219,6 +232,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
             raise ConfigError(f"{file}: cannot read: {err}") from None
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{file}: not valid TOML: {err}") from None
+        except (RecursionError, ValueError) as err:  # nested too deep, an integer too long to convert
+            raise ConfigError(f"{file}: not a usable config file ({type(err).__name__})") from None
+        try:
+            check_data(data, Limits(depth=8, values=10_000, string=4096, int_digits=15))
+        except BoundsError as err:
+            raise ConfigError(f"{file}: {err}") from None
         config = config.merged(data, str(file))
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     return config.merged(given, "command line")

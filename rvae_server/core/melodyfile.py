@@ -124,7 +124,7 @@ def _melodic(ev: _Events) -> _Melodic:
     on_ticks = ev.note_ticks[mask]
     on_pitch = ev.note_pitches[mask]
     on_chan = ev.note_channels[mask]
-    on_track = np.asarray(smf.note_tracks, dtype=np.int64)[mask]
+    on_track = ev.note_tracks[mask]
     off_keys = (
         np.asarray(smf.off_tracks, dtype=np.int64) * 16 + np.asarray(smf.off_channels, dtype=np.int64)
     ) * 128 + np.asarray(smf.off_pitches, dtype=np.int64)
@@ -159,7 +159,7 @@ def read_song(path: str | os.PathLike[str]) -> Song:
     path = Path(path)
     ev = _parse(path, melodic=True)
     clip = _clip_from(path, ev)
-    if any("reading channel" in w for w in clip.warnings):  # its only channel was read as drums
+    if clip.drum_channel != DRUM_CHANNEL + 1:  # its only channel was read as drums
         return Song(path, clip, [])
     m = _melodic(ev)
     if m.on_ticks.size == 0:

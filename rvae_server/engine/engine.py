@@ -50,15 +50,16 @@ from rvae_server.engine.api import (
     clamp,
 )
 from rvae_server.engine.melodyhost import MelodyHost
-from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.plans import Plan, latent_of, make_plan, same_plan
+from rvae_server.engine.playable import check_playable
 from rvae_server.model.inference import threshold_planes
-from rvae_server.model.network import pad_to_latent
 
 log = logging.getLogger(__name__)
 
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
+NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
 
 
 class Engine(MelodyHost):
@@ -80,6 +81,8 @@ class Engine(MelodyHost):
             raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
         if layers < 1:
             raise ValueError("at least one layer")
+        for name, model in models.items():
+            check_playable(name, model)  # a model that cannot play is refused here, not at every bar
         self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
         self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
@@ -107,8 +110,8 @@ class Engine(MelodyHost):
         self.max_lateness_records = 100_000
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
+        self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
         self._melody = None  # the melody layer, when one is attached (MelodyHost)
-        self._no_plans: dict[tuple[int, int], Plan] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -144,7 +147,9 @@ class Engine(MelodyHost):
         return dict(self._models)
 
     def add_model(self, name: str, model: PatternModel) -> None:
-        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line."""
+        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line. Raises
+        :class:`ControlError` (and changes nothing) for a model the engine cannot play."""
+        check_playable(name, model)
         with self._wake:
             self._models[name] = model
             self._decode_cache.clear()
@@ -269,15 +274,8 @@ class Engine(MelodyHost):
             except Exception:  # a listener's bug must never stop the music
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
-    @staticmethod
-    def _latent(state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
-        latent = pad_to_latent((state.x, state.y))
-        if unit is not None and state.noise > 0:
-            latent = latent + state.noise * unit
-        return latent
-
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        latent = self._latent(state, unit)
+        latent = latent_of(state, unit)
         key = (id(model), float(latent[0]), float(latent[1]))
         planes = self._decode_cache.get(key)
         if planes is None:
@@ -361,9 +359,17 @@ class Engine(MelodyHost):
                     unit = self._rng.standard_normal(2).astype(np.float32)
                     self._unit_noise[key] = unit
                 playing_state = replace(state, model=model_name)
-                pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
+                try:
+                    pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
+                except Exception as err:  # this layer rests; the others play on
+                    pattern = Bar.empty()
+                    if self._layer_errors.get(k) != repr(err):
+                        self._layer_errors[k] = repr(err)
+                        log.error("layer %d: model %r cannot play (%r); the layer rests", k + 1, model_name, err)
+                else:
+                    self._layer_errors.pop(k, None)
                 old = plans.get(key)
-                plan = make_plan(k, bar_number, playing_state, pattern, self._latent(state, unit))
+                plan = make_plan(k, bar_number, playing_state, pattern, latent_of(state, unit))
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
@@ -421,7 +427,7 @@ class Engine(MelodyHost):
             target = float((bar_now + 1) * TICKS)  # the next bar line
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
             plans = self._plans
-            lines = self._melody.plans if self._melody is not None else self._no_plans
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
             for table in (plans, lines):
                 for (_, bar_number), plan in table.items():
                     if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -441,7 +447,7 @@ class Engine(MelodyHost):
                 continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
-            lines = self._melody.plans if self._melody is not None else self._no_plans
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
             for table in (plans, lines):
                 for (layer, bar_number), plan in table.items():
                     if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -454,7 +460,12 @@ class Engine(MelodyHost):
                             continue
                         sent.add(key)
                         when = clock.time_at(float(plan.positions[i]))
-                        self._send(plan, i, when)
+                        if plan.lengths is not None:  # a note of the melody's line: to its own sinks
+                            self._send_line(plan, i, when)
+                        else:
+                            for sink in self.sinks:
+                                sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
+                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
                         if len(self.lateness) < self.max_lateness_records:
                             self.lateness.append(now - when)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
@@ -469,18 +480,6 @@ class Engine(MelodyHost):
             return sent
         self._request_bar(new_bar)
         return {key for key in sent if key[1] >= new_bar - 1}
-
-    def _send(self, plan: Plan, i: int, when: float) -> None:
-        """Send event ``i`` of a plan: a drum hit to the drum sinks, a note of a line (it has a length) to the
-        melody layer's sinks."""
-        if plan.lengths is None:
-            for sink in self.sinks:
-                sink.note(when, plan.layer, int(plan.instruments[i]), int(plan.notes[i]), int(plan.velocities[i]),
-                          plan.channel)  # fmt: skip
-        elif self._melody is not None:
-            seconds = self.clock.time_at(float(plan.positions[i] + plan.lengths[i])) - when
-            for line_sink in self._melody.sinks:
-                line_sink.line_note(when, int(plan.notes[i]), int(plan.velocities[i]), seconds, plan.channel)
 
     def _request_bar(self, bar_number: int) -> None:
         with self._wake:

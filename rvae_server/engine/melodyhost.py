@@ -63,6 +63,13 @@ class MelodyHost:
         """``(tick, pitch, length, velocity)`` of the melody notes of the bar playing now."""
         return self._melody.current_line() if self._melody is not None else []
 
+    def _send_line(self, plan: Plan, i: int, when: float) -> None:
+        """The player sends note ``i`` of a line's plan to the melody layer's sinks, with its length in seconds."""
+        if self._melody is not None:
+            seconds = self.clock.time_at(float(plan.positions[i] + plan.lengths[i])) - when  # type: ignore[index]
+            for sink in self._melody.sinks:
+                sink.line_note(when, int(plan.notes[i]), int(plan.velocities[i]), seconds, plan.channel)
+
     def _feed_melody(self, current: int) -> None:
         """Hand the tied layer's planned drum bars (this bar and the next) to the melody layer."""
         melody = self._melody

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine.api import LayerState
+from rvae_server.model.network import pad_to_latent
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,14 @@ def make_plan(
         layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
         velocities[order], state.channel, state.model, latent=latent,
     )  # fmt: skip
+
+
+def latent_of(state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
+    """The latent point a layer's bar is decoded from: its pad point plus its noise times this bar's unit draw."""
+    latent = pad_to_latent((state.x, state.y))
+    if unit is not None and state.noise > 0:
+        latent = latent + state.noise * unit
+    return latent
 
 
 def midi_velocity(velocity: float) -> int:

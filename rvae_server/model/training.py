@@ -33,7 +33,9 @@ import torch
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import stack
+from rvae_server.core.dataset import DatasetError, is_dataset_path
 from rvae_server.core.midifile import ClipError, find_clips, read_clip
+from rvae_server.model.datasetbars import dataset_clips
 from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, vae_loss
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class TrainingData:
     failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
     empty: list[Path] = field(default_factory=list)  # read, but no used bar
     notes: list[str] = field(default_factory=list)
+    datasets: list[dict[str, Any]] = field(default_factory=list)  # mined datasets read (see model.datasetbars)
 
     @property
     def bars(self) -> int:
@@ -138,10 +141,22 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 def load_training_bars(paths: Sequence[str | os.PathLike[str]]) -> TrainingData:
     """Read every clip under ``paths`` (files, or folders searched recursively) into used bars.
 
-    Clips that fail are listed in ``failed`` with the reason; clips without a used bar in ``empty``.
+    Clips that fail are listed in ``failed`` with the reason; clips without a used bar in ``empty``. A mined
+    dataset (``.npz``, :mod:`rvae_server.model.datasetbars`) gives one clip per source file.
     """
     data = TrainingData(clips=[])
-    for path in find_clips(paths):
+    for dataset in [p for p in paths if is_dataset_path(p)]:
+        try:
+            clips, record = dataset_clips(dataset)
+        except DatasetError as err:
+            data.failed.append((Path(dataset), err.reason))
+            continue
+        data.clips.extend(ClipData(p, digest, bars) for p, digest, bars in clips)
+        data.datasets.append(record)
+    refused: list[tuple[Path, str]] = []
+    found = find_clips([p for p in paths if not is_dataset_path(p)], refused)
+    data.failed.extend(refused)  # links leading out of a clip folder are never read
+    for path in found:
         try:
             clip = read_clip(path)
             digest = sha256_file(path)
@@ -364,6 +379,7 @@ def build_meta(
                 for e in result.history
             ],
             "notes": list(data.notes),
+            **({"datasets": list(data.datasets)} if data.datasets else {}),
         },
         "licence": dict(licence or UNKNOWN_LICENCE),
     }

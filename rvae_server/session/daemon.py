@@ -7,7 +7,7 @@ hands its model to the engine at a bar line; the state keeper saves the performa
 the next start.
 
 Start order: clock, outputs, engine (at a playable point), controller map, restored state (values the
-performer gave in the config or on the command line win), engine threads, model watcher, training, OSC, web,
+performer gave in the config or on the command line win), engine threads, training, model watcher, OSC, web,
 state saving, play. Close order is the reverse, the surfaces first, so nothing changes the engine while it
 sends its all-notes-off. Whatever cannot be opened (no MIDI backend, no sound card, a port taken) is said
 plainly and the rest runs; only a broken config, a clock that cannot be opened or no model at all stops the
@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,6 +47,9 @@ SWITCH_INTERVAL = 0.0005
 
 #: SCHED_FIFO priority of the player thread where the system allows it (see system.realtime.set_realtime_priority).
 PLAYER_PRIORITY = 10
+
+#: Temporary upload folders (``<tmp>/rvae-uploads-<pid>-…``); those of servers that are gone are removed at start.
+UPLOAD_PREFIX = "rvae-uploads-"
 
 
 def _close_each(*parts: Any) -> None:
@@ -80,7 +82,6 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
 
 def jack_running() -> bool:
     """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
-    import shutil
     import subprocess
 
     exe = shutil.which("jack_lsp")
@@ -119,13 +120,20 @@ class Daemon:
         self.web: Any = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
-        self._upload_tmp: str | None = None
+        self._upload_tmp: Any = None  # the OwnedTempDir of the uploads, when no upload-dir is configured
+        self.instance: Any = None  # the InstanceClaim (the state file's lock)
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self._closed = False
 
     # ------------------------------------------------------------------ start
 
     def open(self) -> Daemon:
+        from rvae_server.core.tempdirs import remove_stale
+        from rvae_server.session.instance import claim_instance
+
+        self.instance = claim_instance(self.config)  # a second server on these ports or state: refused here
+        for folder in remove_stale(UPLOAD_PREFIX):  # uploads a killed server left behind
+            log.info("removed %s (temporary uploads of a server that is gone)", folder)
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.clock = self._open_clock()
         self._open_midi_out()
@@ -160,9 +168,10 @@ class Daemon:
         gc.collect()
         gc.freeze()
         engine.start()
-        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         self._open_controllers()
         self._open_training()
+        # one owner of "a model of this name changed": the watcher and training jobs both go through it
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), self.training.swaps.offer).start()
         self._open_osc()
         self._open_web()
         if self.state_keeper is not None:
@@ -305,8 +314,10 @@ class Daemon:
         if cfg.upload_dir is not None:
             upload = Path(cfg.upload_dir).expanduser()
         else:
-            self._upload_tmp = tempfile.mkdtemp(prefix="rvae-uploads-")
-            upload = Path(self._upload_tmp)
+            from rvae_server.core.tempdirs import OwnedTempDir
+
+            self._upload_tmp = OwnedTempDir(UPLOAD_PREFIX)
+            upload = self._upload_tmp.path
         self.upload_dir = upload
         self.clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
         models_dir = search_dirs(cfg.models_dir)[0]
@@ -361,8 +372,9 @@ class Daemon:
         cfg = self.config
         try:
             self.web = start_web(
-                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir
-            )
+                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir,
+                allowed_hosts=cfg.http_allow_hosts, token=cfg.http_token,
+            )  # fmt: skip
         except OSError as err:
             self._problem(f"web page: cannot listen on http {cfg.http_host}:{cfg.http_port} ({err.strerror or err})")
 
@@ -414,7 +426,7 @@ class Daemon:
         self._closed = True
         _close_each(self.web, self.osc, self.controllers, self.state_keeper, self.training)
         if self._upload_tmp is not None:
-            shutil.rmtree(self._upload_tmp, ignore_errors=True)
+            self._upload_tmp.close()
         if self.watcher is not None:
             self.watcher.close()
         if self.clock_sender is not None:
@@ -434,4 +446,6 @@ class Daemon:
         _close_each(self.melody_parts, self.midi_out, self.audio_out)
         if self.clock is not None:
             self.clock.close()
+        if self.instance is not None:
+            self.instance.release()
         log.info("stopped: all notes off, ports closed")

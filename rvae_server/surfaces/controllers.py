@@ -52,6 +52,7 @@ import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES
+from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, check_data, read_regular
 from rvae_server.engine.api import ControlError, EngineControl
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
 #: Kaoss Pad KP3/KP3+ controller numbers.
 KP3_PAD_X, KP3_PAD_Y, KP3_TOUCH = 12, 13, 92
 MAX_BINDINGS = 512
+MAX_MAP_BYTES = 1 << 20
+MAP_LIMITS = Limits(depth=8, values=20_000, string=1024, int_digits=15)
 
 
 class MapError(ValueError):
@@ -167,8 +170,15 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
     """Parse a map file's text. Raises :class:`MapError` naming ``where`` and the entry."""
     try:
         data = tomllib.loads(text)
+        check_data(data, MAP_LIMITS)
     except tomllib.TOMLDecodeError as err:
         raise MapError(f"{where}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise MapError(f"{where}: nested too deep") from None
+    except BoundsError as err:
+        raise MapError(f"{where}: {err}") from None
+    except ValueError:  # an integer too long to convert
+        raise MapError(f"{where}: not a usable controller map (a number too long to read)") from None
     entries = data.get("binding", [])
     if not isinstance(entries, list):
         raise MapError(f"{where}: 'binding' must be an array of tables ([[binding]])")
@@ -228,7 +238,11 @@ class CCMapper:
         if self.path is None or not self.path.exists():
             return False
         try:
-            bindings = bindings_from_toml(self.path.read_text(encoding="utf-8"), str(self.path))
+            text = read_regular(self.path, MAX_MAP_BYTES, follow_symlinks=True).decode("utf-8")
+            bindings = bindings_from_toml(text, str(self.path))
+        except UnsafeFile as err:
+            log.error("controller map %s: %s; keeping the default map", self.path, err.reason)
+            return False
         except (OSError, UnicodeDecodeError) as err:
             log.error("controller map %s: cannot read (%s); keeping the default map", self.path, err)
             return False

@@ -149,11 +149,14 @@ def feedback(server: Host, call: Call) -> None:
         if str(ip) != sender and not server.allowed(str(ip)):
             raise OscArgError(f"feedback only to this sender's host or an allowed host, not {host}")
         dest = (str(ip), port)
-        if port == 0:
-            removed = server.remove_client(dest[0])
+        if port == 0:  # removes what this sender registered for that host, nobody else's
+            removed = server.remove_client(dest[0], call.client)
             call.reply(f"{PREFIX}/feedback/removed", dest[0], removed)
             return
-    server.add_client(dest)
+    try:
+        server.add_client(dest, call.client)
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
     call.reply(f"{PREFIX}/feedback/added", dest[0], dest[1])
     state(server, call)
 

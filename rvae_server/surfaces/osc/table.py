@@ -107,9 +107,10 @@ ADDRESSES: tuple[Entry, ...] = (
         "feedback",
         (
             Arg("host", "string", "IP address: the sender's own, or an allowed one", optional=True),
-            Arg("port", "int", "UDP port; 0 removes the host's registration", 0, 65535, optional=True),
+            Arg("port", "int", "UDP port; 0 removes what this sender registered for the host", 0, 65535, optional=True),
         ),
-        "Register a feedback client (no arguments: the sender's own address and port).",
+        "Register a feedback client (no arguments: the sender's own address and port). Never the server's own "
+        "port; a loopback address only from a client on this machine.",
         h.feedback,
         per_layer=False,
         reply="/rvae/feedback/added host port, then the whole state",

@@ -1,6 +1,6 @@
 /* The WebSocket to the daemon: (re)connecting, and routing each message to the part of the page it is for. */
 
-import { $, position, S, toast } from "./state.js";
+import { $, position, S, toast, TOKEN } from "./state.js";
 import { resizePad } from "./pad.js";
 import { onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
@@ -8,7 +8,10 @@ import { onMelody, onMelodyState, onMelodyWelcome } from "./melody.js";
 
 export function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const q = S.session ? `?session=${encodeURIComponent(S.session)}` : "";
+  const params = new URLSearchParams();
+  if (S.session) params.set("session", S.session);
+  if (TOKEN) params.set("token", TOKEN);
+  const q = params.toString() ? `?${params}` : "";
   const ws = new WebSocket(`${proto}//${location.host}/ws${q}`);
   ws.binaryType = "arraybuffer";
   S.ws = ws;
