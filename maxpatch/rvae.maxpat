@@ -18,7 +18,7 @@
 		"openrect": [
 			0.0,
 			0.0,
-			932.0,
+			1160.0,
 			169.0
 		],
 		"openinpresentation": 1,
@@ -32,7 +32,7 @@
 		],
 		"gridsnaponopen": 1,
 		"toolbarvisible": 1,
-		"devicewidth": 932.0,
+		"devicewidth": 1160.0,
 		"description": "R-VAE: play the rvae_server drum instrument over OSC (XY pad, mutes, model, training).",
 		"digest": "R-VAE OSC control surface",
 		"tags": "rvae osc drums",
@@ -53,7 +53,7 @@
 					"presentation_rect": [
 						0.0,
 						0.0,
-						932.0,
+						1160.0,
 						169.0
 					],
 					"background": 1,
@@ -3883,6 +3883,1016 @@
 					],
 					"text": "print rvae"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						1240.0,
+						86.0,
+						22.0
+					],
+					"text": "s ---rvae-in"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-174",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1400.0,
+						140.0,
+						460.0,
+						18.0
+					],
+					"text": "melody layer: /rvae/melody/... (global: the melody follows one drum layer)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1400.0,
+						164.0,
+						60.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						1.0,
+						220.0,
+						16.0
+					],
+					"text": "melody",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						194.0,
+						44.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						18.0,
+						44.0,
+						16.0
+					],
+					"text": "on",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Melody on",
+							"parameter_shortname": "on",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Melody on",
+					"mode": 1,
+					"texton": "on",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-177",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						1520.0,
+						194.0,
+						60.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						984.0,
+						18.0,
+						60.0,
+						18.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"C",
+						",",
+						"Db",
+						",",
+						"D",
+						",",
+						"Eb",
+						",",
+						"E",
+						",",
+						"F",
+						",",
+						"F#",
+						",",
+						"G",
+						",",
+						"Ab",
+						",",
+						"A",
+						",",
+						"Bb",
+						",",
+						"B",
+						",",
+						"Cm",
+						",",
+						"C#m",
+						",",
+						"Dm",
+						",",
+						"Ebm",
+						",",
+						"Em",
+						",",
+						"Fm",
+						",",
+						"F#m",
+						",",
+						"Gm",
+						",",
+						"G#m",
+						",",
+						"Am",
+						",",
+						"Bbm",
+						",",
+						"Bm"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						194.0,
+						64.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1048.0,
+						18.0,
+						64.0,
+						18.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"bass",
+						",",
+						"keys",
+						",",
+						"guitar",
+						",",
+						"pad",
+						",",
+						"lead"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-179",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						224.0,
+						44.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						40.0,
+						44.0,
+						16.0
+					],
+					"text": "scale",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Scale lock",
+							"parameter_shortname": "scale",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Scale lock",
+					"mode": 1,
+					"texton": "scale",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-180",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1520.0,
+						224.0,
+						36.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						984.0,
+						40.0,
+						36.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Octave",
+							"parameter_shortname": "Octave",
+							"parameter_type": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 8,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								2
+							]
+						}
+					},
+					"varname": "Octave",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-181",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1570.0,
+						224.0,
+						30.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1022.0,
+						39.0,
+						26.0,
+						16.0
+					],
+					"text": "oct",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-182",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1640.0,
+						224.0,
+						36.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1048.0,
+						40.0,
+						36.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Follows layer",
+							"parameter_shortname": "Follows layer",
+							"parameter_type": 1,
+							"parameter_mmin": 1,
+							"parameter_mmax": 8,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Follows layer",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1690.0,
+						224.0,
+						40.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1086.0,
+						39.0,
+						36.0,
+						16.0
+					],
+					"text": "layer",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-184",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1400.0,
+						254.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						60.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Density",
+							"parameter_shortname": "Density",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.5
+							]
+						}
+					},
+					"varname": "Density",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-185",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1460.0,
+						254.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						992.0,
+						60.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Temperature",
+							"parameter_shortname": "Temperature",
+							"parameter_type": 0,
+							"parameter_mmin": 0.05,
+							"parameter_mmax": 3.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1.0
+							]
+						}
+					},
+					"varname": "Temperature",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-186",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						164.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/melody/enable $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						164.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-188",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						194.0,
+						170.0,
+						22.0
+					],
+					"text": "/rvae/melody/scale-lock $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						194.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						224.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/melody/octave $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-191",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						224.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-192",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						254.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/melody/layer $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-193",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						254.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-194",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						284.0,
+						152.0,
+						22.0
+					],
+					"text": "/rvae/melody/density $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-195",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						284.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-196",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						314.0,
+						176.0,
+						22.0
+					],
+					"text": "/rvae/melody/temperature $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						314.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-198",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						350.0,
+						158.0,
+						22.0
+					],
+					"text": "prepend /rvae/melody/key"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-199",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						350.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-200",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						380.0,
+						176.0,
+						22.0
+					],
+					"text": "prepend /rvae/melody/family"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						440.0,
+						86.0,
+						22.0
+					],
+					"text": "r ---rvae-in"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-203",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						470.0,
+						236.0,
+						22.0
+					],
+					"text": "route /rvae/melody /rvae/state/melody"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						500.0,
+						104.0,
+						22.0
+					],
+					"text": "prepend set bar"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-205",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						530.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1046.0,
+						60.0,
+						110.0,
+						16.0
+					],
+					"text": "",
+					"fontsize": 9.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-206",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 9,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						500.0,
+						422.0,
+						22.0
+					],
+					"text": "route enabled key family scale_lock octave layer density temperature"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-207",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						540.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-208",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1770.0,
+						540.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-209",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1900.0,
+						540.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-210",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						2030.0,
+						540.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-211",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-212",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1770.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-213",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1900.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-214",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						2030.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
 			}
 		],
 		"lines": [
@@ -5961,6 +6971,450 @@
 						5
 					]
 				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-173",
+						0
+					],
+					"source": [
+						"obj-151",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-186",
+						0
+					],
+					"source": [
+						"obj-176",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-187",
+						0
+					],
+					"source": [
+						"obj-186",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-188",
+						0
+					],
+					"source": [
+						"obj-179",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-188",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-190",
+						0
+					],
+					"source": [
+						"obj-180",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-191",
+						0
+					],
+					"source": [
+						"obj-190",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-192",
+						0
+					],
+					"source": [
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-193",
+						0
+					],
+					"source": [
+						"obj-192",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-194",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-195",
+						0
+					],
+					"source": [
+						"obj-194",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-185",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-197",
+						0
+					],
+					"source": [
+						"obj-196",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-198",
+						0
+					],
+					"source": [
+						"obj-177",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-199",
+						0
+					],
+					"source": [
+						"obj-198",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-200",
+						0
+					],
+					"source": [
+						"obj-178",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-201",
+						0
+					],
+					"source": [
+						"obj-200",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-203",
+						0
+					],
+					"source": [
+						"obj-202",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-204",
+						0
+					],
+					"source": [
+						"obj-203",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-205",
+						0
+					],
+					"source": [
+						"obj-204",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-206",
+						0
+					],
+					"source": [
+						"obj-203",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
+						0
+					],
+					"source": [
+						"obj-206",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-206",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-177",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-209",
+						0
+					],
+					"source": [
+						"obj-206",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-178",
+						0
+					],
+					"source": [
+						"obj-209",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-206",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-211",
+						0
+					],
+					"source": [
+						"obj-206",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-180",
+						0
+					],
+					"source": [
+						"obj-211",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-212",
+						0
+					],
+					"source": [
+						"obj-206",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-182",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-213",
+						0
+					],
+					"source": [
+						"obj-206",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-184",
+						0
+					],
+					"source": [
+						"obj-213",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-214",
+						0
+					],
+					"source": [
+						"obj-206",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-214",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -6062,6 +7516,36 @@
 			"obj-95": [
 				"Cancel training",
 				"cancel",
+				0
+			],
+			"obj-176": [
+				"Melody on",
+				"on",
+				0
+			],
+			"obj-179": [
+				"Scale lock",
+				"scale",
+				0
+			],
+			"obj-180": [
+				"Octave",
+				"Octave",
+				0
+			],
+			"obj-182": [
+				"Follows layer",
+				"Follows layer",
+				0
+			],
+			"obj-184": [
+				"Density",
+				"Density",
+				0
+			],
+			"obj-185": [
+				"Temperature",
+				"Temperature",
 				0
 			],
 			"inherited_shortname": 1

@@ -20,12 +20,13 @@ ALLOWED: dict[str, set[str]] = {
     "system": {"core"},
     "model": {"core"},
     "mining": {"core", "model"},
-    "engine": {"core", "system", "model"},
+    "melody": {"core", "model"},
+    "engine": {"core", "system", "model", "melody"},
     "outputs": {"core", "system", "engine.api"},
     "surfaces": {"core", "system", "model", "engine.api"},
     "web": {"core", "model", "engine.api", "surfaces"},
-    "session": {"core", "system", "model", "engine", "outputs", "surfaces", "web"},
-    "cli": {"core", "system", "model", "engine", "outputs", "surfaces", "web", "session", "mining"},
+    "session": {"core", "system", "model", "melody", "engine", "outputs", "surfaces", "web"},
+    "cli": {"core", "system", "model", "melody", "engine", "outputs", "surfaces", "web", "session", "mining"},
 }
 
 

@@ -58,6 +58,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
+    p.add_argument("--no-melody", dest="melody", action="store_false", default=None, help="no melody layer")
+    p.add_argument("--melody-model", metavar="NAME_OR_PATH", help="melody model (default: the bundled 'default')")
+    p.add_argument("--melody-out", metavar="PORT", help="melody output port (substring); default: 'R-VAE melody'")
+    p.add_argument("--melody-channel", type=int, metavar="N", help="MIDI channel of the melody (default 1)")
+    p.add_argument("--melody-layer", type=int, metavar="N", help="the drum layer the melody follows (default 1)")
+    p.add_argument("--melody-key", metavar="KEY", help="key of the melody: Am, Eb, F#m … (default Am)")
+    p.add_argument("--melody-family", metavar="NAME", help="bass | keys | guitar | pad | lead (default bass)")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -67,6 +74,7 @@ OPTION_KEYS = (
     "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
     "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
+    "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",
 )  # fmt: skip
 
 

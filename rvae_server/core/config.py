@@ -22,6 +22,8 @@ Example::
     clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
     controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
+    melody-key = "Em"      # the melody layer: key, family (bass, keys, guitar, pad, lead), channel, port
+    melody-family = "bass"
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -79,6 +81,13 @@ class ServeConfig:
     controller_channel: int = 1  # MIDI channel of the default Kaoss Pad map
     state_file: str | None = None  # None: the default place (see default_state_file); "": keep no state
     train_epochs: int | None = None  # epochs of live retraining (None: training's default)
+    melody: bool = True  # a melody layer (when the melody model loads)
+    melody_model: str = "default"  # name (in models/melody) or path of the melody model
+    melody_out: str | None = None  # None: a virtual output port named "R-VAE melody"
+    melody_channel: int = 1  # MIDI channel of the melody layer
+    melody_layer: int = 1  # the drum layer (1-based) the melody follows
+    melody_key: str = "Am"  # key of the melody: Am, Eb, F#m, "G major" …
+    melody_family: str = "bass"  # bass | keys | guitar | pad | lead
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -117,6 +126,10 @@ class ServeConfig:
             not (c.isalnum() or c in "-_.~") for c in self.http_token
         )):  # fmt: skip
             raise ConfigError(f"{where}: http-token must be 16-256 letters, digits, '-', '_', '.' or '~'")
+        if not 1 <= self.melody_channel <= 16:
+            raise ConfigError(f"{where}: melody-channel must be 1..16, not {self.melody_channel}")
+        if not 1 <= self.melody_layer <= self.layers:
+            raise ConfigError(f"{where}: melody-layer must be a drum layer 1..{self.layers}, not {self.melody_layer}")
         if not 1 <= self.controller_channel <= 16:
             raise ConfigError(f"{where}: controller-channel must be 1..16, not {self.controller_channel}")
         if self.train_epochs is not None and not 1 <= self.train_epochs <= 10000:

@@ -37,7 +37,7 @@ from rvae_server.core.bar import (
     TICKS_PER_BEAT,
     Bar,
 )
-from rvae_server.core.smf import SMFError, parse_smf
+from rvae_server.core.smf import SMFError, SMFEvents, parse_smf
 from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -186,9 +186,10 @@ class _Events:
     note_tracks: NDArray[np.int64]
     meters: list[tuple[int, Meter]]
     tempos: list[tuple[int, int]]  # (tick, microseconds per quarter)
+    smf: SMFEvents | None = None  # everything parsed, when asked for (melodic tracks: core/melodyfile.py)
 
 
-def _parse(path: Path) -> _Events:
+def _parse(path: Path, melodic: bool = False) -> _Events:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -210,7 +211,7 @@ def _parse(path: Path) -> _Events:
     if not data.startswith(b"MThd"):
         raise ClipError(path, "not a MIDI file (it does not start with 'MThd')")
     try:
-        smf = parse_smf(data)
+        smf = parse_smf(data, melodic=melodic)
     except SMFError as err:
         raise ClipError(path, f"corrupt MIDI file: {err}") from None
     if smf.format == 2:
@@ -229,6 +230,7 @@ def _parse(path: Path) -> _Events:
         note_tracks=np.asarray(smf.note_tracks, dtype=np.int64),
         meters=meters,
         tempos=tempos,
+        smf=smf if melodic else None,
     )
 
 
@@ -343,7 +345,11 @@ def _tempo_at(tempos: list[tuple[int, int]], tick: int) -> int:
 def read_clip(path: str | os.PathLike[str]) -> Clip:
     """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause)."""
     path = Path(path)
-    ev = _parse(path)
+    return _clip_from(path, _parse(path))
+
+
+def _clip_from(path: Path, ev: _Events) -> Clip:
+    """The drum bars of a parsed file (:func:`read_clip`; :mod:`rvae_server.core.melodyfile` reads the rest)."""
     warnings: list[str] = []
     drums = _drum_notes(path, ev, warnings)
     ticks = ev.note_ticks[drums]

@@ -160,8 +160,9 @@ def clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | 
 @dataclass
 class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
-    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed) or
-    ``"transport"``."""
+    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed),
+    ``"transport"`` or ``"melody"`` (the melody layer's bar started: ``bar_number``, ``notes`` as ``(tick, pitch,
+    length, velocity)``, and its settings)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -203,3 +204,7 @@ class EngineControl(Protocol):
     def current_bar(self, layer: int = 0) -> Bar: ...
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar: ...
     def add_listener(self, listener: Listener) -> None: ...
+    # the melody layer (rvae_server.engine.melodylayer); ControlError when there is none
+    def melody_state(self) -> dict[str, Any] | None: ...
+    def update_melody(self, **changes: Any) -> list[str]: ...
+    def current_melody(self) -> list[tuple[int, int, int, int]]: ...

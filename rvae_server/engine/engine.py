@@ -48,9 +48,9 @@ from rvae_server.engine.api import (
     NoteSink,
     PatternModel,
     clamp,
-    model_pad_to_latent,
 )
-from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.melodyhost import MelodyHost
+from rvae_server.engine.plans import Plan, latent_of, make_plan, same_plan
 from rvae_server.engine.playable import check_playable
 from rvae_server.model.inference import threshold_planes
 
@@ -59,10 +59,12 @@ log = logging.getLogger(__name__)
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
+NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
 
 
-class Engine:
-    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`."""
+class Engine(MelodyHost):
+    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`.
+    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`)."""
 
     def __init__(
         self,
@@ -109,10 +111,13 @@ class Engine:
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
         self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
+        self._melody = None  # the melody layer, when one is attached (MelodyHost)
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
+        if self._melody is not None:
+            self._melody.start()
         for target, name in ((self._planner, "rvae-planner"), (self._player, "rvae-player")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -128,6 +133,8 @@ class Engine:
         self.clock.interrupt()
         for thread in self._threads:
             thread.join(timeout=2.0)
+        if self._melody is not None:
+            self._melody.close()
         self._all_notes_off()
 
     def add_listener(self, listener: Listener) -> None:
@@ -167,6 +174,7 @@ class Engine:
                 "position": self.clock.position(),
                 "models": sorted(self._models),
                 "layers": [s.to_dict() for s in self._states],
+                "melody": self.melody_state(),
             }
 
     def update(self, layer: int, **changes: Any) -> list[str]:
@@ -267,9 +275,7 @@ class Engine:
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        latent = model_pad_to_latent(model, (state.x, state.y))
-        if unit is not None and state.noise > 0:
-            latent = latent + state.noise * unit
+        latent = latent_of(model, state, unit)
         key = (id(model), float(latent[0]), float(latent[1]))
         planes = self._decode_cache.get(key)
         if planes is None:
@@ -316,6 +322,7 @@ class Engine:
                 log.exception("planning bar %d failed; keeping the previous plans", started)
             self._planned_version = version
             self._planned_layers = layer_versions
+            self._feed_melody(started)
             if new_bar:
                 for k in range(len(states)):
                     plan = self._plans.get((k, started))
@@ -362,7 +369,7 @@ class Engine:
                 else:
                     self._layer_errors.pop(k, None)
                 old = plans.get(key)
-                plan = make_plan(k, bar_number, playing_state, pattern)
+                plan = make_plan(k, bar_number, playing_state, pattern, latent_of(model, state, unit))
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
@@ -398,7 +405,7 @@ class Engine:
             running = clock.running
             if running != was_running:
                 was_running = running
-                for sink in self.sinks:
+                for sink in [*self.sinks, *(self._melody.sinks if self._melody is not None else ())]:
                     sink.transport(running)
                 if not running:
                     fresh = True
@@ -420,12 +427,14 @@ class Engine:
             target = float((bar_now + 1) * TICKS)  # the next bar line
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
             plans = self._plans
-            for (_, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                idx = int(np.searchsorted(plan.positions, cursor, side="right"))
-                if idx < plan.positions.size and plan.positions[idx] < target:
-                    target = float(plan.positions[idx])
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            for table in (plans, lines):
+                for (_, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
+                        continue
+                    idx = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    if idx < plan.positions.size and plan.positions[idx] < target:
+                        target = float(plan.positions[idx])
             if not clock.wait_until(target, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
@@ -438,28 +447,27 @@ class Engine:
                 continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
-            for (layer, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                lo = int(np.searchsorted(plan.positions, cursor, side="right"))
-                hi = int(np.searchsorted(plan.positions, target, side="right"))
-                for i in range(lo, hi):
-                    key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
-                    if key in sent:
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            for table in (plans, lines):
+                for (layer, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
                         continue
-                    sent.add(key)
-                    when = clock.time_at(float(plan.positions[i]))
-                    for sink in self.sinks:
-                        sink.note(
-                            when,
-                            layer,
-                            int(plan.instruments[i]),
-                            int(plan.notes[i]),
-                            int(plan.velocities[i]),
-                            plan.channel,
-                        )
-                    if len(self.lateness) < self.max_lateness_records:
-                        self.lateness.append(now - when)
+                    lo = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    hi = int(np.searchsorted(plan.positions, target, side="right"))
+                    for i in range(lo, hi):
+                        key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
+                        if key in sent:
+                            continue
+                        sent.add(key)
+                        when = clock.time_at(float(plan.positions[i]))
+                        if plan.lengths is not None:  # a note of the melody's line: to its own sinks
+                            self._send_line(plan, i, when)
+                        else:
+                            for sink in self.sinks:
+                                sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
+                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
+                        if len(self.lateness) < self.max_lateness_records:
+                            self.lateness.append(now - when)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
 
@@ -485,3 +493,5 @@ class Engine:
                 sink.all_notes_off(channels)
             except Exception:
                 log.exception("all notes off failed on %r", sink)
+        if self._melody is not None:
+            self._melody.silence()

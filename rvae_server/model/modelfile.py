@@ -259,7 +259,16 @@ def save_model(
     for key, value in meta.items():
         full.setdefault(key, value)
     meta_bytes = (json.dumps(full, indent=1, allow_nan=False) + "\n").encode()
+    return write_model_folder(parent, name, {WEIGHTS_FILE: weights, META_FILE: meta_bytes})
 
+
+def write_model_folder(models_dir: str | os.PathLike[str], name: str, files: dict[str, bytes]) -> Path:
+    """Write ``files`` (name → bytes; ``meta.json`` among them) as the model folder ``models_dir/name``
+    atomically (see the module docstring) and return it. The melody models (:mod:`rvae_server.melody`) are
+    written this way too."""
+    check_model_name(name)
+    parent = Path(models_dir)
+    target = parent / name
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tidy(parent, name)
@@ -270,8 +279,8 @@ def save_model(
     except OSError as err:
         raise ModelFileError(parent, f"cannot write models here: {err.strerror or err}") from err
     try:
-        _write_synced(tmp / WEIGHTS_FILE, weights)
-        _write_synced(tmp / META_FILE, meta_bytes)
+        for file_name, data in files.items():
+            _write_synced(tmp / file_name, data)
         _fsync_dir(tmp)
         _install(tmp, target)
         _fsync_dir(parent)
@@ -464,4 +473,5 @@ __all__ = [
     "check_playable",
     "load_model",
     "save_model",
+    "write_model_folder",
 ]

@@ -34,6 +34,9 @@ from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockF
 from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
 from rvae_server.outputs.sinks import AudioSink, MidiSink
+from rvae_server.session.melody import apply_explicit as apply_melody_config
+from rvae_server.session.melody import describe as describe_melody
+from rvae_server.session.melody import open_melody
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,7 @@ class Daemon:
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
         self.rendered: list[Path] = []  # demo files written when there was no output
+        self.melody_parts: Any = None  # the melody layer and its outputs (session/melody.py)
         self.mapper: Any = None  # the controller map (CCMapper)
         self.controllers: Any = None  # the controller input port (ControllerInput)
         self.state_keeper: Any = None
@@ -161,7 +165,9 @@ class Daemon:
         for layer in range(self.config.layers):
             engine.update(layer, channel=self.config.channel_of(layer), x=start_x, y=start_y)
         self.engine = engine
+        self.melody_parts = open_melody(self, engine)
         self._open_state()
+        apply_melody_config(self)
         # the models and everything loaded so far live as long as the daemon: keep them out of the collector's
         # generations so a collection on another thread never walks them while the player waits for the GIL
         gc.collect()
@@ -260,7 +266,7 @@ class Daemon:
         try:
             from rvae_server.outputs.audio import AudioOutput
 
-            out = AudioOutput(self.config.audio_device)
+            out = AudioOutput(self.config.audio_device, tones=self.config.melody)
             out.start()
         except Exception as err:
             self._problem(f"audio: could not open ({err}); playing without built-in sound")
@@ -405,6 +411,7 @@ class Daemon:
         if self.state_keeper is not None:
             how = "restored from" if self.restored else "saved to"
             lines.append(f"state: {how} {self.state_keeper.path}")
+        lines.extend(describe_melody(self))
         lines.extend(f"not available: {p}" for p in self.problems)
         if self.rendered:
             lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
@@ -441,7 +448,7 @@ class Daemon:
                 played, stats["callbacks"], stats["underflows"], stats["late_events"], stats["errors"],
                 100 * stats["callback_p99"],
             )  # fmt: skip
-        _close_each(self.midi_out, self.audio_out)
+        _close_each(self.melody_parts, self.midi_out, self.audio_out)
         if self.clock is not None:
             self.clock.close()
         if self.instance is not None:

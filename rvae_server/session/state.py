@@ -66,6 +66,8 @@ def state_to_dict(engine: EngineControl, mapper: CCMapper | None = None) -> dict
         "bpm": snapshot["bpm"],
         "layers": snapshot["layers"],
     }
+    if snapshot.get("melody") is not None:
+        data["melody"] = snapshot["melody"]
     if mapper is not None:
         data["controllers"] = mapper.to_list()
     return data
@@ -134,6 +136,7 @@ def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper
             notes += [f"layer {k + 1}: {n}" for n in engine.update(k, **changes)]
         except ControlError as err:
             notes.append(f"layer {k + 1}: {err}; skipped")
+    notes += _apply_melody(engine, data.get("melody"))
     if mapper is not None and isinstance(data.get("controllers"), list):
         try:
             bindings = [Binding.from_dict(b, f"controllers[{i}]") for i, b in enumerate(data["controllers"])]
@@ -141,6 +144,23 @@ def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper
             notes.append(f"controller map: {err}; keeping the current map")
         else:
             mapper.set_bindings(bindings, save=False)
+    return notes
+
+
+MELODY_KEYS = ("enabled", "layer", "channel", "key", "family", "octave", "density", "temperature", "scale_lock")
+
+
+def _apply_melody(engine: EngineControl, saved: object) -> list[str]:
+    """Restore the melody layer's settings, each on its own (a bad one is skipped with a note)."""
+    if not isinstance(saved, Mapping) or engine.melody_state() is None:
+        return []
+    notes: list[str] = []
+    for key in MELODY_KEYS:
+        if key in saved:
+            try:
+                notes += [f"melody: {n}" for n in engine.update_melody(**{key: saved[key]})]
+            except (ControlError, ValueError, TypeError) as err:
+                notes.append(f"melody: {key}: {err}; skipped")
     return notes
 
 

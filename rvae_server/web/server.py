@@ -18,6 +18,9 @@ WebSocket messages, server → page (JSON text unless said)
     playing, re-sent ~20 ms after a change of the layer's state).
     ``grid``     **binary**, see :meth:`rvae_server.web.grid.Grid.message`: sent once per model to each page
     showing a layer that plays it.
+    ``melody``   ``{bar_number, notes:[[tick, pitch, length in ticks, velocity]], enabled, layer, channel, key,
+    family, octave, density, temperature, scale_lock}`` when a melody bar starts (``bar_number`` -1: the bar
+    playing, sent on connect); only with a melody layer.
     ``training`` see :meth:`rvae_server.web.training.TrainingUpdate.to_json`.
     ``uploads``  ``{files:[[name, bytes]], total}``.
     ``reply``    ``{address, state|models}`` answer to ``/rvae/state`` and ``/rvae/models``.
@@ -256,6 +259,10 @@ class WebServer(PageInput):
             client.send(dumps(self._clock_message()))
             for layer in range(self.engine.layer_count):
                 client.send(dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
+            melody = self.engine.melody_state()
+            if melody is not None:
+                notes = [list(n) for n in self.engine.current_melody()]
+                client.send(dumps({"type": "melody", "bar_number": -1, "notes": notes, **melody}))
             self._ensure_grid(client)
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -363,6 +370,9 @@ class WebServer(PageInput):
             data = event.data
             self._bar_sent[int(data["layer"])] = data["bar"]
             self._broadcast(dumps(bar_json(int(data["layer"]), int(data["bar_number"]), data["bar"])))
+            return
+        if event.kind == "melody":
+            self._broadcast(dumps({"type": "melody", **event.data}))
             return
         if event.kind == "transport":
             self._broadcast(dumps(self._clock_message()))

@@ -35,6 +35,7 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
     """The flat ``/rvae/state/...`` messages of a snapshot: global fields when ``layers`` is None (all layers
     then too), else only those layers (0-based)."""
     out: list[tuple[str, list[Any]]] = []
+    layers_given = layers
     if layers is None:
         out.append((f"{PREFIX}/state/bpm", [float(snapshot["bpm"])]))
         out.append((f"{PREFIX}/state/playing", [1 if snapshot["playing"] else 0]))
@@ -51,7 +52,38 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
         out.append((address, [n, "channel", int(s["channel"])]))
         out.append((address, [n, "enabled", 1 if s["enabled"] else 0]))
         out.append((address, [n, "mutes", *(1 if s["mutes"][name] else 0 for name in INSTRUMENT_NAMES)]))
+    melody = snapshot.get("melody")
+    if melody is not None and layers_given is None:
+        out += melody_state_messages(melody)
     return out
+
+
+def melody_state_messages(melody: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """``/rvae/state/melody field value`` for each field of the melody layer's state."""
+    out: list[tuple[str, list[Any]]] = []
+    for key in ("enabled", "layer", "channel", "octave", "scale_lock"):
+        value = int(melody[key]) + (1 if key == "layer" else 0)
+        out.append((f"{PREFIX}/state/melody", [key, value]))
+    out.append((f"{PREFIX}/state/melody", ["key", short_key(str(melody["key"]))]))
+    out.append((f"{PREFIX}/state/melody", ["family", str(melody["family"])]))
+    for key in ("density", "temperature"):
+        out.append((f"{PREFIX}/state/melody", [key, float(melody[key])]))
+    return out
+
+
+def short_key(name: str) -> str:
+    """A key's short name, one word for Max menus: ``"A minor"`` → ``"Am"``, ``"Eb major"`` → ``"Eb"``."""
+    letter, _, mode = name.partition(" ")
+    return letter + ("m" if mode == "minor" else "")
+
+
+def melody_messages(data: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """``/rvae/melody bar key family`` and ``/rvae/melody/notes`` of a melody bar that starts."""
+    notes = [int(v) for note in data["notes"] for v in note]
+    return [
+        (f"{PREFIX}/melody", [int(data["bar_number"]), short_key(str(data["key"])), str(data["family"])]),
+        (f"{PREFIX}/melody/notes", notes),
+    ]
 
 
 def bar_messages(layer: int, bar_number: int, model: str, bar: Bar) -> list[tuple[str, list[Any]]]:
@@ -159,6 +191,10 @@ class FeedbackSender:
             return  # nobody to tell: not even a wake-up of the sender thread
         if event.kind == "bar":
             self._put(("bar", event.data["layer"], event.data["bar_number"], event.data["bar"]))
+            return
+        if event.kind == "melody":
+            for address, args in melody_messages(event.data):
+                self._put(("broadcast", address, args))
             return
         key = event.data.get("layer") if event.kind == "state" else None
         if key in self._pending_state:  # already on its way: the sender reads the state when it sends

@@ -159,3 +159,19 @@ def feedback(server: Host, call: Call) -> None:
         raise OscArgError(str(err)) from None
     call.reply(f"{PREFIX}/feedback/added", dest[0], dest[1])
     state(server, call)
+
+
+def melody(field_name: str) -> Handler:
+    """A melody layer setting (the engine checks and clamps; no melody layer is an error)."""
+
+    def handler(server: Host, call: Call) -> None:
+        call.warn(server.engine.update_melody(**{field_name: call.args[0]}))
+
+    return handler
+
+
+def melody_layer(server: Host, call: Call) -> None:
+    layer = call.args[0]
+    if not 1 <= layer <= server.engine.layer_count:
+        raise OscArgError(f"layer must be 1..{server.engine.layer_count}, not {layer}")
+    server.engine.update_melody(layer=layer - 1)

@@ -14,6 +14,8 @@ from rvae_server.surfaces.controllers import TARGETS
 from rvae_server.surfaces.osc import handlers as h
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
 
+MELODY_FAMILIES = ("bass", "keys", "guitar", "pad", "lead")  # rvae_server.melody.families.FAMILIES
+
 
 def _f(name: str, doc: str, lo: float = 0.0, hi: float = 1.0) -> Arg:
     return Arg(name, "float", doc, lo, hi)
@@ -115,6 +117,70 @@ ADDRESSES: tuple[Entry, ...] = (
         per_layer=False,
         reply="/rvae/feedback/added host port, then the whole state",
     ),
+    # the melody layer (a bass or melody line generated for the drums of the layer it follows)
+    Entry(
+        "melody/enable",
+        (Arg("on", "bool", "1 = the melody plays"),),
+        "Turn the melody layer on or off.",
+        h.melody("enabled"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/key",
+        (Arg("key", "string", "C, Am, Eb, F#m, 'G major', 'Bb minor' …"),),
+        "The melody's key (heard from the first bar line at least half a bar away).",
+        h.melody("key"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/scale-lock",
+        (Arg("on", "bool", "1 = only the key's scale notes"),),
+        "Scale lock: the melody keeps to the key's scale (natural minor in minor keys).",
+        h.melody("scale_lock"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/family",
+        (Arg("family", "string", "instrument family", choices=MELODY_FAMILIES),),
+        "Instrument family the melody is generated for (its octave follows; a program change is sent).",
+        h.melody("family"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/octave",
+        (Arg("octave", "int", "octave of the key's tonic (C4 = 60)", 0, 8),),
+        "Octave of the melody.",
+        h.melody("octave"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/density",
+        (_f("v", "0 = sparse, 0.5 = as the model plays, 1 = busy"),),
+        "How many notes the melody plays.",
+        h.melody("density"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/temperature",
+        (_f("v", "0.05 = safe … 3 = wild; 1 = as learnt", 0.05, 3.0),),
+        "How adventurous the melody is.",
+        h.melody("temperature"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/layer",
+        (Arg("layer", "int", "1-based drum layer", 1, MAX_LAYERS),),
+        "The drum layer the melody follows.",
+        h.melody_layer,
+        per_layer=False,
+    ),
+    Entry(
+        "melody/channel",
+        (Arg("channel", "int", "MIDI channel", 1, 16),),
+        "The melody's MIDI channel (on its own port).",
+        h.melody("channel"),
+        per_layer=False,
+    ),
 )
 
 _ROW = Arg("velocities", "int", "96 ints, one per tick: 0 = no onset, else MIDI velocity 1..127", 0, 127)
@@ -176,6 +242,26 @@ FEEDBACK: tuple[Feedback, ...] = (
         f"{PREFIX}/learned",
         (Arg("param", "string", ""), Arg("layer", "int", ""), Arg("channel", "int", ""), Arg("cc", "int", "")),
         "MIDI learn mapped a control.",
+    ),
+    Feedback(
+        f"{PREFIX}/melody",
+        (
+            Arg("bar", "int", "bar number since start"),
+            Arg("key", "string", "short: Am, Eb"),
+            Arg("family", "string", ""),
+        ),
+        "A melody bar starts; /rvae/melody/notes follows.",
+    ),
+    Feedback(
+        f"{PREFIX}/melody/notes",
+        (Arg("notes", "int", "4 ints per note: tick 0..95, MIDI pitch, length in ticks, velocity"),),
+        "The notes of the melody bar that starts (none: no arguments).",
+    ),
+    Feedback(
+        f"{PREFIX}/state/melody",
+        (Arg("field", "string", ""), Arg("value", "any", "")),
+        "One melody layer field: enabled, layer (1-based), channel, octave, scale_lock (int), key (short: Am, Eb), "
+        "family (string), density, temperature (float).",
     ),
 )
 

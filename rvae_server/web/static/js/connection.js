@@ -4,6 +4,7 @@ import { $, position, S, toast, TOKEN } from "./state.js";
 import { resizePad } from "./pad.js";
 import { onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
+import { onMelody, onMelodyState, onMelodyWelcome } from "./melody.js";
 
 export function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -44,8 +45,13 @@ function setConn(on) {
 
 function handle(msg) {
   switch (msg.type) {
-    case "welcome": return onWelcome(msg);
-    case "state": return onState(msg);
+    case "welcome":
+      onWelcome(msg);
+      return onMelodyWelcome(msg);
+    case "state":
+      onMelodyState(msg);
+      return onState(msg);
+    case "melody": return onMelody(msg);
     case "clock":
       // the position was read at server_time (Unix seconds): count the delivery delay when the clocks agree
       // (same machine, or NTP), capped at 100 ms so a wrong clock cannot throw the animation off
