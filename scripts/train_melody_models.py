@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
+from rvae_server.melody.drumencoder import DrumEncoder  # noqa: E402
 from rvae_server.melody.modelfile import save_melody_model  # noqa: E402
 from rvae_server.melody.pairs import PairSet, data_sources, mine_pairs, split_by_song  # noqa: E402
 from rvae_server.melody.training import EpochReport, train_melody, train_seed  # noqa: E402
@@ -33,12 +34,12 @@ ENCODER = "groove-all"
 SPLIT_SEED = 0
 
 
-def pairs_for(data: Path, cache: Path | None) -> PairSet:
-    """Mine the pairs (or read them from ``cache`` when it exists; written there otherwise)."""
+def pairs_for(data: Path, cache: Path | None, encoder: DrumEncoder) -> PairSet:
+    """Mine the pairs (or read them from ``cache`` when it exists; written there otherwise: a cache must come from
+    the same drum encoder, the one the model will carry)."""
     if cache is not None and cache.exists():
         return PairSet.load(cache)
-    encoder = LoadedModel.load(ENCODER, [ROOT / "models"])
-    pairs = mine_pairs([data], encoder=encoder.encode_latent, progress=lambda m: print(m, file=sys.stderr))
+    pairs = mine_pairs([data], encoder=encoder.encode, progress=lambda m: print(m, file=sys.stderr))
     if cache is not None:
         pairs.save(cache)
     return pairs
@@ -71,7 +72,8 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(1)
     started = time.perf_counter()
-    pairs = pairs_for(args.data, args.pairs_cache)
+    drum_encoder = DrumEncoder.from_drum_model(LoadedModel.load(ENCODER, [ROOT / "models"]))
+    pairs = pairs_for(args.data, args.pairs_cache, drum_encoder)
     train, val, test = split_by_song(pairs, seed=SPLIT_SEED)
     print(f"{len(pairs)} pairs: {len(train)} train, {len(val)} validation, {len(test)} test "
           f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)  # fmt: skip
@@ -102,7 +104,8 @@ def main() -> int:
         result = trainer(train, val, epochs=epochs, seed=args.seed, progress=report)
         meta = {"training": {**common, **result.summary()}, "licence": licence(args.data)}
         name = "default" if kind == "ours" else "seed-baseline"
-        path = save_melody_model(result.module, meta, args.out, name)  # type: ignore[arg-type]
+        carried = drum_encoder if kind == "ours" else None  # the baseline does not hear the latent point
+        path = save_melody_model(result.module, meta, args.out, name, drum_encoder=carried)  # type: ignore[arg-type]
         print(f"saved {path} ({result.seconds:.0f} s)", file=sys.stderr)
     return 0
 

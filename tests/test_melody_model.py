@@ -177,3 +177,36 @@ def test_a_melody_model_from_a_module_plays(trained: MelodyNet):
     drums, latent = _drums()
     out = generate(model, drums, latent, MelodySettings(), np.random.default_rng(0), max_attempts=4)
     assert out.attempts <= 4 and all(0 <= t < 96 for t in out.lines[0].ticks)
+
+
+def test_the_melody_model_carries_the_drum_encoder_it_was_trained_with(trained: MelodyNet, tmp_path: Path):
+    """The latent point the network hears comes from the encoder its training pairs came from (groove-all's at
+    training), whatever drum model plays: the same bar gives the same point from any layer."""
+    from rvae_server.core.bar import Bar
+    from rvae_server.melody.drumencoder import DrumEncoder
+    from rvae_server.model.inference import LoadedModel
+
+    drum_model = LoadedModel.load("groove-all", [bundled_models_dir()])
+    encoder = DrumEncoder.from_drum_model(drum_model)
+    bars = np.stack([drum_model.pattern(np.array([x, 0.5], dtype=np.float32)).planes() for x in (0.2, 0.8)])
+    assert np.allclose(encoder.encode(bars), drum_model.encode_latent(bars), atol=1e-5)
+    folder = save_melody_model(trained, {}, tmp_path, "carrying", drum_encoder=encoder)
+    model = load_melody(folder)
+    assert model.drum_encoder is not None and model.meta["drum_encoder"]["model"] == "groove-all"
+    given = np.array([[9.0, -9.0], [9.0, -9.0]], dtype=np.float32)  # a layer's own point is not what it hears
+    heard = model.latent_for(bars, given)
+    assert np.allclose(heard, drum_model.encode_latent(bars), atol=1e-4) and not np.allclose(heard, given)
+    assert not np.allclose(heard[0], heard[1])  # moving the pad (another bar) moves what the melody hears
+    older = save_melody_model(trained, {}, tmp_path, "older")  # no encoder: the layer's point is used as before
+    assert np.allclose(load_melody(older).latent_for(bars, given), given)
+    assert Bar.empty().planes().shape == (3, 96, 9)
+    # a damaged encoder is refused by name
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["drum_encoder"]["leaky_slope"] = "steep"
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="leaky_slope"):
+        load_melody_model(folder)
+
+
+def test_the_bundled_melody_model_hears_its_own_drum_encoder():
+    assert load_melody().drum_encoder is not None

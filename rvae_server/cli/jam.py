@@ -120,7 +120,10 @@ def run(args: argparse.Namespace) -> int:
     for start in range(0, args.bars, LOOP_BARS):
         group = range(start, min(start + LOOP_BARS, args.bars))
         drums = np.stack([bars[b].velocities for b in group])
-        made = generate(melody_model, drums, np.stack([latents[b] for b in group]), settings, rng,
+        heard = melody_model.latent_for(
+            np.stack([bars[b].planes() for b in group]), np.stack([latents[b] for b in group])
+        )
+        made = generate(melody_model, drums, heard, settings, rng,
                         max_attempts=args.attempts, time_budget=5.0)  # fmt: skip
         lines.extend(made.lines)
         groups += 1

@@ -305,8 +305,9 @@ class MelodyLayer:
 
     def _generate(self, drums: Bar, latent: tuple[float, float], state: MelodyState, version: int) -> _Made:
         start = time.perf_counter()
+        heard = self.model.latent_for(drums.planes()[None], np.asarray(latent, dtype=np.float32)[None])
         out = generate(
-            self.model, drums.velocities[None], np.asarray(latent, dtype=np.float32)[None], state.settings,
+            self.model, drums.velocities[None], heard, state.settings,
             self._rng, max_attempts=self.max_attempts, batch=self.batch, time_budget=self.time_budget,
         )  # fmt: skip
         seconds = time.perf_counter() - start

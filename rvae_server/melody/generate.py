@@ -97,10 +97,20 @@ class Distributions:
 class MelodyModel:
     """A trained :class:`~rvae_server.melody.network.MelodyNet` ready to play (eval mode, no autograd)."""
 
-    def __init__(self, module: MelodyNet, meta: dict[str, Any] | None = None, name: str = "unsaved") -> None:
+    def __init__(
+        self, module: MelodyNet, meta: dict[str, Any] | None = None, name: str = "unsaved", drum_encoder: Any = None
+    ) -> None:
         self.module = module.eval()
         self.meta = meta or {}
         self.name = name
+        self.drum_encoder = drum_encoder  # a melody.drumencoder.DrumEncoder, or None (older files)
+
+    def latent_for(self, drums: NDArray[np.floating], latent: ArrayLike) -> NDArray[np.float32]:
+        """The latent points ``(B, 2)`` the network hears for drum bars ``(B, 3, 96, 9)``: encoded by the drum
+        encoder it was trained with when it carries one, else ``latent`` (the drum layer's own point)."""
+        if self.drum_encoder is not None:
+            return self.drum_encoder.encode(drums)
+        return np.asarray(latent, dtype=np.float32).reshape(-1, 2)
 
     def distributions(self, drums: ArrayLike, latents: ArrayLike, settings: MelodySettings) -> Distributions:
         """Run the network for bars ``drums`` (B, 96, 9) of velocities in [0, 1] and ``latents`` (B, 2)."""

@@ -4,8 +4,10 @@ A melody model named ``NAME`` is the folder ``<models dir>/melody/NAME/`` (a ``m
 models, so the drum model lists never see it) holding ``weights.safetensors`` (float16 or float32, never a
 pickle) and ``meta.json``: ``format`` (``"rvae-melody"``), ``format_version``, ``name``, ``created``, ``kind``
 (``"melody"``: ours; ``"seed"``: the seed paper's baseline, kept for the benchmark), ``config``, ``weights``
-(file, dtype, bytes, SHA-256), ``training`` (songs and split, pairs, epochs, seed, losses) and ``licence``
-(the sources of the training data, each with its repository, licence and credit).
+(file, dtype, bytes, SHA-256), ``training`` (songs and split, pairs, epochs, seed, losses), ``licence``
+(the sources of the training data, each with its repository, licence and credit) and ``drum_encoder`` (the drum
+model whose encoder gave the training pairs' latent points, stored in the weights as ``drum_encoder.*``, float32:
+:mod:`rvae_server.melody.drumencoder`).
 
 Folders are written atomically by :func:`rvae_server.model.modelfile.write_model_folder`; loading validates
 the format, the kind and config, the checksum and every tensor's name, shape and dtype, and raises
@@ -28,6 +30,7 @@ import safetensors.numpy
 import torch
 from numpy.typing import NDArray
 
+from rvae_server.melody.drumencoder import PREFIX, DrumEncoder
 from rvae_server.melody.generate import MelodyModel
 from rvae_server.melody.network import MelodyConfig, MelodyNet, SeedConfig, SeedNet, expected_tensors
 from rvae_server.model.modeldirs import bundled_models_dir
@@ -74,8 +77,11 @@ def save_melody_model(
     name: str,
     *,
     dtype: str = "float16",
+    drum_encoder: DrumEncoder | None = None,
 ) -> Path:
-    """Write ``module`` as ``models_dir/name`` atomically; ``meta`` supplies ``training`` and ``licence``."""
+    """Write ``module`` as ``models_dir/name`` atomically; ``meta`` supplies ``training`` and ``licence``.
+    ``drum_encoder``: the encoder that gave the training pairs' latent points (stored beside the network, float32,
+    so the layer encodes the drums it plays with the same one; see :mod:`rvae_server.melody.drumencoder`)."""
     if dtype not in WEIGHT_DTYPES:
         raise ModelFileError(name, f"weights dtype must be one of {', '.join(WEIGHT_DTYPES)}, not {dtype!r}")
     kind = "melody" if isinstance(module, MelodyNet) else "seed"
@@ -85,6 +91,8 @@ def save_melody_model(
         if not np.isfinite(arr).all():
             raise ModelFileError(Path(models_dir) / name, f"tensor {key} is not finite in {dtype}; nothing written")
         tensors[key] = np.ascontiguousarray(arr)
+    if drum_encoder is not None:
+        tensors.update({PREFIX + k: np.ascontiguousarray(v, dtype=np.float32) for k, v in drum_encoder.tensors.items()})
     weights = safetensors.numpy.save(tensors, metadata={"format": f"{FORMAT}/{FORMAT_VERSION}"})
     full: dict[str, Any] = {
         "format": FORMAT,
@@ -96,6 +104,8 @@ def save_melody_model(
         "weights": {"file": WEIGHTS_FILE, "dtype": dtype, "bytes": len(weights),
                     "sha256": hashlib.sha256(weights).hexdigest()},
     }  # fmt: skip
+    if drum_encoder is not None:
+        full["drum_encoder"] = {"model": drum_encoder.source, "leaky_slope": drum_encoder.slope}
     for key, value in meta.items():
         full.setdefault(key, value)
     meta_bytes = (json.dumps(full, indent=1, allow_nan=False) + "\n").encode()
@@ -111,6 +121,7 @@ class MelodyModelData:
     config: MelodyConfig | SeedConfig
     tensors: dict[str, NDArray[np.float32]]
     meta: dict[str, Any]
+    drum_encoder: DrumEncoder | None = None
 
     def to_module(self) -> torch.nn.Module:
         module = MelodyNet(self.config) if self.kind == "melody" else SeedNet(self.config)  # type: ignore[arg-type]
@@ -169,18 +180,37 @@ def load_melody_model(path: str | os.PathLike[str]) -> MelodyModelData:
     except (safetensors.SafetensorError, ValueError, TypeError, OverflowError) as err:
         raise ModelFileError(wpath, f"not a valid safetensors file ({err})") from None
     expected = expected_tensors(module)
+    encoder_info = meta.get("drum_encoder")
+    stored = {k: tuple(v.shape) for k, v in loaded.items() if k.startswith(PREFIX)}
+    if encoder_info is not None or stored:
+        slope = encoder_info.get("leaky_slope") if isinstance(encoder_info, dict) else None
+        problem = DrumEncoder.check_shapes(stored)
+        if problem is None and not (isinstance(slope, int | float) and 0.0 <= slope < 1.0):
+            problem = "its 'drum_encoder' entry must give the encoder's leaky_slope (0..1)"
+        if problem is not None:
+            raise ModelFileError(wpath, problem)
+        expected.update(stored)
     if set(loaded) != set(expected):
         raise ModelFileError(wpath, "its tensors do not match the model config")
     tensors: dict[str, NDArray[np.float32]] = {}
     for key, shape in expected.items():
         arr = loaded[key]
-        if arr.dtype != WEIGHT_DTYPES[info["dtype"]] or tuple(arr.shape) != shape:
+        dtype = np.float32 if key.startswith(PREFIX) else WEIGHT_DTYPES[info["dtype"]]
+        if arr.dtype != dtype or tuple(arr.shape) != shape:
             raise ModelFileError(wpath, f"tensor {key} is {arr.dtype} {tuple(arr.shape)}, expected {shape}")
         f32 = arr.astype(np.float32)
         if not np.isfinite(f32).all():
             raise ModelFileError(wpath, f"tensor {key} holds NaN or infinite values")
         tensors[key] = f32
-    return MelodyModelData(folder, str(kind), module.config, tensors, meta)  # type: ignore[arg-type]
+    network = {k: v for k, v in tensors.items() if not k.startswith(PREFIX)}
+    encoder = None
+    if isinstance(encoder_info, dict):
+        encoder = DrumEncoder(
+            {k[len(PREFIX) :]: v for k, v in tensors.items() if k.startswith(PREFIX)},
+            float(encoder_info["leaky_slope"]),
+            str(encoder_info.get("model", "")),
+        )
+    return MelodyModelData(folder, str(kind), module.config, network, meta, encoder)  # type: ignore[arg-type]
 
 
 def resolve_melody_model(name_or_path: str | os.PathLike[str], dirs: list[Path] | None = None) -> Path:
@@ -205,7 +235,7 @@ def load_melody(name_or_path: str | os.PathLike[str] = DEFAULT_NAME, dirs: list[
         raise ModelFileError(data.path, f"is a {data.kind!r} model (the seed's baseline), not one the layer plays")
     module = data.to_module()
     assert isinstance(module, MelodyNet)
-    return MelodyModel(module, data.meta, str(data.meta.get("name") or data.path.name))
+    return MelodyModel(module, data.meta, str(data.meta.get("name") or data.path.name), data.drum_encoder)
 
 
 __all__ = [

@@ -361,6 +361,12 @@ class LoadedModel:
 
     # ---------------------------------------------------------------------------------------------- encoding
 
+    def encoder_tensors(self) -> dict[str, NDArray[np.float32]]:
+        """The encoder's weights to the posterior mean (copies): ``hidden.weight``, ``hidden.bias``,
+        ``mean.weight``, ``mean.bias`` (see :meth:`encode_latent`)."""
+        parts = {"hidden.weight": self._enc_w, "hidden.bias": self._enc_b, "mean.weight": self._mean_w}
+        return {**{k: v.numpy().copy() for k, v in parts.items()}, "mean.bias": self._mean_b.numpy().copy()}
+
     def encode_latent(self, bars: NDArray[np.floating]) -> NDArray[np.float32]:
         """The posterior means (latent) of bars ``(N, 3, 96, 9)``, ``(N, 2)``."""
         x = torch.from_numpy(flatten_bars(bars))
