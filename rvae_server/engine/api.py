@@ -152,8 +152,10 @@ def clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | 
 @dataclass
 class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
-    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed) or
-    ``"transport"``."""
+    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed),
+    ``"transport"`` or ``"plan"`` (the notes planned for a bar changed, or the next bar was planned; ``data`` has
+    ``layer``, ``bar_number``, ``channel``, ``model`` and ``notes``: ``(position in the bar in ticks, note,
+    velocity)`` tuples in playing order, see :func:`rvae_server.engine.plans.plan_event_data`)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -193,5 +195,6 @@ class EngineControl(Protocol):
     def play(self) -> None: ...
     def stop(self) -> None: ...
     def current_bar(self, layer: int = 0) -> Bar: ...
+    def planned(self, layer: int = 0) -> list[dict[str, Any]]: ...
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar: ...
     def add_listener(self, listener: Listener) -> None: ...

@@ -49,7 +49,7 @@ from rvae_server.engine.api import (
     PatternModel,
     clamp,
 )
-from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.plans import Plan, make_plan, plan_event_data, same_plan
 from rvae_server.model.inference import threshold_planes
 from rvae_server.model.network import pad_to_latent
 
@@ -239,6 +239,12 @@ class Engine:
             return self.render(layer)
         return plan.bar
 
+    def planned(self, layer: int = 0) -> list[dict[str, Any]]:
+        """The plans held for a layer (the bar playing and the next one), as ``EngineEvent("plan")`` data."""
+        k = self._layer(layer)
+        plans = self._plans
+        return [plan_event_data(plans[key]) for key in sorted(plans) if key[0] == k]
+
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar:
         """The pattern the layer's current state gives, without noise unless ``rng_unit`` (a unit Gaussian draw)
         is given. The same function the player uses, so ``rvae render`` and the live output agree."""
@@ -330,6 +336,7 @@ class Engine:
     ) -> None:
         plans = dict(self._plans)
         changed = False
+        fresh: list[Plan] = []
         for k, state in enumerate(states):
             if not dirty[k]:
                 continue
@@ -352,6 +359,7 @@ class Engine:
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
+                    fresh.append(plan)
         for key in [key for key in plans if key[1] < current - 1]:
             del plans[key]
         for store in (self._bar_models, self._unit_noise):
@@ -360,6 +368,8 @@ class Engine:
         self._plans = plans  # one reference swap: the player sees all of it or none
         if changed:
             self.clock.interrupt()
+        for plan in fresh:  # after the swap: listeners (the plan stream) never delay the player
+            self._emit(EngineEvent("plan", plan_event_data(plan)))
 
     def _player(self) -> None:
         """Send every planned event at its position; the only thread that talks to the sinks on time.
