@@ -121,10 +121,10 @@ class FeedbackSender:
     def _on_engine_event(self, event: EngineEvent) -> None:
         """Engine listener (on the planner or a control thread): enqueue only."""
         if event.kind == "plan":
-            key = (int(event.data["layer"]), int(event.data["bar_number"]))
-            if self.plans.store(event.data) and key not in self._pending_plans:
-                self._pending_plans.add(key)  # the sender reads the latest plan of that bar when it sends
-                self._put(("plan", *key))
+            plan_key = (int(event.data["layer"]), int(event.data["bar_number"]))
+            if self.plans.store(event.data) and plan_key not in self._pending_plans:
+                self._pending_plans.add(plan_key)  # the sender reads the latest plan of that bar when it sends
+                self._put(("plan", *plan_key))
             return
         if not (self._clients or self._static_clients):
             return  # nobody to tell: not even a wake-up of the sender thread
