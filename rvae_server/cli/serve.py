@@ -48,6 +48,25 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
+    p.add_argument(
+        "--link-join",
+        choices=("play", "wait"),
+        help="Link: on joining a session, play from its next bar line (default) or wait for a peer's start",
+    )
+    p.add_argument(
+        "--no-link-start-stop",
+        dest="link_start_stop",
+        action="store_false",
+        default=None,
+        help="Link: do not share start/stop with the session (shared by default)",
+    )
+    p.add_argument(
+        "--midi-out-latency",
+        type=float,
+        metavar="MS",
+        help="send notes and clock to the MIDI output this "
+        "many ms later (negative: earlier), to line up with the DAW's audio (default 0)",
+    )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -56,7 +75,7 @@ OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
     "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
-    "controller_channel", "state_file", "train_epochs",
+    "controller_channel", "state_file", "train_epochs", "link_join", "link_start_stop", "midi_out_latency",
 )  # fmt: skip
 
 

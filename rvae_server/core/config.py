@@ -20,6 +20,9 @@ Example::
     clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
     controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
+    link-join = "play"     # Link: joining a session plays from its next bar line ("wait": wait for a start)
+    link-start-stop = true # Link: share start and stop with the session (on by default)
+    midi-out-latency = -12.5   # ms; notes and clock to the MIDI output earlier (negative) or later (positive)
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -73,6 +76,9 @@ class ServeConfig:
     controller_channel: int = 1  # MIDI channel of the default Kaoss Pad map
     state_file: str | None = None  # None: the default place (see default_state_file); "": keep no state
     train_epochs: int | None = None  # epochs of live retraining (None: training's default)
+    link_start_stop: bool = True  # Link: share start/stop with the session
+    link_join: str = "play"  # Link: on joining a session, play from its next bar line ("play") or wait for a start
+    midi_out_latency: float = 0.0  # ms: notes (and clock) to the MIDI output this much later (negative: earlier)
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -108,6 +114,10 @@ class ServeConfig:
             raise ConfigError(f"{where}: controller-channel must be 1..16, not {self.controller_channel}")
         if self.train_epochs is not None and not 1 <= self.train_epochs <= 10000:
             raise ConfigError(f"{where}: train-epochs must be 1..10000, not {self.train_epochs}")
+        if self.link_join not in ("play", "wait"):
+            raise ConfigError(f"{where}: link-join must be play or wait, not {self.link_join!r}")
+        if not (math.isfinite(self.midi_out_latency) and -500.0 <= self.midi_out_latency <= 500.0):
+            raise ConfigError(f"{where}: midi-out-latency must be -500..500 ms, not {self.midi_out_latency}")
         if self.clock == "midi" and not self.clock_in:
             raise ConfigError(f"{where}: clock 'midi' needs clock-in (the MIDI input port that sends the clock)")
         return self

@@ -214,7 +214,7 @@ class Daemon:
                 assert cfg.clock_in is not None  # validated by the config
                 return MidiClockFollower(cfg.clock_in, cfg.midi_backend, bpm_hint=cfg.bpm)
             if cfg.clock == "link":
-                return LinkClock(cfg.bpm)
+                return LinkClock(cfg.bpm, start_stop_sync=cfg.link_start_stop, join=cfg.link_join)
         except Exception as err:  # the performer asked for this clock: without it there is no timing
             raise StartError(f"cannot open the {cfg.clock} clock: {err}") from None
         return InternalClock(cfg.bpm)
