@@ -383,6 +383,9 @@ class Engine:
             from rvae_server.system.realtime import set_realtime_priority
 
             set_realtime_priority(self.realtime_priority)
+        # the earliest latency offset of the sinks (s, negative = earlier): the player wakes that much earlier than
+        # the notes' times; a sink with a later offset delays its notes itself (see outputs.sinks.MidiSink)
+        shift = min((float(getattr(sink, "offset", 0.0)) for sink in self.sinks), default=0.0)
         generation = -1
         cursor = 0.0
         was_running = False
@@ -422,14 +425,15 @@ class Engine:
                 idx = int(np.searchsorted(plan.positions, cursor, side="right"))
                 if idx < plan.positions.size and plan.positions[idx] < target:
                     target = float(plan.positions[idx])
-            if not clock.wait_until(target, timeout=0.1, since=token):
+            shift_ticks = shift * clock.bpm * TICKS_PER_BEAT / 60.0
+            if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
                 if clock.interrupts != token and clock.generation == generation and clock.running:
                     # events before ``target`` can only come from the new plans (``target`` was the first event
                     # of the old ones): those already past are skipped; ``target`` and later still play
                     late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
-                    cursor = max(cursor, min(clock.position() - late, target - 1e-6))
+                    cursor = max(cursor, min(clock.position() - shift_ticks - late, target - 1e-6))
                     sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
                 continue
             now = time.perf_counter()
@@ -455,7 +459,7 @@ class Engine:
                             plan.channel,
                         )
                     if len(self.lateness) < self.max_lateness_records:
-                        self.lateness.append(now - when)
+                        self.lateness.append(now - when - shift)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
 

@@ -133,7 +133,9 @@ class Daemon:
             elif self.midi_out is None:
                 self._problem("send-clock: no MIDI output is open; not sending clock")
             else:
-                self.clock_sender = MidiClockSender(self.clock, self.midi_out)
+                self.clock_sender = MidiClockSender(
+                    self.clock, self.midi_out, offset=self.config.midi_out_latency / 1000.0
+                )
                 log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
         engine = Engine(
             self.models,
@@ -239,7 +241,7 @@ class Daemon:
         except Exception as err:  # rtmidi raises its own errors for a missing backend
             self._problem(f"MIDI out: could not open ({type(err).__name__}: {err}); playing without MIDI output")
             return
-        self.sinks.append(MidiSink(self.midi_out))
+        self.sinks.append(MidiSink(self.midi_out, offset=cfg.midi_out_latency / 1000.0))
         log.info("MIDI out: notes to %r", self.midi_out.name)
 
     def _open_audio(self) -> None:
@@ -374,7 +376,10 @@ class Daemon:
                     f"threshold {st.threshold:g}, channel {st.channel}"
                 )
         if self.midi_out is not None:
-            lines.append(f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else ""))
+            shift = f", latency offset {self.config.midi_out_latency:+g} ms" if self.config.midi_out_latency else ""
+            lines.append(
+                f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else "") + shift
+            )
         if self.audio_out is not None:
             lines.append("audio: built-in drum kit")
         if self.osc is not None:
