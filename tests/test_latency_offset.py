@@ -16,7 +16,7 @@ import pytest
 from rvae_server.engine.clock import InternalClock, MidiClockSender
 from rvae_server.engine.engine import Engine
 from tests.fixtures_jack import JackServer
-from tests.fixtures_jack import jack_server as jack_server  # noqa: F401  (the fixture)
+from tests.fixtures_jack import jack_server as jack_server
 from tests.fixtures_midi import Recorder
 from tests.test_engine import SyntheticModel
 
@@ -105,7 +105,7 @@ def _offsets_seen(offset_ms: float, jack: JackServer) -> tuple[list[float], list
 
 
 @pytest.mark.parametrize("offset_ms", [-40.0, 40.0])
-def test_a_latency_offset_moves_the_notes_and_the_clock_of_that_output(jack_server, offset_ms):  # noqa: F811
+def test_a_latency_offset_moves_the_notes_and_the_clock_of_that_output(jack_server, offset_ms):
     notes, pulses = _offsets_seen(offset_ms, jack_server)
     # JACK adds up to one period (5.3 ms) and a busy machine some more; the offset (40 ms) dominates either way
     for seen in (statistics.median(notes), statistics.median(pulses)):

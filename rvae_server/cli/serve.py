@@ -18,7 +18,12 @@ log = logging.getLogger("rvae.serve")
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("serve", help="run the instrument (MIDI out, clock, control surfaces)")
-    p.add_argument("--config", metavar="FILE", help="a TOML file with any of these options")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a TOML file with any of these options (default: config.toml in "
+        "rvae's config folder, if it exists; the start-up report says where)",
+    )
     p.add_argument("--models-dir", action="append", metavar="DIR", help="extra model folder (repeatable)")
     p.add_argument("--model", help="the model to start with (default: the bundled default)")
     p.add_argument("--clock", choices=("internal", "midi", "link"), help="who keeps time (default internal)")
@@ -45,7 +50,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--controller-in", metavar="PORT", help="MIDI controller input (substring); default: virtual")
     p.add_argument("--controller-map", metavar="FILE", help="TOML file of CC bindings (saved by MIDI learn)")
     p.add_argument("--controller-channel", type=int, metavar="N", help="MIDI channel of the Kaoss Pad map (1)")
-    p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
+    p.add_argument("--state-file", metavar="FILE", help="performance state file (default: rvae's state folder)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
     p.add_argument(
@@ -82,13 +87,14 @@ OPTION_KEYS = (
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from rvae_server.core.config import ConfigError, load_config
+    from rvae_server.core.config import ConfigError, default_config_file, load_config
     from rvae_server.model.library import NoModels, load_models
     from rvae_server.session.daemon import Daemon, StartError
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:
-        config = load_config(args.config, {key: getattr(args, key) for key in OPTION_KEYS})
+        config_path = args.config if args.config is not None else default_config_file()
+        config = load_config(config_path, {key: getattr(args, key) for key in OPTION_KEYS})
         models, default, problems = load_models(config.models_dir, config.model)
     except (ConfigError, NoModels) as err:
         print(f"rvae serve: {err}", file=sys.stderr)
@@ -105,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     daemon = Daemon(config, models, default)
+    daemon.config_path = config_path
     try:
         daemon.open()
         for line in daemon.describe():

@@ -1,9 +1,10 @@
-"""``rvae train CLIP_OR_DIR... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--json]``.
+"""``rvae train CLIP_OR_DIR... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--force] [--json]``.
 
 Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a rhythm VAE and
-saves it as ``DIR/NAME`` (default ``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill
-leaves no partial model and the previous model of that name untouched. Progress goes to stderr (a bar on a
-terminal, one line per epoch otherwise). With ``--json`` the last line on stdout is
+saves it as ``DIR/NAME`` (default: this user's models folder, see :mod:`rvae_server.core.places`), atomically and
+only at the end: an error, Ctrl-C or a kill leaves no partial model and the previous model of that name untouched.
+A model of that name already there is replaced only with ``--force`` (else the command says so and stops).
+Progress goes to stderr (a bar on a terminal, one line per epoch otherwise). With ``--json`` the last line on stdout is
 ``{"model": path, "bars": int, "epochs": int, "train_loss": float, "val_loss": float|null, "seconds": float}``
 (or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
 """
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--beta", type=float, default=None, help="KL weight (default: the model's default)")
     add_models_dir_argument(parser)
+    parser.add_argument("--force", action="store_true", help="replace a model of the same name")
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.set_defaults(func=run)
 
@@ -77,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
     if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
         return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
     models_dir = models_dirs(args)[0]
+    existing = models_dir / args.name
+    if (existing / "meta.json").exists() and not args.force:
+        return _fail(args, progress, f"a model named {args.name!r} already exists at {existing}: "
+                     "pass --force to replace it, or choose another --name")  # fmt: skip
+    if existing.exists() and args.force:
+        progress.note(f"replacing the model at {existing} when training succeeds")
     try:
         summary = train_and_save(
             [str(p) for p in args.paths],

@@ -1,4 +1,5 @@
-"""The daemon's settings: defaults, then a TOML file (``--config FILE``), then the command line.
+"""The daemon's settings: defaults, then a TOML file (``--config FILE``, else the default config file of this OS if it
+exists: see :mod:`rvae_server.core.places`), then the command line.
 
 Every ``rvae serve`` option is also a key of the TOML file, spelled like the option without the dashes
 (``midi-out`` or ``midi_out``). Unknown keys and wrong types are errors that name the key and the file.
@@ -31,12 +32,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from rvae_server.core import places
 
 CLOCKS = ("internal", "midi", "link")
 
@@ -197,9 +199,15 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
 
 
 def default_state_file() -> Path:
-    """``$XDG_STATE_HOME/rvae/state.json`` (``~/.local/state/rvae/state.json``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "rvae" / "state.json"
+    """The performance state file's place on this OS (see :mod:`rvae_server.core.places`): on Linux
+    ``$XDG_STATE_HOME/rvae/state.json`` (``~/.local/state/rvae/state.json``)."""
+    return places.state_file()
+
+
+def default_config_file() -> Path | None:
+    """The config file read when none is given: :func:`rvae_server.core.places.config_file` if it exists."""
+    path = places.config_file()
+    return path if path.is_file() else None
 
 
 def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> ServeConfig:
@@ -221,4 +229,4 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
     return config.merged(given, "command line")
 
 
-__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_state_file", "load_config"]
+__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_config_file", "default_state_file", "load_config"]

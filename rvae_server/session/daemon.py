@@ -117,6 +117,7 @@ class Daemon:
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
         self._upload_tmp: str | None = None
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
+        self.config_path: str | os.PathLike[str] | None = None  # the config file read (for the start-up report)
         self._closed = False
 
     # ------------------------------------------------------------------ start
@@ -393,10 +394,23 @@ class Daemon:
         if self.state_keeper is not None:
             how = "restored from" if self.restored else "saved to"
             lines.append(f"state: {how} {self.state_keeper.path}")
+        lines.extend(self._places())
         lines.extend(f"not available: {p}" for p in self.problems)
         if self.rendered:
             lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
         return lines
+
+    def _places(self) -> list[str]:
+        """Where this machine keeps rvae's files (the config read, trained models), for the start-up report."""
+        from rvae_server.core import places
+
+        default = places.config_file()
+        if self.config_path is not None:
+            config = f"config: read {self.config_path}"
+        else:
+            config = f"config: none (rvae reads {default} when it exists; --config FILE)"
+        new_models = search_dirs(self.config.models_dir)[0]
+        return [config, f"models: trained models are saved to {new_models} (rvae models lists them)"]
 
     # ------------------------------------------------------------------ run and stop
 
