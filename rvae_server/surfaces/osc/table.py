@@ -58,8 +58,15 @@ ADDRESSES: tuple[Entry, ...] = (
         "channel", (Arg("channel", "int", "MIDI channel", 1, 16),), "The layer's MIDI output channel.", h.set("channel")
     ),
     Entry("bpm", (_f("v", "beats per minute; clamped", 20, 400),), "Tempo (internal clock).", h.bpm, per_layer=False),
-    Entry("play", (), "Start the transport from bar 1 (ignored while playing).", h.play, per_layer=False),
-    Entry("stop", (), "Stop the transport (all notes off).", h.stop, per_layer=False),
+    Entry(
+        "play",
+        (),
+        "Start the transport from bar 1 (ignored while playing). Under a MIDI clock the master owns the transport: "
+        "a /rvae/warning says so.",
+        h.play,
+        per_layer=False,
+    ),
+    Entry("stop", (), "Stop the transport (all notes off); under a MIDI clock, a warning.", h.stop, per_layer=False),
     Entry(
         "state",
         (),
