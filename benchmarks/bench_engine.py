@@ -118,6 +118,50 @@ class XrunWatch:
         self._thread.join(timeout=1.0)
 
 
+class PolledRecorder:
+    """A JACK MIDI input that never runs Python in JACK's process thread: rtmidi queues what arrives (C++ only) and
+    a thread here polls the queue every millisecond. With a callback instead (tests/fixtures_midi.Recorder), the
+    process thread waits for the GIL while the engine's threads hold it: the measuring client itself then makes
+    JACK xruns (jackd: "client = benchrec was not finished") that delay every client's MIDI in that cycle.
+    Arrival times come from rtmidi's delta times (taken in the process thread) mapped to ``perf_counter`` by the
+    tightest offset seen, as the MIDI clock follower does."""
+
+    def __init__(self, connect_to: str, name: str) -> None:
+        import rtmidi
+
+        self.events: list[tuple[float, bytes]] = []
+        self._rt = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name, queue_size_limit=65536)
+        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
+        ports = self._rt.get_ports()
+        self._rt.open_port(ports.index(connect_to), "in")
+        self._driver = 0.0
+        self._offset = math.inf
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="bench-recorder", daemon=True)
+        self._thread.start()
+        time.sleep(0.2)  # the connection takes effect a few cycles later
+
+    def _poll(self) -> None:
+        raw: list[tuple[float, bytes]] = []
+        while not self._stop.wait(0.001):
+            while (got := self._rt.get_message()) is not None:
+                message, delta = got
+                self._driver += delta
+                now = time.perf_counter()
+                self._offset = min(self._offset, now - self._driver)
+                raw.append((self._driver, bytes(message)))
+            self.events = [(d + self._offset, m) for d, m in raw]
+
+    def timed(self) -> list[tuple[float, bytes]]:
+        return list(self.events)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+        self._rt.close_port()
+        self._rt.delete()
+
+
 def late_causes(
     late: list[tuple[float, float]], gcw: GcWatch, xw: XrunWatch, started: float, bar_seconds: float
 ) -> dict[str, int]:
@@ -224,7 +268,6 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
     from rvae_server.outputs.midiout import open_output
     from rvae_server.outputs.sinks import MidiSink
     from rvae_server.session.daemon import SWITCH_INTERVAL
-    from tests.fixtures_midi import Recorder
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     models, default, _ = load_models(None, args.model)
@@ -233,7 +276,7 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
     print(f"model {default!r}, {args.bpm:g} BPM (a tick is {tick_ms:.2f} ms), {args.bars} bars a condition")
 
     out = open_output(None, "jack", client_name="R-VAE-bench")
-    recorder = Recorder(connect_to="R-VAE-bench:R-VAE-bench", name="benchrec")
+    recorder = PolledRecorder("R-VAE-bench:R-VAE-bench", "benchrec")
     clock = InternalClock(args.bpm)
     ideal: list[float] = []  # ideal time of every note sent, in sending order
     sent_at: list[float] = []  # when the player handed it over

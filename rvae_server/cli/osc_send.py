@@ -4,9 +4,10 @@ server and print what comes back.
 Arguments are sent as int when they read as whole numbers, float when they read as numbers, else as strings;
 prefix ``s:`` to send a number as a string (``s:12``). With ``--wait-reply`` the replies arriving within S
 seconds (default 1) are printed one per line (``/address arg arg...``); the exit status is 1 when one of them
-is ``/rvae/error``, or when nothing came back (it says so: is the server running, on that port?). Without it, a
-message to a local port nobody listens on is reported too (exit status 1). ``rvae osc --list`` prints the address
-table.
+is ``/rvae/error``, or when nothing came back (it says so: is the server running, on that port?); an address that
+replies only on error (``/rvae/xy``) counts as applied when the server answers a ``/rvae/models`` right after.
+Without it, a message to a local port nobody listens on is reported too (exit status 1). ``rvae osc --list``
+prints the address table.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT
-from rvae_server.surfaces.osc.table import handles, table_as_markdown
+from rvae_server.surfaces.osc.table import handles, lookup, table_as_markdown
 
 
 def register(subparsers: Any) -> None:
@@ -70,7 +71,18 @@ def run(args: argparse.Namespace) -> int:
         sock.send(build_message(args.address, values))
         if args.wait_reply <= 0:
             return _check_refused(sock, args.host, args.port)
-        return _print_replies(sock, args.wait_reply, f"{args.host}:{args.port}")
+        status = _print_replies(sock, args.wait_reply, f"{args.host}:{args.port}")
+        if status != NO_REPLY:
+            return status
+        found = lookup(args.address)
+        if found is not None and not found[0].reply:
+            # an address that answers only errors: silence means applied, if the server is there at all
+            sock.send(build_message("/rvae/models", []))
+            if _print_replies(sock, args.wait_reply, f"{args.host}:{args.port}", show=False) == 0:
+                return 0
+        print(f"rvae osc: no reply from {args.host}:{args.port} within {args.wait_reply:g} s "
+              "(is rvae serve running there?)", file=sys.stderr)  # fmt: skip
+        return 1
     except OSError as err:
         print(f"rvae osc: cannot send to {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1
@@ -92,7 +104,11 @@ def _check_refused(sock: socket.socket, host: str, port: int) -> int:
     return 0
 
 
-def _print_replies(sock: socket.socket, seconds: float, where: str) -> int:
+#: :func:`_print_replies` got nothing.
+NO_REPLY = 3
+
+
+def _print_replies(sock: socket.socket, seconds: float, where: str, *, show: bool = True) -> int:
     from pythonosc.osc_message import OscMessage
 
     status = 0
@@ -114,8 +130,8 @@ def _print_replies(sock: socket.socket, seconds: float, where: str) -> int:
             continue
         if msg.address == "/rvae/error":
             status = 1
-        print(" ".join([msg.address, *(repr(p) if isinstance(p, str) and " " in p else str(p) for p in msg.params)]))
-    if not replies:
-        print(f"rvae osc: no reply from {where} within {seconds:g} s (is rvae serve running there?)", file=sys.stderr)
-        return 1
-    return status
+        if show:
+            print(
+                " ".join([msg.address, *(repr(p) if isinstance(p, str) and " " in p else str(p) for p in msg.params)])
+            )
+    return status if replies else NO_REPLY

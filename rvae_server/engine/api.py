@@ -154,8 +154,9 @@ class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
     ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed),
     ``"transport"`` or ``"plan"`` (the notes planned for a bar changed, or the next bar was planned; ``data`` has
-    ``layer``, ``bar_number``, ``channel``, ``model`` and ``notes``: ``(position in the bar in ticks, note,
-    velocity)`` tuples in playing order, see :func:`rvae_server.engine.plans.plan_event_data`)."""
+    ``layer``, ``bar_number``, ``channel`` and ``plan``: the immutable plan, whose arrays ``positions`` (absolute
+    ticks, in playing order), ``notes`` and ``velocities`` give the notes; :meth:`EngineControl.planned` gives
+    the plans held as ``notes``: ``(position in the bar in ticks, note, velocity)`` tuples)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)

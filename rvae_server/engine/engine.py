@@ -368,8 +368,9 @@ class Engine:
         self._plans = plans  # one reference swap: the player sees all of it or none
         if changed:
             self.clock.interrupt()
-        for plan in fresh:  # after the swap: listeners (the plan stream) never delay the player
-            self._emit(EngineEvent("plan", plan_event_data(plan)))
+        for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
+            data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
+            self._emit(EngineEvent("plan", data))
 
     def _player(self) -> None:
         """Send every planned event at its position; the only thread that talks to the sinks on time.

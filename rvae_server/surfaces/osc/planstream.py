@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from rvae_server.core.bar import TICKS
 from rvae_server.surfaces.osc.spec import PREFIX, Client
 
 #: Notes per ``/rvae/plan`` datagram: 64 notes are 192 arguments, about 1 KB (Max's udpreceive takes it whole).
@@ -38,6 +39,16 @@ def plan_messages(layer: int, bar_number: int, channel: int, notes: Sequence[Not
             args += [round(float(position), 4), int(note), int(velocity)]
         out.append((f"{PREFIX}/plan", args))
     return out
+
+
+def plan_notes(data: dict[str, Any]) -> Sequence[Note]:
+    """The notes of a plan event's data (see :class:`~rvae_server.engine.api.EngineEvent`): given as ``notes``, or
+    read from the plan's arrays (on the sending thread, only when someone subscribed)."""
+    if "notes" in data:
+        return data["notes"]  # type: ignore[no-any-return,unused-ignore]
+    plan = data["plan"]
+    base = int(data["bar_number"]) * TICKS
+    return list(zip((plan.positions - base).tolist(), plan.notes.tolist(), plan.velocities.tolist(), strict=True))
 
 
 def plan_datagrams(layer: int, bar_number: int, channel: int, notes: Sequence[Note]) -> list[bytes]:
