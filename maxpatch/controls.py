@@ -6,7 +6,7 @@ from __future__ import annotations
 from rvae_server.core.bar import INSTRUMENT_NAMES
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT
 
-from .patcher import ACCENT, BG, DEVICE_HEIGHT, DEVICE_WIDTH, FG, FIELD, OUT, Patcher, dial, text_button
+from .patcher import ACCENT, BG, DEVICE_HEIGHT, DEVICE_WIDTH, DIRECT, FG, FIELD, OUT, Patcher, dial, text_button
 from .setup import Setup, Ui
 
 
@@ -34,22 +34,29 @@ def titles(p: Patcher, s: Setup, ui: Ui) -> None:
 
 
 def sending(p: Patcher, s: Setup, ui: Ui) -> None:
-    """One ``udpsend`` to the server; Connect registers the feedback port."""
+    """One ``udpsend`` to the server. Performance values pass a gate that opens once the server answered the
+    connection (``/rvae/feedback/added``), so a set that loads pushes nothing (no pad point, no tempo that would
+    move a Link session); Connect (at load and on demand) registers the feedback port, directly."""
     x0, y0 = 20.0, 60.0
     p.comment("to the server", (x0, y0, 150.0, 18.0))
     r_out = p.obj(f"r {OUT}", x0, y0 + 24, 0, 1)
-    udpsend = p.obj(f"udpsend {DEFAULT_HOST} {DEFAULT_PORT}", x0, y0 + 56, 1, 0)
-    p.wire(r_out, 0, udpsend)
+    gate = p.obj("gate 1 0", x0, y0 + 56, 2, 1)  # closed until the server answered
+    udpsend = p.obj(f"udpsend {DEFAULT_HOST} {DEFAULT_PORT}", x0, y0 + 88, 1, 0)
+    r_direct = p.obj(f"r {DIRECT}", x0 + 170, y0 + 56, 0, 1)
+    p.wire(r_out, 0, gate, 1)
+    p.wire(gate, 0, udpsend)
+    p.wire(r_direct, 0, udpsend)
 
     # connect: register this patch's udpreceive port for feedback, at load and on demand
-    loadbang = p.obj("loadbang", x0, y0 + 100, 1, 1, ["bang"])
-    defer = p.obj("deferlow", x0, y0 + 130, 1, 1)
-    connect = text_button(p, x0 + 90, y0 + 100, (496.0, 130.0, 56.0, 16.0), "Connect", "connect")
-    register = p.msg(f"{s.to('feedback')} {DEFAULT_HOST} {s.port}", x0, y0 + 162)
+    loadbang = p.obj("loadbang", x0, y0 + 120, 1, 1, ["bang"])
+    defer = p.obj("deferlow", x0, y0 + 150, 1, 1)
+    connect = text_button(p, x0 + 90, y0 + 120, (496.0, 130.0, 56.0, 16.0), "Connect", "connect", automatable=False)
+    register = p.msg(f"{s.to('feedback')} {DEFAULT_HOST} {s.port}", x0, y0 + 182)
     p.wire(loadbang, 0, defer)
     p.wire(defer, 0, register)
     p.wire(connect, 0, register)
-    p.wire(register, 0, p.send(x0, y0 + 194))
+    p.wire(register, 0, p.send_direct(x0, y0 + 214))
+    ui.gate = gate
 
 
 def xy_pad(p: Patcher, s: Setup, ui: Ui) -> None:
@@ -70,8 +77,8 @@ def xy_pad(p: Patcher, s: Setup, ui: Ui) -> None:
         parameter_enable=0,
         bgcolor=FIELD,
     )
-    dial_x = dial(p, x0 + 170, y0 + 24, (156.0, 18.0, 50.0, 50.0), "X", 0.5)
-    dial_y = dial(p, x0 + 230, y0 + 24, (210.0, 18.0, 50.0, 50.0), "Y", 0.5)
+    dial_x = dial(p, x0 + 170, y0 + 24, (156.0, 18.0, 50.0, 50.0), "X")
+    dial_y = dial(p, x0 + 230, y0 + 24, (210.0, 18.0, 50.0, 50.0), "Y")
     x_to_pad = p.obj("* 1000.", x0 + 170, y0 + 80, 2, 1, ["float"])
     y_to_pad = p.obj("* 1000.", x0 + 230, y0 + 80, 2, 1, ["float"])
     p.wire(dial_x, 0, x_to_pad)
@@ -95,8 +102,8 @@ def xy_pad(p: Patcher, s: Setup, ui: Ui) -> None:
     p.wire(set_x, 0, dial_x)
     p.wire(set_y, 0, dial_y)
 
-    dial_threshold = dial(p, x0 + 290, y0 + 24, (156.0, 70.0, 50.0, 50.0), "Threshold", 0.5)
-    dial_noise = dial(p, x0 + 350, y0 + 24, (210.0, 70.0, 50.0, 50.0), "Noise", 0.0)
+    dial_threshold = dial(p, x0 + 290, y0 + 24, (156.0, 70.0, 50.0, 50.0), "Threshold")
+    dial_noise = dial(p, x0 + 350, y0 + 24, (210.0, 70.0, 50.0, 50.0), "Noise")
     send_threshold = p.msg(f"{s.to('threshold')} $1", x0 + 290, y0 + 120)
     send_noise = p.msg(f"{s.to('noise')} $1", x0 + 350, y0 + 150)
     p.wire(dial_threshold, 0, send_threshold)
@@ -105,26 +112,24 @@ def xy_pad(p: Patcher, s: Setup, ui: Ui) -> None:
     p.wire(send_noise, 0, p.send(x0 + 400, y0 + 276))
     ui.dial_threshold = dial_threshold
     ui.dial_noise = dial_noise
+    ui.dial_x, ui.dial_y, ui.pad = dial_x, dial_y, pad
 
 
 def transport(p: Patcher, s: Setup, ui: Ui) -> None:
-    """Tempo, play, stop and the playing light."""
+    """Tempo, play, stop and the playing light. The tempo is not a Live parameter (Live owns the set's tempo; a
+    tempo pushed from the device would move a Link session): it shows the server's and sends only when changed by
+    hand."""
     x0, y0 = 500.0, 60.0
     p.comment("tempo and transport", (x0, y0, 200.0, 18.0))
-    bpm = p.parameter(
+    bpm = p.box(
         "live.numbox",
         (x0, y0 + 24, 60.0, 15.0),
-        (156.0, 124.0, 60.0, 15.0),
-        "Tempo",
-        "Tempo",
-        {
-            "parameter_type": 0,
-            "parameter_mmin": 20.0,
-            "parameter_mmax": 400.0,
-            "parameter_unitstyle": 1,
-            "parameter_initial_enable": 1,
-            "parameter_initial": [120.0],
-        },
+        1,
+        2,
+        ["", "float"],
+        present=(156.0, 124.0, 60.0, 15.0),
+        parameter_enable=0,
+        varname="Tempo",
         fontsize=9.0,
     )
     p.comment("bpm", (x0 + 64, y0 + 24, 40.0, 18.0), (218.0, 123.0, 40.0, 16.0), fontsize=9.0, textcolor=FG)
@@ -163,8 +168,6 @@ def mutes(p: Patcher, s: Setup, ui: Ui) -> None:
                 "parameter_type": 2,
                 "parameter_enum": ["off", "on"],
                 "parameter_mmax": 1,
-                "parameter_initial_enable": 1,
-                "parameter_initial": [0],
             },
             mode=1,
             text=name,
@@ -195,7 +198,39 @@ def model_menu(p: Patcher, s: Setup, ui: Ui) -> None:
     send_model = p.obj(f"prepend {s.to('model')}", x0, y0 + 54, 1, 1)
     p.wire(menu, 1, send_model)
     p.wire(send_model, 0, p.send(x0, y0 + 84))
-    refresh = text_button(p, x0 + 170, y0 + 24, (876.0, 18.0, 50.0, 20.0), "Refresh models", "refresh")
+    # the model chosen by hand is saved with the Live set (a stored-only parameter of any value, not automatable)
+    # and asked of the server once it answers (see feedback.receiving)
+    saved = p.box(
+        "newobj",
+        (x0 + 340, y0 + 54, 80.0, 22.0),
+        1,
+        3,
+        ["", "", ""],
+        text="pattr model",
+        parameter_enable=1,
+        saved_attribute_attributes={
+            "valueof": {
+                "parameter_longname": "Model",
+                "parameter_shortname": "Model",
+                "parameter_type": 3,
+                "parameter_invisible": 1,
+            }
+        },
+        varname="Model",
+    )
+    p.parameters[saved] = ["Model", "Model", 0]
+    p.wire(menu, 1, saved)
+    remember = p.obj("zl reg", x0 + 340, y0 + 84, 2, 2)
+    p.wire(saved, 0, remember, 1)
+    named = p.obj("route bang", x0 + 340, y0 + 114, 2, 2)  # nothing saved yet: nothing to ask
+    ask_saved = p.obj(f"prepend {s.to('model')}", x0 + 340, y0 + 144, 1, 1)
+    p.wire(remember, 0, named)
+    p.wire(named, 1, ask_saved)
+    p.wire(ask_saved, 0, p.send(x0 + 340, y0 + 174))
+    ui.saved_model = remember
+    refresh = text_button(
+        p, x0 + 170, y0 + 24, (876.0, 18.0, 50.0, 20.0), "Refresh models", "refresh", automatable=False
+    )
     ask_models = p.msg(s.to("models"), x0 + 170, y0 + 54)
     p.wire(refresh, 0, ask_models)
     p.wire(ask_models, 0, p.send(x0 + 170, y0 + 84))

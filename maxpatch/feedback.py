@@ -66,6 +66,7 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
     # two routes in a row (one long route box would be ~1500 px wide): what the first does not match goes on
     groups = [
         [
+            "/rvae/plan",
             "/rvae/bar/row",
             "/rvae/bar",
             "/rvae/train/progress",
@@ -92,6 +93,9 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
         p.wire(*previous, router)
         out.update({address: (router, n) for n, address in enumerate(group)})
         previous = (router, len(group))
+    to_sequencer = p.obj("prepend plan", x0 + 940, y0 + 130, 1, 1)
+    p.wire(*out["/rvae/plan"], to_sequencer)
+    p.wire(to_sequencer, 0, ui.sequencer)
     p.wire(*out["/rvae/bar/row"], ui.row_layer)
     p.wire(*out["/rvae/bar"], ui.bar_layer)
     p.wire(*out["/rvae/train/progress"], ui.progress)
@@ -101,7 +105,7 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
     p.wire(*out["/rvae/state/models"], ui.fill)
     # state of this layer: threshold, noise, model, mutes (set without output: feedback never echoes)
     state_layer = p.obj(f"route {s.layer}", x0, y0 + 130, 2, 2)
-    fields = p.obj("route threshold noise model mutes", x0, y0 + 160, 2, 5)
+    fields = p.obj("route threshold noise model mutes x y", x0, y0 + 160, 2, 7)
     p.wire(*out["/rvae/state/layer"], state_layer)
     p.wire(state_layer, 0, fields)
     for k, target in enumerate((ui.dial_threshold, ui.dial_noise)):
@@ -115,6 +119,28 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
         setter = p.obj("prepend set", x0 + 90 * i, y0 + 260, 1, 1)
         p.wire(split_mutes, i, setter)
         p.wire(setter, 0, mute)
+    # the pad and the X / Y dials follow the server too (set: no output, so nothing echoes back)
+    pad_point = p.obj("pak 0. 0.", x0 + 100, y0 + 330, 2, 1)
+    for k, (dial_box, outlet) in enumerate(((ui.dial_x, 4), (ui.dial_y, 5))):
+        setter = p.obj("prepend set", x0 + 100 * k, y0 + 290, 1, 1)
+        p.wire(fields, outlet, setter)
+        p.wire(setter, 0, dial_box)
+        scale = p.obj("* 1000.", x0 + 200 + 70 * k, y0 + 290, 2, 1, ["float"])
+        p.wire(fields, outlet, scale)
+        p.wire(scale, 0, pad_point, k)
+    set_pad = p.obj("prepend set", x0 + 100, y0 + 360, 1, 1)
+    p.wire(pad_point, 0, set_pad)
+    p.wire(set_pad, 0, ui.pad)
+    # once the server answered: open the gate, ask for the model saved with the set, (re)subscribe to the plans
+    connected = p.obj("deferlow", x0 + 840, y0 + 170, 1, 1)
+    steps = p.obj("t b b b", x0 + 840, y0 + 200, 1, 3, ["bang", "bang", "bang"])
+    open_gate = p.msg("1", x0 + 940, y0 + 230)
+    p.wire(*out["/rvae/feedback/added"], connected)
+    p.wire(connected, 0, steps)
+    p.wire(steps, 2, open_gate)
+    p.wire(open_gate, 0, ui.gate, 0)
+    p.wire(steps, 1, ui.saved_model)
+    p.wire(steps, 0, ui.play_here)
     set_bpm = p.obj("prepend set", x0 + 300, y0 + 130, 1, 1)
     p.wire(*out["/rvae/state/bpm"], set_bpm)
     p.wire(set_bpm, 0, ui.bpm)

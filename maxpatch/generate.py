@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from maxpatch import controls, feedback, melody, training  # noqa: E402
+from maxpatch import controls, device, feedback, melody, training  # noqa: E402
 from maxpatch.patcher import DEVICE_HEIGHT, DEVICE_WIDTH, Patcher  # noqa: E402
 from maxpatch.setup import Setup, Ui, layer_address  # noqa: E402
 from rvae_server.surfaces.osc.spec import MAX_LAYERS  # noqa: E402
@@ -66,6 +66,7 @@ SECTIONS = (
     controls.model_menu,
     training.training,
     training.loss,
+    device.play_here,
     feedback.current_bar,
     feedback.receiving,
     melody.melody,
@@ -78,7 +79,7 @@ def build(device: bool = False, layer: int = 1) -> dict[str, Any]:
     if not 1 <= layer <= MAX_LAYERS:
         raise ValueError(f"layer must be 1..{MAX_LAYERS}, not {layer}")
     p = Patcher()
-    setup, ui = Setup(layer, FEEDBACK_PORT + layer - 1), Ui()
+    setup, ui = Setup(layer, FEEDBACK_PORT + layer - 1, device), Ui()
     for section in SECTIONS:
         section(p, setup, ui)
 

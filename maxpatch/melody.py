@@ -29,40 +29,38 @@ def _menu(p: Patcher, x: float, y: float, present: tuple[float, float, float, fl
 def _toggle(p: Patcher, x: float, y: float, present: tuple[float, float, float, float], name: str, label: str) -> str:
     return p.parameter(
         "live.text", (x, y, present[2], present[3]), present, name, label,
-        {"parameter_type": 2, "parameter_enum": ["off", "on"], "parameter_mmax": 1, "parameter_initial_enable": 1,
-         "parameter_initial": [1]},
+        {"parameter_type": 2, "parameter_enum": ["off", "on"], "parameter_mmax": 1},
         mode=1, text=label, texton=label, fontsize=8.0,
     )  # fmt: skip
 
 
-def _numbox(p: Patcher, x: float, y: float, present: tuple[float, float, float, float], name: str, lo: int, hi: int,
-            initial: int) -> str:  # fmt: skip
+def _numbox(p: Patcher, x: float, y: float, present: tuple[float, float, float, float], name: str, lo: int,
+            hi: int) -> str:  # fmt: skip
+    """No initial value (nothing is pushed when a set loads): it shows the server's value."""
     return p.parameter(
         "live.numbox", (x, y, present[2], present[3]), present, name, name,
-        {"parameter_type": 1, "parameter_mmin": lo, "parameter_mmax": hi, "parameter_initial_enable": 1,
-         "parameter_initial": [initial]},
+        {"parameter_type": 1, "parameter_mmin": lo, "parameter_mmax": hi},
         fontsize=9.0,
     )  # fmt: skip
 
 
 def melody(p: Patcher, s: Setup, ui: Ui) -> None:
     """The melody panel (right of the model / train panel) and its feedback."""
-    x0, y0 = 1400.0, 140.0
+    x0, y0 = 2100.0, 60.0  # patching view: right of the device section
     p.comment("melody layer: /rvae/melody/... (global: the melody follows one drum layer)", (x0, y0, 460.0, 18.0))
     p.comment("melody", (x0, y0 + 24, 60.0, 18.0), (X, 1.0, 220.0, 16.0), fontsize=9.0, textcolor=ACCENT)
     enable = _toggle(p, x0, y0 + 54, (X, 18.0, 44.0, 16.0), "Melody on", "on")
     key = _menu(p, x0 + 120, y0 + 54, (X + 48.0, 18.0, 60.0, 18.0), KEY_ITEMS)
     family = _menu(p, x0 + 240, y0 + 54, (X + 112.0, 18.0, 64.0, 18.0), MELODY_FAMILIES)
     lock = _toggle(p, x0, y0 + 84, (X, 40.0, 44.0, 16.0), "Scale lock", "scale")
-    octave = _numbox(p, x0 + 120, y0 + 84, (X + 48.0, 40.0, 36.0, 15.0), "Octave", 0, 8, 2)
+    octave = _numbox(p, x0 + 120, y0 + 84, (X + 48.0, 40.0, 36.0, 15.0), "Octave", 0, 8)
     p.comment("oct", (x0 + 170, y0 + 84, 30.0, 18.0), (X + 86.0, 39.0, 26.0, 16.0), fontsize=9.0, textcolor=FG)
-    layer = _numbox(p, x0 + 240, y0 + 84, (X + 112.0, 40.0, 36.0, 15.0), "Follows layer", 1, 8, 1)
+    layer = _numbox(p, x0 + 240, y0 + 84, (X + 112.0, 40.0, 36.0, 15.0), "Follows layer", 1, 8)
     p.comment("layer", (x0 + 290, y0 + 84, 40.0, 18.0), (X + 150.0, 39.0, 36.0, 16.0), fontsize=9.0, textcolor=FG)
-    density = dial(p, x0, y0 + 114, (X, 60.0, 50.0, 50.0), "Density", 0.5)
+    density = dial(p, x0, y0 + 114, (X, 60.0, 50.0, 50.0), "Density")
     temperature = p.parameter(
         "live.dial", (x0 + 60, y0 + 114, 44.0, 48.0), (X + 56.0, 60.0, 50.0, 50.0), "Temperature", "Temperature",
-        {"parameter_type": 0, "parameter_mmin": 0.05, "parameter_mmax": 3.0, "parameter_unitstyle": 1,
-         "parameter_initial_enable": 1, "parameter_initial": [1.0]},
+        {"parameter_type": 0, "parameter_mmin": 0.05, "parameter_mmax": 3.0, "parameter_unitstyle": 1},
         fontsize=9.0,
     )  # fmt: skip
     senders = [

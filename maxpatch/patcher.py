@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Send/receive names; ``---`` makes them local to one Max for Live device.
+#: Send/receive names; ``---`` makes them local to one Max for Live device. Performance values (pad, dials,
+#: mutes, tempo, model, transport) go through ``OUT`` and a gate that opens only once the server answered, so
+#: nothing is pushed while a set loads; the connection itself (feedback and plan subscriptions) goes ``DIRECT``.
 OUT = "---rvae-out"
+DIRECT = "---rvae-direct"
 #: Presentation size of the performer view (a Max for Live device is 169 px high).
 DEVICE_WIDTH = 1160.0  # 932 for the drums, then the melody panel
 DEVICE_HEIGHT = 169.0
@@ -70,8 +73,12 @@ class Patcher:
         return self.box("comment", rect, 1, 0, text=text, present=present, **attrs)
 
     def send(self, x: float, y: float) -> str:
-        """``[s ---rvae-out]``: everything sent to the server goes through here."""
+        """``[s ---rvae-out]``: every performance value sent to the server goes through here (and the gate)."""
         return self.obj(f"s {OUT}", x, y, 1, 0)
+
+    def send_direct(self, x: float, y: float) -> str:
+        """``[s ---rvae-direct]``: the connection's own messages (feedback and plan subscriptions)."""
+        return self.obj(f"s {DIRECT}", x, y, 1, 0)
 
     def wire(self, source: str, outlet: int, destination: str, inlet: int = 0) -> None:
         self.lines.append({"patchline": {"destination": [destination, inlet], "source": [source, outlet]}})
@@ -104,8 +111,8 @@ class Patcher:
         return ident
 
 
-def dial(p: Patcher, x: float, y: float, present: Rect, name: str, initial: float) -> str:
-    """A 0..1 float ``live.dial``."""
+def dial(p: Patcher, x: float, y: float, present: Rect, name: str) -> str:
+    """A 0..1 float ``live.dial`` (no initial value: it shows the server's value, see :mod:`feedback`)."""
     return p.parameter(
         "live.dial",
         (x, y, 44.0, 48.0),
@@ -117,15 +124,29 @@ def dial(p: Patcher, x: float, y: float, present: Rect, name: str, initial: floa
             "parameter_mmin": 0.0,
             "parameter_mmax": 1.0,
             "parameter_unitstyle": 1,
-            "parameter_initial_enable": 1,
-            "parameter_initial": [initial],
         },
         fontsize=9.0,
     )
 
 
-def text_button(p: Patcher, x: float, y: float, present: Rect, name: str, label: str) -> str:
-    """A momentary ``live.text`` button (bangs its left outlet when clicked; MIDI-mappable in Live)."""
+def text_button(p: Patcher, x: float, y: float, present: Rect, name: str, label: str, automatable: bool = True) -> str:
+    """A momentary ``live.text`` button (bangs its left outlet when clicked). ``automatable``: a Live parameter
+    (MIDI-mappable, automatable); else a plain button (the utility buttons: connect, refresh, train, cancel)."""
+    if not automatable:
+        return p.box(
+            "live.text",
+            (x, y, present[2], present[3]),
+            1,
+            2,
+            ["", ""],
+            present=present,
+            parameter_enable=0,
+            varname=name,
+            mode=0,
+            text=label,
+            texton=label,
+            fontsize=9.0,
+        )
     return p.parameter(
         "live.text",
         (x, y, present[2], present[3]),

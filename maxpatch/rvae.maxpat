@@ -220,11 +220,29 @@
 				"box": {
 					"id": "obj-8",
 					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						116.0,
+						62.0,
+						22.0
+					],
+					"text": "gate 1 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-9",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						116.0,
+						148.0,
 						146.0,
 						22.0
 					],
@@ -233,7 +251,25 @@
 			},
 			{
 				"box": {
-					"id": "obj-9",
+					"id": "obj-10",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						190.0,
+						116.0,
+						110.0,
+						22.0
+					],
+					"text": "r ---rvae-direct"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-11",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -242,7 +278,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						160.0,
+						180.0,
 						62.0,
 						22.0
 					],
@@ -251,7 +287,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-10",
+					"id": "obj-12",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -260,7 +296,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						190.0,
+						210.0,
 						62.0,
 						22.0
 					],
@@ -269,7 +305,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-11",
+					"id": "obj-13",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -279,7 +315,7 @@
 					],
 					"patching_rect": [
 						110.0,
-						160.0,
+						180.0,
 						56.0,
 						16.0
 					],
@@ -291,19 +327,7 @@
 						16.0
 					],
 					"text": "connect",
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_longname": "Connect",
-							"parameter_shortname": "connect",
-							"parameter_type": 2,
-							"parameter_enum": [
-								"off",
-								"on"
-							],
-							"parameter_mmax": 1
-						}
-					},
+					"parameter_enable": 0,
 					"varname": "Connect",
 					"mode": 0,
 					"texton": "connect",
@@ -312,7 +336,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-12",
+					"id": "obj-14",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -321,7 +345,7 @@
 					],
 					"patching_rect": [
 						20.0,
-						222.0,
+						242.0,
 						188.0,
 						22.0
 					],
@@ -330,22 +354,22 @@
 			},
 			{
 				"box": {
-					"id": "obj-13",
+					"id": "obj-15",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
 						20.0,
-						254.0,
-						92.0,
+						274.0,
+						110.0,
 						22.0
 					],
-					"text": "s ---rvae-out"
+					"text": "s ---rvae-direct"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-14",
+					"id": "obj-16",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -360,7 +384,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-15",
+					"id": "obj-17",
 					"maxclass": "pictslider",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -396,7 +420,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-16",
+					"id": "obj-18",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -425,11 +449,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0.5
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "X",
@@ -438,7 +458,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-17",
+					"id": "obj-19",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -467,11 +487,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0.5
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "Y",
@@ -480,7 +496,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-18",
+					"id": "obj-20",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -498,7 +514,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-19",
+					"id": "obj-21",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -516,7 +532,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-20",
+					"id": "obj-22",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -534,7 +550,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-21",
+					"id": "obj-23",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -552,7 +568,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-22",
+					"id": "obj-24",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -570,7 +586,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-23",
+					"id": "obj-25",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -588,7 +604,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-24",
+					"id": "obj-26",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -603,7 +619,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-25",
+					"id": "obj-27",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -621,7 +637,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-26",
+					"id": "obj-28",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -639,7 +655,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-27",
+					"id": "obj-29",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -668,11 +684,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0.5
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "Threshold",
@@ -681,7 +693,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-28",
+					"id": "obj-30",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -710,11 +722,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0.0
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "Noise",
@@ -723,7 +731,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-29",
+					"id": "obj-31",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -741,7 +749,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-30",
+					"id": "obj-32",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -759,7 +767,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-31",
+					"id": "obj-33",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -774,7 +782,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-32",
+					"id": "obj-34",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -789,7 +797,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-33",
+					"id": "obj-35",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -804,7 +812,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-34",
+					"id": "obj-36",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -825,28 +833,14 @@
 						60.0,
 						15.0
 					],
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_longname": "Tempo",
-							"parameter_shortname": "Tempo",
-							"parameter_type": 0,
-							"parameter_mmin": 20.0,
-							"parameter_mmax": 400.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								120.0
-							]
-						}
-					},
+					"parameter_enable": 0,
 					"varname": "Tempo",
 					"fontsize": 9.0
 				}
 			},
 			{
 				"box": {
-					"id": "obj-35",
+					"id": "obj-37",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -875,7 +869,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-36",
+					"id": "obj-38",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -893,7 +887,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-37",
+					"id": "obj-39",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -908,7 +902,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-38",
+					"id": "obj-40",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -951,7 +945,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-39",
+					"id": "obj-41",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -994,7 +988,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-40",
+					"id": "obj-42",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1012,7 +1006,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
+					"id": "obj-43",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1030,7 +1024,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-42",
+					"id": "obj-44",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1045,7 +1039,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-43",
+					"id": "obj-45",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1060,7 +1054,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-44",
+					"id": "obj-46",
 					"maxclass": "toggle",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1085,7 +1079,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-45",
+					"id": "obj-47",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1100,7 +1094,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-46",
+					"id": "obj-48",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1132,11 +1126,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute kick",
@@ -1147,7 +1137,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-47",
+					"id": "obj-49",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1165,7 +1155,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-48",
+					"id": "obj-50",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1180,7 +1170,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-49",
+					"id": "obj-51",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1212,11 +1202,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute snare",
@@ -1227,7 +1213,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-50",
+					"id": "obj-52",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1245,7 +1231,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-51",
+					"id": "obj-53",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1260,7 +1246,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-52",
+					"id": "obj-54",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1292,11 +1278,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute closed-hat",
@@ -1307,7 +1289,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-53",
+					"id": "obj-55",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1325,7 +1307,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-54",
+					"id": "obj-56",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1340,7 +1322,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-55",
+					"id": "obj-57",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1372,11 +1354,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute open-hat",
@@ -1387,7 +1365,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-56",
+					"id": "obj-58",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1405,7 +1383,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-57",
+					"id": "obj-59",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1420,7 +1398,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-58",
+					"id": "obj-60",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1452,11 +1430,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute low-tom",
@@ -1467,7 +1441,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-59",
+					"id": "obj-61",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1485,7 +1459,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-60",
+					"id": "obj-62",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1500,7 +1474,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-61",
+					"id": "obj-63",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1532,11 +1506,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute mid-tom",
@@ -1547,7 +1517,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-62",
+					"id": "obj-64",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1565,7 +1535,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-63",
+					"id": "obj-65",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1580,7 +1550,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-64",
+					"id": "obj-66",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1612,11 +1582,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute high-tom",
@@ -1627,7 +1593,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-65",
+					"id": "obj-67",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1645,7 +1611,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-66",
+					"id": "obj-68",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1660,7 +1626,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-67",
+					"id": "obj-69",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1692,11 +1658,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute crash",
@@ -1707,7 +1669,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-68",
+					"id": "obj-70",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1725,7 +1687,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-69",
+					"id": "obj-71",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1740,7 +1702,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-70",
+					"id": "obj-72",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1772,11 +1734,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Mute ride",
@@ -1787,7 +1745,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-71",
+					"id": "obj-73",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1805,7 +1763,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-72",
+					"id": "obj-74",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1820,7 +1778,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-73",
+					"id": "obj-75",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1835,7 +1793,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-74",
+					"id": "obj-76",
 					"maxclass": "umenu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -1863,7 +1821,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-75",
+					"id": "obj-77",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -1881,7 +1839,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-76",
+					"id": "obj-78",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1896,7 +1854,108 @@
 			},
 			{
 				"box": {
-					"id": "obj-77",
+					"id": "obj-79",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						1200.0,
+						114.0,
+						80.0,
+						22.0
+					],
+					"text": "pattr model",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Model",
+							"parameter_shortname": "Model",
+							"parameter_type": 3,
+							"parameter_invisible": 1
+						}
+					},
+					"varname": "Model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-80",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1200.0,
+						144.0,
+						50.0,
+						22.0
+					],
+					"text": "zl reg"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-81",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1200.0,
+						174.0,
+						74.0,
+						22.0
+					],
+					"text": "route bang"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-82",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1200.0,
+						204.0,
+						128.0,
+						22.0
+					],
+					"text": "prepend /rvae/model"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-83",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1200.0,
+						234.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-84",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -1918,19 +1977,7 @@
 						20.0
 					],
 					"text": "refresh",
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_longname": "Refresh models",
-							"parameter_shortname": "refresh",
-							"parameter_type": 2,
-							"parameter_enum": [
-								"off",
-								"on"
-							],
-							"parameter_mmax": 1
-						}
-					},
+					"parameter_enable": 0,
 					"varname": "Refresh models",
 					"mode": 0,
 					"texton": "refresh",
@@ -1939,7 +1986,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-78",
+					"id": "obj-85",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -1957,7 +2004,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-79",
+					"id": "obj-86",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -1972,7 +2019,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-80",
+					"id": "obj-87",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -1991,7 +2038,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-81",
+					"id": "obj-88",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2010,7 +2057,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-82",
+					"id": "obj-89",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2028,7 +2075,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-83",
+					"id": "obj-90",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2047,7 +2094,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-84",
+					"id": "obj-91",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2065,7 +2112,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-85",
+					"id": "obj-92",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2083,7 +2130,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-86",
+					"id": "obj-93",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2098,7 +2145,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-87",
+					"id": "obj-94",
 					"maxclass": "dropfile",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2132,7 +2179,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-88",
+					"id": "obj-95",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2163,7 +2210,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-89",
+					"id": "obj-96",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2182,7 +2229,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-90",
+					"id": "obj-97",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2201,7 +2248,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-91",
+					"id": "obj-98",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2219,7 +2266,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-92",
+					"id": "obj-99",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2246,7 +2293,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-93",
+					"id": "obj-100",
 					"maxclass": "textedit",
 					"numinlets": 1,
 					"numoutlets": 4,
@@ -2278,7 +2325,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-94",
+					"id": "obj-101",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2300,19 +2347,7 @@
 						18.0
 					],
 					"text": "train",
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_longname": "Train",
-							"parameter_shortname": "train",
-							"parameter_type": 2,
-							"parameter_enum": [
-								"off",
-								"on"
-							],
-							"parameter_mmax": 1
-						}
-					},
+					"parameter_enable": 0,
 					"varname": "Train",
 					"mode": 0,
 					"texton": "train",
@@ -2321,7 +2356,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-95",
+					"id": "obj-102",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2343,19 +2378,7 @@
 						18.0
 					],
 					"text": "cancel",
-					"parameter_enable": 1,
-					"saved_attribute_attributes": {
-						"valueof": {
-							"parameter_longname": "Cancel training",
-							"parameter_shortname": "cancel",
-							"parameter_type": 2,
-							"parameter_enum": [
-								"off",
-								"on"
-							],
-							"parameter_mmax": 1
-						}
-					},
+					"parameter_enable": 0,
 					"varname": "Cancel training",
 					"mode": 0,
 					"texton": "cancel",
@@ -2364,7 +2387,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-96",
+					"id": "obj-103",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2383,7 +2406,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-97",
+					"id": "obj-104",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2402,7 +2425,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-98",
+					"id": "obj-105",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2421,7 +2444,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-99",
+					"id": "obj-106",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2439,7 +2462,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-100",
+					"id": "obj-107",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2454,7 +2477,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-101",
+					"id": "obj-108",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2472,7 +2495,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-102",
+					"id": "obj-109",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2487,7 +2510,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-103",
+					"id": "obj-110",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -2502,7 +2525,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-104",
+					"id": "obj-111",
 					"maxclass": "multislider",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2548,7 +2571,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-105",
+					"id": "obj-112",
 					"maxclass": "multislider",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2594,7 +2617,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-106",
+					"id": "obj-113",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2613,7 +2636,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-107",
+					"id": "obj-114",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2632,7 +2655,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-108",
+					"id": "obj-115",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2651,7 +2674,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-109",
+					"id": "obj-116",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2669,7 +2692,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-110",
+					"id": "obj-117",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -2687,7 +2710,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-111",
+					"id": "obj-118",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2706,7 +2729,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-112",
+					"id": "obj-119",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2725,7 +2748,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-113",
+					"id": "obj-120",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2744,7 +2767,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-114",
+					"id": "obj-121",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2762,7 +2785,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-115",
+					"id": "obj-122",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2781,7 +2804,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-116",
+					"id": "obj-123",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2800,7 +2823,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-117",
+					"id": "obj-124",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2819,7 +2842,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-118",
+					"id": "obj-125",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2838,7 +2861,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-119",
+					"id": "obj-126",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2857,7 +2880,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-120",
+					"id": "obj-127",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2876,7 +2899,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-121",
+					"id": "obj-128",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2895,7 +2918,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-122",
+					"id": "obj-129",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2914,7 +2937,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-123",
+					"id": "obj-130",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -2932,7 +2955,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-124",
+					"id": "obj-131",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2951,7 +2974,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-125",
+					"id": "obj-132",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -2970,7 +2993,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-126",
+					"id": "obj-133",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -2989,7 +3012,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-127",
+					"id": "obj-134",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3008,7 +3031,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-128",
+					"id": "obj-135",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3027,7 +3050,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-129",
+					"id": "obj-136",
 					"maxclass": "newobj",
 					"numinlets": 4,
 					"numoutlets": 1,
@@ -3045,7 +3068,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-130",
+					"id": "obj-137",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3072,7 +3095,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-131",
+					"id": "obj-138",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3090,7 +3113,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-132",
+					"id": "obj-139",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3108,7 +3131,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-133",
+					"id": "obj-140",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3126,7 +3149,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-134",
+					"id": "obj-141",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3144,7 +3167,240 @@
 			},
 			{
 				"box": {
-					"id": "obj-135",
+					"id": "obj-142",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						60.0,
+						460.0,
+						18.0
+					],
+					"text": "output: play here (the device's own track) or let the server play its MIDI port"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-143",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1500.0,
+						84.0,
+						120.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						556.0,
+						130.0,
+						160.0,
+						16.0
+					],
+					"text": "server plays the port",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Play here",
+							"parameter_shortname": "play here",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"server port",
+								"play here"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0
+							],
+							"parameter_invisible": 1
+						}
+					},
+					"varname": "Play here",
+					"mode": 1,
+					"texton": "play here (own track)",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-144",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1500.0,
+						116.0,
+						128.0,
+						22.0
+					],
+					"text": "/rvae/plans $1 9001"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-145",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						148.0,
+						110.0,
+						22.0
+					],
+					"text": "s ---rvae-direct"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-146",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1700.0,
+						116.0,
+						98.0,
+						22.0
+					],
+					"text": "prepend enable"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-147",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"bang"
+					],
+					"patching_rect": [
+						1500.0,
+						190.0,
+						116.0,
+						22.0
+					],
+					"text": "metro 1 @active 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-148",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 9,
+					"outlettype": [
+						"int",
+						"int",
+						"float",
+						"int",
+						"float",
+						"int",
+						"int",
+						"int",
+						"float"
+					],
+					"patching_rect": [
+						1500.0,
+						220.0,
+						68.0,
+						22.0
+					],
+					"text": "transport"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-149",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1500.0,
+						250.0,
+						68.0,
+						22.0
+					],
+					"text": "pack 0 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-150",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1500.0,
+						280.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend transport"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-151",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1500.0,
+						310.0,
+						146.0,
+						22.0
+					],
+					"text": "js rvae_sequencer.js 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-152",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1500.0,
+						340.0,
+						56.0,
+						22.0
+					],
+					"text": "midiout"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-153",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3159,7 +3415,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-136",
+					"id": "obj-154",
 					"maxclass": "matrixctrl",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3192,7 +3448,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-137",
+					"id": "obj-155",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3211,7 +3467,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-138",
+					"id": "obj-156",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3230,7 +3486,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-139",
+					"id": "obj-157",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3249,7 +3505,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-140",
+					"id": "obj-158",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3268,7 +3524,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-141",
+					"id": "obj-159",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3286,7 +3542,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-142",
+					"id": "obj-160",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3305,7 +3561,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-143",
+					"id": "obj-161",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3323,7 +3579,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-144",
+					"id": "obj-162",
 					"maxclass": "newobj",
 					"numinlets": 3,
 					"numoutlets": 1,
@@ -3341,7 +3597,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-145",
+					"id": "obj-163",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3360,7 +3616,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-146",
+					"id": "obj-164",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3378,7 +3634,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-147",
+					"id": "obj-165",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3405,7 +3661,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-148",
+					"id": "obj-166",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3420,7 +3676,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-149",
+					"id": "obj-167",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3438,11 +3694,12 @@
 			},
 			{
 				"box": {
-					"id": "obj-150",
+					"id": "obj-168",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 8,
+					"numoutlets": 9,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",
@@ -3455,15 +3712,15 @@
 					"patching_rect": [
 						20.0,
 						996.0,
-						782.0,
+						848.0,
 						22.0
 					],
-					"text": "route /rvae/bar/row /rvae/bar /rvae/train/progress /rvae/train/started /rvae/train/done /rvae/train/failed /rvae/train/cancelled"
+					"text": "route /rvae/plan /rvae/bar/row /rvae/bar /rvae/train/progress /rvae/train/started /rvae/train/done /rvae/train/failed /rvae/train/cancelled"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-151",
+					"id": "obj-169",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 9,
@@ -3489,7 +3746,25 @@
 			},
 			{
 				"box": {
-					"id": "obj-152",
+					"id": "obj-170",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						960.0,
+						1070.0,
+						86.0,
+						22.0
+					],
+					"text": "prepend plan"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-171",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 2,
@@ -3508,11 +3783,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-153",
+					"id": "obj-172",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 5,
+					"numoutlets": 7,
 					"outlettype": [
+						"",
+						"",
 						"",
 						"",
 						"",
@@ -3522,15 +3799,15 @@
 					"patching_rect": [
 						20.0,
 						1100.0,
-						212.0,
+						236.0,
 						22.0
 					],
-					"text": "route threshold noise model mutes"
+					"text": "route threshold noise model mutes x y"
 				}
 			},
 			{
 				"box": {
-					"id": "obj-154",
+					"id": "obj-173",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3548,7 +3825,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-155",
+					"id": "obj-174",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3566,7 +3843,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-156",
+					"id": "obj-175",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 9,
@@ -3592,7 +3869,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-157",
+					"id": "obj-176",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3610,7 +3887,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-158",
+					"id": "obj-177",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3628,7 +3905,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-159",
+					"id": "obj-178",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3646,7 +3923,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-160",
+					"id": "obj-179",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3664,7 +3941,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-161",
+					"id": "obj-180",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3682,7 +3959,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-162",
+					"id": "obj-181",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3700,7 +3977,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-163",
+					"id": "obj-182",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3718,7 +3995,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-164",
+					"id": "obj-183",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3736,7 +4013,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-165",
+					"id": "obj-184",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3754,7 +4031,171 @@
 			},
 			{
 				"box": {
-					"id": "obj-166",
+					"id": "obj-185",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1270.0,
+						68.0,
+						22.0
+					],
+					"text": "pak 0. 0."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-186",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1230.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						220.0,
+						1230.0,
+						56.0,
+						22.0
+					],
+					"text": "* 1000."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-188",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1230.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"float"
+					],
+					"patching_rect": [
+						290.0,
+						1230.0,
+						56.0,
+						22.0
+					],
+					"text": "* 1000."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						120.0,
+						1300.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-191",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						860.0,
+						1110.0,
+						62.0,
+						22.0
+					],
+					"text": "deferlow"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-192",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"bang",
+						"bang",
+						"bang"
+					],
+					"patching_rect": [
+						860.0,
+						1140.0,
+						56.0,
+						22.0
+					],
+					"text": "t b b b"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-193",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						960.0,
+						1170.0,
+						30.0,
+						22.0
+					],
+					"text": "1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-194",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3772,7 +4213,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-167",
+					"id": "obj-195",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3790,7 +4231,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-168",
+					"id": "obj-196",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3817,7 +4258,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-169",
+					"id": "obj-197",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3835,7 +4276,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-170",
+					"id": "obj-198",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3853,7 +4294,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-171",
+					"id": "obj-199",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -3871,7 +4312,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-172",
+					"id": "obj-200",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3886,7 +4327,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-173",
+					"id": "obj-201",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3901,13 +4342,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-174",
+					"id": "obj-202",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1400.0,
-						140.0,
+						2100.0,
+						60.0,
 						460.0,
 						18.0
 					],
@@ -3916,13 +4357,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-175",
+					"id": "obj-203",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1400.0,
-						164.0,
+						2100.0,
+						84.0,
 						60.0,
 						18.0
 					],
@@ -3945,7 +4386,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-176",
+					"id": "obj-204",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3954,8 +4395,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						194.0,
+						2100.0,
+						114.0,
 						44.0,
 						16.0
 					],
@@ -3977,11 +4418,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								1
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Melody on",
@@ -3992,7 +4429,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-177",
+					"id": "obj-205",
 					"maxclass": "umenu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -4002,8 +4439,8 @@
 						""
 					],
 					"patching_rect": [
-						1520.0,
-						194.0,
+						2220.0,
+						114.0,
 						60.0,
 						20.0
 					],
@@ -4069,7 +4506,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-178",
+					"id": "obj-206",
 					"maxclass": "umenu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -4079,8 +4516,8 @@
 						""
 					],
 					"patching_rect": [
-						1640.0,
-						194.0,
+						2340.0,
+						114.0,
 						64.0,
 						20.0
 					],
@@ -4108,7 +4545,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-179",
+					"id": "obj-207",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4117,8 +4554,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						224.0,
+						2100.0,
+						144.0,
 						44.0,
 						16.0
 					],
@@ -4140,11 +4577,7 @@
 								"off",
 								"on"
 							],
-							"parameter_mmax": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								1
-							]
+							"parameter_mmax": 1
 						}
 					},
 					"varname": "Scale lock",
@@ -4155,7 +4588,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-180",
+					"id": "obj-208",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4164,8 +4597,8 @@
 						"float"
 					],
 					"patching_rect": [
-						1520.0,
-						224.0,
+						2220.0,
+						144.0,
 						36.0,
 						15.0
 					],
@@ -4183,11 +4616,7 @@
 							"parameter_shortname": "Octave",
 							"parameter_type": 1,
 							"parameter_mmin": 0,
-							"parameter_mmax": 8,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								2
-							]
+							"parameter_mmax": 8
 						}
 					},
 					"varname": "Octave",
@@ -4196,13 +4625,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-181",
+					"id": "obj-209",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1570.0,
-						224.0,
+						2270.0,
+						144.0,
 						30.0,
 						18.0
 					],
@@ -4225,7 +4654,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-182",
+					"id": "obj-210",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4234,8 +4663,8 @@
 						"float"
 					],
 					"patching_rect": [
-						1640.0,
-						224.0,
+						2340.0,
+						144.0,
 						36.0,
 						15.0
 					],
@@ -4253,11 +4682,7 @@
 							"parameter_shortname": "Follows layer",
 							"parameter_type": 1,
 							"parameter_mmin": 1,
-							"parameter_mmax": 8,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								1
-							]
+							"parameter_mmax": 8
 						}
 					},
 					"varname": "Follows layer",
@@ -4266,13 +4691,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-183",
+					"id": "obj-211",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						1690.0,
-						224.0,
+						2390.0,
+						144.0,
 						40.0,
 						18.0
 					],
@@ -4295,7 +4720,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-184",
+					"id": "obj-212",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4304,8 +4729,8 @@
 						"float"
 					],
 					"patching_rect": [
-						1400.0,
-						254.0,
+						2100.0,
+						174.0,
 						44.0,
 						48.0
 					],
@@ -4324,11 +4749,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.0,
 							"parameter_mmax": 1.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								0.5
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "Density",
@@ -4337,7 +4758,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-185",
+					"id": "obj-213",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4346,8 +4767,8 @@
 						"float"
 					],
 					"patching_rect": [
-						1460.0,
-						254.0,
+						2160.0,
+						174.0,
 						44.0,
 						48.0
 					],
@@ -4366,11 +4787,7 @@
 							"parameter_type": 0,
 							"parameter_mmin": 0.05,
 							"parameter_mmax": 3.0,
-							"parameter_unitstyle": 1,
-							"parameter_initial_enable": 1,
-							"parameter_initial": [
-								1.0
-							]
+							"parameter_unitstyle": 1
 						}
 					},
 					"varname": "Temperature",
@@ -4379,7 +4796,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-186",
+					"id": "obj-214",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4387,8 +4804,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						164.0,
+						2580.0,
+						84.0,
 						146.0,
 						22.0
 					],
@@ -4397,13 +4814,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-187",
+					"id": "obj-215",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						164.0,
+						2860.0,
+						84.0,
 						92.0,
 						22.0
 					],
@@ -4412,7 +4829,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-188",
+					"id": "obj-216",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4420,8 +4837,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						194.0,
+						2580.0,
+						114.0,
 						170.0,
 						22.0
 					],
@@ -4430,13 +4847,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-189",
+					"id": "obj-217",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						194.0,
+						2860.0,
+						114.0,
 						92.0,
 						22.0
 					],
@@ -4445,7 +4862,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-190",
+					"id": "obj-218",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4453,8 +4870,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						224.0,
+						2580.0,
+						144.0,
 						146.0,
 						22.0
 					],
@@ -4463,13 +4880,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-191",
+					"id": "obj-219",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						224.0,
+						2860.0,
+						144.0,
 						92.0,
 						22.0
 					],
@@ -4478,7 +4895,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-192",
+					"id": "obj-220",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4486,8 +4903,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						254.0,
+						2580.0,
+						174.0,
 						140.0,
 						22.0
 					],
@@ -4496,13 +4913,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-193",
+					"id": "obj-221",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						254.0,
+						2860.0,
+						174.0,
 						92.0,
 						22.0
 					],
@@ -4511,7 +4928,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-194",
+					"id": "obj-222",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4519,8 +4936,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						284.0,
+						2580.0,
+						204.0,
 						152.0,
 						22.0
 					],
@@ -4529,13 +4946,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-195",
+					"id": "obj-223",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						284.0,
+						2860.0,
+						204.0,
 						92.0,
 						22.0
 					],
@@ -4544,7 +4961,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-196",
+					"id": "obj-224",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4552,8 +4969,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						314.0,
+						2580.0,
+						234.0,
 						176.0,
 						22.0
 					],
@@ -4562,13 +4979,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-197",
+					"id": "obj-225",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						314.0,
+						2860.0,
+						234.0,
 						92.0,
 						22.0
 					],
@@ -4577,7 +4994,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-198",
+					"id": "obj-226",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4585,8 +5002,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						350.0,
+						2580.0,
+						270.0,
 						158.0,
 						22.0
 					],
@@ -4595,13 +5012,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-199",
+					"id": "obj-227",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						350.0,
+						2860.0,
+						270.0,
 						92.0,
 						22.0
 					],
@@ -4610,7 +5027,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-200",
+					"id": "obj-228",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4618,8 +5035,8 @@
 						""
 					],
 					"patching_rect": [
-						1880.0,
-						380.0,
+						2580.0,
+						300.0,
 						176.0,
 						22.0
 					],
@@ -4628,13 +5045,13 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-229",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
-						2160.0,
-						380.0,
+						2860.0,
+						300.0,
 						92.0,
 						22.0
 					],
@@ -4643,7 +5060,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-230",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -4651,8 +5068,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						440.0,
+						2100.0,
+						360.0,
 						86.0,
 						22.0
 					],
@@ -4661,7 +5078,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-203",
+					"id": "obj-231",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 3,
@@ -4671,8 +5088,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						470.0,
+						2100.0,
+						390.0,
 						236.0,
 						22.0
 					],
@@ -4681,7 +5098,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-204",
+					"id": "obj-232",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4689,8 +5106,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						500.0,
+						2100.0,
+						420.0,
 						104.0,
 						22.0
 					],
@@ -4699,7 +5116,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-205",
+					"id": "obj-233",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4707,8 +5124,8 @@
 						""
 					],
 					"patching_rect": [
-						1400.0,
-						530.0,
+						2100.0,
+						450.0,
 						30.0,
 						22.0
 					],
@@ -4726,7 +5143,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-206",
+					"id": "obj-234",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 9,
@@ -4742,8 +5159,8 @@
 						""
 					],
 					"patching_rect": [
-						1640.0,
-						500.0,
+						2340.0,
+						420.0,
 						422.0,
 						22.0
 					],
@@ -4752,7 +5169,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-207",
+					"id": "obj-235",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4760,8 +5177,8 @@
 						""
 					],
 					"patching_rect": [
-						1640.0,
-						540.0,
+						2340.0,
+						460.0,
 						80.0,
 						22.0
 					],
@@ -4770,7 +5187,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-208",
+					"id": "obj-236",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4778,8 +5195,8 @@
 						""
 					],
 					"patching_rect": [
-						1770.0,
-						540.0,
+						2470.0,
+						460.0,
 						116.0,
 						22.0
 					],
@@ -4788,7 +5205,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-209",
+					"id": "obj-237",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4796,8 +5213,8 @@
 						""
 					],
 					"patching_rect": [
-						1900.0,
-						540.0,
+						2600.0,
+						460.0,
 						116.0,
 						22.0
 					],
@@ -4806,7 +5223,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-210",
+					"id": "obj-238",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4814,8 +5231,8 @@
 						""
 					],
 					"patching_rect": [
-						2030.0,
-						540.0,
+						2730.0,
+						460.0,
 						80.0,
 						22.0
 					],
@@ -4824,7 +5241,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-211",
+					"id": "obj-239",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4832,8 +5249,8 @@
 						""
 					],
 					"patching_rect": [
-						1640.0,
-						570.0,
+						2340.0,
+						490.0,
 						80.0,
 						22.0
 					],
@@ -4842,7 +5259,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-212",
+					"id": "obj-240",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4850,8 +5267,8 @@
 						""
 					],
 					"patching_rect": [
-						1770.0,
-						570.0,
+						2470.0,
+						490.0,
 						80.0,
 						22.0
 					],
@@ -4860,7 +5277,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-213",
+					"id": "obj-241",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4868,8 +5285,8 @@
 						""
 					],
 					"patching_rect": [
-						1900.0,
-						570.0,
+						2600.0,
+						490.0,
 						80.0,
 						22.0
 					],
@@ -4878,7 +5295,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-214",
+					"id": "obj-242",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -4886,8 +5303,8 @@
 						""
 					],
 					"patching_rect": [
-						2030.0,
-						570.0,
+						2730.0,
+						490.0,
 						80.0,
 						22.0
 					],
@@ -4900,7 +5317,7 @@
 				"patchline": {
 					"destination": [
 						"obj-8",
-						0
+						1
 					],
 					"source": [
 						"obj-7",
@@ -4911,11 +5328,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-10",
+						"obj-9",
 						0
 					],
 					"source": [
-						"obj-9",
+						"obj-8",
 						0
 					]
 				}
@@ -4923,7 +5340,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-12",
+						"obj-9",
 						0
 					],
 					"source": [
@@ -4947,7 +5364,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-13",
+						"obj-14",
 						0
 					],
 					"source": [
@@ -4959,11 +5376,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-18",
+						"obj-14",
 						0
 					],
 					"source": [
-						"obj-16",
+						"obj-13",
 						0
 					]
 				}
@@ -4971,7 +5388,67 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-15",
+						0
+					],
+					"source": [
+						"obj-14",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-20",
+						0
+					],
+					"source": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-21",
+						0
+					],
+					"source": [
 						"obj-19",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
+						0
+					],
+					"source": [
+						"obj-20",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
+						1
+					],
+					"source": [
+						"obj-21",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-22",
 						0
 					],
 					"source": [
@@ -4983,79 +5460,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-15",
-						0
-					],
-					"source": [
-						"obj-18",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-15",
-						1
-					],
-					"source": [
-						"obj-19",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-20",
-						0
-					],
-					"source": [
-						"obj-15",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-21",
-						0
-					],
-					"source": [
-						"obj-15",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-22",
-						0
-					],
-					"source": [
-						"obj-20",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-22",
-						1
-					],
-					"source": [
-						"obj-21",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-23",
+						0
+					],
+					"source": [
+						"obj-17",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-24",
 						0
 					],
 					"source": [
@@ -5068,7 +5485,7 @@
 				"patchline": {
 					"destination": [
 						"obj-24",
-						0
+						1
 					],
 					"source": [
 						"obj-23",
@@ -5083,7 +5500,7 @@
 						0
 					],
 					"source": [
-						"obj-20",
+						"obj-24",
 						0
 					]
 				}
@@ -5092,18 +5509,6 @@
 				"patchline": {
 					"destination": [
 						"obj-26",
-						0
-					],
-					"source": [
-						"obj-21",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-16",
 						0
 					],
 					"source": [
@@ -5115,11 +5520,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-17",
+						"obj-27",
 						0
 					],
 					"source": [
-						"obj-26",
+						"obj-22",
 						0
 					]
 				}
@@ -5127,7 +5532,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-29",
+						"obj-28",
+						0
+					],
+					"source": [
+						"obj-23",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-18",
 						0
 					],
 					"source": [
@@ -5139,7 +5556,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-30",
+						"obj-19",
 						0
 					],
 					"source": [
@@ -5175,19 +5592,31 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-36",
+						"obj-33",
 						0
 					],
 					"source": [
+						"obj-31",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-34",
 						0
+					],
+					"source": [
+						"obj-32",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-37",
+						"obj-38",
 						0
 					],
 					"source": [
@@ -5199,23 +5628,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-40",
+						"obj-39",
 						0
 					],
 					"source": [
 						"obj-38",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-41",
-						0
-					],
-					"source": [
-						"obj-39",
 						0
 					]
 				}
@@ -5247,11 +5664,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-47",
+						"obj-44",
 						0
 					],
 					"source": [
-						"obj-46",
+						"obj-42",
 						0
 					]
 				}
@@ -5259,11 +5676,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-48",
+						"obj-45",
 						0
 					],
 					"source": [
-						"obj-47",
+						"obj-43",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-49",
+						0
+					],
+					"source": [
+						"obj-48",
 						0
 					]
 				}
@@ -5283,11 +5712,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-51",
+						"obj-52",
 						0
 					],
 					"source": [
-						"obj-50",
+						"obj-51",
 						0
 					]
 				}
@@ -5307,11 +5736,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-54",
+						"obj-55",
 						0
 					],
 					"source": [
-						"obj-53",
+						"obj-54",
 						0
 					]
 				}
@@ -5331,11 +5760,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-57",
+						"obj-58",
 						0
 					],
 					"source": [
-						"obj-56",
+						"obj-57",
 						0
 					]
 				}
@@ -5355,11 +5784,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-60",
+						"obj-61",
 						0
 					],
 					"source": [
-						"obj-59",
+						"obj-60",
 						0
 					]
 				}
@@ -5379,11 +5808,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-63",
+						"obj-64",
 						0
 					],
 					"source": [
-						"obj-62",
+						"obj-63",
 						0
 					]
 				}
@@ -5403,11 +5832,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-66",
+						"obj-67",
 						0
 					],
 					"source": [
-						"obj-65",
+						"obj-66",
 						0
 					]
 				}
@@ -5427,11 +5856,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-69",
+						"obj-70",
 						0
 					],
 					"source": [
-						"obj-68",
+						"obj-69",
 						0
 					]
 				}
@@ -5451,36 +5880,36 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-73",
+						0
+					],
+					"source": [
 						"obj-72",
 						0
-					],
-					"source": [
-						"obj-71",
-						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-75",
-						0
-					],
-					"source": [
 						"obj-74",
-						1
+						0
+					],
+					"source": [
+						"obj-73",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-76",
+						"obj-77",
 						0
 					],
 					"source": [
-						"obj-75",
-						0
+						"obj-76",
+						1
 					]
 				}
 			},
@@ -5503,19 +5932,19 @@
 						0
 					],
 					"source": [
-						"obj-78",
-						0
+						"obj-76",
+						1
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-82",
-						0
+						"obj-80",
+						1
 					],
 					"source": [
-						"obj-80",
+						"obj-79",
 						0
 					]
 				}
@@ -5528,7 +5957,7 @@
 					],
 					"source": [
 						"obj-80",
-						1
+						0
 					]
 				}
 			},
@@ -5551,30 +5980,6 @@
 						0
 					],
 					"source": [
-						"obj-81",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-84",
-						0
-					],
-					"source": [
-						"obj-83",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-74",
-						0
-					],
-					"source": [
 						"obj-82",
 						0
 					]
@@ -5583,7 +5988,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-74",
+						"obj-85",
 						0
 					],
 					"source": [
@@ -5595,7 +6000,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-74",
+						"obj-86",
 						0
 					],
 					"source": [
@@ -5619,11 +6024,35 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-90",
+						"obj-88",
+						0
+					],
+					"source": [
+						"obj-87",
 						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-89",
+						0
 					],
 					"source": [
-						"obj-89",
+						"obj-88",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-90",
+						0
+					],
+					"source": [
+						"obj-88",
 						0
 					]
 				}
@@ -5635,6 +6064,18 @@
 						0
 					],
 					"source": [
+						"obj-90",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-76",
+						0
+					],
+					"source": [
 						"obj-89",
 						0
 					]
@@ -5643,11 +6084,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-76",
+						0
+					],
+					"source": [
+						"obj-91",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-76",
+						0
+					],
+					"source": [
 						"obj-92",
-						0
-					],
-					"source": [
-						"obj-91",
 						0
 					]
 				}
@@ -5667,44 +6120,8 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-93",
-						0
-					],
-					"source": [
-						"obj-96",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-97",
-						0
-					],
-					"source": [
-						"obj-93",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-98",
 						1
-					],
-					"source": [
-						"obj-97",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-90",
-						0
 					],
 					"source": [
 						"obj-96",
@@ -5719,7 +6136,7 @@
 						0
 					],
 					"source": [
-						"obj-90",
+						"obj-96",
 						0
 					]
 				}
@@ -5732,6 +6149,18 @@
 					],
 					"source": [
 						"obj-98",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-103",
+						0
+					],
+					"source": [
+						"obj-101",
 						0
 					]
 				}
@@ -5743,19 +6172,19 @@
 						0
 					],
 					"source": [
-						"obj-99",
-						0
+						"obj-103",
+						1
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-101",
+						"obj-104",
 						0
 					],
 					"source": [
-						"obj-95",
+						"obj-100",
 						0
 					]
 				}
@@ -5763,36 +6192,72 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-105",
+						1
+					],
+					"source": [
+						"obj-104",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-97",
+						0
+					],
+					"source": [
+						"obj-103",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-105",
+						0
+					],
+					"source": [
+						"obj-97",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-106",
+						0
+					],
+					"source": [
+						"obj-105",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-107",
+						0
+					],
+					"source": [
+						"obj-106",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-108",
+						0
+					],
+					"source": [
 						"obj-102",
 						0
-					],
-					"source": [
-						"obj-101",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-107",
-						0
-					],
-					"source": [
-						"obj-106",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-108",
-						0
-					],
-					"source": [
-						"obj-107",
-						0
 					]
 				}
 			},
@@ -5804,66 +6269,6 @@
 					],
 					"source": [
 						"obj-108",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-110",
-						0
-					],
-					"source": [
-						"obj-109",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-104",
-						0
-					],
-					"source": [
-						"obj-110",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-111",
-						0
-					],
-					"source": [
-						"obj-106",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-112",
-						0
-					],
-					"source": [
-						"obj-111",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-113",
-						0
-					],
-					"source": [
-						"obj-112",
 						0
 					]
 				}
@@ -5883,7 +6288,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-104",
+						"obj-115",
 						0
 					],
 					"source": [
@@ -5895,55 +6300,31 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-115",
+						"obj-116",
 						0
 					],
 					"source": [
+						"obj-115",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-117",
+						0
+					],
+					"source": [
+						"obj-116",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-111",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-116",
-						0
-					],
-					"source": [
-						"obj-115",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-118",
-						1
-					],
-					"source": [
-						"obj-116",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-117",
-						0
-					],
-					"source": [
-						"obj-116",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-118",
 						0
 					],
 					"source": [
@@ -5955,7 +6336,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-119",
+						"obj-118",
 						0
 					],
 					"source": [
@@ -5979,143 +6360,155 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-120",
+						0
+					],
+					"source": [
+						"obj-119",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-121",
+						0
+					],
+					"source": [
+						"obj-120",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						0
+					],
+					"source": [
+						"obj-121",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-122",
+						0
+					],
+					"source": [
+						"obj-118",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-123",
+						0
+					],
+					"source": [
+						"obj-122",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-125",
+						1
+					],
+					"source": [
+						"obj-123",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-124",
+						0
+					],
+					"source": [
+						"obj-123",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-125",
+						0
+					],
+					"source": [
+						"obj-124",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-126",
+						0
+					],
+					"source": [
+						"obj-120",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-126",
+						0
+					],
+					"source": [
+						"obj-125",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-124",
+						1
+					],
+					"source": [
+						"obj-126",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-111",
+						0
+					],
+					"source": [
+						"obj-126",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-112",
+						0
+					],
+					"source": [
 						"obj-117",
-						1
-					],
-					"source": [
-						"obj-119",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-104",
-						0
-					],
-					"source": [
-						"obj-119",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-105",
-						0
-					],
-					"source": [
-						"obj-110",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-120",
-						0
-					],
-					"source": [
-						"obj-106",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-121",
-						0
-					],
-					"source": [
-						"obj-120",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-122",
-						0
-					],
-					"source": [
-						"obj-121",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-123",
-						0
-					],
-					"source": [
-						"obj-122",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-105",
-						0
-					],
-					"source": [
-						"obj-123",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-124",
-						0
-					],
-					"source": [
-						"obj-120",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-125",
-						0
-					],
-					"source": [
-						"obj-124",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-127",
-						1
-					],
-					"source": [
-						"obj-125",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-126",
-						0
-					],
-					"source": [
-						"obj-125",
 						0
 					]
 				}
@@ -6127,19 +6520,7 @@
 						0
 					],
 					"source": [
-						"obj-126",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-128",
-						0
-					],
-					"source": [
-						"obj-122",
+						"obj-113",
 						0
 					]
 				}
@@ -6152,30 +6533,6 @@
 					],
 					"source": [
 						"obj-127",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-126",
-						1
-					],
-					"source": [
-						"obj-128",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-105",
-						0
-					],
-					"source": [
-						"obj-128",
 						0
 					]
 				}
@@ -6187,7 +6544,7 @@
 						0
 					],
 					"source": [
-						"obj-106",
+						"obj-128",
 						0
 					]
 				}
@@ -6200,6 +6557,18 @@
 					],
 					"source": [
 						"obj-129",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-112",
+						0
+					],
+					"source": [
+						"obj-130",
 						0
 					]
 				}
@@ -6207,7 +6576,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-130",
+						"obj-131",
+						0
+					],
+					"source": [
+						"obj-127",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-132",
 						0
 					],
 					"source": [
@@ -6219,7 +6600,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-130",
+						"obj-134",
+						1
+					],
+					"source": [
+						"obj-132",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-133",
 						0
 					],
 					"source": [
@@ -6231,7 +6624,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-130",
+						"obj-134",
 						0
 					],
 					"source": [
@@ -6243,7 +6636,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-130",
+						"obj-135",
+						0
+					],
+					"source": [
+						"obj-129",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-135",
 						0
 					],
 					"source": [
@@ -6255,23 +6660,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-138",
-						0
+						"obj-133",
+						1
 					],
 					"source": [
-						"obj-137",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-139",
-						0
-					],
-					"source": [
-						"obj-138",
+						"obj-135",
 						1
 					]
 				}
@@ -6279,83 +6672,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-144",
-						1
-					],
-					"source": [
-						"obj-139",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-140",
+						"obj-112",
 						0
 					],
 					"source": [
-						"obj-138",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-141",
-						0
-					],
-					"source": [
-						"obj-140",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-142",
-						0
-					],
-					"source": [
-						"obj-141",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-143",
-						0
-					],
-					"source": [
-						"obj-142",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-144",
-						2
-					],
-					"source": [
-						"obj-143",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-144",
-						0
-					],
-					"source": [
-						"obj-142",
+						"obj-135",
 						0
 					]
 				}
@@ -6367,6 +6688,90 @@
 						0
 					],
 					"source": [
+						"obj-113",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-137",
+						0
+					],
+					"source": [
+						"obj-136",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-137",
+						0
+					],
+					"source": [
+						"obj-138",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-137",
+						0
+					],
+					"source": [
+						"obj-139",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-137",
+						0
+					],
+					"source": [
+						"obj-140",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-137",
+						0
+					],
+					"source": [
+						"obj-141",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-144",
+						0
+					],
+					"source": [
+						"obj-143",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-145",
+						0
+					],
+					"source": [
 						"obj-144",
 						0
 					]
@@ -6379,7 +6784,7 @@
 						0
 					],
 					"source": [
-						"obj-145",
+						"obj-143",
 						0
 					]
 				}
@@ -6387,12 +6792,36 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-147",
+						"obj-148",
 						0
 					],
 					"source": [
-						"obj-146",
+						"obj-147",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-149",
+						0
+					],
+					"source": [
+						"obj-148",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-149",
+						1
+					],
+					"source": [
+						"obj-148",
+						8
 					]
 				}
 			},
@@ -6416,18 +6845,6 @@
 					],
 					"source": [
 						"obj-150",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-137",
-						0
-					],
-					"source": [
-						"obj-150",
 						0
 					]
 				}
@@ -6435,96 +6852,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-145",
-						0
-					],
-					"source": [
-						"obj-150",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-106",
-						0
-					],
-					"source": [
-						"obj-150",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-131",
-						0
-					],
-					"source": [
-						"obj-150",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-132",
-						0
-					],
-					"source": [
-						"obj-150",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-133",
-						0
-					],
-					"source": [
-						"obj-150",
-						5
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-134",
-						0
-					],
-					"source": [
-						"obj-150",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-80",
-						0
-					],
-					"source": [
 						"obj-151",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-80",
-						0
 					],
 					"source": [
-						"obj-151",
-						1
+						"obj-146",
+						0
 					]
 				}
 			},
@@ -6536,79 +6869,7 @@
 					],
 					"source": [
 						"obj-151",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-153",
 						0
-					],
-					"source": [
-						"obj-152",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-154",
-						0
-					],
-					"source": [
-						"obj-153",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-27",
-						0
-					],
-					"source": [
-						"obj-154",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-155",
-						0
-					],
-					"source": [
-						"obj-153",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-28",
-						0
-					],
-					"source": [
-						"obj-155",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-85",
-						0
-					],
-					"source": [
-						"obj-153",
-						2
 					]
 				}
 			},
@@ -6619,8 +6880,8 @@
 						0
 					],
 					"source": [
-						"obj-153",
-						3
+						"obj-155",
+						0
 					]
 				}
 			},
@@ -6632,15 +6893,15 @@
 					],
 					"source": [
 						"obj-156",
-						0
+						1
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-46",
-						0
+						"obj-162",
+						1
 					],
 					"source": [
 						"obj-157",
@@ -6656,6 +6917,18 @@
 					],
 					"source": [
 						"obj-156",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-159",
+						0
+					],
+					"source": [
+						"obj-158",
 						1
 					]
 				}
@@ -6663,11 +6936,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-49",
+						"obj-160",
 						0
 					],
 					"source": [
-						"obj-158",
+						"obj-159",
 						0
 					]
 				}
@@ -6675,68 +6948,20 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-159",
+						"obj-161",
 						0
 					],
 					"source": [
-						"obj-156",
+						"obj-160",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-162",
 						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-52",
-						0
-					],
-					"source": [
-						"obj-159",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-160",
-						0
-					],
-					"source": [
-						"obj-156",
-						3
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-55",
-						0
-					],
-					"source": [
-						"obj-160",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-161",
-						0
-					],
-					"source": [
-						"obj-156",
-						4
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-58",
-						0
 					],
 					"source": [
 						"obj-161",
@@ -6751,15 +6976,15 @@
 						0
 					],
 					"source": [
-						"obj-156",
-						5
+						"obj-160",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-61",
+						"obj-154",
 						0
 					],
 					"source": [
@@ -6771,47 +6996,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-163",
-						0
-					],
-					"source": [
-						"obj-156",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-64",
-						0
-					],
-					"source": [
-						"obj-163",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-164",
 						0
 					],
 					"source": [
-						"obj-156",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-67",
-						0
-					],
-					"source": [
-						"obj-164",
+						"obj-163",
 						0
 					]
 				}
@@ -6823,7 +7012,31 @@
 						0
 					],
 					"source": [
-						"obj-156",
+						"obj-164",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-168",
+						0
+					],
+					"source": [
+						"obj-167",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-169",
+						0
+					],
+					"source": [
+						"obj-168",
 						8
 					]
 				}
@@ -6831,11 +7044,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-70",
+						"obj-170",
 						0
 					],
 					"source": [
-						"obj-165",
+						"obj-168",
 						0
 					]
 				}
@@ -6843,11 +7056,47 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-166",
+						"obj-151",
 						0
 					],
 					"source": [
-						"obj-151",
+						"obj-170",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-155",
+						0
+					],
+					"source": [
+						"obj-168",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-163",
+						0
+					],
+					"source": [
+						"obj-168",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-113",
+						0
+					],
+					"source": [
+						"obj-168",
 						3
 					]
 				}
@@ -6855,23 +7104,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-34",
+						"obj-138",
 						0
 					],
 					"source": [
-						"obj-166",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-167",
-						0
-					],
-					"source": [
-						"obj-151",
+						"obj-168",
 						4
 					]
 				}
@@ -6879,23 +7116,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-44",
+						"obj-139",
 						0
 					],
 					"source": [
-						"obj-167",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-169",
-						0
-					],
-					"source": [
-						"obj-151",
+						"obj-168",
 						5
 					]
 				}
@@ -6903,7 +7128,31 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-140",
+						0
+					],
+					"source": [
 						"obj-168",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-141",
+						0
+					],
+					"source": [
+						"obj-168",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-87",
 						0
 					],
 					"source": [
@@ -6915,24 +7164,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-170",
+						"obj-87",
 						0
 					],
 					"source": [
-						"obj-151",
-						6
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-168",
-						0
-					],
-					"source": [
-						"obj-170",
-						0
+						"obj-169",
+						1
 					]
 				}
 			},
@@ -6943,20 +7180,8 @@
 						0
 					],
 					"source": [
-						"obj-151",
-						7
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-168",
-						0
-					],
-					"source": [
-						"obj-171",
-						0
+						"obj-169",
+						2
 					]
 				}
 			},
@@ -6967,8 +7192,8 @@
 						0
 					],
 					"source": [
-						"obj-151",
-						5
+						"obj-171",
+						0
 					]
 				}
 			},
@@ -6979,15 +7204,87 @@
 						0
 					],
 					"source": [
-						"obj-151",
-						8
+						"obj-172",
+						0
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-186",
+						"obj-29",
+						0
+					],
+					"source": [
+						"obj-173",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-174",
+						0
+					],
+					"source": [
+						"obj-172",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-30",
+						0
+					],
+					"source": [
+						"obj-174",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-92",
+						0
+					],
+					"source": [
+						"obj-172",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-175",
+						0
+					],
+					"source": [
+						"obj-172",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-175",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-48",
 						0
 					],
 					"source": [
@@ -6999,11 +7296,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-187",
+						"obj-177",
 						0
 					],
 					"source": [
-						"obj-186",
+						"obj-175",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-51",
+						0
+					],
+					"source": [
+						"obj-177",
 						0
 					]
 				}
@@ -7011,7 +7320,43 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-188",
+						"obj-178",
+						0
+					],
+					"source": [
+						"obj-175",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-54",
+						0
+					],
+					"source": [
+						"obj-178",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
+						0
+					],
+					"source": [
+						"obj-175",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-57",
 						0
 					],
 					"source": [
@@ -7023,19 +7368,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-189",
+						"obj-180",
 						0
 					],
 					"source": [
-						"obj-188",
-						0
+						"obj-175",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-190",
+						"obj-60",
 						0
 					],
 					"source": [
@@ -7047,7 +7392,211 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-191",
+						"obj-181",
+						0
+					],
+					"source": [
+						"obj-175",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-63",
+						0
+					],
+					"source": [
+						"obj-181",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-182",
+						0
+					],
+					"source": [
+						"obj-175",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-66",
+						0
+					],
+					"source": [
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-183",
+						0
+					],
+					"source": [
+						"obj-175",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-69",
+						0
+					],
+					"source": [
+						"obj-183",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-184",
+						0
+					],
+					"source": [
+						"obj-175",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-72",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-186",
+						0
+					],
+					"source": [
+						"obj-172",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-18",
+						0
+					],
+					"source": [
+						"obj-186",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-187",
+						0
+					],
+					"source": [
+						"obj-172",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-187",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-188",
+						0
+					],
+					"source": [
+						"obj-172",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-19",
+						0
+					],
+					"source": [
+						"obj-188",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-172",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						1
+					],
+					"source": [
+						"obj-189",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-190",
+						0
+					],
+					"source": [
+						"obj-185",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-17",
 						0
 					],
 					"source": [
@@ -7059,11 +7608,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-191",
+						0
+					],
+					"source": [
+						"obj-169",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-192",
 						0
 					],
 					"source": [
-						"obj-182",
+						"obj-191",
 						0
 					]
 				}
@@ -7076,6 +7637,42 @@
 					],
 					"source": [
 						"obj-192",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-8",
+						0
+					],
+					"source": [
+						"obj-193",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-80",
+						0
+					],
+					"source": [
+						"obj-192",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-143",
+						0
+					],
+					"source": [
+						"obj-192",
 						0
 					]
 				}
@@ -7087,7 +7684,19 @@
 						0
 					],
 					"source": [
-						"obj-184",
+						"obj-169",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-36",
+						0
+					],
+					"source": [
+						"obj-194",
 						0
 					]
 				}
@@ -7099,19 +7708,19 @@
 						0
 					],
 					"source": [
-						"obj-194",
-						0
+						"obj-169",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-196",
+						"obj-46",
 						0
 					],
 					"source": [
-						"obj-185",
+						"obj-195",
 						0
 					]
 				}
@@ -7123,7 +7732,19 @@
 						0
 					],
 					"source": [
+						"obj-169",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-196",
+						0
+					],
+					"source": [
+						"obj-197",
 						0
 					]
 				}
@@ -7135,8 +7756,20 @@
 						0
 					],
 					"source": [
-						"obj-177",
-						1
+						"obj-169",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-198",
+						0
 					]
 				}
 			},
@@ -7147,7 +7780,19 @@
 						0
 					],
 					"source": [
-						"obj-198",
+						"obj-169",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-199",
 						0
 					]
 				}
@@ -7159,8 +7804,8 @@
 						0
 					],
 					"source": [
-						"obj-178",
-						1
+						"obj-169",
+						5
 					]
 				}
 			},
@@ -7171,7 +7816,19 @@
 						0
 					],
 					"source": [
-						"obj-200",
+						"obj-169",
+						8
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-214",
+						0
+					],
+					"source": [
+						"obj-204",
 						0
 					]
 				}
@@ -7179,11 +7836,239 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-203",
+						"obj-215",
 						0
 					],
 					"source": [
-						"obj-202",
+						"obj-214",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-216",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-217",
+						0
+					],
+					"source": [
+						"obj-216",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-218",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-219",
+						0
+					],
+					"source": [
+						"obj-218",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-221",
+						0
+					],
+					"source": [
+						"obj-220",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-223",
+						0
+					],
+					"source": [
+						"obj-222",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-224",
+						0
+					],
+					"source": [
+						"obj-213",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-224",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-226",
+						0
+					],
+					"source": [
+						"obj-205",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-227",
+						0
+					],
+					"source": [
+						"obj-226",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-228",
+						0
+					],
+					"source": [
+						"obj-206",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-229",
+						0
+					],
+					"source": [
+						"obj-228",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-231",
+						0
+					],
+					"source": [
+						"obj-230",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-232",
+						0
+					],
+					"source": [
+						"obj-231",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-233",
+						0
+					],
+					"source": [
+						"obj-232",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-234",
+						0
+					],
+					"source": [
+						"obj-231",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-235",
+						0
+					],
+					"source": [
+						"obj-234",
 						0
 					]
 				}
@@ -7195,8 +8080,20 @@
 						0
 					],
 					"source": [
-						"obj-203",
+						"obj-235",
 						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-236",
+						0
+					],
+					"source": [
+						"obj-234",
+						1
 					]
 				}
 			},
@@ -7207,7 +8104,7 @@
 						0
 					],
 					"source": [
-						"obj-204",
+						"obj-236",
 						0
 					]
 				}
@@ -7215,71 +8112,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-206",
+						"obj-237",
 						0
 					],
 					"source": [
-						"obj-203",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-207",
-						0
-					],
-					"source": [
-						"obj-206",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-176",
-						0
-					],
-					"source": [
-						"obj-207",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-208",
-						0
-					],
-					"source": [
-						"obj-206",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-177",
-						0
-					],
-					"source": [
-						"obj-208",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-209",
-						0
-					],
-					"source": [
-						"obj-206",
+						"obj-234",
 						2
 					]
 				}
@@ -7287,11 +8124,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-178",
+						"obj-206",
 						0
 					],
 					"source": [
-						"obj-209",
+						"obj-237",
 						0
 					]
 				}
@@ -7299,11 +8136,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-210",
+						"obj-238",
 						0
 					],
 					"source": [
-						"obj-206",
+						"obj-234",
 						3
 					]
 				}
@@ -7311,11 +8148,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-179",
+						"obj-207",
 						0
 					],
 					"source": [
-						"obj-210",
+						"obj-238",
 						0
 					]
 				}
@@ -7323,11 +8160,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-211",
+						"obj-239",
 						0
 					],
 					"source": [
-						"obj-206",
+						"obj-234",
 						4
 					]
 				}
@@ -7335,11 +8172,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-180",
+						"obj-208",
 						0
 					],
 					"source": [
-						"obj-211",
+						"obj-239",
 						0
 					]
 				}
@@ -7347,11 +8184,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-212",
+						"obj-240",
 						0
 					],
 					"source": [
-						"obj-206",
+						"obj-234",
 						5
 					]
 				}
@@ -7359,11 +8196,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-182",
+						"obj-210",
 						0
 					],
 					"source": [
-						"obj-212",
+						"obj-240",
 						0
 					]
 				}
@@ -7371,11 +8208,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-213",
+						"obj-241",
 						0
 					],
 					"source": [
-						"obj-206",
+						"obj-234",
 						6
 					]
 				}
@@ -7383,11 +8220,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-184",
+						"obj-212",
 						0
 					],
 					"source": [
-						"obj-213",
+						"obj-241",
 						0
 					]
 				}
@@ -7395,11 +8232,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-214",
+						"obj-242",
 						0
 					],
 					"source": [
-						"obj-206",
+						"obj-234",
 						7
 					]
 				}
@@ -7407,143 +8244,128 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-185",
+						"obj-213",
 						0
 					],
 					"source": [
-						"obj-214",
+						"obj-242",
 						0
 					]
 				}
 			}
 		],
 		"parameters": {
-			"obj-11": [
-				"Connect",
-				"connect",
-				0
-			],
-			"obj-16": [
+			"obj-18": [
 				"X",
 				"X",
 				0
 			],
-			"obj-17": [
+			"obj-19": [
 				"Y",
 				"Y",
 				0
 			],
-			"obj-27": [
+			"obj-29": [
 				"Threshold",
 				"Threshold",
 				0
 			],
-			"obj-28": [
+			"obj-30": [
 				"Noise",
 				"Noise",
 				0
 			],
-			"obj-34": [
-				"Tempo",
-				"Tempo",
-				0
-			],
-			"obj-38": [
+			"obj-40": [
 				"Play",
 				"play",
 				0
 			],
-			"obj-39": [
+			"obj-41": [
 				"Stop",
 				"stop",
 				0
 			],
-			"obj-46": [
+			"obj-48": [
 				"Mute kick",
 				"kick",
 				0
 			],
-			"obj-49": [
+			"obj-51": [
 				"Mute snare",
 				"snare",
 				0
 			],
-			"obj-52": [
+			"obj-54": [
 				"Mute closed-hat",
 				"closed-hat",
 				0
 			],
-			"obj-55": [
+			"obj-57": [
 				"Mute open-hat",
 				"open-hat",
 				0
 			],
-			"obj-58": [
+			"obj-60": [
 				"Mute low-tom",
 				"low-tom",
 				0
 			],
-			"obj-61": [
+			"obj-63": [
 				"Mute mid-tom",
 				"mid-tom",
 				0
 			],
-			"obj-64": [
+			"obj-66": [
 				"Mute high-tom",
 				"high-tom",
 				0
 			],
-			"obj-67": [
+			"obj-69": [
 				"Mute crash",
 				"crash",
 				0
 			],
-			"obj-70": [
+			"obj-72": [
 				"Mute ride",
 				"ride",
 				0
 			],
-			"obj-77": [
-				"Refresh models",
-				"refresh",
+			"obj-79": [
+				"Model",
+				"Model",
 				0
 			],
-			"obj-94": [
-				"Train",
-				"train",
+			"obj-143": [
+				"Play here",
+				"play here",
 				0
 			],
-			"obj-95": [
-				"Cancel training",
-				"cancel",
-				0
-			],
-			"obj-176": [
+			"obj-204": [
 				"Melody on",
 				"on",
 				0
 			],
-			"obj-179": [
+			"obj-207": [
 				"Scale lock",
 				"scale",
 				0
 			],
-			"obj-180": [
+			"obj-208": [
 				"Octave",
 				"Octave",
 				0
 			],
-			"obj-182": [
+			"obj-210": [
 				"Follows layer",
 				"Follows layer",
 				0
 			],
-			"obj-184": [
+			"obj-212": [
 				"Density",
 				"Density",
 				0
 			],
-			"obj-185": [
+			"obj-213": [
 				"Temperature",
 				"Temperature",
 				0

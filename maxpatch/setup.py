@@ -20,10 +20,12 @@ def layer_address(verb: str, layer: int) -> str:
 
 @dataclass(frozen=True)
 class Setup:
-    """What every section needs: the layer the patch controls (1-based) and its feedback port."""
+    """What every section needs: the layer the patch controls (1-based), its feedback port, and whether it is the
+    Max for Live device (it then plays the notes itself by default)."""
 
     layer: int
     port: int
+    device: bool = False
 
     def to(self, verb: str) -> str:
         """The address of a table verb for this layer (see :func:`layer_address`)."""
@@ -34,6 +36,13 @@ class Setup:
 class Ui:
     """Boxes a later section wires to (ids, filled in by the section that makes them)."""
 
+    gate: str = ""
+    dial_x: str = ""
+    dial_y: str = ""
+    pad: str = ""
+    saved_model: str = ""
+    play_here: str = ""
+    sequencer: str = ""
     dial_threshold: str = ""
     dial_noise: str = ""
     bpm: str = ""

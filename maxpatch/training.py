@@ -50,8 +50,10 @@ def training(p: Patcher, s: Setup, ui: Ui) -> None:
         fontsize=10.0,
         parameter_enable=0,
     )
-    train = text_button(p, x0 + 300, y0 + 96, (826.0, 93.0, 48.0, 18.0), "Train", "train")
-    cancel = text_button(p, x0 + 360, y0 + 96, (878.0, 93.0, 48.0, 18.0), "Cancel training", "cancel")
+    train = text_button(p, x0 + 300, y0 + 96, (826.0, 93.0, 48.0, 18.0), "Train", "train", automatable=False)
+    cancel = text_button(
+        p, x0 + 360, y0 + 96, (878.0, 93.0, 48.0, 18.0), "Cancel training", "cancel", automatable=False
+    )
     train_t = p.obj("t b b", x0 + 300, y0 + 126, 1, 2, ["bang", "bang"])
     name_text = p.obj("route text", x0 + 420, y0 + 96, 2, 2)
     join = p.obj("zl join", x0, y0 + 160, 2, 2)

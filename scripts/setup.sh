@@ -2,6 +2,7 @@
 # Everything a fresh Debian/Ubuntu machine needs to run and test rvae_server. Idempotent; run as root or with sudo.
 #  - Debian packages: libasound2 (python-rtmidi needs it), jackd2 (a JACK server: MIDI and audio without a sound
 #    card), libportaudio2 (sounddevice), chromium + chromium-driver (the web page's browser tests)
+#    and nodejs (runs the Max for Live device's sequencer, maxpatch/rvae_sequencer.js, in its tests)
 #  - torch==2.13.0 first (a CPU build; an unpinned torch may pull a multi-GB CUDA build), then the project
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need=()
-for pkg in libasound2 jackd2 libportaudio2 chromium chromium-driver; do
+for pkg in libasound2 jackd2 libportaudio2 chromium chromium-driver nodejs; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -92,7 +92,7 @@ def test_ctrl_c_leaves_previous_model_untouched(trained: tuple[Path, dict[str, o
     before = {p.name: p.read_bytes() for p in (tmp_path / "cli-test").iterdir()}
     proc = subprocess.Popen(
         [sys.executable, "-m", "rvae_server.cli", "train", *map(str, CLIPS), "--name", "cli-test", "--epochs", "500",
-         "--models-dir", str(tmp_path)],
+         "--models-dir", str(tmp_path), "--force"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
     )  # fmt: skip
     assert proc.stderr is not None

@@ -316,11 +316,11 @@ def test_clock_sender_on_jack(jack_server: JackServer) -> None:  # noqa: F811
         clock.start()
         assert clock.wait_until(96.5)  # half a tick after the bar line (tick 96)
         clock.stop()
-        msgs = rec.wait_for(2 + 97, clock=True)
-        assert msgs[0] == b"\xfa"
-        assert msgs[1:98] == [b"\xf8"] * 97
-        assert msgs[98] == b"\xfc"
-        assert len(msgs) == 99
+        msgs = rec.wait_for(3 + 97, clock=True)
+        assert msgs[:2] == [b"\xf2\x00\x00", b"\xfa"]  # Song Position Pointer 0, then Start
+        assert msgs[2:99] == [b"\xf8"] * 97
+        assert msgs[99] == b"\xfc"
+        assert len(msgs) == 100
         times = [t for t, m in rec.timed() if m == b"\xf8"]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert sum(gaps) / len(gaps) == pytest.approx(60.0 / (170.0 * 24), rel=0.01)

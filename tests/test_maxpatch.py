@@ -119,6 +119,10 @@ def newobj_counts(text: str) -> tuple[int, int]:
         "midiout": (1, 0),
         "*": (2, 1),
         ">": (2, 1),
+        "metro": (2, 1),
+        "transport": (2, 9),
+        "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
+        "pattr": (1, 3),
     }
     if name in fixed:
         return fixed[name]
@@ -126,8 +130,10 @@ def newobj_counts(text: str) -> tuple[int, int]:
         return 2, n + 1
     if name in ("t", "trigger"):
         return 1, n
-    if name == "pack":
+    if name in ("pack", "pak"):
         return n, 1
+    if name == "gate":
+        return 2, int(args[0])
     if name == "unpack":
         return 1, n
     if name == "sprintf":
@@ -348,7 +354,7 @@ def test_mutes_are_the_instrument_table_in_order():
         b
         for b in boxes(patcher)
         if b["maxclass"] == "live.text"
-        and b["saved_attribute_attributes"]["valueof"]["parameter_longname"].startswith("Mute ")
+        and b.get("saved_attribute_attributes", {}).get("valueof", {}).get("parameter_longname", "").startswith("Mute ")
     ]
     mutes.sort(key=lambda b: b["presentation_rect"][1])
     assert [b["text"] for b in mutes] == list(INSTRUMENT_NAMES)
@@ -363,10 +369,26 @@ def test_mutes_are_the_instrument_table_in_order():
     assert (matrix["columns"], matrix["rows"]) == (TICKS, len(INSTRUMENT_NAMES))
 
 
+def by_varname(patcher: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["varname"]: b for b in boxes(patcher) if b.get("varname")}
+
+
 def test_live_mappable_parameters():
     patcher = load()["patcher"]
     names = {v[0] for k, v in patcher["parameters"].items() if k.startswith("obj-")}
-    assert {"X", "Y", "Threshold", "Noise", "Tempo"} <= names
+    assert {"X", "Y", "Threshold", "Noise", "Model", "Play here"} <= names
+    # utility buttons and the tempo (Live owns it) are controls, not automatable parameters
+    named = by_varname(patcher)
+    for name in ("Connect", "Refresh models", "Train", "Cancel training", "Tempo"):
+        assert named[name].get("parameter_enable") == 0 and name not in names, name
+    # the model is a saved parameter (any value, stored with the set, not automatable)
+    model = named["Model"]["saved_attribute_attributes"]["valueof"]
+    assert (model["parameter_type"], model["parameter_invisible"]) == (3, 1)
+    # no initial values: a set that loads shows the server's values and pushes none
+    for box in boxes(patcher):
+        valueof = box.get("saved_attribute_attributes", {}).get("valueof", {})
+        if box.get("varname") != "Play here":
+            assert not valueof.get("parameter_initial_enable"), box["varname"]
     dials = {b["varname"]: b for b in boxes(patcher) if b["maxclass"] == "live.dial"}
     for name in ("X", "Y", "Threshold", "Noise"):
         valueof = dials[name]["saved_attribute_attributes"]["valueof"]
@@ -385,7 +407,14 @@ def test_amxd_container_is_a_midi_effect_holding_the_patch_plus_a_midi_thru():
     plain = load()["patcher"]
     extra = [b for b in boxes(device) if b["id"] not in by_id(plain)]
     assert sorted(b["text"] for b in extra) == ["midiin", "midiout"]
-    assert boxes(device)[: len(boxes(plain))] == boxes(plain)
+    # the same patch, but the device plays on its own track by default and the plain patch leaves it to the port
+    initial = {
+        name: by_varname(patcher)["Play here"]["saved_attribute_attributes"]["valueof"]["parameter_initial"]
+        for name, patcher in (("device", device), ("plain", plain))
+    }
+    assert initial == {"device": [1], "plain": [0]}
+    strip = [b for b in boxes(device)[: len(boxes(plain))] if b.get("varname") != "Play here"]
+    assert strip == [b for b in boxes(plain) if b.get("varname") != "Play here"]
     assert device["devicewidth"] == plain["devicewidth"]
 
 
@@ -551,3 +580,58 @@ def test_feedback_has_the_shapes_the_patch_draws(server):
     bars = [args for a, args in got if a == "/rvae/bar"]
     assert bars and bars[0][0] == 1  # -> route 1 -> "bar N model"
     engine.stop()
+
+
+def test_a_loading_set_pushes_nothing_until_the_server_answered():
+    """Performance values reach the udpsend only through a gate that starts closed and is opened only by the
+    server's answer to the connection (/rvae/feedback/added); what goes around it is the connection itself."""
+    patcher = load()["patcher"]
+    known = by_id(patcher)
+    into: dict[tuple[str, int], list[str]] = {}
+    following: dict[str, list[str]] = {}
+    for line in patcher["lines"]:
+        (src, _), (dst, inlet) = line["patchline"]["source"], line["patchline"]["destination"]
+        into.setdefault((dst, inlet), []).append(src)
+        following.setdefault(src, []).append(dst)
+    (gate,) = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("gate ")]
+    assert gate["text"] == "gate 1 0"  # closed at load
+    (udpsend,) = [b["id"] for b in boxes(patcher) if str(b.get("text", "")).startswith("udpsend ")]
+    feeding = {known[s]["text"] for s in into[(udpsend, 0)]}
+    assert feeding == {"gate 1 0", "r ---rvae-direct"}
+    assert [known[s]["text"] for s in into[(gate["id"], 1)]] == ["r ---rvae-out"]
+    (opener,) = into[(gate["id"], 0)]
+    assert known[opener]["text"] == "1"
+    # the opener is reached from the /rvae/feedback/added outlet of the feedback router, and from nothing else
+    router = [b for b in boxes(patcher) if "/rvae/feedback/added" in str(b.get("text", "")).split()]
+    (router_box,) = router
+    outlet = router_box["text"].split()[1:].index("/rvae/feedback/added")
+    start = [ln["patchline"]["destination"][0] for ln in patcher["lines"]
+             if ln["patchline"]["source"] == [router_box["id"], outlet]]  # fmt: skip
+    todo, seen = list(start), set()
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(following.get(node, []))
+    assert opener in seen
+    # only the connection goes around the gate: the feedback registration and the plan subscription
+    direct = [b for b in boxes(patcher) if b.get("text") == "s ---rvae-direct"]
+    sources = {known[s]["text"].split()[0] for d in direct for s in into[(d["id"], 0)]}
+    assert sources == {"/rvae/feedback", "/rvae/plans"}
+
+
+def test_the_device_plays_the_plans_with_its_sequencer_from_the_transport():
+    patcher = generate.build(device=True)["patcher"]
+    known = by_id(patcher)
+    (js,) = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("js ")]
+    assert js["text"] == "js rvae_sequencer.js 1"
+    assert (ROOT / "maxpatch" / "rvae_sequencer.js").is_file()
+    feeding = {known[ln["patchline"]["source"][0]]["text"] for ln in patcher["lines"]
+               if ln["patchline"]["destination"][0] == js["id"]}  # fmt: skip
+    assert feeding == {"prepend transport", "prepend plan", "prepend enable"}
+    out = [known[ln["patchline"]["destination"][0]]["text"] for ln in patcher["lines"]
+           if ln["patchline"]["source"][0] == js["id"]]  # fmt: skip
+    assert out == ["midiout"]
+    texts = [str(b.get("text", "")) for b in boxes(patcher)]
+    assert "/rvae/plans $1 9001" in texts and "transport" in texts and "metro 1 @active 1" in texts
+    assert any(t.startswith("route /rvae/plan ") for t in texts)

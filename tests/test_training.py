@@ -37,9 +37,11 @@ def test_load_reports_failed_and_empty_clips_without_failing(tmp_path: Path) -> 
     bad.write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")  # truncated header
     data = load_training_bars([*FEW, bad, GROOVE / "drummer1/session2/4_jazz_120_beat_3-4.mid", tmp_path / "no.mid"])
     assert [c.path for c in data.clips] == FEW
-    assert {p.name for p, _ in data.failed} == {"bad.mid", "no.mid"}
+    assert {p.name for p, _ in data.failed} == {"bad.mid", "no.mid", "4_jazz_120_beat_3-4.mid"}
     assert all(reason for _, reason in data.failed)
-    assert [p.name for p in data.empty] == ["4_jazz_120_beat_3-4.mid"]  # 3/4: skipped by the reader
+    # 3/4: no bar in a supported meter at all, and the reason names the meter
+    assert "meter 3/4" in dict((p.name, r) for p, r in data.failed)["4_jazz_120_beat_3-4.mid"]
+    assert data.empty == []
     assert data.bars == sum(len(c.bars) for c in data.clips) > 10
     assert all(len(c.sha256) == 64 for c in data.clips)
     assert all((c.bars[:, 0].sum(axis=(1, 2)) >= 2).all() for c in data.clips)  # used bars only

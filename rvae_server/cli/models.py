@@ -1,7 +1,9 @@
 """``rvae models [--models-dir DIR]... [--json]``: list the models found, with a summary of their metadata.
 
-Models are looked for in ``./models`` (the current directory) and then in the bundled ``models/`` folder at the
-project root, or only in the ``--models-dir`` folders given (each command that takes a model accepts it). The
+Models are looked for in this user's models folder (``~/Library/Application Support/rvae/models`` on macOS,
+``%LOCALAPPDATA%\\rvae\\models`` on Windows, ``~/.local/share/rvae/models`` on Linux; where ``rvae train`` saves
+them), in ``./models`` when the current folder has one, and then in the bundled ``models/`` folder, or only in the
+``--models-dir`` folders given (each command that takes a model accepts it). The
 default model (named on the ``Default model:`` line of a models dir's README.md, else the first found) is marked.
 With ``--json`` each model is one JSON object per line. Exit status 0, or 1 when no model was found.
 """
@@ -23,7 +25,7 @@ def add_models_dir_argument(parser: argparse.ArgumentParser) -> None:
         "--models-dir",
         action="append",
         metavar="DIR",
-        help="where models are (repeatable; default: ./models, then the bundled models folder)",
+        help="where models are (repeatable; default: your models folder, ./models if any, then the bundled models)",
     )
 
 
@@ -37,7 +39,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "models",
         help="list the models found and their metadata",
-        description="List the rhythm VAE models found (./models, then the bundled models folder, or --models-dir).",
+        description="List the rhythm VAE models found (your models folder, ./models if any, the bundled models, "
+        "or --models-dir).",
     )
     add_models_dir_argument(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per model and line")

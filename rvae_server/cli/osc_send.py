@@ -4,7 +4,10 @@ server and print what comes back.
 Arguments are sent as int when they read as whole numbers, float when they read as numbers, else as strings;
 prefix ``s:`` to send a number as a string (``s:12``). With ``--wait-reply`` the replies arriving within S
 seconds (default 1) are printed one per line (``/address arg arg...``); the exit status is 1 when one of them
-is ``/rvae/error``. ``rvae osc --list`` prints the address table.
+is ``/rvae/error``, or when nothing came back (it says so: is the server running, on that port?); an address that
+replies only on error (``/rvae/xy``) counts as applied when the server answers a ``/rvae/models`` right after.
+Without it, a message to a local port nobody listens on is reported too (exit status 1). ``rvae osc --list``
+prints the address table.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT
-from rvae_server.surfaces.osc.table import handles, table_as_markdown
+from rvae_server.surfaces.osc.table import handles, lookup, table_as_markdown
 
 
 def register(subparsers: Any) -> None:
@@ -64,10 +67,22 @@ def run(args: argparse.Namespace) -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.bind(("0.0.0.0" if args.host not in ("127.0.0.1", "localhost") else "127.0.0.1", 0))
-        sock.sendto(build_message(args.address, values), (args.host, args.port))
+        sock.connect((args.host, args.port))  # connected: a port nobody listens on is reported (ICMP), replies kept
+        sock.send(build_message(args.address, values))
         if args.wait_reply <= 0:
-            return 0
-        return _print_replies(sock, args.wait_reply)
+            return _check_refused(sock, args.host, args.port)
+        status = _print_replies(sock, args.wait_reply, f"{args.host}:{args.port}")
+        if status != NO_REPLY:
+            return status
+        found = lookup(args.address)
+        if found is not None and not found[0].reply:
+            # an address that answers only errors: silence means applied, if the server is there at all
+            sock.send(build_message("/rvae/models", []))
+            if _print_replies(sock, args.wait_reply, f"{args.host}:{args.port}", show=False) == 0:
+                return 0
+        print(f"rvae osc: no reply from {args.host}:{args.port} within {args.wait_reply:g} s "
+              "(is rvae serve running there?)", file=sys.stderr)  # fmt: skip
+        return 1
     except OSError as err:
         print(f"rvae osc: cannot send to {args.host}:{args.port}: {err}", file=sys.stderr)
         return 1
@@ -75,10 +90,29 @@ def run(args: argparse.Namespace) -> int:
         sock.close()
 
 
-def _print_replies(sock: socket.socket, seconds: float) -> int:
+def _check_refused(sock: socket.socket, host: str, port: int) -> int:
+    """After a send without waiting for replies: a local port nobody listens on answers with an ICMP error, which
+    the next receive reports (within a few ms on loopback). Anything else (a reply, silence) counts as sent."""
+    sock.settimeout(0.05)
+    try:
+        sock.recvfrom(65536)
+    except ConnectionRefusedError:
+        print(f"rvae osc: nothing listens on {host}:{port} (is rvae serve running? --port)", file=sys.stderr)
+        return 1
+    except (TimeoutError, OSError):
+        pass
+    return 0
+
+
+#: :func:`_print_replies` got nothing.
+NO_REPLY = 3
+
+
+def _print_replies(sock: socket.socket, seconds: float, where: str, *, show: bool = True) -> int:
     from pythonosc.osc_message import OscMessage
 
     status = 0
+    replies = 0
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         sock.settimeout(left)
@@ -86,11 +120,18 @@ def _print_replies(sock: socket.socket, seconds: float) -> int:
             data, _ = sock.recvfrom(65536)
         except TimeoutError:
             break
+        except ConnectionRefusedError:
+            print(f"rvae osc: nothing listens on {where} (is rvae serve running? --port)", file=sys.stderr)
+            return 1
+        replies += 1
         try:
             msg = OscMessage(data)
         except Exception:
             continue
         if msg.address == "/rvae/error":
             status = 1
-        print(" ".join([msg.address, *(repr(p) if isinstance(p, str) and " " in p else str(p) for p in msg.params)]))
-    return status
+        if show:
+            print(
+                " ".join([msg.address, *(repr(p) if isinstance(p, str) and " " in p else str(p) for p in msg.params)])
+            )
+    return status if replies else NO_REPLY

@@ -19,12 +19,24 @@ def register(subparsers: Any) -> None:
 
 def collect(backend: str | None) -> dict[str, Any]:
     from rvae_server.outputs.audio import list_audio_devices
-    from rvae_server.system.midiports import list_ports
+    from rvae_server.session.daemon import jack_running
+    from rvae_server.system.midiports import MidiUnavailable, list_ports
 
     report: dict[str, Any] = {"midi_backend": backend or "default"}
     try:
         report["midi"] = list_ports(backend)
-    except Exception as err:  # MidiUnavailable, rtmidi errors: the message says what to do
+    except MidiUnavailable as err:
+        # as `rvae serve` does: with no ALSA sequencer but a JACK server running, the ports are JACK's
+        if backend is None and jack_running():
+            try:
+                report["midi"] = list_ports("jack")
+                report["midi_backend"] = "jack"
+                report["midi_note"] = f"{err}; a JACK server is running, so these are its ports (as serve uses)"
+            except Exception as jack_err:
+                report["midi_error"] = f"{err}; JACK: {jack_err}"
+        else:
+            report["midi_error"] = str(err)
+    except Exception as err:  # rtmidi errors: the message says what to do
         report["midi_error"] = str(err)
     try:
         report["audio"] = [d for d in list_audio_devices() if d["outputs"] > 0 or d["inputs"] > 0]
@@ -39,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report))
         return 0
     print(f"MIDI ({report['midi_backend']} backend)")
+    if "midi_note" in report:
+        print(f"  note: {report['midi_note']}")
     if "midi_error" in report:
         print(f"  cannot list MIDI ports: {report['midi_error']}")
     else:

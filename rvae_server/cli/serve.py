@@ -20,7 +20,12 @@ log = logging.getLogger("rvae.serve")
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("serve", help="run the instrument (MIDI out, clock, control surfaces)")
-    p.add_argument("--config", metavar="FILE", help="a TOML file with any of these options")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a TOML file with any of these options (default: config.toml in "
+        "rvae's config folder, if it exists; the start-up report says where)",
+    )
     p.add_argument("--models-dir", action="append", metavar="DIR", help="extra model folder (repeatable)")
     p.add_argument("--model", help="the model to start with (default: the bundled default)")
     p.add_argument("--clock", choices=("internal", "midi", "link"), help="who keeps time (default internal)")
@@ -55,7 +60,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--controller-in", metavar="PORT", help="MIDI controller input (substring); default: virtual")
     p.add_argument("--controller-map", metavar="FILE", help="TOML file of CC bindings (saved by MIDI learn)")
     p.add_argument("--controller-channel", type=int, metavar="N", help="MIDI channel of the Kaoss Pad map (1)")
-    p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
+    p.add_argument("--state-file", metavar="FILE", help="performance state file (default: rvae's state folder)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
     p.add_argument("--no-melody", dest="melody", action="store_false", default=None, help="no melody layer")
@@ -65,6 +70,25 @@ def register(subparsers: Any) -> None:
     p.add_argument("--melody-layer", type=int, metavar="N", help="the drum layer the melody follows (default 1)")
     p.add_argument("--melody-key", metavar="KEY", help="key of the melody: Am, Eb, F#m … (default Am)")
     p.add_argument("--melody-family", metavar="NAME", help="bass | keys | guitar | pad | lead (default bass)")
+    p.add_argument(
+        "--link-join",
+        choices=("play", "wait"),
+        help="Link: on joining a session, play from its next bar line (default) or wait for a peer's start",
+    )
+    p.add_argument(
+        "--no-link-start-stop",
+        dest="link_start_stop",
+        action="store_false",
+        default=None,
+        help="Link: do not share start/stop with the session (shared by default)",
+    )
+    p.add_argument(
+        "--midi-out-latency",
+        type=float,
+        metavar="MS",
+        help="send notes and clock to the MIDI output this "
+        "many ms later (negative: earlier), to line up with the DAW's audio (default 0)",
+    )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -75,20 +99,22 @@ OPTION_KEYS = (
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
     "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
     "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",
+    "link_join", "link_start_stop", "midi_out_latency",
 )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from rvae_server.core.config import ConfigError, load_config
+    from rvae_server.core.config import ConfigError, default_config_file, load_config
     from rvae_server.model.library import NoModels, load_models
     from rvae_server.session.daemon import Daemon, StartError
     from rvae_server.session.instance import SECOND_INSTANCE_HINT, InstanceConflict
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:
-        config = load_config(args.config, {key: getattr(args, key) for key in OPTION_KEYS})
+        config_path = args.config if args.config is not None else default_config_file()
+        config = load_config(config_path, {key: getattr(args, key) for key in OPTION_KEYS})
         models, default, problems = load_models(config.models_dir, config.model)
     except (ConfigError, NoModels) as err:
         print(f"rvae serve: {err}", file=sys.stderr)
@@ -105,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     daemon = Daemon(config, models, default)
+    daemon.config_path = config_path
     try:
         daemon.open()
         for line in daemon.describe():

@@ -1,15 +1,16 @@
 """``rvae train CLIP_DIR_OR_DATASET... --name NAME [--regularizer vae|acai|ae] [--recipe NAME] [--epochs N]
-[--seed S] [--beta B] [--threads T] [--models-dir DIR] [--json]``.
+[--seed S] [--beta B] [--threads T] [--models-dir DIR] [--force] [--json]``.
 
 Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a model with the
 recipe (default: the current one, :mod:`rvae_server.model.recipe`; ``v1`` is the recipe before issue 10), fits its
-pad to the clips, evaluates it (:mod:`rvae_server.model.evaluate`) and saves it as ``DIR/NAME`` (default
-``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill leaves no partial model and the
-previous model of that name untouched. ``--threads`` defaults to the idle cores (one when the machine is busy).
-Progress goes to stderr (a bar on a terminal, one line per epoch otherwise), then the evaluation table. With
-``--json`` the last line on stdout is ``{"model": path, "bars": int, "epochs": int, "best_epoch": int,
-"recipe": str, "train_loss": float, "val_loss": float|null, "seconds": float, "evaluation": {...}}`` (or
-``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
+pad to the clips, evaluates it (:mod:`rvae_server.model.evaluate`) and saves it as ``DIR/NAME`` (default: this
+user's models folder, see :mod:`rvae_server.core.places`), atomically and only at the end: an error, Ctrl-C or a
+kill leaves no partial model and the previous model of that name untouched. A model of that name already there is
+replaced only with ``--force`` (else the command says so and stops). ``--threads`` defaults to the idle cores (one
+when the machine is busy). Progress goes to stderr (a bar on a terminal, one line per epoch otherwise), then the
+evaluation table. With ``--json`` the last line on stdout is ``{"model": path, "bars": int, "epochs": int,
+"best_epoch": int, "recipe": str, "train_loss": float, "val_loss": float|null, "seconds": float,
+"evaluation": {...}}`` (or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--beta", type=float, default=None, help="KL weight of the vae regularizer")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the idle cores)")
     add_models_dir_argument(parser)
+    parser.add_argument("--force", action="store_true", help="replace a model of the same name")
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.set_defaults(func=run)
 
@@ -101,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
     if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
         return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
     models_dir = models_dirs(args)[0]
+    existing = models_dir / args.name
+    if (existing / "meta.json").exists() and not args.force:
+        return _fail(args, progress, f"a model named {args.name!r} already exists at {existing}: "
+                     "pass --force to replace it, or choose another --name")  # fmt: skip
+    if existing.exists() and args.force:
+        progress.note(f"replacing the model at {existing} when training succeeds")
     try:
         summary = train_and_save(
             [str(p) for p in args.paths],

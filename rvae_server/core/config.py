@@ -1,4 +1,5 @@
-"""The daemon's settings: defaults, then a TOML file (``--config FILE``), then the command line.
+"""The daemon's settings: defaults, then a TOML file (``--config FILE``, else the default config file of this OS if it
+exists: see :mod:`rvae_server.core.places`), then the command line.
 
 Every ``rvae serve`` option is also a key of the TOML file, spelled like the option without the dashes
 (``midi-out`` or ``midi_out``). Unknown keys and wrong types are errors that name the key and the file.
@@ -24,6 +25,9 @@ Example::
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
     melody-key = "Em"      # the melody layer: key, family (bass, keys, guitar, pad, lead), channel, port
     melody-family = "bass"
+    link-join = "play"     # Link: joining a session plays from its next bar line ("wait": wait for a start)
+    link-start-stop = true # Link: share start and stop with the session (on by default)
+    midi-out-latency = -12.5   # ms; notes and clock to the MIDI output earlier (negative) or later (positive)
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -32,13 +36,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core import places
 from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
 CLOCKS = ("internal", "midi", "link")
@@ -88,6 +92,9 @@ class ServeConfig:
     melody_layer: int = 1  # the drum layer (1-based) the melody follows
     melody_key: str = "Am"  # key of the melody: Am, Eb, F#m, "G major" …
     melody_family: str = "bass"  # bass | keys | guitar | pad | lead
+    link_start_stop: bool = True  # Link: share start/stop with the session
+    link_join: str = "play"  # Link: on joining a session, play from its next bar line ("play") or wait for a start
+    midi_out_latency: float = 0.0  # ms: notes (and clock) to the MIDI output this much later (negative: earlier)
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -134,6 +141,10 @@ class ServeConfig:
             raise ConfigError(f"{where}: controller-channel must be 1..16, not {self.controller_channel}")
         if self.train_epochs is not None and not 1 <= self.train_epochs <= 10000:
             raise ConfigError(f"{where}: train-epochs must be 1..10000, not {self.train_epochs}")
+        if self.link_join not in ("play", "wait"):
+            raise ConfigError(f"{where}: link-join must be play or wait, not {self.link_join!r}")
+        if not (math.isfinite(self.midi_out_latency) and -500.0 <= self.midi_out_latency <= 500.0):
+            raise ConfigError(f"{where}: midi-out-latency must be -500..500 ms, not {self.midi_out_latency}")
         if self.clock == "midi" and not self.clock_in:
             raise ConfigError(f"{where}: clock 'midi' needs clock-in (the MIDI input port that sends the clock)")
         return self
@@ -213,9 +224,15 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
 
 
 def default_state_file() -> Path:
-    """``$XDG_STATE_HOME/rvae/state.json`` (``~/.local/state/rvae/state.json``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "rvae" / "state.json"
+    """The performance state file's place on this OS (see :mod:`rvae_server.core.places`): on Linux
+    ``$XDG_STATE_HOME/rvae/state.json`` (``~/.local/state/rvae/state.json``)."""
+    return places.state_file()
+
+
+def default_config_file() -> Path | None:
+    """The config file read when none is given: :func:`rvae_server.core.places.config_file` if it exists."""
+    path = places.config_file()
+    return path if path.is_file() else None
 
 
 def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> ServeConfig:
@@ -243,4 +260,4 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
     return config.merged(given, "command line")
 
 
-__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_state_file", "load_config"]
+__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_config_file", "default_state_file", "load_config"]

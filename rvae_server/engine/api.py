@@ -161,8 +161,12 @@ def clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | 
 class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
     ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed),
-    ``"transport"`` or ``"melody"`` (the melody layer's bar started: ``bar_number``, ``notes`` as ``(tick, pitch,
-    length, velocity)``, and its settings)."""
+    ``"transport"``, ``"melody"`` (the melody layer's bar started: ``bar_number``, ``notes`` as ``(tick, pitch,
+    length, velocity)``, and its settings) or ``"plan"`` (the notes planned for a bar changed, or the next bar was
+    planned; ``data`` has ``layer``, ``bar_number``, ``channel`` and ``plan``: the immutable plan, whose arrays
+    ``positions`` (absolute ticks, in playing order), ``notes`` and ``velocities`` give the notes;
+    :meth:`EngineControl.planned` gives the plans held as ``notes``: ``(position in the bar in ticks, note,
+    velocity)`` tuples)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -202,6 +206,7 @@ class EngineControl(Protocol):
     def play(self) -> None: ...
     def stop(self) -> None: ...
     def current_bar(self, layer: int = 0) -> Bar: ...
+    def planned(self, layer: int = 0) -> list[dict[str, Any]]: ...
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar: ...
     def add_listener(self, listener: Listener) -> None: ...
     # the melody layer (rvae_server.engine.melodylayer); ControlError when there is none

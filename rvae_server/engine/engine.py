@@ -50,7 +50,7 @@ from rvae_server.engine.api import (
     clamp,
 )
 from rvae_server.engine.melodyhost import MelodyHost
-from rvae_server.engine.plans import Plan, latent_of, make_plan, same_plan
+from rvae_server.engine.plans import Plan, latent_of, make_plan, plan_event_data, same_plan
 from rvae_server.engine.playable import check_playable
 from rvae_server.model.inference import threshold_planes
 
@@ -253,6 +253,12 @@ class Engine(MelodyHost):
             return self.render(layer)
         return plan.bar
 
+    def planned(self, layer: int = 0) -> list[dict[str, Any]]:
+        """The plans held for a layer (the bar playing and the next one), as ``EngineEvent("plan")`` data."""
+        k = self._layer(layer)
+        plans = self._plans
+        return [plan_event_data(plans[key]) for key in sorted(plans) if key[0] == k]
+
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar:
         """The pattern the layer's current state gives, without noise unless ``rng_unit`` (a unit Gaussian draw)
         is given. The same function the player uses, so ``rvae render`` and the live output agree."""
@@ -343,6 +349,7 @@ class Engine(MelodyHost):
     ) -> None:
         plans = dict(self._plans)
         changed = False
+        fresh: list[Plan] = []
         for k, state in enumerate(states):
             if not dirty[k]:
                 continue
@@ -373,6 +380,7 @@ class Engine(MelodyHost):
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
+                    fresh.append(plan)
         for key in [key for key in plans if key[1] < current - 1]:
             del plans[key]
         for store in (self._bar_models, self._unit_noise):
@@ -381,6 +389,9 @@ class Engine(MelodyHost):
         self._plans = plans  # one reference swap: the player sees all of it or none
         if changed:
             self.clock.interrupt()
+        for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
+            data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
+            self._emit(EngineEvent("plan", data))
 
     def _player(self) -> None:
         """Send every planned event at its position; the only thread that talks to the sinks on time.
@@ -394,6 +405,9 @@ class Engine(MelodyHost):
             from rvae_server.system.realtime import set_realtime_priority
 
             set_realtime_priority(self.realtime_priority)
+        # the earliest latency offset of the sinks (s, negative = earlier): the player wakes that much earlier than
+        # the notes' times; a sink with a later offset delays its notes itself (see outputs.sinks.MidiSink)
+        shift = min((float(getattr(sink, "offset", 0.0)) for sink in self.sinks), default=0.0)
         generation = -1
         cursor = 0.0
         was_running = False
@@ -435,14 +449,15 @@ class Engine(MelodyHost):
                     idx = int(np.searchsorted(plan.positions, cursor, side="right"))
                     if idx < plan.positions.size and plan.positions[idx] < target:
                         target = float(plan.positions[idx])
-            if not clock.wait_until(target, timeout=0.1, since=token):
+            shift_ticks = shift * clock.bpm * TICKS_PER_BEAT / 60.0
+            if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
                 if clock.interrupts != token and clock.generation == generation and clock.running:
                     # events before ``target`` can only come from the new plans (``target`` was the first event
                     # of the old ones): those already past are skipped; ``target`` and later still play
                     late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
-                    cursor = max(cursor, min(clock.position() - late, target - 1e-6))
+                    cursor = max(cursor, min(clock.position() - shift_ticks - late, target - 1e-6))
                     sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
                 continue
             now = time.perf_counter()
@@ -467,7 +482,7 @@ class Engine(MelodyHost):
                                 sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
                                           int(plan.velocities[i]), plan.channel)  # fmt: skip
                         if len(self.lateness) < self.max_lateness_records:
-                            self.lateness.append(now - when)
+                            self.lateness.append(now - when - shift)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
 

@@ -75,3 +75,18 @@ def same_plan(a: Plan, b: Plan) -> bool:
         and np.array_equal(a.notes, b.notes)
         and np.array_equal(a.velocities, b.velocities)
     )
+
+
+def plan_event_data(plan: Plan) -> dict[str, object]:
+    """What an ``EngineEvent("plan")`` carries (see :class:`rvae_server.engine.api.EngineEvent`): the layer, the bar
+    number, the channel, the model and the notes as ``(position within the bar in ticks, note, velocity)``,
+    microtiming and the layer's timing amount included, in playing order."""
+    base = plan.bar_number * TICKS
+    notes = tuple(zip((plan.positions - base).tolist(), plan.notes.tolist(), plan.velocities.tolist(), strict=True))
+    return {
+        "layer": plan.layer,
+        "bar_number": plan.bar_number,
+        "channel": plan.channel,
+        "model": plan.model,
+        "notes": notes,
+    }

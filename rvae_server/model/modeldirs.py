@@ -1,4 +1,5 @@
-"""Where models live and which one is the default: the model folders (``./models``, then the bundled ``models/``),
+"""Where models live and which one is the default: the model folders (the user's models folder, ``./models`` if
+present, then the bundled ``models/``),
 the models found in them, a model resolved by name or path. Only metadata is read here; loading is
 :func:`rvae_server.model.modelfile.load_model`."""
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import rvae_server
+from rvae_server.core import places
 from rvae_server.core.untrusted import is_link_outside
 from rvae_server.model.modelfile import (
     META_FILE,
@@ -31,9 +33,12 @@ def bundled_models_dir() -> Path:
 
 
 def default_model_dirs() -> list[Path]:
-    """Where models are looked for by default: ``./models`` (current directory) first, then the bundled
-    :func:`bundled_models_dir`. New models are written to the first."""
-    dirs = [Path.cwd() / "models", bundled_models_dir()]
+    """Where models are looked for by default: this user's models folder (:func:`rvae_server.core.places.models_dir`:
+    ``~/Library/Application Support/rvae/models`` on macOS, ``%LOCALAPPDATA%\\rvae\\models`` on Windows,
+    ``~/.local/share/rvae/models`` on Linux), then ``./models`` when the current folder has one, then the bundled
+    :func:`bundled_models_dir`. New models are written to the first, whatever folder the command ran from."""
+    local = Path.cwd() / "models"
+    dirs = [places.models_dir(), *([local] if local.is_dir() else []), bundled_models_dir()]
     out: list[Path] = []
     for d in dirs:
         if all(_same(d, o) is False for o in out):

@@ -128,6 +128,9 @@ def load_training_bars(paths: Sequence[str | os.PathLike[str]]) -> TrainingData:
             data.failed.append((path, err.strerror or str(err)))
             continue
         used = clip.used_bars()
+        if not used and not clip.bars and clip.skipped:  # not one bar in a supported meter: say which meter
+            data.failed.append((path, "; ".join(dict.fromkeys(s.reason for s in clip.skipped))))
+            continue
         if not used:
             data.empty.append(path)
             continue

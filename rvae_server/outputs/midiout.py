@@ -61,6 +61,7 @@ class _NoteOff:
     token: int
     channel: int = 0
     note: int = 0
+    velocity: int = 0  # > 0: a note-on scheduled by send_note_at (its note-off follows as usual)
 
 
 class MidiOut:
@@ -216,6 +217,17 @@ class MidiOut:
             with self._cond:
                 self._cond.notify()
 
+    def send_note_at(self, when: float, note: int, velocity: int, channel: int = 10) -> None:
+        """Note-on at ``perf_counter`` time ``when`` (in the future), sent by the note-off thread (a condition wait:
+        ~0.1 ms late); used for an output whose latency offset is later than the player's schedule."""
+        if not (0 <= note <= 127 and 1 <= velocity <= 127 and 1 <= channel <= 16):
+            raise ValueError(f"bad note {note}, velocity {velocity} or channel {channel}")
+        with self._cond:
+            self._token += 1
+            heapq.heappush(self._heap, _NoteOff(when, self._token, channel - 1, note, velocity))
+            if self._heap[0].token == self._token:
+                self._cond.notify()
+
     def _noteoff_loop(self) -> None:
         if self._priority is not None:
             # a thread that takes the GIL during playback must not be preempted while holding it (the clock
@@ -226,19 +238,24 @@ class MidiOut:
         cond = self._cond
         while not self._closed.is_set():
             due: list[tuple[int, int]] = []
+            ons: list[_NoteOff] = []
             with cond:
                 now = time.perf_counter()
                 while self._heap and self._heap[0].due <= now:
                     item = heapq.heappop(self._heap)
                     key = (item.channel, item.note)
-                    if self._active.get(key) == item.token:
+                    if item.velocity:
+                        ons.append(item)
+                    elif self._active.get(key) == item.token:
                         del self._active[key]
                         due.append(key)
-                if not due:
+                if not due and not ons:
                     cond.wait(self._heap[0].due - now if self._heap else 0.5)
                     continue
             for ch, note in due:
                 self.send_raw([0x80 | ch, note, 0])
+            for item in ons:
+                self.send_note(item.note, item.velocity, item.channel + 1, item.due)
 
     def all_notes_off(self, channels: Iterable[int] | None = None) -> None:
         """Explicit note-offs for every note still on in ``channels`` (1..16; default all), then

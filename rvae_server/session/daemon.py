@@ -128,6 +128,7 @@ class Daemon:
         self._upload_tmp: Any = None  # the OwnedTempDir of the uploads, when no upload-dir is configured
         self.instance: Any = None  # the InstanceClaim (the state file's lock)
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
+        self.config_path: str | os.PathLike[str] | None = None  # the config file read (for the start-up report)
         self._closed = False
 
     # ------------------------------------------------------------------ start
@@ -150,7 +151,9 @@ class Daemon:
             elif self.midi_out is None:
                 self._problem("send-clock: no MIDI output is open; not sending clock")
             else:
-                self.clock_sender = MidiClockSender(self.clock, self.midi_out)
+                self.clock_sender = MidiClockSender(
+                    self.clock, self.midi_out, offset=self.config.midi_out_latency / 1000.0
+                )
                 log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
         engine = Engine(
             self.models,
@@ -234,7 +237,7 @@ class Daemon:
                 assert cfg.clock_in is not None  # validated by the config
                 return MidiClockFollower(cfg.clock_in, cfg.midi_backend, bpm_hint=cfg.bpm)
             if cfg.clock == "link":
-                return LinkClock(cfg.bpm)
+                return LinkClock(cfg.bpm, start_stop_sync=cfg.link_start_stop, join=cfg.link_join)
         except Exception as err:  # the performer asked for this clock: without it there is no timing
             raise StartError(f"cannot open the {cfg.clock} clock: {err}") from None
         return InternalClock(cfg.bpm)
@@ -259,7 +262,7 @@ class Daemon:
         except Exception as err:  # rtmidi raises its own errors for a missing backend
             self._problem(f"MIDI out: could not open ({type(err).__name__}: {err}); playing without MIDI output")
             return
-        self.sinks.append(MidiSink(self.midi_out))
+        self.sinks.append(MidiSink(self.midi_out, offset=cfg.midi_out_latency / 1000.0))
         log.info("MIDI out: notes to %r", self.midi_out.name)
 
     def _open_audio(self) -> None:
@@ -397,7 +400,10 @@ class Daemon:
                     f"threshold {st.threshold:g}, channel {st.channel}"
                 )
         if self.midi_out is not None:
-            lines.append(f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else ""))
+            shift = f", latency offset {self.config.midi_out_latency:+g} ms" if self.config.midi_out_latency else ""
+            lines.append(
+                f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else "") + shift
+            )
         if self.audio_out is not None:
             lines.append("audio: built-in drum kit")
         if self.osc is not None:
@@ -411,11 +417,24 @@ class Daemon:
         if self.state_keeper is not None:
             how = "restored from" if self.restored else "saved to"
             lines.append(f"state: {how} {self.state_keeper.path}")
+        lines.extend(self._places())
         lines.extend(describe_melody(self))
         lines.extend(f"not available: {p}" for p in self.problems)
         if self.rendered:
             lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
         return lines
+
+    def _places(self) -> list[str]:
+        """Where this machine keeps rvae's files (the config read, trained models), for the start-up report."""
+        from rvae_server.core import places
+
+        default = places.config_file()
+        if self.config_path is not None:
+            config = f"config: read {self.config_path}"
+        else:
+            config = f"config: none (rvae reads {default} when it exists; --config FILE)"
+        new_models = search_dirs(self.config.models_dir)[0]
+        return [config, f"models: trained models are saved to {new_models} (rvae models lists them)"]
 
     # ------------------------------------------------------------------ run and stop
 

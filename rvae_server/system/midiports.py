@@ -76,10 +76,36 @@ def is_jack(rt: Any) -> bool:
     return bool(rt.get_current_api() == rtmidi.API_UNIX_JACK)
 
 
+_ALSA_ERRORS: Any = None  # the ctypes callback kept alive while libasound holds it (False: not available)
+
+
+def quiet_alsa_errors() -> None:
+    """Send libasound's own error lines (``ALSA lib seq_hw.c:...: open /dev/snd/seq failed``) to the debug log
+    instead of stderr: the performer gets our message saying what to do, not the library's. Linux only; once."""
+    global _ALSA_ERRORS
+    if _ALSA_ERRORS is not None:
+        return
+    _ALSA_ERRORS = False
+    try:
+        lib = ctypes.CDLL("libasound.so.2")
+    except OSError:
+        return
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+
+    def handler(file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None) -> None:
+        name = (file or b"?").decode(errors="replace")
+        log.debug("ALSA lib %s:%d (%s): error %d", name, line, (function or b"?").decode(errors="replace"), err)
+
+    _ALSA_ERRORS = handler_type(handler)
+    lib.snd_lib_error_set_handler(_ALSA_ERRORS)
+
+
 def new_client(kind: str, api: int, name: str) -> Any:
     """A new ``rtmidi.MidiIn`` (``kind="input"``) or ``rtmidi.MidiOut`` client, with backend failures turned
     into :class:`MidiUnavailable` messages that say what to do."""
     import rtmidi
+
+    quiet_alsa_errors()
 
     cls = rtmidi.MidiIn if kind == "input" else rtmidi.MidiOut
     try:

@@ -358,6 +358,8 @@ class WebServer(PageInput):
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         """Engine listener (planner or control thread): hand over to the loop, nothing else."""
+        if event.kind == "plan":  # the OSC plan stream's; the page draws bars and state
+            return
         self._call_soon(self._engine_event, event)
 
     def _on_training_event(self, event: dict[str, Any]) -> None:

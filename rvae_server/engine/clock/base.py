@@ -117,6 +117,11 @@ class Clock(ABC):
             self._cond.notify_all()
 
     @property
+    def external_transport(self) -> bool:
+        """True when another device owns start and stop (a MIDI clock master): ``start``/``stop`` only log."""
+        return False
+
+    @property
     def generation(self) -> int:
         """Increments on every discontinuity (start, stop, continue, position jump, tempo change)."""
         return self._generation

@@ -265,6 +265,10 @@ class MidiClockFollower(Clock):
         log.info("tempo follows the MIDI clock master; %.1f BPM is only the initial guess", bpm)
 
     # -- transport (owned by the master) ---------------------------------------------------------------------
+    @property
+    def external_transport(self) -> bool:
+        return True
+
     def start(self) -> None:
         log.info("the MIDI clock master owns the transport: start it there")
 

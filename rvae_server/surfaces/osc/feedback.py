@@ -18,6 +18,7 @@ import numpy as np
 from rvae_server.core.bar import INSTRUMENT_NAMES, Bar
 from rvae_server.engine.api import EngineControl, EngineEvent
 from rvae_server.surfaces.osc.packets import build_message
+from rvae_server.surfaces.osc.planstream import PlanStream, plan_datagrams, plan_notes
 from rvae_server.surfaces.osc.ratelimit import RateLimitedLog
 from rvae_server.surfaces.osc.spec import PREFIX, Client
 
@@ -29,6 +30,8 @@ MAX_CLIENTS = 16
 QUEUE_SIZE = 4096
 #: State changes are broadcast at most this often (s); an XY drag at 200 Hz sends ~33 updates a second.
 STATE_INTERVAL = 0.03
+#: Changed plans (``/rvae/plan``) are sent at most this often (s): a pad drag at 200 Hz sends ~100 a second.
+PLAN_INTERVAL = 0.01
 
 
 def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> list[tuple[str, list[Any]]]:
@@ -116,6 +119,8 @@ class FeedbackSender:
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
         self._pending_state: set[int | None] = set()  # state markers queued and not yet read by the sender
         self.dropped_feedback = 0
+        self.plans = PlanStream()  # /rvae/plan: the planned bars, to the clients that subscribed
+        self._pending_plans: set[tuple[int, int]] = set()
 
     # ------------------------------------------------------------------ clients
 
@@ -187,6 +192,12 @@ class FeedbackSender:
 
     def _on_engine_event(self, event: EngineEvent) -> None:
         """Engine listener (on the planner or a control thread): enqueue only."""
+        if event.kind == "plan":
+            plan_key = (int(event.data["layer"]), int(event.data["bar_number"]))
+            if self.plans.store(event.data) and plan_key not in self._pending_plans:
+                self._pending_plans.add(plan_key)  # the sender reads the latest plan of that bar when it sends
+                self._put(("plan", *plan_key))
+            return
         if not (self._clients or self._static_clients):
             return  # nobody to tell: not even a wake-up of the sender thread
         if event.kind == "bar":
@@ -201,6 +212,13 @@ class FeedbackSender:
             return
         self._pending_state.add(key)
         self._put(("state", key))
+
+    def subscribe_plans(self, client: Client, layer: int, on: bool) -> None:
+        """Send (or stop sending) ``layer``'s planned bars to ``client``; on subscribing, the plans kept so far
+        (the bar playing and the next one) are sent at once."""
+        self.plans.subscribe(client, layer, on)
+        if on:
+            self._put(("plans-to", client, layer))
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1)."""
@@ -225,6 +243,14 @@ class FeedbackSender:
         except Exception as err:  # a value python-osc cannot encode
             self.ratelog(logging.ERROR, "OSC: cannot build %s: %r", address, err)
 
+    def _send_plan(self, data: dict[str, Any], targets: Sequence[Client]) -> None:
+        for datagram in plan_datagrams(data["layer"], data["bar_number"], data["channel"], plan_notes(data)):
+            for dest in targets:
+                try:
+                    self.sock.sendto(datagram, dest)
+                except OSError as err:
+                    self.ratelog(logging.WARNING, "OSC: cannot send /rvae/plan to %s:%d: %s", dest[0], dest[1], err)
+
     def _reply_targets(self, client: Client) -> list[Client]:
         return [client] + [c for c in self.clients if c[0] == client[0] and c != client]
 
@@ -232,8 +258,13 @@ class FeedbackSender:
         dirty: set[int] = set()
         dirty_global = False
         last_state = 0.0
+        plans: set[tuple[int, int]] = set()  # plans changed and not yet sent
+        last_plans = 0.0
         while True:
             wait = None if not (dirty or dirty_global) else max(0.0, last_state + STATE_INTERVAL - time.monotonic())
+            if plans:
+                due = max(0.0, last_plans + PLAN_INTERVAL - time.monotonic())
+                wait = due if wait is None else min(wait, due)
             try:
                 item = self._queue.get(timeout=wait)
             except queue.Empty:
@@ -247,6 +278,22 @@ class FeedbackSender:
                     for address, args in item[2]:
                         for dest in targets:
                             self._send(dest, address, args)
+                    continue
+                if kind == "plan":
+                    self._pending_plans.discard((item[1], item[2]))
+                    plans.add((item[1], item[2]))
+                if plans and time.monotonic() - last_plans >= PLAN_INTERVAL:
+                    for layer, bar in sorted(plans):  # the latest version of each changed plan
+                        targets = self.plans.subscribers(layer)
+                        for data in self.plans.latest(layer, bar) if targets else ():
+                            self._send_plan(data, targets)
+                    plans.clear()
+                    last_plans = time.monotonic()
+                if kind in ("plan", "flush") and not (dirty or dirty_global):
+                    continue
+                if kind == "plans-to":  # a new subscriber: the plans the engine holds now
+                    for data in self.engine.planned(item[2]):
+                        self._send_plan(data, [item[1]])
                     continue
                 clients = self.clients
                 if kind == "bar":

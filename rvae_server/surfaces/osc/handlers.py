@@ -67,12 +67,25 @@ def bpm(server: Host, call: Call) -> None:
 
 
 def play(server: Host, call: Call) -> None:
+    if _external_transport(server, call):
+        return
     if not server.engine.clock.running:
         server.engine.play()
 
 
 def stop(server: Host, call: Call) -> None:
+    if _external_transport(server, call):
+        return
     server.engine.stop()
+
+
+def _external_transport(server: Host, call: Call) -> bool:
+    """Under a clock whose transport belongs to another device (the MIDI clock follower), say so instead."""
+    if not getattr(server.engine.clock, "external_transport", False):
+        return False
+    verb = call.address.rpartition("/")[2]
+    call.warn([f"the transport follows the MIDI clock master: {verb} it there (this server only follows)"])
+    return True
 
 
 def state(server: Host, call: Call) -> None:
@@ -175,3 +188,15 @@ def melody_layer(server: Host, call: Call) -> None:
     if not 1 <= layer <= server.engine.layer_count:
         raise OscArgError(f"layer must be 1..{server.engine.layer_count}, not {layer}")
     server.engine.update_melody(layer=layer - 1)
+
+
+def plans(server: Host, call: Call) -> None:
+    if call.client is None:
+        raise OscArgError("no sender address to send plans to")
+    on = call.args[0]
+    port = call.args[1] if len(call.args) > 1 else call.client[1]
+    if not 1 <= port <= 65535:
+        raise OscArgError(f"port must be 1..65535, not {port}")
+    dest = (call.client[0], port)
+    server.subscribe_plans(dest, call.layer, on)
+    call.reply(f"{PREFIX}/plans/subscribed", call.layer + 1, port, 1 if on else 0)

@@ -65,6 +65,8 @@ class Host(Protocol):
 
     def remove_client(self, host: str, owner: Client | None = None) -> int: ...
 
+    def subscribe_plans(self, client: Client, layer: int, on: bool) -> None: ...
+
 
 @dataclass(frozen=True)
 class Arg:

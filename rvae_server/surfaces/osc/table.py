@@ -62,8 +62,15 @@ ADDRESSES: tuple[Entry, ...] = (
         "channel", (Arg("channel", "int", "MIDI channel", 1, 16),), "The layer's MIDI output channel.", h.set("channel")
     ),
     Entry("bpm", (_f("v", "beats per minute; clamped", 20, 400),), "Tempo (internal clock).", h.bpm, per_layer=False),
-    Entry("play", (), "Start the transport from bar 1 (ignored while playing).", h.play, per_layer=False),
-    Entry("stop", (), "Stop the transport (all notes off).", h.stop, per_layer=False),
+    Entry(
+        "play",
+        (),
+        "Start the transport from bar 1 (ignored while playing). Under a MIDI clock the master owns the transport: "
+        "a /rvae/warning says so.",
+        h.play,
+        per_layer=False,
+    ),
+    Entry("stop", (), "Stop the transport (all notes off); under a MIDI clock, a warning.", h.stop, per_layer=False),
     Entry(
         "state",
         (),
@@ -181,6 +188,17 @@ ADDRESSES: tuple[Entry, ...] = (
         h.melody("channel"),
         per_layer=False,
     ),
+    Entry(
+        "plans",
+        (
+            Arg("on", "bool", "1 = send this layer's planned bars, 0 = stop"),
+            Arg("port", "int", "UDP port on the sender's host (default: the sender's port)", 1, 65535, optional=True),
+        ),
+        "Subscribe to the layer's planned bars (/rvae/plan): sent at once, on every change, and each next bar about "
+        "a bar before its bar line. For a client that plays the notes itself (the Max for Live device).",
+        h.plans,
+        reply="/rvae/plans/subscribed layer port 0|1, then the plans kept (the bar playing and the next one)",
+    ),
 )
 
 _ROW = Arg("velocities", "int", "96 ints, one per tick: 0 = no onset, else MIDI velocity 1..127", 0, 127)
@@ -262,6 +280,24 @@ FEEDBACK: tuple[Feedback, ...] = (
         (Arg("field", "string", ""), Arg("value", "any", "")),
         "One melody layer field: enabled, layer (1-based), channel, octave, scale_lock (int), key (short: Am, Eb), "
         "family (string), density, temperature (float).",
+    ),
+    Feedback(
+        f"{PREFIX}/plan",
+        (
+            Arg("layer", "int", "1-based"),
+            Arg("bar", "int", "the server's bar number since start"),
+            Arg("channel", "int", "the layer's MIDI channel"),
+            Arg("part", "int", "0-based; a bar of more than 64 notes comes in parts"),
+            Arg("parts", "int", "how many datagrams this bar takes (1 for up to 64 notes)"),
+            Arg(
+                "notes",
+                "float int int",
+                "per note: position in the bar (ticks at 24 ppqn, microtiming included), "
+                "MIDI note, velocity 1..127; in playing order",
+            ),
+        ),
+        "One layer's planned bar (to /rvae/plans subscribers): whenever it changes, and the next bar about a bar "
+        "before its bar line. Positions run from -0.5 (an early downbeat) to 95.5 (96 ticks a bar, 4 beats).",
     ),
 )
 
@@ -365,6 +401,22 @@ def table_as_markdown() -> str:
         "instrument v0 ... v95` (0 = no onset, else MIDI velocity). In Max: `[udpreceive 9001]` → "
         "`[route /rvae/bar/row]` → `[route 1]` (layer) → `[route 0 1 2 3 4 5 6 7 8]` (instrument) → each "
         "row a 96-element list for `[multislider]`, `[jit.fill]` or `[zl]`.",
+        "",
+        "## Playing the planned bar on the client (`/rvae/plans`, `/rvae/plan`)",
+        "",
+        "A client that plays the notes itself (the Max for Live device, on its own track and Live's transport) "
+        "sends `/rvae/plans 1 PORT` (per layer: `/rvae/layer/N/plans 1 PORT`). The server answers "
+        "`/rvae/plans/subscribed layer port 1` and sends the plans it holds (the bar playing and the next one), "
+        "then a new `/rvae/plan` whenever a plan changes (a pad move is heard from the next tick) and each next "
+        "bar about a bar before its bar line. One datagram a bar: `/rvae/plan layer bar channel part parts` and "
+        "then `position note velocity` per note — e.g. `/rvae/plan 1 17 10 0 1 0.0 36 101 5.8 42 64 12.25 38 "
+        "97 ...`. A position is in ticks (24 ppqn, 96 a bar) from the bar line, microtiming and the layer's "
+        "timing amount included (note time = bar line + position); it runs from -0.5 (a downbeat played early, "
+        "before the bar line) to 95.5. A bar of more than 64 notes comes in `parts` datagrams (`part` 0, 1, ...) "
+        "that together make the bar; the client uses a bar once all its parts arrived. `bar` counts the server's "
+        "bars; a client following another transport plays the newest plan for the bar playing and moves to the "
+        "next plan at its own bar line (`maxpatch/rvae_sequencer.js` does exactly that). `/rvae/plans 0 PORT` "
+        "stops the stream.",
         "",
     ]
     return "\n".join(lines)
