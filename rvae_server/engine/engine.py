@@ -10,6 +10,8 @@ Threads and data flow (one way: controls → planner → player → sinks):
   note on the next downbeat is ready before the bar line. A change of XY, threshold, noise, mutes, velocity or
   timing replaces both plans at once — heard from the next tick; a model change takes effect at the next bar
   line. Noise is drawn once per bar (a unit Gaussian per layer and bar, scaled by the current noise amount).
+  Motion (LFOs, paths, gesture loops, morphs), swing and densities are evaluated here too, per tick of each
+  bar planned (:mod:`rvae_server.engine.performing`).
 * The **player** thread only sends what is already computed: it asks the clock to wake it at the next
   event's position (sleep until just before the absolute deadline, then spin), sends every event due, and
   moves its cursor. It never decodes, allocates little and takes no lock that the planner holds for long.
@@ -49,7 +51,8 @@ from rvae_server.engine.api import (
     PatternModel,
     clamp,
 )
-from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.performing import PerformanceControls
+from rvae_server.engine.plans import Plan, same_plan
 from rvae_server.model.inference import threshold_planes
 from rvae_server.model.network import pad_to_latent
 
@@ -60,7 +63,7 @@ log = logging.getLogger(__name__)
 LATE_SECONDS = 0.002
 
 
-class Engine:
+class Engine(PerformanceControls):
     """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`."""
 
     def __init__(
@@ -105,6 +108,7 @@ class Engine:
         self.max_lateness_records = 100_000
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
+        self._init_performance(layers)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -160,7 +164,7 @@ class Engine:
                 "bpm": round(self.clock.bpm, 3),
                 "position": self.clock.position(),
                 "models": sorted(self._models),
-                "layers": [s.to_dict() for s in self._states],
+                "layers": [{**s.to_dict(), **self._layer_extras(k)} for k, s in enumerate(self._states)],
             }
 
     def update(self, layer: int, **changes: Any) -> list[str]:
@@ -199,6 +203,7 @@ class Engine:
                 raise ControlError(f"unknown setting {key!r}")
         with self._wake:
             self._states[k] = replace(self._states[k], **clean)
+            self._on_update(k, clean)
             self._version += 1
             self._layer_versions[k] += 1
             inline = bool(self._threads)
@@ -261,6 +266,9 @@ class Engine:
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
+        return threshold_planes(self._decoded(model, state, unit), state.threshold, state.mutes)
+
+    def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
         latent = pad_to_latent((state.x, state.y))
         if unit is not None and state.noise > 0:
             latent = latent + state.noise * unit
@@ -271,7 +279,7 @@ class Engine:
             if len(self._decode_cache) > 64:
                 self._decode_cache.clear()
             self._decode_cache[key] = planes
-        return threshold_planes(planes, state.threshold, state.mutes)
+        return planes
 
     def _planner(self) -> None:
         """Keep plans for the bar playing and the next one up to date: a new bar when the player asks for it,
@@ -279,13 +287,13 @@ class Engine:
         while not self._quit.is_set():
             with self._wake:
                 while not self._quit.is_set() and not self._plan_due():
-                    self._wake.wait(0.5)
+                    self._wake.wait(self._perf_wait())
                 if self._quit.is_set():
                     return
             self._plan_now()
 
     def _plan_due(self) -> bool:
-        return self._planned_version != self._version or self._wanted_bar != self._current_bar
+        return self._planned_version != self._version or self._wanted_bar != self._current_bar or self._perf_due()
 
     def _plan_now(self) -> None:
         """One planning round, if one is due. Called by the planner thread, and by a control method on its own
@@ -295,6 +303,7 @@ class Engine:
             with self._wake:
                 if self._quit.is_set() or not self._plan_due():
                     return
+                self._advance(self._wanted_bar)  # recordings, touches and glides move on with the bars
                 version = self._version
                 layer_versions = list(self._layer_versions)
                 started = self._wanted_bar
@@ -345,10 +354,8 @@ class Engine:
                 if unit is None:
                     unit = self._rng.standard_normal(2).astype(np.float32)
                     self._unit_noise[key] = unit
-                playing_state = replace(state, model=model_name)
-                pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
                 old = plans.get(key)
-                plan = make_plan(k, bar_number, playing_state, pattern)
+                plan = self._plan_bar(k, bar_number, replace(state, model=model_name), model, unit)
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True

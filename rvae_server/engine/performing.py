@@ -1,0 +1,563 @@
+"""The engine's playing controls beyond XY, threshold and mutes: LFOs, paths, gesture loops, touch, swing,
+densities, presets with morph, follow-mode settings, the trail of an encoded clip — and the planner's per-tick
+view of a layer (:meth:`PerformanceControls._plan_bar`).
+
+:class:`PerformanceControls` is mixed into :class:`rvae_server.engine.engine.Engine`, whose lock, states,
+versions and planner it uses. Every control method validates its input (a :class:`ControlError` naming what was
+wrong, nothing changed), changes the layer under the engine's lock and re-plans the bar playing and the next
+one, as :meth:`Engine.update` does. What moves over time is evaluated by the planner for each tick of each bar
+it plans ahead (:func:`rvae_server.engine.performance.evaluate`); the player only sends the result.
+
+Gesture loops: ``record BARS`` arms a recording that starts at the next bar line (at the start when stopped)
+and takes the performer's XY moves, from any surface, for BARS bars; then the loop plays, in sync with the bars
+it was recorded on. ``overdub`` on: moves while touching are written into the loop where they happen. While the
+performer touches (an explicit touch, or an XY move in the last :data:`RELEASE` seconds), the hand plays; on
+release the loop resumes. ``clear`` removes the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.engine import presets
+from rvae_server.engine.api import Clock, ControlError, EngineEvent, LayerState, PatternModel, clamp
+from rvae_server.engine.motion import MAX_BARS, MIN_BARS, TARGETS, GestureLoop, Lfo, MotionError, Path, record_loop
+from rvae_server.engine.performance import (
+    SEEDS,
+    Morph,
+    Performance,
+    bar_positions,
+    density_value,
+    evaluate,
+    glide_beats,
+    instrument,
+    min_onsets,
+    morph_ticks,
+    morph_unit,
+    swing_unit,
+    swing_value,
+)
+from rvae_server.engine.plans import Plan, make_plan
+from rvae_server.engine.shaping import apply_swing, threshold_cells
+from rvae_server.model.network import pad_to_latent
+
+#: Seconds an XY move counts as a touch when no explicit touch is held (the loop resumes after it).
+RELEASE = 0.3
+#: Points of an encoded clip's trail shown on the page.
+MAX_TRAIL = 64
+GESTURE_ACTIONS = ("record", "overdub", "clear")
+
+
+@dataclass
+class Recording:
+    """A gesture being recorded: from position ``start`` (None until the transport runs) for ``bars`` bars."""
+
+    bars: int
+    start: float | None
+    initial: tuple[float, float]
+    events: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Hand:
+    """The performer's hand on one layer: touch, and the gesture loop recorded from it."""
+
+    touching: bool = False  # an explicit touch (page pointer, Kaoss Pad touch, /rvae/touch)
+    until: float = 0.0  # monotonic time an implicit touch (an XY move) lasts until
+    implicit: bool = False  # an implicit touch is on and not yet released
+    loop: GestureLoop | None = None
+    recording: Recording | None = None
+    overdub: bool = False
+    pen: tuple[float, float, float] | None = None  # the last overdub move (position, x, y)
+
+    def touched(self, now: float) -> bool:
+        return self.touching or (self.implicit and now < self.until)
+
+
+def _control(err: MotionError) -> ControlError:
+    return ControlError(str(err))
+
+
+class PerformanceControls:
+    """Mixed into the engine (see the module docstring)."""
+
+    # provided by the engine
+    _lock: threading.RLock
+    _wake: threading.Condition
+    _states: list[LayerState]
+    _threads: list[threading.Thread]
+    _version: int
+    _layer_versions: list[int]
+    _decode_cache: dict[tuple[int, float, float], NDArray[np.float32]]
+    clock: Clock
+
+    def _layer(self, layer: int) -> int:
+        raise NotImplementedError
+
+    def _plan_now(self) -> None:
+        raise NotImplementedError
+
+    def _emit(self, event: EngineEvent) -> None:
+        raise NotImplementedError
+
+    def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Any:
+        raise NotImplementedError
+
+    def _init_performance(self, layers: int) -> None:
+        self._perf: list[Performance] = [Performance() for _ in range(layers)]
+        self._hands: list[Hand] = [Hand() for _ in range(layers)]
+        self._morphs: list[Morph | None] = [None] * layers
+        self._presets: list[list[dict[str, Any] | None]] = [[None] * presets.SLOTS for _ in range(layers)]
+        self._trails: list[list[list[float]]] = [[] for _ in range(layers)]
+
+    # ------------------------------------------------------------------ controls (any thread)
+
+    def performance(self, layer: int = 0) -> Performance:
+        return self._perf[self._layer(layer)]
+
+    def set_lfo(
+        self, layer: int, target: str, shape: str, rate: object = None, depth: object = None, phase: object = None
+    ) -> list[str]:
+        """An LFO on ``target`` (x, y, threshold, noise): ``shape`` (or ``off``), ``rate`` in bars per cycle (or a
+        text, see :func:`rvae_server.engine.motion.parse_rate`), ``depth``, ``phase`` (cycles). Missing values keep
+        the LFO's current ones (new: 1 bar, depth 0.2, phase 0)."""
+        k = self._layer(layer)
+        if target not in TARGETS:
+            raise ControlError(f"LFO target must be one of {', '.join(TARGETS)}, not {target!r}")
+        with self._wake:
+            perf = self._perf[k]
+            if shape == "off":
+                lfo: Lfo | None = None
+                notes: list[str] = []
+            else:
+                old = perf.lfo(target) or Lfo("sine", 1.0, 0.2)
+                try:
+                    lfo, notes = Lfo.make(
+                        shape,
+                        old.rate if rate is None else rate,
+                        old.depth if depth is None else depth,
+                        old.phase if phase is None else phase,
+                        SEEDS[target],
+                    )
+                except MotionError as err:
+                    raise _control(err) from None
+            self._perf[k] = perf.with_lfo(target, lfo)
+            self._end_morph(k, "motion")
+        self._bump(k)
+        return notes
+
+    def set_path(
+        self, layer: int, shape: str, bars: object = None, size: object = None, points: object = None
+    ) -> list[str]:
+        """A path (circle, eight, drawn; or ``off``) traversed once every ``bars`` bars; ``points`` (x,y pairs) for
+        drawn (default: the drawn path already set)."""
+        k = self._layer(layer)
+        with self._wake:
+            perf = self._perf[k]
+            notes: list[str] = []
+            if shape == "off":
+                path = None
+            else:
+                old = perf.path or Path("circle", 4)
+                if points is None and shape == "drawn":
+                    points = old.points
+                try:
+                    path, notes = Path.make(
+                        shape, old.bars if bars is None else bars, old.size if size is None else size, points or ()
+                    )
+                except MotionError as err:
+                    raise _control(err) from None
+            self._perf[k] = replace(perf, path=path)
+            self._end_morph(k, "motion")
+        self._bump(k)
+        return notes
+
+    def gesture(self, layer: int, action: str, value: object = None) -> list[str]:
+        """``record`` (``value`` = bars, 1..64), ``overdub`` (``value`` = on), ``clear``."""
+        k = self._layer(layer)
+        if action not in GESTURE_ACTIONS:
+            raise ControlError(f"gesture action must be one of {', '.join(GESTURE_ACTIONS)}, not {action!r}")
+        notes: list[str] = []
+        with self._wake:
+            hand = self._hands[k]
+            if action == "record":
+                number, note = clamp("bars", 4 if value is None else value, MIN_BARS, MAX_BARS)
+                notes += [note] if note else []
+                start = None
+                if self.clock.running:
+                    start = float((math.floor(self.clock.position() / TICKS) + 1) * TICKS)
+                state = self._states[k]
+                hand.recording = Recording(round(number), start, (state.x, state.y))
+                hand.overdub, hand.pen = False, None
+            elif action == "overdub":
+                on = bool(value) if value is not None else not hand.overdub
+                if not on:
+                    self._flush_pen(hand)
+                hand.overdub, hand.pen = on, None
+            else:
+                hand.loop = hand.recording = hand.pen = None
+                hand.overdub = False
+        self._bump(k)
+        return notes
+
+    def touch(self, layer: int, on: bool) -> None:
+        """The performer's hand is on the pad (or off it): while on, the hand plays over a gesture loop or a
+        drawn path; on release they resume."""
+        k = self._layer(layer)
+        with self._wake:
+            hand = self._hands[k]
+            if hand.touching == bool(on) and not (not on and hand.implicit):
+                return
+            hand.touching = bool(on)
+            if not on:
+                hand.implicit = False
+                self._flush_pen(hand)
+        self._bump(k)
+
+    def set_swing(self, layer: int, amount: object, unit: object = None) -> list[str]:
+        """Swing in percent (50 straight … 75) on 8ths or 16ths (``unit`` 8 or 16; default: unchanged)."""
+        k = self._layer(layer)
+        try:
+            value, notes = swing_value(amount)
+            new_unit = None if unit is None else swing_unit(unit)
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            perf = self._perf[k]
+            self._perf[k] = replace(perf, swing=value, swing_unit=perf.swing_unit if new_unit is None else new_unit)
+            self._end_morph(k, "shaping")
+        self._bump(k)
+        return notes
+
+    def set_density(self, layer: int, which: str | int, value: object) -> list[str]:
+        """One instrument's density: a threshold offset in -0.5..0.5 (positive = denser)."""
+        k = self._layer(layer)
+        try:
+            index = instrument(which)
+            number, notes = density_value(value)
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            perf = self._perf[k]
+            densities = list(perf.densities)
+            densities[index] = number
+            self._perf[k] = replace(perf, densities=tuple(densities))
+            self._end_morph(k, "shaping")
+        self._bump(k)
+        return notes
+
+    def preset_store(self, layer: int, slot: object) -> None:
+        """Keep the layer's XY, threshold, noise, mutes, densities, swing and motion in ``slot`` (1..16)."""
+        k = self._layer(layer)
+        try:
+            index = presets.slot_index(slot)
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            self._presets[k][index] = presets.capture(self._states[k], self._perf[k])
+        self._emit(EngineEvent("state", {"layer": k}))
+
+    def preset_recall(self, layer: int, slot: object, time: object = None, unit: object = None) -> list[str]:
+        """Recall ``slot``: every value glides from where it is over ``time`` ``unit`` (beats or bars; default: the
+        layer's morph setting), in sync; at once when the time is 0 or the transport is stopped."""
+        k = self._layer(layer)
+        try:
+            index = presets.slot_index(slot)
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            data = self._presets[k][index]
+            if data is None:
+                raise ControlError(f"preset {index + 1} is empty (store one first)")
+            perf = self._perf[k]
+            try:
+                ticks, _, notes = morph_ticks(
+                    perf.morph_time if time is None else time, perf.morph_unit if unit is None else unit
+                )
+            except MotionError as err:
+                raise _control(err) from None
+            state, perf, more = presets.apply(data, self._states[k], perf)
+            self._start_morph(k, ticks)
+            self._states[k], self._perf[k] = state, perf
+        self._bump(k)
+        return notes + more
+
+    def set_morph(self, layer: int, time: object, unit: object = "bars") -> list[str]:
+        """The layer's default morph time for preset recalls (MIDI learn, the page's preset buttons)."""
+        k = self._layer(layer)
+        try:
+            _, number, notes = morph_ticks(time, unit)
+            name = morph_unit(unit)
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            self._perf[k] = replace(self._perf[k], morph_time=number, morph_unit=name)
+        self._emit(EngineEvent("state", {"layer": k}))
+        return notes
+
+    def set_follow(self, layer: int, on: bool, min_count: object = None, glide: object = None) -> list[str]:
+        """Follow mode: the incoming drums' last bar, encoded at each bar line, moves the pad (see
+        :mod:`rvae_server.surfaces.follow`); bars with fewer than ``min_count`` onsets are not followed; the pad
+        glides there over ``glide`` beats."""
+        k = self._layer(layer)
+        try:
+            count, notes = min_onsets(min_count) if min_count is not None else (None, [])
+            beats, more = glide_beats(glide) if glide is not None else (None, [])
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            perf = self._perf[k]
+            self._perf[k] = replace(
+                perf,
+                follow=bool(on),
+                follow_min_onsets=perf.follow_min_onsets if count is None else count,
+                follow_glide=perf.follow_glide if beats is None else beats,
+            )
+        self._emit(EngineEvent("state", {"layer": k}))
+        return notes + more
+
+    def glide(self, layer: int, x: object, y: object, beats: object = 1.0) -> list[str]:
+        """Move the performer's point to ``(x, y)`` over ``beats`` beats (at once when stopped)."""
+        k = self._layer(layer)
+        nx, note_x = clamp("x", x, 0.0, 1.0)
+        ny, note_y = clamp("y", y, 0.0, 1.0)
+        try:
+            ticks, _, notes = morph_ticks(beats, "beats")
+        except MotionError as err:
+            raise _control(err) from None
+        with self._wake:
+            self._start_morph(k, ticks, frozenset({"xy"}))
+            self._states[k] = replace(self._states[k], x=nx, y=ny)
+        self._bump(k)
+        return [n for n in (note_x, note_y) if n] + notes
+
+    def set_trail(self, layer: int, points: Sequence[Sequence[float]]) -> None:
+        """Points shown on the page as a trail (an encoded clip's bars), at most :data:`MAX_TRAIL`."""
+        k = self._layer(layer)
+        trail = []
+        for point in list(points)[:MAX_TRAIL]:
+            x, _ = clamp("trail x", point[0], 0.0, 1.0)
+            y, _ = clamp("trail y", point[1], 0.0, 1.0)
+            trail.append([round(x, 4), round(y, 4)])
+        with self._wake:
+            self._trails[k] = trail
+        self._emit(EngineEvent("state", {"layer": k}))
+
+    def xy_now(self, layer: int = 0) -> tuple[float, float]:
+        """The point the layer plays right now (the performer's point moved by LFOs, paths, loops, morphs)."""
+        k = self._layer(layer)
+        controls = self._controls(k, np.array([self.clock.position()]))
+        return float(controls.xy[0, 0]), float(controls.xy[0, 1])
+
+    def performance_state(self) -> list[dict[str, Any]]:
+        """Each layer's settings, gesture loop and presets as plain data (for the saved performance state)."""
+        with self._lock:
+            return [
+                {
+                    **perf.to_dict(),
+                    "gesture": hand.loop.to_dict() if hand.loop is not None else None,
+                    "presets": list(slots),
+                }
+                for perf, hand, slots in zip(self._perf, self._hands, self._presets, strict=True)
+            ]
+
+    def restore_performance(self, layer: int, data: Mapping[str, Any]) -> list[str]:
+        """Apply :meth:`performance_state` output for one layer; returns notes on what did not fit."""
+        k = self._layer(layer)
+        perf, notes = Performance.from_dict(data)
+        slots, more = presets.clean_slots(data.get("presets"))
+        loop = None
+        if data.get("gesture") is not None:
+            try:
+                loop = GestureLoop.from_dict(data["gesture"])
+            except (MotionError, TypeError, AttributeError) as err:
+                notes.append(f"gesture: {err}; skipped")
+        with self._wake:
+            self._perf[k], self._presets[k] = perf, slots
+            self._hands[k].loop = loop
+        self._bump(k)
+        return notes + more
+
+    # ------------------------------------------------------------------ hooks the engine calls (under its lock)
+
+    def _layer_extras(self, k: int) -> dict[str, Any]:
+        """The layer's entries in :meth:`Engine.snapshot` beside its :class:`LayerState`."""
+        hand = self._hands[k]
+        x, y = self.xy_now(k)
+        rec = hand.recording
+        gesture = "recording" if rec is not None else "playing" if hand.loop is not None else "off"
+        morph = self._morphs[k]
+        return {
+            "xy_now": [round(x, 4), round(y, 4)],
+            **self._perf[k].to_dict(),
+            "gesture": {
+                "state": "armed" if rec is not None and rec.start is None else gesture,
+                "bars": rec.bars if rec is not None else hand.loop.bars if hand.loop is not None else 0,
+                "overdub": hand.overdub,
+            },
+            "touching": hand.touched(time.monotonic()),
+            "morphing": morph is not None and not morph.done(self.clock.position()),
+            "presets": [p is not None for p in self._presets[k]],
+            "trail": self._trails[k],
+        }
+
+    def _on_update(self, k: int, changed: Mapping[str, Any]) -> None:
+        """A control changed ``changed`` of layer ``k`` (already applied): the hand moved, a glide ends."""
+        for key, group in (("threshold", "threshold"), ("noise", "noise"), ("mutes", "mutes")):
+            if key in changed:
+                self._end_morph(k, group)
+        if "x" not in changed and "y" not in changed:
+            return
+        self._end_morph(k, "xy")
+        hand = self._hands[k]
+        state = self._states[k]
+        hand.implicit, hand.until = True, time.monotonic() + RELEASE
+        running = self.clock.running
+        position = self.clock.position() if running else 0.0
+        rec = hand.recording
+        if rec is not None:
+            if rec.start is None or position < rec.start:
+                rec.initial = (state.x, state.y)
+            elif position < rec.start + rec.bars * TICKS:
+                rec.events.append((position, state.x, state.y))
+        if hand.overdub and hand.loop is not None and running:
+            self._flush_pen(hand, position)
+            hand.pen = (position, state.x, state.y)
+
+    def _perf_due(self) -> bool:
+        """An implicit touch ended: the planner must re-plan (the loop resumes)."""
+        now = time.monotonic()
+        return any(h.implicit and not h.touching and now >= h.until for h in self._hands)
+
+    def _perf_wait(self) -> float:
+        """Seconds the planner may sleep before :meth:`_perf_due` can turn true."""
+        now = time.monotonic()
+        waits = [h.until - now for h in self._hands if h.implicit and not h.touching]
+        return max(0.001, min([0.5, *waits]))
+
+    def _advance(self, bar: int) -> None:
+        """At a planning round for ``bar``: start and finish recordings, release implicit touches, end glides."""
+        now = time.monotonic()
+        line = float(bar * TICKS)
+        for k, hand in enumerate(self._hands):
+            changed = False
+            rec = hand.recording
+            if rec is not None and rec.start is None and self.clock.running:
+                rec.start = line if self.clock.position() <= line + 1.0 else line + TICKS
+            if rec is not None and rec.start is not None and line >= rec.start + rec.bars * TICKS:
+                hand.loop = record_loop(rec.bars, rec.start, rec.events, rec.initial)
+                hand.recording = None
+                changed = True
+            if hand.implicit and not hand.touching and now >= hand.until:
+                hand.implicit = False
+                self._flush_pen(hand)
+                changed = hand.loop is not None or self._perf[k].path is not None
+            elif hand.pen is not None and self.clock.running:
+                self._flush_pen(hand, self.clock.position(), keep=True)
+            morph = self._morphs[k]
+            if morph is not None and morph.done(line):
+                self._morphs[k] = None
+            if changed:
+                self._version += 1
+                self._layer_versions[k] += 1
+
+    # ------------------------------------------------------------------ planning (the planner thread)
+
+    def _controls(self, k: int, positions: NDArray[np.float64]) -> Any:
+        hand = self._hands[k]
+        touching = hand.touched(time.monotonic()) or hand.recording is not None
+        return evaluate(
+            positions, self._states[k], self._perf[k], loop=hand.loop, touching=touching, morph=self._morphs[k]
+        )
+
+    def _plan_bar(
+        self, k: int, bar_number: int, state: LayerState, model: PatternModel, unit: NDArray[np.float32]
+    ) -> Plan:
+        """One bar of one layer: what plays at each tick (:func:`evaluate`), decoded per tick when the point or the
+        noise moves within the bar (else once), thresholded per tick and instrument, then swung."""
+        if not state.enabled:
+            return make_plan(k, bar_number, state, Bar.empty())
+        hand = self._hands[k]
+        touching = hand.touched(time.monotonic()) or hand.recording is not None
+        controls = evaluate(
+            bar_positions(bar_number), state, self._perf[k], loop=hand.loop, touching=touching, morph=self._morphs[k]
+        )
+        if controls.still:
+            point = replace(state, x=float(controls.xy[0, 0]), y=float(controls.xy[0, 1]), noise=controls.noise[0])
+            planes = self._decoded(model, point, unit)
+        else:
+            latents = pad_to_latent(controls.xy) + controls.noise[:, None].astype(np.float32) * unit[None, :]
+            planes = self._decode_ticks(model, latents.astype(np.float32))
+        pattern = threshold_cells(planes, controls.thresholds, controls.keep)
+        return apply_swing(make_plan(k, bar_number, state, pattern), controls.swing, controls.unit)
+
+    def _decode_ticks(self, model: PatternModel, latents: NDArray[np.float32]) -> NDArray[np.float32]:
+        fast = getattr(model, "decode_ticks", None)
+        if fast is not None:
+            return np.asarray(fast(latents), dtype=np.float32)
+        out = np.empty((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
+        keys = np.round(latents.astype(np.float64), 4)
+        for point in np.unique(keys, axis=0):
+            ticks = np.flatnonzero((keys == point).all(axis=1))
+            planes = model.decode_latent(point[None, :].astype(np.float32)).one(0)
+            out[:, ticks] = planes[:, ticks]
+        return out
+
+    # ------------------------------------------------------------------ internals
+
+    def _bump(self, k: int) -> None:
+        """After a change of layer ``k`` under the lock: re-plan now (as :meth:`Engine.update`) and tell listeners."""
+        with self._wake:
+            self._version += 1
+            self._layer_versions[k] += 1
+            inline = bool(self._threads)
+            if not inline:
+                self._wake.notify_all()
+        if inline:
+            self._plan_now()
+        self._emit(EngineEvent("state", {"layer": k}))
+
+    def _end_morph(self, k: int, group: str) -> None:
+        morph = self._morphs[k]
+        if morph is not None:
+            self._morphs[k] = morph.without(group)
+
+    def _start_morph(self, k: int, ticks: float, fields: frozenset[str] | None = None) -> None:
+        """Glide layer ``k`` from its values now to those set next, over ``ticks`` (none when stopped or 0)."""
+        if ticks <= 0 or not self.clock.running:
+            self._morphs[k] = None
+            return
+        position = self.clock.position()
+        state, old = self._states[k], self._morphs[k]
+        if old is not None and not old.done(position):  # a glide in progress: start from where it is now
+            a = float(old.amount(np.array([position]))[0])
+            state = replace(
+                state,
+                **{f: getattr(old.state, f) + (getattr(state, f) - getattr(old.state, f)) * a
+                   for f in ("x", "y", "threshold", "noise")},
+            )  # fmt: skip
+        morph = Morph(position, ticks, state, self._perf[k])
+        self._morphs[k] = morph if fields is None else replace(morph, fields=fields)
+
+    def _flush_pen(self, hand: Hand, position: float | None = None, keep: bool = False) -> None:
+        """Write the last overdub move into the loop up to ``position`` (default: now)."""
+        if hand.pen is None or hand.loop is None:
+            hand.pen = None if not keep else hand.pen
+            return
+        if position is None:
+            position = self.clock.position() if self.clock.running else hand.pen[0]
+        start, x, y = hand.pen
+        hand.loop = hand.loop.written(start, position, x, y)
+        hand.pen = (position, x, y) if keep else None
+
+
+__all__ = ["GESTURE_ACTIONS", "MAX_TRAIL", "RELEASE", "Hand", "PerformanceControls", "Recording"]
