@@ -87,7 +87,7 @@ def test_gesture_loops_record_overdub_and_round_trip():
         values, [[0.5, 0.5], [0.9, 0.9], [0.9, 0.9], [0.2, 0.3], [0.2, 0.3], [0.5, 0.5], [0.9, 0.9], [0.2, 0.3]]
     )
     two = record_loop(2, 96.0, [(200.0, 0.1, 0.1)], (0.5, 0.5))  # recorded from bar 1: tick 200 is index 8
-    assert two.values(np.array([8.0]))[0].tolist() == [0.1, 0.1] and two.values(np.array([7.0]))[0].tolist() == [0.5, 0.5]
+    assert two.values(np.array([8.0, 7.0])).tolist() == [[0.1, 0.1], [0.5, 0.5]]
     written = loop.written(20.0, 30.0, 0.0, 1.0)
     assert written.values(np.array([19.0, 20.0, 29.0, 30.0])).tolist() == [[0.9, 0.9], [0, 1], [0, 1], [0.9, 0.9]]
     assert loop.values(np.array([20.0]))[0].tolist() == [0.9, 0.9]  # the original is unchanged
