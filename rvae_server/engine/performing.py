@@ -47,7 +47,7 @@ from rvae_server.engine.performance import (
     swing_value,
 )
 from rvae_server.engine.plans import Plan, make_plan
-from rvae_server.engine.shaping import apply_swing, threshold_cells
+from rvae_server.engine.shaping import MIN_SWING, apply_swing, threshold_cells
 from rvae_server.model.network import pad_to_latent
 
 #: Seconds an XY move counts as a touch when no explicit touch is held (the loop resumes after it).
@@ -110,6 +110,9 @@ class PerformanceControls:
         raise NotImplementedError
 
     def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Any:
+        raise NotImplementedError
+
+    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
         raise NotImplementedError
 
     def _init_performance(self, layers: int) -> None:
@@ -355,6 +358,9 @@ class PerformanceControls:
     def xy_now(self, layer: int = 0) -> tuple[float, float]:
         """The point the layer plays right now (the performer's point moved by LFOs, paths, loops, morphs)."""
         k = self._layer(layer)
+        hand = self._hands[k]
+        if self._plain(k, hand.touched(time.monotonic()) or hand.recording is not None):
+            return self._states[k].x, self._states[k].y
         controls = self._controls(k, np.array([self.clock.position()]))
         return float(controls.xy[0, 0]), float(controls.xy[0, 1])
 
@@ -488,6 +494,8 @@ class PerformanceControls:
             return make_plan(k, bar_number, state, Bar.empty())
         hand = self._hands[k]
         touching = hand.touched(time.monotonic()) or hand.recording is not None
+        if self._plain(k, touching):  # nothing moves or shapes: the one decode of the bar, as without motion
+            return make_plan(k, bar_number, state, self._pattern(model, state, unit))
         controls = evaluate(
             bar_positions(bar_number), state, self._perf[k], loop=hand.loop, touching=touching, morph=self._morphs[k]
         )
@@ -500,17 +508,24 @@ class PerformanceControls:
         pattern = threshold_cells(planes, controls.thresholds, controls.keep)
         return apply_swing(make_plan(k, bar_number, state, pattern), controls.swing, controls.unit)
 
+    def _plain(self, k: int, touching: bool) -> bool:
+        """True when layer ``k`` plays its performer's point as it is: no motion, glide, swing or density."""
+        perf = self._perf[k]
+        return (
+            not perf.moving
+            and (self._hands[k].loop is None or touching)
+            and self._morphs[k] is None
+            and perf.swing <= MIN_SWING
+            and not any(perf.densities)
+        )
+
     def _decode_ticks(self, model: PatternModel, latents: NDArray[np.float32]) -> NDArray[np.float32]:
         fast = getattr(model, "decode_ticks", None)
         if fast is not None:
             return np.asarray(fast(latents), dtype=np.float32)
-        out = np.empty((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
-        keys = np.round(latents.astype(np.float64), 4)
-        for point in np.unique(keys, axis=0):
-            ticks = np.flatnonzero((keys == point).all(axis=1))
-            planes = model.decode_latent(point[None, :].astype(np.float32)).one(0)
-            out[:, ticks] = planes[:, ticks]
-        return out
+        points, which = np.unique(np.round(latents.astype(np.float64), 4), axis=0, return_inverse=True)
+        planes = model.decode_latent(points.astype(np.float32)).planes  # (points, 3, 96, 9), one batch
+        return np.ascontiguousarray(planes[which.reshape(-1), :, np.arange(TICKS), :].transpose(1, 0, 2))
 
     # ------------------------------------------------------------------ internals
 
