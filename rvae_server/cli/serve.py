@@ -48,6 +48,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
+    p.add_argument("--capture-dir", metavar="DIR", help="where captures go (default ~/.local/share/rvae/captures)")
+    p.add_argument("--follow-in", metavar="PORT", help="MIDI input (substring) of drums to follow; default: virtual")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -56,7 +58,7 @@ OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
     "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
-    "controller_channel", "state_file", "train_epochs",
+    "controller_channel", "state_file", "train_epochs", "capture_dir", "follow_in",
 )  # fmt: skip
 
 

@@ -20,6 +20,8 @@ Example::
     clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
     controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
+    capture-dir = "~/takes"  # where /rvae/capture/last BARS NAME writes NAME.mid
+    follow-in = "e-kit"    # drums to follow (a MIDI input port); leave out for a virtual input
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -73,6 +75,8 @@ class ServeConfig:
     controller_channel: int = 1  # MIDI channel of the default Kaoss Pad map
     state_file: str | None = None  # None: the default place (see default_state_file); "": keep no state
     train_epochs: int | None = None  # epochs of live retraining (None: training's default)
+    capture_dir: str | None = None  # where /rvae/capture/... writes (None: the default place, see default_capture_dir)
+    follow_in: str | None = None  # MIDI input port (substring) of drums to follow; None: a virtual input
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -192,6 +196,12 @@ def default_state_file() -> Path:
     return Path(base) / "rvae" / "state.json"
 
 
+def default_capture_dir() -> Path:
+    """``$XDG_DATA_HOME/rvae/captures`` (``~/.local/share/rvae/captures``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rvae" / "captures"
+
+
 def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> ServeConfig:
     """Defaults, then the TOML file at ``path`` (if any), then ``overrides`` (the command line; ``None``
     values mean "not given")."""
@@ -211,4 +221,4 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
     return config.merged(given, "command line")
 
 
-__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_state_file", "load_config"]
+__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_capture_dir", "default_state_file", "load_config"]

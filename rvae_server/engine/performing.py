@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine import presets
 from rvae_server.engine.api import Clock, ControlError, EngineEvent, LayerState, PatternModel, clamp
 from rvae_server.engine.motion import MAX_BARS, MIN_BARS, TARGETS, GestureLoop, Lfo, MotionError, Path, record_loop

@@ -34,6 +34,7 @@ from rvae_server.engine.api import NoteSink, PatternModel
 from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
 from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
+from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.outputs.sinks import AudioSink, MidiSink
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ class Daemon:
         self.state_keeper: Any = None
         self.restored = False
         self.training: Any = None  # TrainingService
+        self.capture_sink: CaptureSink | None = None
+        self.capture: Capture | None = None
+        self.follow_input: Any = None  # FollowInput
         self.osc: Any = None
         self.web: Any = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
@@ -135,10 +139,11 @@ class Daemon:
             else:
                 self.clock_sender = MidiClockSender(self.clock, self.midi_out)
                 log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
+        self.capture_sink = CaptureSink(self.clock, self.config.layers)  # always on: what was played, as sent
         engine = Engine(
             self.models,
             self.clock,
-            self.sinks,
+            [*self.sinks, self.capture_sink],
             default_model=self.default_model,
             layers=self.config.layers,
             seed=self.config.seed,
@@ -157,8 +162,10 @@ class Daemon:
         self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         self._open_controllers()
         self._open_training()
+        self._open_follow()
         self._open_osc()
         self._open_web()
+        self._attach_capture()
         if self.state_keeper is not None:
             self.state_keeper.start()
         if not self.sinks:
@@ -329,6 +336,28 @@ class Daemon:
         elif kind == "train-cancelled":
             osc.train_failed("cancelled")
 
+    def _open_follow(self) -> None:
+        from rvae_server.surfaces.follow import Follower, FollowInput
+
+        assert self.engine is not None
+        follower = Follower(self.engine)
+        try:
+            self.follow_input = FollowInput(follower, self.config.follow_in, self._midi_backend)
+        except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
+            follower.close()
+            self._problem(f"follow in: could not open ({err}); no follow mode")
+
+    def _attach_capture(self) -> None:
+        from rvae_server.core.config import default_capture_dir
+
+        assert self.capture_sink is not None
+        folder = self.config.capture_dir or default_capture_dir()
+        self.capture = Capture(self.capture_sink, folder)
+        if self.osc is not None:
+            self.osc.attach_capture(self.capture)
+        if self.web is not None:
+            self.web.capture = self.capture
+
     def _open_osc(self) -> None:
         from rvae_server.surfaces.osc.server import start_osc
 
@@ -383,6 +412,10 @@ class Daemon:
             lines.append(f"web page: {self.web.url}")
         if self.controllers is not None:
             lines.append(f"controller in: {self.controllers.name!r} ({len(self.mapper.bindings)} bindings)")
+        if self.follow_input is not None:
+            lines.append(f"follow in: {self.follow_input.name!r} (drums to follow: /rvae/follow 1)")
+        if self.capture is not None:
+            lines.append(f"capture: to {self.capture.folder} (/rvae/capture/last BARS NAME)")
         if self.training is not None:
             lines.append(f"training: clip folders {', '.join(map(str, self.clip_dirs))}")
         if self.state_keeper is not None:
@@ -405,7 +438,7 @@ class Daemon:
         if self._closed:
             return
         self._closed = True
-        _close_each(self.web, self.osc, self.controllers, self.state_keeper, self.training)
+        _close_each(self.web, self.osc, self.controllers, self.follow_input, self.state_keeper, self.training)
         if self._upload_tmp is not None:
             shutil.rmtree(self._upload_tmp, ignore_errors=True)
         if self.watcher is not None:

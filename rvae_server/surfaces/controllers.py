@@ -12,8 +12,12 @@ Bindings
     * continuous — ``x``, ``y``, ``threshold``, ``noise``, ``timing`` (0..1), ``fixed_velocity`` (1..127),
       ``bpm`` (the binding's ``lo``..``hi``, default 60..180): CC value 0..127 is scaled linearly to
       ``lo``..``hi`` (defaults: the parameter's full range);
-    * switches — ``mute:<instrument>`` (value ≥ 64 mutes, < 64 unmutes), ``enabled``;
-    * triggers — ``play``, ``stop`` (fire on a value ≥ 64);
+    * switches — ``mute:<instrument>`` (value ≥ 64 mutes, < 64 unmutes), ``enabled``, ``follow``;
+    * triggers — ``play``, ``stop``, ``preset:1`` … ``preset:16`` (recall with the layer's morph time),
+      ``gesture:record`` (4 bars), ``gesture:clear`` (fire on a value ≥ 64);
+    * motion and shaping (continuous) — ``swing`` (50..75 %), ``lfo-x-depth`` (and ``-y-``, ``-threshold-``,
+      ``-noise-``: 0..1; a sine of 1 bar when the layer has no LFO there yet), ``density:<instrument>``
+      (-0.5..0.5), ``morph`` (0..4 bars);
     * ``touch`` — a gate: value ≥ 64 = touched. A binding with ``gated = true`` moves only while its layer's
       gate is touched (the Kaoss Pad sends its pad's last X/Y after release; the gate ignores those).
 
@@ -52,7 +56,7 @@ import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES
-from rvae_server.engine.api import ControlError, EngineControl
+from rvae_server.engine.api import LFO_TARGETS, ControlError, EngineControl
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +70,24 @@ CONTINUOUS: dict[str, tuple[float, float]] = {
     "fixed_velocity": (1.0, 127.0),
     "bpm": (60.0, 180.0),
 }
-SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES))
-TRIGGERS: tuple[str, ...] = ("play", "stop")
+#: Motion and shaping (continuous): swing in percent, LFO depths, densities, the default morph time in bars.
+CONTINUOUS.update(
+    {
+        "swing": (50.0, 75.0),
+        **{f"lfo-{target}-depth": (0.0, 1.0) for target in LFO_TARGETS},
+        **{f"density:{name}": (-0.5, 0.5) for name in INSTRUMENT_NAMES},
+        "morph": (0.0, 4.0),
+    }
+)
+PRESET_SLOTS = 16
+SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), "follow")
+TRIGGERS: tuple[str, ...] = (
+    "play",
+    "stop",
+    *(f"preset:{k}" for k in range(1, PRESET_SLOTS + 1)),
+    "gesture:record",
+    "gesture:clear",
+)
 GATE = "touch"
 #: Every target a binding (or MIDI learn) may name.
 TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
@@ -335,6 +355,9 @@ class CCMapper:
         if b.target == GATE:
             with self._lock:
                 (self._touched.add if on else self._touched.discard)(b.layer)
+            touch = getattr(engine, "touch", None)
+            if touch is not None:
+                touch(b.layer, on)  # the hand on the pad plays over a gesture loop
             return []
         if b.gated and b.layer not in self._touched:
             return []
@@ -346,17 +369,39 @@ class CCMapper:
                 return engine.set_bpm(number)
             if b.target == "fixed_velocity":
                 return engine.update(b.layer, fixed_velocity=round(number))
+            if b.target not in ("x", "y", "threshold", "noise", "timing"):
+                return _apply_motion(engine, b, number)
             return engine.update(b.layer, **{b.target: number})
         if b.target.startswith("mute:"):
             return engine.set_mute(b.layer, b.target.partition(":")[2], on)
         if b.target == "enabled":
             return engine.update(b.layer, enabled=on)
+        if b.target == "follow":
+            return engine.set_follow(b.layer, on)
+        if b.target.startswith(("preset:", "gesture:")) and on:
+            kind, _, what = b.target.partition(":")
+            if kind == "preset":
+                return engine.preset_recall(b.layer, int(what))
+            return engine.gesture(b.layer, what, 4 if what == "record" else None)
         if b.target == "play" and on:
             if not engine.clock.running:
                 engine.play()
         elif b.target == "stop" and on:
             engine.stop()
         return []
+
+
+def _apply_motion(engine: EngineControl, b: Binding, number: float) -> list[str]:
+    """A continuous motion or shaping target (swing, an LFO's depth, a density, the morph time)."""
+    if b.target == "swing":
+        return engine.set_swing(b.layer, number)
+    if b.target == "morph":
+        return engine.set_morph(b.layer, number, "bars")
+    if b.target.startswith("density:"):
+        return engine.set_density(b.layer, b.target.partition(":")[2], number)
+    target = b.target.removeprefix("lfo-").removesuffix("-depth")
+    current = engine.snapshot()["layers"][b.layer]["lfo"].get(target)
+    return engine.set_lfo(b.layer, target, current["shape"] if current else "sine", depth=number)
 
 
 class ControllerInput:

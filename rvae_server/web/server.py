@@ -58,6 +58,7 @@ from rvae_server.web.controls import table_json
 from rvae_server.web.grid import Grid, GridCache
 from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
+from rvae_server.web.motion import MOTION_RATE, handle_encode, motion_message
 from rvae_server.web.training import TrainingService, TrainingUpdate
 from rvae_server.web.uploads import UploadStore
 
@@ -110,6 +111,7 @@ class WebServer(PageInput):
         self._models_seen: tuple[str, ...] = ()
         self._train_history: list[dict[str, Any]] = []
         self._closed = False
+        self.capture: Any = None  # the capture service (rvae_server.outputs.capture.Capture), set by the daemon
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -181,6 +183,7 @@ class WebServer(PageInput):
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
+        app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -402,10 +405,16 @@ class WebServer(PageInput):
     async def _ticker(self) -> None:
         """Clock messages, and the models list when a model was added (``Engine.add_model`` is silent)."""
         last = 0.0
+        tick = 0
         while True:
             await asyncio.sleep(0.05)
             now = time.monotonic()
             running = self.engine.clock.running
+            tick += 1
+            if running and self.clients and tick % max(1, round(20 / MOTION_RATE)) == 0:
+                moving = motion_message(self.engine)  # each layer's point as played, while something moves it
+                if moving is not None:
+                    self._broadcast(dumps(moving))
             if now - last >= (CLOCK_PLAYING if running else CLOCK_STOPPED):
                 last = now
                 if self.clients:
