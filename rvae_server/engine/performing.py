@@ -8,20 +8,14 @@ wrong, nothing changed), changes the layer under the engine's lock and re-plans 
 one, as :meth:`Engine.update` does. What moves over time is evaluated by the planner for each tick of each bar
 it plans ahead (:func:`rvae_server.engine.performance.evaluate`); the player only sends the result.
 
-Gesture loops: ``record BARS`` arms a recording that starts at the next bar line (at the start when stopped)
-and takes the performer's XY moves, from any surface, for BARS bars; then the loop plays, in sync with the bars
-it was recorded on. ``overdub`` on: moves while touching are written into the loop where they happen. While the
-performer touches (an explicit touch, or an XY move in the last :data:`RELEASE` seconds), the hand plays; on
-release the loop resumes. ``clear`` removes the loop.
+Gesture loops and touch: :mod:`rvae_server.engine.gestures`.
 """
 
 from __future__ import annotations
 
-import math
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,8 +23,9 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine import presets
-from rvae_server.engine.api import Clock, ControlError, EngineEvent, LayerState, PatternModel, clamp
-from rvae_server.engine.motion import MAX_BARS, MIN_BARS, TARGETS, GestureLoop, Lfo, MotionError, Path, record_loop
+from rvae_server.engine.api import ControlError, EngineEvent, LayerState, PatternModel, clamp
+from rvae_server.engine.gestures import Hand, HandControls
+from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path
 from rvae_server.engine.performance import (
     SEEDS,
     Morph,
@@ -50,64 +45,18 @@ from rvae_server.engine.plans import Plan, make_plan
 from rvae_server.engine.shaping import MIN_SWING, apply_swing, threshold_cells
 from rvae_server.model.network import pad_to_latent
 
-#: Seconds an XY move counts as a touch when no explicit touch is held (the loop resumes after it).
-RELEASE = 0.3
 #: Points of an encoded clip's trail shown on the page.
 MAX_TRAIL = 64
-GESTURE_ACTIONS = ("record", "overdub", "clear")
-
-
-@dataclass
-class Recording:
-    """A gesture being recorded: from position ``start`` (None until the transport runs) for ``bars`` bars."""
-
-    bars: int
-    start: float | None
-    initial: tuple[float, float]
-    events: list[tuple[float, float, float]] = field(default_factory=list)
-
-
-@dataclass
-class Hand:
-    """The performer's hand on one layer: touch, and the gesture loop recorded from it."""
-
-    touching: bool = False  # an explicit touch (page pointer, Kaoss Pad touch, /rvae/touch)
-    until: float = 0.0  # monotonic time an implicit touch (an XY move) lasts until
-    implicit: bool = False  # an implicit touch is on and not yet released
-    loop: GestureLoop | None = None
-    recording: Recording | None = None
-    overdub: bool = False
-    pen: tuple[float, float, float] | None = None  # the last overdub move (position, x, y)
-
-    def touched(self, now: float) -> bool:
-        return self.touching or (self.implicit and now < self.until)
 
 
 def _control(err: MotionError) -> ControlError:
     return ControlError(str(err))
 
 
-class PerformanceControls:
+class PerformanceControls(HandControls):
     """Mixed into the engine (see the module docstring)."""
 
-    # provided by the engine
-    _lock: threading.RLock
-    _wake: threading.Condition
-    _states: list[LayerState]
-    _threads: list[threading.Thread]
-    _version: int
-    _layer_versions: list[int]
-    _decode_cache: dict[tuple[int, float, float], NDArray[np.float32]]
-    clock: Clock
-
-    def _layer(self, layer: int) -> int:
-        raise NotImplementedError
-
-    def _plan_now(self) -> None:
-        raise NotImplementedError
-
-    def _emit(self, event: EngineEvent) -> None:
-        raise NotImplementedError
+    _decode_cache: dict[tuple[int, float, float], NDArray[np.float32]]  # the engine's
 
     def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Any:
         raise NotImplementedError
@@ -183,48 +132,6 @@ class PerformanceControls:
             self._end_morph(k, "motion")
         self._bump(k)
         return notes
-
-    def gesture(self, layer: int, action: str, value: object = None) -> list[str]:
-        """``record`` (``value`` = bars, 1..64), ``overdub`` (``value`` = on), ``clear``."""
-        k = self._layer(layer)
-        if action not in GESTURE_ACTIONS:
-            raise ControlError(f"gesture action must be one of {', '.join(GESTURE_ACTIONS)}, not {action!r}")
-        notes: list[str] = []
-        with self._wake:
-            hand = self._hands[k]
-            if action == "record":
-                number, note = clamp("bars", 4 if value is None else value, MIN_BARS, MAX_BARS)
-                notes += [note] if note else []
-                start = None
-                if self.clock.running:
-                    start = float((math.floor(self.clock.position() / TICKS) + 1) * TICKS)
-                state = self._states[k]
-                hand.recording = Recording(round(number), start, (state.x, state.y))
-                hand.overdub, hand.pen = False, None
-            elif action == "overdub":
-                on = bool(value) if value is not None else not hand.overdub
-                if not on:
-                    self._flush_pen(hand)
-                hand.overdub, hand.pen = on, None
-            else:
-                hand.loop = hand.recording = hand.pen = None
-                hand.overdub = False
-        self._bump(k)
-        return notes
-
-    def touch(self, layer: int, on: bool) -> None:
-        """The performer's hand is on the pad (or off it): while on, the hand plays over a gesture loop or a
-        drawn path; on release they resume."""
-        k = self._layer(layer)
-        with self._wake:
-            hand = self._hands[k]
-            if hand.touching == bool(on) and not (not on and hand.implicit):
-                return
-            hand.touching = bool(on)
-            if not on:
-                hand.implicit = False
-                self._flush_pen(hand)
-        self._bump(k)
 
     def set_swing(self, layer: int, amount: object, unit: object = None) -> list[str]:
         """Swing in percent (50 straight … 75) on 8ths or 16ths (``unit`` 8 or 16; default: unchanged)."""
@@ -424,57 +331,17 @@ class PerformanceControls:
         if "x" not in changed and "y" not in changed:
             return
         self._end_morph(k, "xy")
-        hand = self._hands[k]
-        state = self._states[k]
-        hand.implicit, hand.until = True, time.monotonic() + RELEASE
-        running = self.clock.running
-        position = self.clock.position() if running else 0.0
-        rec = hand.recording
-        if rec is not None:
-            if rec.start is None or position < rec.start:
-                rec.initial = (state.x, state.y)
-            elif position < rec.start + rec.bars * TICKS:
-                rec.events.append((position, state.x, state.y))
-        if hand.overdub and hand.loop is not None and running:
-            self._flush_pen(hand, position)
-            hand.pen = (position, state.x, state.y)
-
-    def _perf_due(self) -> bool:
-        """An implicit touch ended: the planner must re-plan (the loop resumes)."""
-        now = time.monotonic()
-        return any(h.implicit and not h.touching and now >= h.until for h in self._hands)
-
-    def _perf_wait(self) -> float:
-        """Seconds the planner may sleep before :meth:`_perf_due` can turn true."""
-        now = time.monotonic()
-        waits = [h.until - now for h in self._hands if h.implicit and not h.touching]
-        return max(0.001, min([0.5, *waits]))
+        self._hand_moved(k)
 
     def _advance(self, bar: int) -> None:
-        """At a planning round for ``bar``: start and finish recordings, release implicit touches, end glides."""
-        now = time.monotonic()
+        """At a planning round for ``bar`` (under the lock): recordings, touches and glides move on."""
+        for k in self._advance_hands(bar):
+            self._version += 1
+            self._layer_versions[k] += 1
         line = float(bar * TICKS)
-        for k, hand in enumerate(self._hands):
-            changed = False
-            rec = hand.recording
-            if rec is not None and rec.start is None and self.clock.running:
-                rec.start = line if self.clock.position() <= line + 1.0 else line + TICKS
-            if rec is not None and rec.start is not None and line >= rec.start + rec.bars * TICKS:
-                hand.loop = record_loop(rec.bars, rec.start, rec.events, rec.initial)
-                hand.recording = None
-                changed = True
-            if hand.implicit and not hand.touching and now >= hand.until:
-                hand.implicit = False
-                self._flush_pen(hand)
-                changed = hand.loop is not None or self._perf[k].path is not None
-            elif hand.pen is not None and self.clock.running:
-                self._flush_pen(hand, self.clock.position(), keep=True)
-            morph = self._morphs[k]
+        for k, morph in enumerate(self._morphs):
             if morph is not None and morph.done(line):
                 self._morphs[k] = None
-            if changed:
-                self._version += 1
-                self._layer_versions[k] += 1
 
     # ------------------------------------------------------------------ planning (the planner thread)
 
@@ -529,18 +396,6 @@ class PerformanceControls:
 
     # ------------------------------------------------------------------ internals
 
-    def _bump(self, k: int) -> None:
-        """After a change of layer ``k`` under the lock: re-plan now (as :meth:`Engine.update`) and tell listeners."""
-        with self._wake:
-            self._version += 1
-            self._layer_versions[k] += 1
-            inline = bool(self._threads)
-            if not inline:
-                self._wake.notify_all()
-        if inline:
-            self._plan_now()
-        self._emit(EngineEvent("state", {"layer": k}))
-
     def _end_morph(self, k: int, group: str) -> None:
         morph = self._morphs[k]
         if morph is not None:
@@ -563,16 +418,5 @@ class PerformanceControls:
         morph = Morph(position, ticks, state, self._perf[k])
         self._morphs[k] = morph if fields is None else replace(morph, fields=fields)
 
-    def _flush_pen(self, hand: Hand, position: float | None = None, keep: bool = False) -> None:
-        """Write the last overdub move into the loop up to ``position`` (default: now)."""
-        if hand.pen is None or hand.loop is None:
-            hand.pen = None if not keep else hand.pen
-            return
-        if position is None:
-            position = self.clock.position() if self.clock.running else hand.pen[0]
-        start, x, y = hand.pen
-        hand.loop = hand.loop.written(start, position, x, y)
-        hand.pen = (position, x, y) if keep else None
 
-
-__all__ = ["GESTURE_ACTIONS", "MAX_TRAIL", "RELEASE", "Hand", "PerformanceControls", "Recording"]
+__all__ = ["MAX_TRAIL", "PerformanceControls"]
