@@ -128,7 +128,7 @@ class Lfo:
         return self.depth * wave(self.shape, cycle, self.seed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"shape": self.shape, "rate": self.rate, "depth": self.depth, "phase": self.phase}
+        return {"shape": self.shape, "rate": self.rate, "depth": round(self.depth, 6), "phase": round(self.phase, 6)}
 
     @staticmethod
     def make(shape: object, rate: object, depth: object, phase: object = 0.0, seed: int = 0) -> tuple[Lfo, list[str]]:
@@ -181,7 +181,7 @@ class Path:
         return np.stack((np.interp(at, along, closed[:, 0]), np.interp(at, along, closed[:, 1])), axis=1)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"shape": self.shape, "bars": self.bars, "size": self.size}
+        data: dict[str, Any] = {"shape": self.shape, "bars": self.bars, "size": round(self.size, 6)}
         if self.points:
             data["points"] = [[round(x, 4), round(y, 4)] for x, y in self.points]
         return data

@@ -71,10 +71,14 @@ class Performance:
         return {
             "lfo": {t: (lfo.to_dict() if (lfo := self.lfo(t)) else None) for t in TARGETS},
             "path": self.path.to_dict() if self.path else None,
-            "swing": {"amount": self.swing, "unit": self.swing_unit},
-            "densities": dict(zip(INSTRUMENT_NAMES, self.densities, strict=True)),
-            "follow": {"on": self.follow, "min_onsets": self.follow_min_onsets, "glide_beats": self.follow_glide},
-            "morph": {"time": self.morph_time, "unit": self.morph_unit},
+            "swing": {"amount": round(self.swing, 6), "unit": self.swing_unit},
+            "densities": {n: round(d, 6) for n, d in zip(INSTRUMENT_NAMES, self.densities, strict=True)},
+            "follow": {
+                "on": self.follow,
+                "min_onsets": self.follow_min_onsets,
+                "glide_beats": round(self.follow_glide, 6),
+            },
+            "morph": {"time": round(self.morph_time, 6), "unit": self.morph_unit},
         }
 
     @staticmethod

@@ -41,6 +41,7 @@ class Follower:
         self._done = -1
         self.followed: list[tuple[int, int, tuple[float, float]]] = []  #: (bar, layer, point) moved to
         self.skipped: list[tuple[int, int, int]] = []  #: (bar, layer, onsets) not followed (too few onsets)
+        self.heard: dict[int, Bar] = {}  #: the last bars read from the input, by bar number
         self._thread = threading.Thread(target=self._run, name="rvae-follow", daemon=True)
         self._thread.start()
         engine.add_listener(self._on_event)
@@ -96,6 +97,7 @@ class Follower:
         if not any(layer["follow"]["on"] for layer in layers):
             return
         bar = Bar.from_notes(notes)
+        self.heard = {n: b for n, b in self.heard.items() if n >= bar_number - KEEP_BARS} | {bar_number - 1: bar}
         onsets = bar.onset_count()
         for k, layer in enumerate(layers):
             settings = layer["follow"]
