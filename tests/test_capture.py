@@ -116,7 +116,7 @@ def test_capture_from_start_to_stop_spans_a_restart_and_names_are_confined(playi
     while clock.position() < 96 + 10:
         time.sleep(0.01)
     path, count = capture.stop("two-parts")
-    got, midi = file_notes(Path(path))
+    got, _midi = file_notes(Path(path))
     assert count == len(got) > 20
     assert max(p for p, *_ in got) > 2 * 96  # after the restart
     for bad in ("../escape", "a/b", "", ".hidden", "x" * 80):

@@ -55,7 +55,7 @@ def served(model, tmp_path):
 
 def state(client: Client) -> dict:
     replies = client.ask("/rvae/state", until="/rvae/state/json")
-    return json.loads([args[0] for address, args in replies if address == "/rvae/state/json"][0])
+    return json.loads(next(args[0] for address, args in replies if address == "/rvae/state/json"))
 
 
 def errors(replies):
@@ -63,7 +63,7 @@ def errors(replies):
 
 
 def test_lfo_path_swing_density_and_presets_over_osc(served):
-    engine, clock, client, _, _ = served
+    engine, _clock, client, _, _ = served
     assert client.ask("/rvae/layer/2/lfo/x", "triangle", "1/8d", 0.3, 0.25) == []
     assert client.ask("/rvae/lfo/threshold", "random-smooth", 2.0, 0.1) == []
     warned = client.ask("/rvae/swing", 80.0, 8)
@@ -99,7 +99,7 @@ def test_lfo_path_swing_density_and_presets_over_osc(served):
 
 
 def test_encode_a_clip_confined_to_the_clip_folders(served, model):
-    engine, _, client, clips, tmp_path = served
+    _engine, _, client, clips, tmp_path = served
     clip = next(p for p in sorted(clips.rglob("*.mid")) if "4-4" in p.name)
     relative = str(clip.relative_to(clips))
     replies = client.ask("/rvae/layer/2/encode", relative, until="/rvae/encoded")
