@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rvae_server import __version__
 
 #: Subcommand modules, in the order ``rvae --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clip", "ports", "serve", "train", "encode", "render", "models", "osc_send")
+COMMANDS: tuple[str, ...] = ("clip", "ports", "serve", "train", "encode", "render", "models", "osc_send", "capture")
 
 
 def build_parser() -> argparse.ArgumentParser:

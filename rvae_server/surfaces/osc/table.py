@@ -289,7 +289,8 @@ FEEDBACK: tuple[Feedback, ...] = (
         f"{PREFIX}/state/layer",
         (Arg("layer", "int", "1-based"), Arg("field", "string", ""), Arg("value", "any", "")),
         "One layer field: x, y, threshold, noise, timing (float), model (string), velocity (mode, fixed), "
-        "channel, enabled (int), mutes (9 ints, 1 = muted).",
+        "channel, enabled (int), mutes (9 ints, 1 = muted), xy_now (x y: the point as played), swing (percent, "
+        "unit), gesture (state, bars), follow (on), presets (16 ints, 1 = stored).",
     ),
     Feedback(
         f"{PREFIX}/train/progress",
@@ -313,6 +314,20 @@ FEEDBACK: tuple[Feedback, ...] = (
         f"{PREFIX}/learned",
         (Arg("param", "string", ""), Arg("layer", "int", ""), Arg("channel", "int", ""), Arg("cc", "int", "")),
         "MIDI learn mapped a control.",
+    ),
+    Feedback(
+        f"{PREFIX}/encoded",
+        (Arg("layer", "int", "1-based"), Arg("x", "float", ""), Arg("y", "float", ""), Arg("bars", "int", "")),
+        "A clip was placed on the pad: its first bar's point (the pad jumped there) and how many bars (the trail).",
+    ),
+    Feedback(
+        f"{PREFIX}/captured",
+        (Arg("path", "string", "the file written"), Arg("notes", "int", "notes in it")),
+        "A capture was written.",
+    ),
+    Feedback(f"{PREFIX}/capture/started", (Arg("on", "int", "1"),), "Capturing from the next bar line."),
+    Feedback(
+        f"{PREFIX}/preset/stored", (Arg("layer", "int", "1-based"), Arg("slot", "int", "")), "A preset was stored."
     ),
 )
 
