@@ -4,6 +4,7 @@ import { $, position, S, toast } from "./state.js";
 import { resizePad } from "./pad.js";
 import { onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
+import { onMotionMessage } from "./motion.js";
 
 export function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -54,6 +55,8 @@ function handle(msg) {
       S.bars.set(msg.layer, msg);
       return;
     case "training": return onTraining(msg);
+    case "motion":
+    case "captured": return onMotionMessage(msg);
     case "uploads": return showFiles(msg.files);
     case "reply": return;
     case "note": return toast(msg.message, "note");
