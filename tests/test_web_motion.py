@@ -27,8 +27,8 @@ def until(check, timeout: float = 3.0) -> bool:
     return check()
 
 
-def choose(browser, element: str, value: str, event: str = "change") -> None:
-    browser.js(
+def choose(page, element: str, value: str, event: str = "change") -> None:
+    page.js(
         f"(() => {{ const e = document.getElementById('{element}'); e.value = '{value}';"
         f" e.dispatchEvent(new Event('{event}')); }})()"
     )
