@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from maxpatch import controls, feedback, training  # noqa: E402
+from maxpatch import controls, feedback, motion, training  # noqa: E402
 from maxpatch.patcher import DEVICE_HEIGHT, DEVICE_WIDTH, Patcher  # noqa: E402
 from maxpatch.setup import Setup, Ui, layer_address  # noqa: E402
 from rvae_server.surfaces.osc.spec import MAX_LAYERS  # noqa: E402
@@ -67,6 +67,7 @@ SECTIONS = (
     training.loss,
     feedback.current_bar,
     feedback.receiving,
+    motion.motion,
 )
 
 

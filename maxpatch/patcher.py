@@ -9,7 +9,7 @@ from typing import Any
 #: Send/receive names; ``---`` makes them local to one Max for Live device.
 OUT = "---rvae-out"
 #: Presentation size of the performer view (a Max for Live device is 169 px high).
-DEVICE_WIDTH = 932.0
+DEVICE_WIDTH = 1104.0
 DEVICE_HEIGHT = 169.0
 
 Rect = tuple[float, float, float, float]

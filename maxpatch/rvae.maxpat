@@ -18,7 +18,7 @@
 		"openrect": [
 			0.0,
 			0.0,
-			932.0,
+			1104.0,
 			169.0
 		],
 		"openinpresentation": 1,
@@ -32,7 +32,7 @@
 		],
 		"gridsnaponopen": 1,
 		"toolbarvisible": 1,
-		"devicewidth": 932.0,
+		"devicewidth": 1104.0,
 		"description": "R-VAE: play the rvae_server drum instrument over OSC (XY pad, mutes, model, training).",
 		"digest": "R-VAE OSC control surface",
 		"tags": "rvae osc drums",
@@ -53,7 +53,7 @@
 					"presentation_rect": [
 						0.0,
 						0.0,
-						932.0,
+						1104.0,
 						169.0
 					],
 					"background": 1,
@@ -3883,6 +3883,1748 @@
 					],
 					"text": "print rvae"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-173",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1300.0,
+						480.0,
+						18.0
+					],
+					"text": "motion: LFO depth (sine, 1 bar) on X and Y, swing, follow, gesture loop, presets"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-174",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						580.0,
+						1300.0,
+						60.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						1.0,
+						60.0,
+						16.0
+					],
+					"text": "motion",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						20.0,
+						1324.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						18.0,
+						40.0,
+						48.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "LFO X",
+							"parameter_shortname": "LFO X",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.0
+							]
+						}
+					},
+					"varname": "LFO X",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1380.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/lfo/x sine 1 $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-177",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1410.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						240.0,
+						1324.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						980.0,
+						18.0,
+						40.0,
+						48.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "LFO Y",
+							"parameter_shortname": "LFO Y",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.0
+							]
+						}
+					},
+					"varname": "LFO Y",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-179",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1380.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/lfo/y sine 1 $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-180",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1410.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-181",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						460.0,
+						1324.0,
+						50.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1028.0,
+						22.0,
+						44.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Swing",
+							"parameter_shortname": "Swing",
+							"parameter_type": 0,
+							"parameter_mmin": 50.0,
+							"parameter_mmax": 75.0,
+							"parameter_unitstyle": 5,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								50.0
+							]
+						}
+					},
+					"varname": "Swing",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-182",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1350.0,
+						98.0,
+						22.0
+					],
+					"text": "/rvae/swing $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-184",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1324.0,
+						44.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1028.0,
+						42.0,
+						44.0,
+						15.0
+					],
+					"text": "follow",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Follow",
+							"parameter_shortname": "Follow",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Follow",
+					"mode": 1,
+					"texton": "follow",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-185",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1350.0,
+						104.0,
+						22.0
+					],
+					"text": "/rvae/follow $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-186",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1324.0,
+						52.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						70.0,
+						52.0,
+						15.0
+					],
+					"text": "loop 2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Record loop",
+							"parameter_shortname": "loop 2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Record loop",
+					"mode": 0,
+					"texton": "loop 2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-188",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1324.0,
+						40.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						992.0,
+						70.0,
+						40.0,
+						15.0
+					],
+					"text": "clear",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Clear loop",
+							"parameter_shortname": "clear",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Clear loop",
+					"mode": 0,
+					"texton": "clear",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1350.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/gesture/record 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1350.0,
+						128.0,
+						22.0
+					],
+					"text": "/rvae/gesture/clear"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-191",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-192",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-193",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1450.0,
+						200.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						88.0,
+						160.0,
+						14.0
+					],
+					"text": "store / recall (glide 1 bar)",
+					"fontsize": 8.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-194",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "1",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S1",
+							"parameter_shortname": "1",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S1",
+					"mode": 0,
+					"texton": "1",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-195",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-196",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						956.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S2",
+							"parameter_shortname": "2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S2",
+					"mode": 0,
+					"texton": "2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-198",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-199",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-200",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						976.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "3",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S3",
+							"parameter_shortname": "3",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S3",
+					"mode": 0,
+					"texton": "3",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-203",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						996.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "4",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S4",
+							"parameter_shortname": "4",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S4",
+					"mode": 0,
+					"texton": "4",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-205",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-206",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1016.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "5",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S5",
+							"parameter_shortname": "5",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S5",
+					"mode": 0,
+					"texton": "5",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-207",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-208",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-209",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1036.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "6",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S6",
+							"parameter_shortname": "6",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S6",
+					"mode": 0,
+					"texton": "6",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-210",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 6"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-211",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-212",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1056.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "7",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S7",
+							"parameter_shortname": "7",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S7",
+					"mode": 0,
+					"texton": "7",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-213",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 7"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-214",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1340.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-215",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1480.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1076.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "8",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S8",
+							"parameter_shortname": "8",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S8",
+					"mode": 0,
+					"texton": "8",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-216",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1506.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 8"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-217",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1560.0,
+						1536.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-218",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "1",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P1",
+							"parameter_shortname": "1",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P1",
+					"mode": 0,
+					"texton": "1",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-219",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 1 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-220",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-221",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						956.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P2",
+							"parameter_shortname": "2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P2",
+					"mode": 0,
+					"texton": "2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-222",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 2 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-223",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-224",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						976.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "3",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P3",
+							"parameter_shortname": "3",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P3",
+					"mode": 0,
+					"texton": "3",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-225",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 3 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-226",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-227",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						996.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "4",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P4",
+							"parameter_shortname": "4",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P4",
+					"mode": 0,
+					"texton": "4",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-228",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 4 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-229",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-230",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1016.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "5",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P5",
+							"parameter_shortname": "5",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P5",
+					"mode": 0,
+					"texton": "5",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-231",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 5 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-232",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-233",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1036.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "6",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P6",
+							"parameter_shortname": "6",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P6",
+					"mode": 0,
+					"texton": "6",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-234",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 6 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-235",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-236",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1056.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "7",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P7",
+							"parameter_shortname": "7",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P7",
+					"mode": 0,
+					"texton": "7",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-237",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 7 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-238",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1340.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-239",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1570.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1076.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "8",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P8",
+							"parameter_shortname": "8",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P8",
+					"mode": 0,
+					"texton": "8",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-240",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1596.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 8 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-241",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1560.0,
+						1626.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
 			}
 		],
 		"lines": [
@@ -5961,6 +7703,534 @@
 						5
 					]
 				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-176",
+						0
+					],
+					"source": [
+						"obj-175",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-177",
+						0
+					],
+					"source": [
+						"obj-176",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
+						0
+					],
+					"source": [
+						"obj-178",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-180",
+						0
+					],
+					"source": [
+						"obj-179",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-182",
+						0
+					],
+					"source": [
+						"obj-181",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-183",
+						0
+					],
+					"source": [
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-184",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-186",
+						0
+					],
+					"source": [
+						"obj-185",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-189",
+						0
+					],
+					"source": [
+						"obj-187",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-190",
+						0
+					],
+					"source": [
+						"obj-188",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-191",
+						0
+					],
+					"source": [
+						"obj-189",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-192",
+						0
+					],
+					"source": [
+						"obj-190",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-195",
+						0
+					],
+					"source": [
+						"obj-194",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-196",
+						0
+					],
+					"source": [
+						"obj-195",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-198",
+						0
+					],
+					"source": [
+						"obj-197",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-199",
+						0
+					],
+					"source": [
+						"obj-198",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-201",
+						0
+					],
+					"source": [
+						"obj-200",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-202",
+						0
+					],
+					"source": [
+						"obj-201",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-204",
+						0
+					],
+					"source": [
+						"obj-203",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-205",
+						0
+					],
+					"source": [
+						"obj-204",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-207",
+						0
+					],
+					"source": [
+						"obj-206",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-207",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-209",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-211",
+						0
+					],
+					"source": [
+						"obj-210",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-213",
+						0
+					],
+					"source": [
+						"obj-212",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-214",
+						0
+					],
+					"source": [
+						"obj-213",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-216",
+						0
+					],
+					"source": [
+						"obj-215",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-217",
+						0
+					],
+					"source": [
+						"obj-216",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-219",
+						0
+					],
+					"source": [
+						"obj-218",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-220",
+						0
+					],
+					"source": [
+						"obj-219",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-222",
+						0
+					],
+					"source": [
+						"obj-221",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-223",
+						0
+					],
+					"source": [
+						"obj-222",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-225",
+						0
+					],
+					"source": [
+						"obj-224",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-226",
+						0
+					],
+					"source": [
+						"obj-225",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-228",
+						0
+					],
+					"source": [
+						"obj-227",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-229",
+						0
+					],
+					"source": [
+						"obj-228",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-231",
+						0
+					],
+					"source": [
+						"obj-230",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-232",
+						0
+					],
+					"source": [
+						"obj-231",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-234",
+						0
+					],
+					"source": [
+						"obj-233",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-235",
+						0
+					],
+					"source": [
+						"obj-234",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-237",
+						0
+					],
+					"source": [
+						"obj-236",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-238",
+						0
+					],
+					"source": [
+						"obj-237",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-240",
+						0
+					],
+					"source": [
+						"obj-239",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-241",
+						0
+					],
+					"source": [
+						"obj-240",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -6062,6 +8332,116 @@
 			"obj-95": [
 				"Cancel training",
 				"cancel",
+				0
+			],
+			"obj-175": [
+				"LFO X",
+				"LFO X",
+				0
+			],
+			"obj-178": [
+				"LFO Y",
+				"LFO Y",
+				0
+			],
+			"obj-181": [
+				"Swing",
+				"Swing",
+				0
+			],
+			"obj-184": [
+				"Follow",
+				"Follow",
+				0
+			],
+			"obj-187": [
+				"Record loop",
+				"loop 2",
+				0
+			],
+			"obj-188": [
+				"Clear loop",
+				"clear",
+				0
+			],
+			"obj-194": [
+				"S1",
+				"1",
+				0
+			],
+			"obj-197": [
+				"S2",
+				"2",
+				0
+			],
+			"obj-200": [
+				"S3",
+				"3",
+				0
+			],
+			"obj-203": [
+				"S4",
+				"4",
+				0
+			],
+			"obj-206": [
+				"S5",
+				"5",
+				0
+			],
+			"obj-209": [
+				"S6",
+				"6",
+				0
+			],
+			"obj-212": [
+				"S7",
+				"7",
+				0
+			],
+			"obj-215": [
+				"S8",
+				"8",
+				0
+			],
+			"obj-218": [
+				"P1",
+				"1",
+				0
+			],
+			"obj-221": [
+				"P2",
+				"2",
+				0
+			],
+			"obj-224": [
+				"P3",
+				"3",
+				0
+			],
+			"obj-227": [
+				"P4",
+				"4",
+				0
+			],
+			"obj-230": [
+				"P5",
+				"5",
+				0
+			],
+			"obj-233": [
+				"P6",
+				"6",
+				0
+			],
+			"obj-236": [
+				"P7",
+				"7",
+				0
+			],
+			"obj-239": [
+				"P8",
+				"8",
 				0
 			],
 			"inherited_shortname": 1
