@@ -12,7 +12,12 @@ Then the **XY change to the first note that reflects it** (a decoder whose close
 one side of the pad and the open hat on the other, so the first reflecting note is the first tick after the
 change can be heard), and the end-to-end lateness through the JACK loopback (it includes JACK's period).
 
-    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
+    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt] [--motion]
+
+``--motion`` turns every motion on in both layers before measuring (issue 13): LFOs on x, y, threshold and noise,
+a circle path, a recorded gesture loop, swing, densities, and a preset recalled with a one-bar morph every bar
+(from a thread, as a performer would) — the planner then decodes every bar per tick; the player's figures must
+not move.
 
 Targets: lateness p99 ≤ 1 ms and max ≤ 3 ms in every condition; XY change → note ≤ 1 tick + 1 ms.
 """
@@ -69,6 +74,7 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-osc", action="store_true")
     parser.add_argument("--no-rt", action="store_true", help="player thread without real-time priority")
+    parser.add_argument("--motion", action="store_true", help="every motion on in both layers")
     args = parser.parse_args()
 
     import torch
@@ -123,6 +129,8 @@ def run(args: argparse.Namespace, jack: object) -> None:
     engine.start()
     engine.play()
     time.sleep(bar_seconds)  # one bar in, then measure
+    if args.motion:
+        all_motion(engine, bar_seconds)
 
     def measure(label: str) -> list[float]:
         engine.lateness.clear()
@@ -175,6 +183,46 @@ def run(args: argparse.Namespace, jack: object) -> None:
     out.close()
 
     xy_change_latency(args.bpm, priority)
+
+
+def all_motion(engine: object, bar_seconds: float) -> None:
+    """Every motion on in layers 1 and 2 (see the module docstring); a thread recalls presets with a morph."""
+    from rvae_server.engine.engine import Engine
+
+    assert isinstance(engine, Engine)
+    for k in (0, 1):
+        engine.gesture(k, "record", 1)
+    for step in range(8):  # moves recorded into the loops during the next bar
+        time.sleep(bar_seconds / 6)
+        for k in (0, 1):
+            engine.update(k, x=0.3 + 0.05 * step, y=0.6 - 0.03 * step)
+    time.sleep(bar_seconds)
+    for k in (0, 1):
+        engine.set_lfo(k, "x", "sine", "1/2", 0.15)
+        engine.set_lfo(k, "y", "triangle", 1, 0.15)
+        engine.set_lfo(k, "threshold", "random-smooth", 2, 0.08)
+        engine.set_lfo(k, "noise", "saw", 4, 0.1)
+        engine.set_path(k, "circle", 2, 0.08)
+        engine.set_swing(k, 58, 16)
+        engine.set_density(k, "kick", 0.1)
+        engine.set_density(k, "ride", -0.1)
+        engine.preset_store(k, 1)
+        engine.update(k, threshold=0.35)
+        engine.preset_store(k, 2)
+    state = engine.snapshot()["layers"]
+    print("  motion on: " + "; ".join(
+        f"layer {k + 1}: LFOs {sorted(t for t, v in s['lfo'].items() if v)}, path {s['path']['shape']}, "
+        f"gesture {s['gesture']['state']}, swing {s['swing']['amount']}" for k, s in enumerate(state)))  # fmt: skip
+
+    def recall() -> None:
+        slot = 1
+        while engine.clock.running:
+            time.sleep(bar_seconds)
+            slot = 3 - slot
+            for k in (0, 1):
+                engine.preset_recall(k, slot, 1, "bars")
+
+    threading.Thread(target=recall, name="bench-presets", daemon=True).start()
 
 
 def xy_change_latency(bpm: float, priority: int) -> None:
