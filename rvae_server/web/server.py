@@ -22,18 +22,21 @@ WebSocket messages, server → page (JSON text unless said)
     ``uploads``  ``{files:[[name, bytes]], total}``.
     ``reply``    ``{address, state|models}`` answer to ``/rvae/state`` and ``/rvae/models``.
     ``note``     ``{address, message}`` a value was clamped. ``error`` ``{message, address?}`` a message was refused.
+    ``motion``   ``{layers: [[x, y] | null]}`` each layer's point as played, while something moves it;
+    ``captured`` ``{path, notes}`` (see :mod:`rvae_server.web.motion`).
 
 Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
     ``{"type":"control","address":"/rvae/[layer/N/]…","args":[…]}`` (OSC addresses and arguments; see
     :mod:`rvae_server.web.controls`),
     ``{"type":"view","layer":L}`` (0-based layer the page shows: its grid is sent),
     ``{"type":"train","name":"…","layers":[L…]}``, ``{"type":"train_cancel"}``, ``{"type":"uploads"}``,
-    ``{"type":"uploads_clear"}``.
+    ``{"type":"uploads_clear"}``, ``{"type":"capture","bars":N,"name":"…"}``.
 
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
     ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table.table_as_dict`),
-    ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`).
+    ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`),
+    ``POST /api/encode?layer=L`` (a clip dropped on the pad; see :mod:`rvae_server.web.motion`).
 """
 
 from __future__ import annotations
