@@ -160,8 +160,11 @@ def test_follow_mode_glides_to_the_bar_played_in(jack_server, model):  # noqa: F
         bar_number, layer, point = follower.followed[0]
         assert (bar_number, layer) == (0, 0)
         heard = follower.heard[0]  # the strokes sent, each on its tick (arrival jitter is kept as microtiming)
-        assert np.array_equal(heard.onsets, played.onsets)
-        assert np.allclose(heard.velocities, played.velocities, atol=1 / 127)
+        for inst in range(9):  # (a loaded machine may deliver a stroke a tick late)
+            got, sent = np.flatnonzero(heard.onsets[:, inst]), np.flatnonzero(played.onsets[:, inst])
+            assert len(got) == len(sent) and np.all(np.abs(got - sent) <= 1), (inst, got, sent)
+        assert np.allclose(np.sort(heard.velocities[heard.onsets > 0]), np.sort(played.velocities[played.onsets > 0]),
+                           atol=1 / 127)  # fmt: skip
         assert point == pytest.approx(tuple(model.encode(stack([heard]))[0]), abs=1e-4)
         assert point == pytest.approx(tuple(model.encode(stack([played]))[0]), abs=0.1)
         assert (engine.state(0).x, engine.state(0).y) == pytest.approx(point)
