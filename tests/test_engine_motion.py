@@ -212,3 +212,30 @@ def test_follow_glide_moves_the_point_over_beats(rig):
     assert 0.3 < now["xy_now"][0] < 0.75 and 0.25 < now["xy_now"][1] < 0.55
     time.sleep(BAR * 0.7)
     assert np.allclose(engine.snapshot()["layers"][0]["xy_now"], [0.8, 0.6])
+
+
+def test_overdub_writes_the_moves_into_the_loop(rig):
+    engine, clock, rec = rig
+    engine.update(0, x=0.9, y=0.5, timing=0.0, mutes=HATS)
+    engine.play()
+    time.sleep(0.05)
+    engine.gesture(0, "record", 1)  # bar 1: closed hat all along
+    wait_for_bar(clock, 2)
+    engine.gesture(0, "overdub", True)
+    while clock.position() < 2 * 96 + 60:
+        time.sleep(0.002)
+    engine.touch(0, True)
+    engine.update(0, x=0.1)  # from tick ~60 of the loop on: open hat
+    while clock.position() < 2 * 96 + 80:
+        time.sleep(0.002)
+    engine.touch(0, False)  # written up to here; the rest of the loop stays as recorded
+    wait_for_bar(clock, 5)
+    engine.stop()
+    time.sleep(0.1)
+    assert engine.snapshot()["layers"][0]["gesture"]["overdub"]
+    notes = played(clock, rec)
+    bar = hats_by_tick(notes, 4)
+    opened = sorted(t for t, inst in bar.items() if inst == OH)
+    assert opened and 60 <= opened[0] <= 63 and 78 <= opened[-1] <= 81
+    assert opened == list(range(opened[0], opened[-1] + 1))
+    assert {inst for t, inst in bar.items() if t < opened[0] or t > opened[-1]} == {CH}
