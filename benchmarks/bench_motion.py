@@ -176,13 +176,17 @@ def capture(args: argparse.Namespace) -> None:
             if msg.type == "note_on" and msg.velocity > 0:
                 got.append((now * 24 / midi.ticks_per_beat, k, msg.note, msg.velocity, msg.channel + 1))
     got.sort()
-    same = len(got) == len(want) and [g[1:] for g in got] == [w[1:] for w in want]
-    diffs = [abs(g[0] - max(0.0, w[0])) for g, w in zip(got, want, strict=False)]
+    per_file_tick = midi.ticks_per_beat / 24
+    # the notes sent as the file can hold them: each position on the file's grid (an early first downbeat at 0)
+    quantized = sorted((max(0, round(w[0] * per_file_tick)) / per_file_tick, *w[1:]) for w in want)
+    same = got == quantized
+    by_key = sorted(want, key=lambda w: (max(0, round(w[0] * per_file_tick)), *w[1:]))
+    diffs = [abs(g[0] - max(0.0, w[0])) for g, w in zip(got, by_key, strict=False)]
     early = sum(1 for w in want if w[0] < 0)
     tick_s = 60 / (170.0 * 24)
     print(f"capture file vs notes sent ({args.capture_bars} bars, two layers with LFOs, path and swing, 170 BPM):")
-    print(f"  notes sent in those bars {len(want)}, in the file {len(got)} (capture said {count}); track, note, "
-          f"velocity and channel of each equal, in order: {same}")  # fmt: skip
+    print(f"  notes sent in those bars {len(want)}, in the file {len(got)} (capture said {count}); the file equals "
+          f"the notes sent on its grid (position, track, note, velocity, channel of each): {same}")  # fmt: skip
     worst = max(diffs, default=0.0)
     print(f"  timing: max |file - sent| {worst:.5f} ticks = {worst * tick_s * 1e6:.1f} µs (half a file tick is "
           f"{24 / 960 / 2:.4f} ticks); early first-downbeat notes written at 0: {early}")  # fmt: skip
