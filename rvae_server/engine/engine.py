@@ -206,7 +206,7 @@ class Engine(PerformanceControls):
             self._on_update(k, clean)
             self._version += 1
             self._layer_versions[k] += 1
-            inline = bool(self._threads)
+            inline = bool(self._threads) and not self._coalescing()
             if not inline:
                 self._wake.notify_all()
         if inline:
@@ -293,7 +293,8 @@ class Engine(PerformanceControls):
             self._plan_now()
 
     def _plan_due(self) -> bool:
-        return self._planned_version != self._version or self._wanted_bar != self._current_bar or self._perf_due()
+        changed = self._planned_version != self._version and not self._coalescing()
+        return changed or self._wanted_bar != self._current_bar or self._perf_due()
 
     def _plan_now(self) -> None:
         """One planning round, if one is due. Called by the planner thread, and by a control method on its own

@@ -135,6 +135,10 @@ class HandControls:
             self._flush_pen(hand, position)
             hand.pen = (position, state.x, state.y)
 
+    def _coalescing(self) -> bool:
+        """True while changes wait to be planned together (see the performing mixin's ``_coalescing``)."""
+        return False
+
     def _perf_due(self) -> bool:
         """An implicit touch ended: the planner must re-plan (the loop resumes)."""
         now = time.monotonic()
@@ -162,7 +166,7 @@ class HandControls:
         with self._wake:
             self._version += 1
             self._layer_versions[k] += 1
-            inline = bool(self._threads)
+            inline = bool(self._threads) and not self._coalescing()
             if not inline:
                 self._wake.notify_all()
         if inline:

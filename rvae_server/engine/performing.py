@@ -47,6 +47,9 @@ from rvae_server.model.network import pad_to_latent
 
 #: Points of an encoded clip's trail shown on the page.
 MAX_TRAIL = 64
+#: After a bar in motion was planned (decoded per tick, ~0.5 ms), changes wait this long (s) and are planned
+#: together: a storm of XY moves on a moving layer must not take the player's core.
+COALESCE = 0.005
 
 
 def _control(err: MotionError) -> ControlError:
@@ -70,6 +73,7 @@ class PerformanceControls(HandControls):
         self._morphs: list[Morph | None] = [None] * layers
         self._presets: list[list[dict[str, Any] | None]] = [[None] * presets.SLOTS for _ in range(layers)]
         self._trails: list[list[list[float]]] = [[] for _ in range(layers)]
+        self._heavy_planned = -1.0  # perf_counter time a bar in motion was last planned
 
     # ------------------------------------------------------------------ controls (any thread)
 
@@ -333,6 +337,14 @@ class PerformanceControls(HandControls):
         self._end_morph(k, "xy")
         self._hand_moved(k)
 
+    def _coalescing(self) -> bool:
+        return time.perf_counter() - self._heavy_planned < COALESCE
+
+    def _perf_wait(self) -> float:
+        left = COALESCE - (time.perf_counter() - self._heavy_planned)
+        wait = super()._perf_wait()
+        return max(0.0005, min(wait, left)) if left > 0 else wait
+
     def _advance(self, bar: int) -> None:
         """At a planning round for ``bar`` (under the lock): recordings, touches and glides move on."""
         for k in self._advance_hands(bar):
@@ -373,6 +385,7 @@ class PerformanceControls(HandControls):
             latents = pad_to_latent(controls.xy) + controls.noise[:, None].astype(np.float32) * unit[None, :]
             planes = self._decode_ticks(model, latents.astype(np.float32))
         pattern = threshold_cells(planes, controls.thresholds, controls.keep)
+        self._heavy_planned = time.perf_counter()
         return apply_swing(make_plan(k, bar_number, state, pattern), controls.swing, controls.unit)
 
     def _plain(self, k: int, touching: bool) -> bool:
