@@ -25,6 +25,7 @@ Targets: lateness p99 ≤ 1 ms and max ≤ 3 ms in every condition; XY change �
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import multiprocessing
 import sys
@@ -126,6 +127,8 @@ def run(args: argparse.Namespace, jack: object) -> None:
     print(f"player thread: {'SCHED_FIFO priority ' + str(priority) if priority else 'normal priority'} (as serve)")
     engine.update(0, threshold=0.3)
     engine.update(1, enabled=True, x=0.2, y=0.8, threshold=0.3, channel=11)
+    gc.collect()
+    gc.freeze()  # as `rvae serve` does before it starts playing: a collection never walks the models
     engine.start()
     engine.play()
     time.sleep(bar_seconds)  # one bar in, then measure

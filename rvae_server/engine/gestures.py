@@ -123,15 +123,18 @@ class HandControls:
         hand = self._hands[k]
         state = self._states[k]
         hand.implicit, hand.until = True, time.monotonic() + RELEASE
+        rec = hand.recording
+        overdub = hand.overdub and hand.loop is not None
+        if rec is None and not overdub:
+            return  # (the clock's lock is not taken on every move: only while recording or overdubbing)
         running = self.clock.running
         position = self.clock.position() if running else 0.0
-        rec = hand.recording
         if rec is not None:
             if rec.start is None or position < rec.start:
                 rec.initial = (state.x, state.y)
             elif position < rec.start + rec.bars * TICKS:
                 rec.events.append((position, state.x, state.y))
-        if hand.overdub and hand.loop is not None and running:
+        if overdub and running:
             self._flush_pen(hand, position)
             hand.pen = (position, state.x, state.y)
 
