@@ -49,7 +49,7 @@ from rvae_server.model.network import pad_to_latent
 MAX_TRAIL = 64
 #: After a bar in motion was planned (decoded per tick, ~0.5 ms), changes wait this long (s) and are planned
 #: together: a storm of XY moves on a moving layer must not take the player's core.
-COALESCE = 0.005
+COALESCE = 0.010
 
 
 def _control(err: MotionError) -> ControlError:
