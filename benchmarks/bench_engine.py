@@ -12,7 +12,12 @@ Then the **XY change to the first note that reflects it** (a decoder whose close
 one side of the pad and the open hat on the other, so the first reflecting note is the first tick after the
 change can be heard), and the end-to-end lateness through the JACK loopback (it includes JACK's period).
 
-    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt] [--motion]
+    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
+                                      [--melody] [--noise N] [--motion]
+
+``--melody`` attaches the melody layer (the bundled melody model, following layer 1, to a second virtual JACK
+port): its notes count in the lateness too, and its generation times are printed. ``--noise N`` sets layer 1's
+noise (a new drum bar every bar, so the melody is regenerated every bar: its worst case).
 
 ``--motion`` turns every motion on in both layers before measuring (issue 13): LFOs on x, y, threshold and noise,
 a circle path, a recorded gesture loop, swing, densities, and a preset recalled with a one-bar morph every bar
@@ -76,6 +81,8 @@ def main() -> None:
     parser.add_argument("--skip-osc", action="store_true")
     parser.add_argument("--no-rt", action="store_true", help="player thread without real-time priority")
     parser.add_argument("--motion", action="store_true", help="every motion on in both layers")
+    parser.add_argument("--melody", action="store_true", help="with the melody layer on")
+    parser.add_argument("--noise", type=float, default=0.0, help="layer 1's noise (default 0)")
     args = parser.parse_args()
 
     import torch
@@ -125,7 +132,8 @@ def run(args: argparse.Namespace, jack: object) -> None:
         models, clock, [MidiSink(out), Ideal()], default_model=default, layers=2, seed=1, realtime_priority=priority
     )
     print(f"player thread: {'SCHED_FIFO priority ' + str(priority) if priority else 'normal priority'} (as serve)")
-    engine.update(0, threshold=0.3)
+    engine.update(0, threshold=0.3, noise=args.noise)
+    melody = attach_melody(engine, args) if args.melody else None
     engine.update(1, enabled=True, x=0.2, y=0.8, threshold=0.3, channel=11)
     gc.collect()
     gc.freeze()  # as `rvae serve` does before it starts playing: a collection never walks the models
@@ -184,6 +192,11 @@ def run(args: argparse.Namespace, jack: object) -> None:
     clock.close()
     recorder.close()
     out.close()
+    if melody is not None:
+        times = np.asarray(melody.timings)
+        print(f"melody: {times.size} bars generated, {np.mean(melody.verdicts) * 100:.0f}% passed the filters; "
+              f"generation {stats(list(times))}")  # fmt: skip
+        melody.sinks[0].out.close()  # type: ignore[attr-defined]
 
     xy_change_latency(args.bpm, priority)
 
@@ -226,6 +239,20 @@ def all_motion(engine: object, bar_seconds: float) -> None:
                 engine.preset_recall(k, slot, 1, "bars")
 
     threading.Thread(target=recall, name="bench-presets", daemon=True).start()
+
+
+def attach_melody(engine: object, args: argparse.Namespace) -> object:
+    """The melody layer (bundled model) on a second virtual JACK port, following layer 1."""
+    from rvae_server.engine.melodylayer import MelodyLayer
+    from rvae_server.melody.modelfile import load_melody
+    from rvae_server.outputs.linesinks import MidiLineSink
+    from rvae_server.outputs.midiout import open_output
+
+    out = open_output(None, "jack", client_name="R-VAE-bench-melody")
+    melody = MelodyLayer(load_melody(), [MidiLineSink(out)], seed=1)
+    engine.attach_melody(melody)  # type: ignore[attr-defined]
+    print("melody layer on: the bundled melody model, following layer 1")
+    return melody
 
 
 def xy_change_latency(bpm: float, priority: int) -> None:

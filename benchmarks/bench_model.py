@@ -39,15 +39,8 @@ from rvae_server.core.midifile import find_clips  # noqa: E402
 from rvae_server.model.inference import LoadedModel  # noqa: E402
 from rvae_server.model.modelfile import save_model  # noqa: E402
 from rvae_server.model.network import ModelConfig, RhythmVAE  # noqa: E402
-from rvae_server.model.training import (  # noqa: E402
-    DEFAULT_BATCH,
-    DEFAULT_EPOCHS,
-    Split,
-    TrainEvent,
-    load_training_bars,
-    split_data,
-    train_model,
-)
+from rvae_server.model.training import DEFAULT_BATCH, DEFAULT_EPOCHS, train_model  # noqa: E402
+from rvae_server.model.trainingdata import Split, TrainEvent, load_training_bars, split_data  # noqa: E402
 
 BATCH = DEFAULT_BATCH
 

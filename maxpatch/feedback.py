@@ -131,3 +131,5 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
         p.wire(show, 0, status)
     console = p.obj("print rvae", x0 + 700, y0 + 300, 1, 0)
     p.wire(*out["/rvae/error"], console)
+    # what no route above takes goes on to later sections (the melody panel: [r ---rvae-in])
+    p.wire(*previous, p.obj("s ---rvae-in", x0 + 800, y0 + 300, 1, 0))

@@ -21,7 +21,8 @@ What the patch does
     and validation loss, scaled to the first epoch's loss), training started/done/failed/cancelled, errors and
     warnings, the model list (``/rvae/models``, ``/rvae/state/models`` → the ``umenu``), and the server's
     threshold, noise, tempo, transport, model and mutes (``/rvae/state/...``; set without output, so feedback
-    never echoes back to the server).
+    never echoes back to the server). The melody panel (``melody.py``) sets the melody layer's key, family,
+    scale lock, octave, followed layer, density and temperature (``/rvae/melody/...``) and shows its state.
 
 The ``.amxd`` container
     Ableton's own reader (github.com/Ableton/maxdevtools, ``maxdiff/amxd_textconv.py``) reads a device as a
@@ -46,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from maxpatch import controls, feedback, motion, training  # noqa: E402
+from maxpatch import controls, feedback, melody, motion, training  # noqa: E402
 from maxpatch.patcher import DEVICE_HEIGHT, DEVICE_WIDTH, Patcher  # noqa: E402
 from maxpatch.setup import Setup, Ui, layer_address  # noqa: E402
 from rvae_server.surfaces.osc.spec import MAX_LAYERS  # noqa: E402
@@ -67,6 +68,7 @@ SECTIONS = (
     training.loss,
     feedback.current_bar,
     feedback.receiving,
+    melody.melody,
     motion.motion,
 )
 

@@ -18,7 +18,7 @@
 		"openrect": [
 			0.0,
 			0.0,
-			1104.0,
+			1332.0,
 			169.0
 		],
 		"openinpresentation": 1,
@@ -32,7 +32,7 @@
 		],
 		"gridsnaponopen": 1,
 		"toolbarvisible": 1,
-		"devicewidth": 1104.0,
+		"devicewidth": 1332.0,
 		"description": "R-VAE: play the rvae_server drum instrument over OSC (XY pad, mutes, model, training).",
 		"digest": "R-VAE OSC control surface",
 		"tags": "rvae osc drums",
@@ -53,7 +53,7 @@
 					"presentation_rect": [
 						0.0,
 						0.0,
-						1104.0,
+						1332.0,
 						169.0
 					],
 					"background": 1,
@@ -3887,6 +3887,1016 @@
 			{
 				"box": {
 					"id": "obj-173",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						820.0,
+						1240.0,
+						86.0,
+						22.0
+					],
+					"text": "s ---rvae-in"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-174",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1400.0,
+						140.0,
+						460.0,
+						18.0
+					],
+					"text": "melody layer: /rvae/melody/... (global: the melody follows one drum layer)"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-175",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1400.0,
+						164.0,
+						60.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						1.0,
+						220.0,
+						16.0
+					],
+					"text": "melody",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-176",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						194.0,
+						44.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						18.0,
+						44.0,
+						16.0
+					],
+					"text": "on",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Melody on",
+							"parameter_shortname": "on",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Melody on",
+					"mode": 1,
+					"texton": "on",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-177",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						1520.0,
+						194.0,
+						60.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						984.0,
+						18.0,
+						60.0,
+						18.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"C",
+						",",
+						"Db",
+						",",
+						"D",
+						",",
+						"Eb",
+						",",
+						"E",
+						",",
+						"F",
+						",",
+						"F#",
+						",",
+						"G",
+						",",
+						"Ab",
+						",",
+						"A",
+						",",
+						"Bb",
+						",",
+						"B",
+						",",
+						"Cm",
+						",",
+						"C#m",
+						",",
+						"Dm",
+						",",
+						"Ebm",
+						",",
+						"Em",
+						",",
+						"Fm",
+						",",
+						"F#m",
+						",",
+						"Gm",
+						",",
+						"G#m",
+						",",
+						"Am",
+						",",
+						"Bbm",
+						",",
+						"Bm"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-178",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						194.0,
+						64.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1048.0,
+						18.0,
+						64.0,
+						18.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"bass",
+						",",
+						"keys",
+						",",
+						"guitar",
+						",",
+						"pad",
+						",",
+						"lead"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-179",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						224.0,
+						44.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						40.0,
+						44.0,
+						16.0
+					],
+					"text": "scale",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Scale lock",
+							"parameter_shortname": "scale",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Scale lock",
+					"mode": 1,
+					"texton": "scale",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-180",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1520.0,
+						224.0,
+						36.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						984.0,
+						40.0,
+						36.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Octave",
+							"parameter_shortname": "Octave",
+							"parameter_type": 1,
+							"parameter_mmin": 0,
+							"parameter_mmax": 8,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								2
+							]
+						}
+					},
+					"varname": "Octave",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-181",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1570.0,
+						224.0,
+						30.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1022.0,
+						39.0,
+						26.0,
+						16.0
+					],
+					"text": "oct",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-182",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1640.0,
+						224.0,
+						36.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1048.0,
+						40.0,
+						36.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Follows layer",
+							"parameter_shortname": "Follows layer",
+							"parameter_type": 1,
+							"parameter_mmin": 1,
+							"parameter_mmax": 8,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1
+							]
+						}
+					},
+					"varname": "Follows layer",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-183",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1690.0,
+						224.0,
+						40.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1086.0,
+						39.0,
+						36.0,
+						16.0
+					],
+					"text": "layer",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-184",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1400.0,
+						254.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						936.0,
+						60.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Density",
+							"parameter_shortname": "Density",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								0.5
+							]
+						}
+					},
+					"varname": "Density",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-185",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						1460.0,
+						254.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						992.0,
+						60.0,
+						50.0,
+						50.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Temperature",
+							"parameter_shortname": "Temperature",
+							"parameter_type": 0,
+							"parameter_mmin": 0.05,
+							"parameter_mmax": 3.0,
+							"parameter_unitstyle": 1,
+							"parameter_initial_enable": 1,
+							"parameter_initial": [
+								1.0
+							]
+						}
+					},
+					"varname": "Temperature",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-186",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						164.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/melody/enable $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-187",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						164.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-188",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						194.0,
+						170.0,
+						22.0
+					],
+					"text": "/rvae/melody/scale-lock $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-189",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						194.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-190",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						224.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/melody/octave $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-191",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						224.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-192",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						254.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/melody/layer $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-193",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						254.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-194",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						284.0,
+						152.0,
+						22.0
+					],
+					"text": "/rvae/melody/density $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-195",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						284.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-196",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						314.0,
+						176.0,
+						22.0
+					],
+					"text": "/rvae/melody/temperature $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-197",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						314.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-198",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						350.0,
+						158.0,
+						22.0
+					],
+					"text": "prepend /rvae/melody/key"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-199",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						350.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-200",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1880.0,
+						380.0,
+						176.0,
+						22.0
+					],
+					"text": "prepend /rvae/melody/family"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						2160.0,
+						380.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-202",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						440.0,
+						86.0,
+						22.0
+					],
+					"text": "r ---rvae-in"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-203",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 3,
+					"outlettype": [
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						470.0,
+						236.0,
+						22.0
+					],
+					"text": "route /rvae/melody /rvae/state/melody"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-204",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						500.0,
+						104.0,
+						22.0
+					],
+					"text": "prepend set bar"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-205",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1400.0,
+						530.0,
+						30.0,
+						22.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1046.0,
+						60.0,
+						110.0,
+						16.0
+					],
+					"text": "",
+					"fontsize": 9.0,
+					"ignoreclick": 1
+				}
+			},
+			{
+				"box": {
+					"id": "obj-206",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 9,
+					"outlettype": [
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						"",
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						500.0,
+						422.0,
+						22.0
+					],
+					"text": "route enabled key family scale_lock octave layer density temperature"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-207",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						540.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-208",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1770.0,
+						540.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-209",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1900.0,
+						540.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-210",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						2030.0,
+						540.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-211",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1640.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-212",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1770.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-213",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1900.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-214",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						2030.0,
+						570.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-215",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3901,7 +4911,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-174",
+					"id": "obj-216",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -3913,7 +4923,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						1.0,
 						60.0,
 						16.0
@@ -3930,7 +4940,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-175",
+					"id": "obj-217",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -3946,7 +4956,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						18.0,
 						40.0,
 						48.0
@@ -3972,7 +4982,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-176",
+					"id": "obj-218",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -3990,7 +5000,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-177",
+					"id": "obj-219",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4005,7 +5015,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-178",
+					"id": "obj-220",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4021,7 +5031,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						980.0,
+						1208.0,
 						18.0,
 						40.0,
 						48.0
@@ -4047,7 +5057,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-179",
+					"id": "obj-221",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4065,7 +5075,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-180",
+					"id": "obj-222",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4080,7 +5090,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-181",
+					"id": "obj-223",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4096,7 +5106,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1028.0,
+						1256.0,
 						22.0,
 						44.0,
 						15.0
@@ -4122,7 +5132,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-182",
+					"id": "obj-224",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4140,7 +5150,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-183",
+					"id": "obj-225",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4155,7 +5165,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-184",
+					"id": "obj-226",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4171,7 +5181,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1028.0,
+						1256.0,
 						42.0,
 						44.0,
 						15.0
@@ -4198,7 +5208,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-185",
+					"id": "obj-227",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4216,7 +5226,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-186",
+					"id": "obj-228",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4231,7 +5241,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-187",
+					"id": "obj-229",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4247,7 +5257,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						70.0,
 						52.0,
 						15.0
@@ -4274,7 +5284,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-188",
+					"id": "obj-230",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4290,7 +5300,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						992.0,
+						1220.0,
 						70.0,
 						40.0,
 						15.0
@@ -4317,7 +5327,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-189",
+					"id": "obj-231",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4335,7 +5345,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-190",
+					"id": "obj-232",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4353,7 +5363,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-191",
+					"id": "obj-233",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4368,7 +5378,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-192",
+					"id": "obj-234",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4383,7 +5393,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-193",
+					"id": "obj-235",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4395,7 +5405,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						88.0,
 						160.0,
 						14.0
@@ -4412,7 +5422,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-194",
+					"id": "obj-236",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4428,7 +5438,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						104.0,
 						18.0,
 						16.0
@@ -4455,7 +5465,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-195",
+					"id": "obj-237",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4473,7 +5483,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-196",
+					"id": "obj-238",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4488,7 +5498,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-197",
+					"id": "obj-239",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4504,7 +5514,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						956.0,
+						1184.0,
 						104.0,
 						18.0,
 						16.0
@@ -4531,7 +5541,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-198",
+					"id": "obj-240",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4549,7 +5559,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-199",
+					"id": "obj-241",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4564,7 +5574,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-200",
+					"id": "obj-242",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4580,7 +5590,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						976.0,
+						1204.0,
 						104.0,
 						18.0,
 						16.0
@@ -4607,7 +5617,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-243",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4625,7 +5635,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-244",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4640,7 +5650,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-203",
+					"id": "obj-245",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4656,7 +5666,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						996.0,
+						1224.0,
 						104.0,
 						18.0,
 						16.0
@@ -4683,7 +5693,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-204",
+					"id": "obj-246",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4701,7 +5711,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-205",
+					"id": "obj-247",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4716,7 +5726,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-206",
+					"id": "obj-248",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4732,7 +5742,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1016.0,
+						1244.0,
 						104.0,
 						18.0,
 						16.0
@@ -4759,7 +5769,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-207",
+					"id": "obj-249",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4777,7 +5787,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-208",
+					"id": "obj-250",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4792,7 +5802,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-209",
+					"id": "obj-251",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4808,7 +5818,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1036.0,
+						1264.0,
 						104.0,
 						18.0,
 						16.0
@@ -4835,7 +5845,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-210",
+					"id": "obj-252",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4853,7 +5863,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-211",
+					"id": "obj-253",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4868,7 +5878,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-212",
+					"id": "obj-254",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4884,7 +5894,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1056.0,
+						1284.0,
 						104.0,
 						18.0,
 						16.0
@@ -4911,7 +5921,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-213",
+					"id": "obj-255",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4929,7 +5939,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-214",
+					"id": "obj-256",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4944,7 +5954,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-215",
+					"id": "obj-257",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4960,7 +5970,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1076.0,
+						1304.0,
 						104.0,
 						18.0,
 						16.0
@@ -4987,7 +5997,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-216",
+					"id": "obj-258",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5005,7 +6015,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-217",
+					"id": "obj-259",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5020,7 +6030,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-218",
+					"id": "obj-260",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5036,7 +6046,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						936.0,
+						1164.0,
 						124.0,
 						18.0,
 						16.0
@@ -5063,7 +6073,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-219",
+					"id": "obj-261",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5081,7 +6091,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-220",
+					"id": "obj-262",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5096,7 +6106,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-221",
+					"id": "obj-263",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5112,7 +6122,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						956.0,
+						1184.0,
 						124.0,
 						18.0,
 						16.0
@@ -5139,7 +6149,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-222",
+					"id": "obj-264",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5157,7 +6167,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-223",
+					"id": "obj-265",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5172,7 +6182,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-224",
+					"id": "obj-266",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5188,7 +6198,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						976.0,
+						1204.0,
 						124.0,
 						18.0,
 						16.0
@@ -5215,7 +6225,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-225",
+					"id": "obj-267",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5233,7 +6243,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-226",
+					"id": "obj-268",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5248,7 +6258,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-227",
+					"id": "obj-269",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5264,7 +6274,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						996.0,
+						1224.0,
 						124.0,
 						18.0,
 						16.0
@@ -5291,7 +6301,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-228",
+					"id": "obj-270",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5309,7 +6319,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-229",
+					"id": "obj-271",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5324,7 +6334,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-230",
+					"id": "obj-272",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5340,7 +6350,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1016.0,
+						1244.0,
 						124.0,
 						18.0,
 						16.0
@@ -5367,7 +6377,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-231",
+					"id": "obj-273",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5385,7 +6395,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-232",
+					"id": "obj-274",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5400,7 +6410,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-233",
+					"id": "obj-275",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5416,7 +6426,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1036.0,
+						1264.0,
 						124.0,
 						18.0,
 						16.0
@@ -5443,7 +6453,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-234",
+					"id": "obj-276",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5461,7 +6471,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-235",
+					"id": "obj-277",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5476,7 +6486,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-236",
+					"id": "obj-278",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5492,7 +6502,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1056.0,
+						1284.0,
 						124.0,
 						18.0,
 						16.0
@@ -5519,7 +6529,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-237",
+					"id": "obj-279",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5537,7 +6547,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-238",
+					"id": "obj-280",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5552,7 +6562,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-239",
+					"id": "obj-281",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5568,7 +6578,7 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						1076.0,
+						1304.0,
 						124.0,
 						18.0,
 						16.0
@@ -5595,7 +6605,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-240",
+					"id": "obj-282",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5613,7 +6623,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-241",
+					"id": "obj-283",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -7707,84 +8717,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-176",
+						"obj-173",
 						0
 					],
 					"source": [
-						"obj-175",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-177",
-						0
-					],
-					"source": [
-						"obj-176",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-179",
-						0
-					],
-					"source": [
-						"obj-178",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-180",
-						0
-					],
-					"source": [
-						"obj-179",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-182",
-						0
-					],
-					"source": [
-						"obj-181",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-183",
-						0
-					],
-					"source": [
-						"obj-182",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-185",
-						0
-					],
-					"source": [
-						"obj-184",
-						0
+						"obj-151",
+						8
 					]
 				}
 			},
@@ -7795,7 +8733,31 @@
 						0
 					],
 					"source": [
-						"obj-185",
+						"obj-176",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-187",
+						0
+					],
+					"source": [
+						"obj-186",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-188",
+						0
+					],
+					"source": [
+						"obj-179",
 						0
 					]
 				}
@@ -7804,18 +8766,6 @@
 				"patchline": {
 					"destination": [
 						"obj-189",
-						0
-					],
-					"source": [
-						"obj-187",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-190",
 						0
 					],
 					"source": [
@@ -7827,11 +8777,23 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-190",
+						0
+					],
+					"source": [
+						"obj-180",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-191",
 						0
 					],
 					"source": [
-						"obj-189",
+						"obj-190",
 						0
 					]
 				}
@@ -7843,7 +8805,31 @@
 						0
 					],
 					"source": [
-						"obj-190",
+						"obj-182",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-193",
+						0
+					],
+					"source": [
+						"obj-192",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-194",
+						0
+					],
+					"source": [
+						"obj-184",
 						0
 					]
 				}
@@ -7867,7 +8853,19 @@
 						0
 					],
 					"source": [
-						"obj-195",
+						"obj-185",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-197",
+						0
+					],
+					"source": [
+						"obj-196",
 						0
 					]
 				}
@@ -7879,8 +8877,8 @@
 						0
 					],
 					"source": [
-						"obj-197",
-						0
+						"obj-177",
+						1
 					]
 				}
 			},
@@ -7899,6 +8897,18 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-200",
+						0
+					],
+					"source": [
+						"obj-178",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-201",
 						0
 					],
@@ -7911,11 +8921,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-202",
+						"obj-203",
 						0
 					],
 					"source": [
-						"obj-201",
+						"obj-202",
 						0
 					]
 				}
@@ -7947,6 +8957,18 @@
 			{
 				"patchline": {
 					"destination": [
+						"obj-206",
+						0
+					],
+					"source": [
+						"obj-203",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-207",
 						0
 					],
@@ -7959,7 +8981,7 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-208",
+						"obj-176",
 						0
 					],
 					"source": [
@@ -7971,7 +8993,43 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-210",
+						"obj-208",
+						0
+					],
+					"source": [
+						"obj-206",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-177",
+						0
+					],
+					"source": [
+						"obj-208",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-209",
+						0
+					],
+					"source": [
+						"obj-206",
+						2
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-178",
 						0
 					],
 					"source": [
@@ -7983,7 +9041,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-211",
+						"obj-210",
+						0
+					],
+					"source": [
+						"obj-206",
+						3
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-179",
 						0
 					],
 					"source": [
@@ -7995,7 +9065,43 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-213",
+						"obj-211",
+						0
+					],
+					"source": [
+						"obj-206",
+						4
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-180",
+						0
+					],
+					"source": [
+						"obj-211",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-212",
+						0
+					],
+					"source": [
+						"obj-206",
+						5
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-182",
 						0
 					],
 					"source": [
@@ -8007,7 +9113,19 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-214",
+						"obj-213",
+						0
+					],
+					"source": [
+						"obj-206",
+						6
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-184",
 						0
 					],
 					"source": [
@@ -8019,11 +9137,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-216",
+						"obj-214",
 						0
 					],
 					"source": [
-						"obj-215",
+						"obj-206",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-185",
+						0
+					],
+					"source": [
+						"obj-214",
 						0
 					]
 				}
@@ -8031,11 +9161,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-217",
+						"obj-218",
 						0
 					],
 					"source": [
-						"obj-216",
+						"obj-217",
 						0
 					]
 				}
@@ -8055,11 +9185,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-220",
+						"obj-221",
 						0
 					],
 					"source": [
-						"obj-219",
+						"obj-220",
 						0
 					]
 				}
@@ -8079,11 +9209,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-223",
+						"obj-224",
 						0
 					],
 					"source": [
-						"obj-222",
+						"obj-223",
 						0
 					]
 				}
@@ -8103,11 +9233,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-226",
+						"obj-227",
 						0
 					],
 					"source": [
-						"obj-225",
+						"obj-226",
 						0
 					]
 				}
@@ -8127,23 +9257,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-229",
-						0
-					],
-					"source": [
-						"obj-228",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-231",
 						0
 					],
 					"source": [
-						"obj-230",
+						"obj-229",
 						0
 					]
 				}
@@ -8155,6 +9273,18 @@
 						0
 					],
 					"source": [
+						"obj-230",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-233",
+						0
+					],
+					"source": [
 						"obj-231",
 						0
 					]
@@ -8167,19 +9297,7 @@
 						0
 					],
 					"source": [
-						"obj-233",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-235",
-						0
-					],
-					"source": [
-						"obj-234",
+						"obj-232",
 						0
 					]
 				}
@@ -8228,6 +9346,342 @@
 					],
 					"source": [
 						"obj-240",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-243",
+						0
+					],
+					"source": [
+						"obj-242",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-244",
+						0
+					],
+					"source": [
+						"obj-243",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-246",
+						0
+					],
+					"source": [
+						"obj-245",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-247",
+						0
+					],
+					"source": [
+						"obj-246",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-249",
+						0
+					],
+					"source": [
+						"obj-248",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-250",
+						0
+					],
+					"source": [
+						"obj-249",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-252",
+						0
+					],
+					"source": [
+						"obj-251",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-253",
+						0
+					],
+					"source": [
+						"obj-252",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-255",
+						0
+					],
+					"source": [
+						"obj-254",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-256",
+						0
+					],
+					"source": [
+						"obj-255",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-258",
+						0
+					],
+					"source": [
+						"obj-257",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-259",
+						0
+					],
+					"source": [
+						"obj-258",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-261",
+						0
+					],
+					"source": [
+						"obj-260",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-262",
+						0
+					],
+					"source": [
+						"obj-261",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-264",
+						0
+					],
+					"source": [
+						"obj-263",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-265",
+						0
+					],
+					"source": [
+						"obj-264",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-267",
+						0
+					],
+					"source": [
+						"obj-266",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-268",
+						0
+					],
+					"source": [
+						"obj-267",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-270",
+						0
+					],
+					"source": [
+						"obj-269",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-271",
+						0
+					],
+					"source": [
+						"obj-270",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-273",
+						0
+					],
+					"source": [
+						"obj-272",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-274",
+						0
+					],
+					"source": [
+						"obj-273",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-276",
+						0
+					],
+					"source": [
+						"obj-275",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-277",
+						0
+					],
+					"source": [
+						"obj-276",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-279",
+						0
+					],
+					"source": [
+						"obj-278",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-280",
+						0
+					],
+					"source": [
+						"obj-279",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-282",
+						0
+					],
+					"source": [
+						"obj-281",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-283",
+						0
+					],
+					"source": [
+						"obj-282",
 						0
 					]
 				}
@@ -8334,112 +9788,142 @@
 				"cancel",
 				0
 			],
-			"obj-175": [
-				"LFO X",
-				"LFO X",
+			"obj-176": [
+				"Melody on",
+				"on",
 				0
 			],
-			"obj-178": [
-				"LFO Y",
-				"LFO Y",
+			"obj-179": [
+				"Scale lock",
+				"scale",
 				0
 			],
-			"obj-181": [
-				"Swing",
-				"Swing",
+			"obj-180": [
+				"Octave",
+				"Octave",
+				0
+			],
+			"obj-182": [
+				"Follows layer",
+				"Follows layer",
 				0
 			],
 			"obj-184": [
+				"Density",
+				"Density",
+				0
+			],
+			"obj-185": [
+				"Temperature",
+				"Temperature",
+				0
+			],
+			"obj-217": [
+				"LFO X",
+				"LFO X",
+				0
+			],
+			"obj-220": [
+				"LFO Y",
+				"LFO Y",
+				0
+			],
+			"obj-223": [
+				"Swing",
+				"Swing",
+				0
+			],
+			"obj-226": [
 				"Follow",
 				"Follow",
 				0
 			],
-			"obj-187": [
+			"obj-229": [
 				"Record loop",
 				"loop 2",
 				0
 			],
-			"obj-188": [
+			"obj-230": [
 				"Clear loop",
 				"clear",
 				0
 			],
-			"obj-194": [
+			"obj-236": [
 				"S1",
 				"1",
 				0
 			],
-			"obj-197": [
+			"obj-239": [
 				"S2",
 				"2",
 				0
 			],
-			"obj-200": [
+			"obj-242": [
 				"S3",
 				"3",
 				0
 			],
-			"obj-203": [
+			"obj-245": [
 				"S4",
 				"4",
 				0
 			],
-			"obj-206": [
+			"obj-248": [
 				"S5",
 				"5",
 				0
 			],
-			"obj-209": [
+			"obj-251": [
 				"S6",
 				"6",
 				0
 			],
-			"obj-212": [
+			"obj-254": [
 				"S7",
 				"7",
 				0
 			],
-			"obj-215": [
+			"obj-257": [
 				"S8",
 				"8",
 				0
 			],
-			"obj-218": [
+			"obj-260": [
 				"P1",
 				"1",
 				0
 			],
-			"obj-221": [
+			"obj-263": [
 				"P2",
 				"2",
 				0
 			],
-			"obj-224": [
+			"obj-266": [
 				"P3",
 				"3",
 				0
 			],
-			"obj-227": [
+			"obj-269": [
 				"P4",
 				"4",
 				0
 			],
-			"obj-230": [
+			"obj-272": [
 				"P5",
 				"5",
 				0
 			],
-			"obj-233": [
+			"obj-275": [
 				"P6",
 				"6",
 				0
 			],
-			"obj-236": [
+			"obj-278": [
 				"P7",
 				"7",
 				0
 			],
-			"obj-239": [
+			"obj-281": [
 				"P8",
 				"8",
 				0

@@ -1,11 +1,14 @@
 """Train the bundled models in ``models/`` from the Groove MIDI Dataset: one per main style and one on all.
 
     python scripts/train_bundled_models.py [--data ../shared/data/groove] [--out models] [--only NAME,...]
-                                           [--steps 3000] [--seed 0] [--threads 1]
+                                           [--recipe v2] [--steps 6000] [--seed 0] [--threads 1]
 
 Clips: the dataset's ``beat`` clips (fills left out) whose ``style`` column (``info.csv``) matches the model's
 selection; the train and validation splits of the dataset are pooled and then split 5:1 by clip as usual.
-Epochs: enough for about ``--steps`` optimiser steps (batches of 64), between 8 and 200. Weights are float16.
+Recipe: the current one (:mod:`rvae_server.model.recipe`, the same as ``rvae train`` and live retraining), with
+epochs enough for about ``--steps`` optimiser steps (the recipe's batch size), between 8 and 200. Each model's
+pad is fitted to its clips and its figures are stored (``space`` and ``evaluation`` in ``meta.json``; printed
+here). Weights are float16.
 The metadata credits "Groove MIDI Dataset, Google LLC, CC BY 4.0" and says what was changed and selected.
 Same data, seed and thread count → the same models.
 """
@@ -23,7 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rvae_server.model.training import GMD_LICENCE, TrainEvent, load_training_bars, train_and_save  # noqa: E402
+from rvae_server.model.evaluate import table  # noqa: E402
+from rvae_server.model.recipe import DEFAULT_RECIPE, RECIPES, get_recipe  # noqa: E402
+from rvae_server.model.training import GMD_LICENCE, train_and_save  # noqa: E402
+from rvae_server.model.trainingdata import TrainEvent, load_training_bars  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "groove"
 
@@ -57,7 +63,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=ROOT / "models")
     parser.add_argument("--only", default="", help="comma-separated model names (default: all)")
-    parser.add_argument("--steps", type=int, default=3000, help="optimiser steps per model (default 3000)")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE)
+    parser.add_argument("--regularizer", choices=("vae", "acai", "ae"), default=None)
+    parser.add_argument("--steps", type=int, default=6000, help="optimiser steps per model (default 6000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -66,7 +74,8 @@ def main() -> int:
         what, keep = MODELS[name]
         paths = select(args.data, keep)
         bars = load_training_bars(paths).bars
-        epochs = max(8, min(200, math.ceil(args.steps / math.ceil(bars * 5 / 6 / 64))))
+        batch = get_recipe(args.recipe).batch_size
+        epochs = max(8, min(200, math.ceil(args.steps / math.ceil(bars * 5 / 6 / batch))))
         licence = dict(GMD_LICENCE)
         licence["changes"] += (
             f" Selection: the dataset's 'beat' clips (no fills) with style {what}: {len(paths)} clips from its "
@@ -89,7 +98,11 @@ def main() -> int:
             threads=args.threads,
             licence=licence,
             clip_root=str(args.data),
+            recipe=args.recipe,
+            regularizer=args.regularizer,
         )
+        if summary.evaluation is not None:
+            print(table(summary.evaluation), flush=True)
         size = (Path(summary.model) / "weights.safetensors").stat().st_size
         print(f"{name}: saved {summary.model} ({size / 1e6:.2f} MB) in {time.perf_counter() - start:.0f} s", flush=True)
     return 0

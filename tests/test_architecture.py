@@ -19,12 +19,14 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "system": {"core"},
     "model": {"core"},
-    "engine": {"core", "system", "model"},
+    "mining": {"core", "model"},
+    "melody": {"core", "model"},
+    "engine": {"core", "system", "model", "melody"},
     "outputs": {"core", "system", "engine.api"},
     "surfaces": {"core", "system", "model", "engine.api"},
     "web": {"core", "model", "engine.api", "surfaces"},
-    "session": {"core", "system", "model", "engine", "outputs", "surfaces", "web"},
-    "cli": {"core", "system", "model", "engine", "outputs", "surfaces", "web", "session"},
+    "session": {"core", "system", "model", "melody", "engine", "outputs", "surfaces", "web"},
+    "cli": {"core", "system", "model", "melody", "engine", "outputs", "surfaces", "web", "session", "mining"},
 }
 
 

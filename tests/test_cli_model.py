@@ -57,9 +57,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
 
 def test_train_json_summary_and_progress(trained: tuple[Path, dict[str, object]]) -> None:
     models, summary = trained
-    assert set(summary) == {"model", "bars", "epochs", "train_loss", "val_loss", "seconds"}
+    assert set(summary) == {
+        "model", "bars", "epochs", "best_epoch", "recipe", "train_loss", "val_loss", "seconds", "evaluation"
+    }  # fmt: skip
     assert Path(str(summary["model"])) == models / "cli-test"
-    assert summary["epochs"] == 4
+    assert summary["epochs"] == 4 and 1 <= int(summary["best_epoch"]) <= 4  # type: ignore[call-overload]
+    assert summary["recipe"] == "v2"
+    evaluation = summary["evaluation"]
+    assert isinstance(evaluation, dict) and evaluation == LoadedModel.load(models / "cli-test").evaluation
     assert summary["bars"] == sum(len(read_clip(c).used_bars()) for c in CLIPS)
     assert isinstance(summary["val_loss"], float) and isinstance(summary["seconds"], float)
     assert sorted(os.listdir(models)) == ["cli-test"]

@@ -30,6 +30,8 @@ from pythonosc.osc_message import OscMessage
 from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
+from rvae_server.engine.melodylayer import MelodyLayer
+from rvae_server.melody.modelfile import load_melody
 from rvae_server.surfaces.osc import spec, table
 from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.server import OscServer, start_osc
@@ -446,6 +448,7 @@ class Client:
 def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, FakeTraining]]:
     clock = InternalClock(bpm=300.0)
     engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=2)
+    engine.attach_melody(MelodyLayer(load_melody(), seed=1))  # the melody panel's messages need a melody layer
     engine.start()
     clips = tmp_path / "clips"
     (clips / "set1").mkdir(parents=True)
@@ -465,6 +468,8 @@ def sample(arg: spec.Arg, verb: str, clips: Path) -> Any:
         return str(clips / "set1") if arg.name == "folder" else "mygroove"
     if verb == "model":
         return "b"
+    if verb == "melody/key":
+        return "Am"
     if arg.kind == "float":
         lo, hi = arg.lo if arg.lo is not None else 0.0, arg.hi if arg.hi is not None else 1.0
         return float(lo + 0.25 * (hi - lo))

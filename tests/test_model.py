@@ -25,7 +25,8 @@ from rvae_server.model.network import (
     pad_to_latent,
     vae_loss,
 )
-from rvae_server.model.training import load_training_bars, split_data, train_model
+from rvae_server.model.training import train_model
+from rvae_server.model.trainingdata import load_training_bars, split_data
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 CLIPS = [
@@ -67,6 +68,41 @@ def test_config_json_round_trip_and_errors() -> None:
         ModelConfig.from_json({**config.to_json(), "latent": -2})
     with pytest.raises(ValueError, match="'beta'"):
         ModelConfig.from_json({**config.to_json(), "beta": "high"})
+
+
+def test_config_defaults_legacy_fields_and_errors() -> None:
+    kept = ("ticks", "instruments", "hidden", "latent", "beta", "leaky_slope")
+    old = {k: v for k, v in ModelConfig(hidden=512).to_json().items() if k in kept}
+    config = ModelConfig.from_json(old)  # a config written before the new fields: their values of then
+    assert (config.decoder_layers, config.onset_pos_weight, config.regularizer) == (1, 1.0, "vae")
+    assert config.encoder_units == 512
+    with pytest.raises(ValueError, match="'regularizer'"):
+        ModelConfig.from_json({**ModelConfig().to_json(), "regularizer": "gan"})
+    with pytest.raises(ValueError, match="'decoder_layers'"):
+        ModelConfig.from_json({**ModelConfig().to_json(), "decoder_layers": 0})
+
+
+@pytest.mark.parametrize("regularizer", ["vae", "ae", "acai"])
+def test_regularizer_sampling(regularizer: str) -> None:
+    model = RhythmVAE(ModelConfig(hidden=32, regularizer=regularizer)).train()
+    x = torch.from_numpy(flatten_bars(np.zeros((4, 3, TICKS, N_INSTRUMENTS), np.float32)))
+    a, mean, _ = model(x)
+    b, _, _ = model(x)
+    same = torch.equal(a.onset_logits, b.onset_logits)
+    assert same == (regularizer != "vae")  # only the VAE samples q(z|x) while training
+    model.eval()
+    assert torch.equal(model(x)[0].onset_logits, model.decoder(mean).onset_logits)
+
+
+def test_onset_weight_counts_onset_cells_more() -> None:
+    model = RhythmVAE(ModelConfig(hidden=32)).eval()
+    x = torch.from_numpy(flatten_bars(stack([Bar.from_notes([(0, 0, 0.8, 0.0), (24, 1, 0.5, 0.0)])])))
+    with torch.no_grad():
+        out, mean, logvar = model(x)
+    plain = vae_loss(out, mean, logvar, x, 0.0)
+    weighted = vae_loss(out, mean, logvar, x, 0.0, pos_weight=3.0)
+    positive = -torch.nn.functional.logsigmoid(out.onset_logits[0, [0, 24 * 9 + 1]]).sum()
+    assert float(weighted.onsets - plain.onsets) == pytest.approx(2 * float(positive), rel=1e-4)
 
 
 def test_network_shapes_and_tensor_table() -> None:
@@ -119,8 +155,17 @@ def test_threshold_planes_and_mutes() -> None:
     assert np.isfinite(bar.planes()).all() and bar.onset_count() == 2
 
 
-def test_single_point_decode_matches_batch(trained: tuple[LoadedModel, np.ndarray]) -> None:
-    model, _ = trained
+@pytest.fixture(scope="module", params=["deep", "one layer"])
+def decoders(request: pytest.FixtureRequest, trained: tuple[LoadedModel, np.ndarray]) -> LoadedModel:
+    if request.param == "deep":
+        return trained[0]  # the current config: three decoder layers (the direct single-point path)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return LoadedModel.from_module(RhythmVAE(ModelConfig(hidden=64, decoder_layers=1)))  # the piecewise path
+
+
+def test_single_point_decode_matches_batch(decoders: LoadedModel) -> None:
+    model = decoders
     rng = np.random.default_rng(3)
     drag = np.clip(np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0), -3, 3).astype(np.float32)
     jumps = rng.uniform(-4, 4, (50, 2)).astype(np.float32)

@@ -17,9 +17,10 @@ import safetensors.numpy
 import torch
 
 import rvae_server.model.modelfile as mf
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modeldirs import default_model, find_models, resolve_model
 from rvae_server.model.modelfile import ModelFileError, load_model, save_model
-from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
 
 META = {"training": {"epochs": 1, "bars": {"train": 5, "validation": 1}, "clips": []}, "licence": {"attribution": "x"}}
 
@@ -287,3 +288,31 @@ def test_find_resolve_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     shutil.copytree(a, tmp_path / "models")
     assert resolve_model("zeta") == tmp_path / "models" / "zeta"  # ./models is searched by default
+
+
+def test_a_model_file_from_before_the_new_config_fields_still_loads(tmp_path: Path) -> None:
+    """Models written before decoder_layers / onset_pos_weight / regularizer / encoder_hidden existed: their
+    config lacks those fields and their weights hold one decoder layer and an encoder as wide as ``hidden``."""
+    old = RhythmVAE(ModelConfig(hidden=32, decoder_layers=1, encoder_hidden=0, onset_pos_weight=1.0, regularizer="vae"))
+    path = save_model(old, META, tmp_path, "old")
+    meta = json.loads((path / "meta.json").read_text())
+    meta["config"] = {k: meta["config"][k] for k in ("ticks", "instruments", "hidden", "latent", "beta", "leaky_slope")}
+    (path / "meta.json").write_text(json.dumps(meta))
+    loaded = load_model(path)
+    assert loaded.config.decoder_layers == 1 and loaded.config.encoder_units == 32
+    assert loaded.config.regularizer == "vae" and loaded.config.onset_pos_weight == 1.0
+    assert set(loaded.tensors) == set(old.state_dict())
+    model = LoadedModel.from_data(loaded)
+    assert model.start is None and model.default_threshold is None and model.evaluation is None
+    assert model.decode_pad(np.array([0.5, 0.5], np.float32)).probs.shape == (1, 96, 9)
+
+
+def test_tensor_table_follows_the_config(tmp_path: Path) -> None:
+    deep = RhythmVAE(ModelConfig(hidden=32, decoder_layers=3, encoder_hidden=16))
+    assert "decoder.hidden_3.weight" in expected_tensors(deep.config)
+    assert expected_tensors(deep.config)["encoder.hidden.weight"] == (16, 2592)
+    path = save_model(deep, META, tmp_path, "deep")
+    assert set(load_model(path).tensors) == set(deep.state_dict())
+    _edit_meta(path, config={**deep.config.to_json(), "decoder_layers": 2})  # the file holds 3 layers
+    with pytest.raises(ModelFileError, match="unexpected decoder.hidden_3"):
+        load_model(path)

@@ -3,25 +3,21 @@ failure."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
+import rvae_server.model.training as training
 from rvae_server.model.modelfile import load_model, save_model
-from rvae_server.model.network import ModelConfig
-from rvae_server.model.training import (
-    GMD_LICENCE,
-    TrainEvent,
-    TrainingCancelled,
-    TrainingError,
-    load_training_bars,
-    split_data,
-    train_and_save,
-    train_model,
-)
+from rvae_server.model.network import ModelConfig, expected_tensors
+from rvae_server.model.recipe import DEFAULT_RECIPE, free_threads, get_recipe
+from rvae_server.model.training import GMD_LICENCE, train_and_save, train_model
+from rvae_server.model.trainingdata import TrainEvent, TrainingCancelled, TrainingError, load_training_bars, split_data
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 FEW = [
@@ -108,7 +104,9 @@ def test_nan_loss_aborts_and_keeps_the_previous_model(tmp_path: Path) -> None:
     first = train_and_save(paths, "m", str(tmp_path), epochs=1, licence=GMD_LICENCE, clip_root=str(GROOVE))
     before = {p.name: p.read_bytes() for p in Path(first.model).iterdir()}
     with pytest.raises(TrainingError, match="loss became nan"):
-        train_and_save(paths, "m", str(tmp_path), epochs=2, beta=float("nan"))
+        train_and_save(paths, "m", str(tmp_path), epochs=2, beta=float("nan"), regularizer="vae")
+    with pytest.raises(TrainingError, match="beta must be a finite number"):
+        train_and_save(paths, "m", str(tmp_path), epochs=2, beta=float("nan"), regularizer="ae")
     assert {p.name: p.read_bytes() for p in Path(first.model).iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary folder left behind
     meta = load_model(first.model).meta
@@ -152,3 +150,79 @@ def test_training_is_independent_of_save(tmp_path: Path) -> None:
     loaded = load_model(path)
     for key, value in result.model.state_dict().items():
         assert np.array_equal(loaded.tensors[key], value.numpy())
+
+
+def test_recipes_and_their_settings() -> None:
+    v1, v2 = get_recipe("v1"), get_recipe()
+    assert v2.name == DEFAULT_RECIPE and v2.config == ModelConfig()
+    assert (v1.config.decoder_layers, v1.config.hidden, v1.config.regularizer, v1.lr, v1.keep_best) == (
+        1, 512, "vae", 1e-3, False
+    )  # fmt: skip
+    assert v2.epochs_for(20) == v2.epochs and v2.epochs_for(10_000) < v2.epochs
+    assert v2.epochs_for(10_000_000) == v2.min_epochs
+    assert v2.config_for(200).regularizer == v2.config.regularizer == "ae"  # a dozen clips: the autoencoder
+    assert v2.config_for(5000).regularizer == "vae"  # thousands of bars: the VAE's prior fills the holes
+    assert v2.with_changes(regularizer="acai").config_for(5000).regularizer == "acai"  # asked for: always
+    changed = v2.with_changes(beta=0.1, epochs=7)
+    assert changed.config.beta == 0.1 and changed.epochs == 7 and changed.config.hidden == v2.config.hidden
+    with pytest.raises(KeyError, match="known: v1, v2"):
+        get_recipe("v9")
+
+
+def test_free_threads_follow_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert free_threads() == 4 and free_threads(2) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert free_threads() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert free_threads() == 1
+
+
+@pytest.mark.parametrize(("tolerance", "kept"), [(0.0, 2), (0.1, 4)])
+def test_keep_best_keeps_the_best_validation_epoch(
+    monkeypatch: pytest.MonkeyPatch, tolerance: float, kept: int
+) -> None:
+    """Scripted validation scores 0.5, 0.9, 0.6, 0.85: the best is epoch 2; with a tolerance of 0.1, epoch 4
+    is as good and later. The returned weights are that epoch's."""
+    split = split_data(load_training_bars(FEW), seed=0)
+    scores = iter([0.5, 0.9, 0.6, 0.85])
+    weights: list[dict[str, torch.Tensor]] = []
+
+    def scripted(model: Any, x: Any, beta: float) -> tuple[float, float, float]:
+        weights.append({k: v.detach().clone() for k, v in model.state_dict().items()})
+        return 1.0, next(scores), 0.0
+
+    monkeypatch.setattr(training, "validation_scores", scripted)
+    recipe = get_recipe().with_changes(keep_best=True, best_tolerance=tolerance, hidden=32)
+    result = train_model(split, recipe=recipe, epochs=4, seed=0)
+    assert result.best_epoch == kept
+    for key, value in result.model.state_dict().items():
+        assert torch.equal(value, weights[kept - 1][key])
+    if kept != 4:  # not simply the last epoch's
+        assert not torch.equal(result.model.state_dict()["decoder.onsets.bias"], weights[-1]["decoder.onsets.bias"])
+
+
+@pytest.mark.parametrize("regularizer", ["vae", "ae", "acai"])
+def test_each_regularizer_trains(regularizer: str) -> None:
+    split = split_data(load_training_bars(FEW), seed=0)
+    recipe = get_recipe().with_changes(regularizer=regularizer, hidden=32, encoder_hidden=16)
+    result = train_model(split, recipe=recipe, epochs=3, seed=0, batch_size=16)
+    assert all(np.isfinite(e.train_loss) and np.isfinite(e.val_loss) for e in result.history)
+    assert result.history[-1].train_loss < result.history[0].train_loss
+    assert set(result.model.state_dict()) == set(expected_tensors(result.model.config))  # no critic saved
+    assert result.model.config.regularizer == regularizer and result.cpu_seconds > 0
+
+
+def test_saved_model_carries_its_space_and_figures(tmp_path: Path) -> None:
+    summary = train_and_save([str(p) for p in FEW], "fit", str(tmp_path), epochs=3, threads=1)
+    meta = load_model(summary.model).meta
+    assert set(meta["space"]) == {"pad", "threshold", "start"}
+    assert meta["evaluation"] == summary.evaluation and "random" in meta["evaluation"]
+    t = meta["training"]
+    assert t["recipe"] == DEFAULT_RECIPE and 1 <= t["best_epoch"] <= 3 and t["threads"] == 1
+    assert t["cpu_seconds"] > 0 and t["learning_rate"] == get_recipe().lr
+    with pytest.raises(TrainingError, match="no recipe 'v9'"):
+        train_and_save([str(p) for p in FEW], "x", str(tmp_path), recipe="v9")
+    with pytest.raises(TrainingError, match="regularizer must be one of"):
+        train_and_save([str(p) for p in FEW], "x", str(tmp_path), regularizer="gan")

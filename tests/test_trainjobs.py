@@ -16,7 +16,9 @@ from rvae_server.engine.engine import Engine
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import save_model
-from rvae_server.model.training import load_training_bars, split_data, train_model
+from rvae_server.model.recipe import DEFAULT_RECIPE
+from rvae_server.model.training import train_model
+from rvae_server.model.trainingdata import load_training_bars, split_data
 from rvae_server.session.trainjobs import TrainingService
 
 DATA = Path(__file__).parent / "data" / "groove"
@@ -87,6 +89,9 @@ def test_a_job_trains_in_a_process_reports_each_epoch_and_swaps_in_at_the_bar_li
     assert epochs == [1, 2, 3, 4, 5, 6]
     assert all(e["train_loss"] > 0 for e in events.items if e["type"] == "train-progress")
     assert (models / "fresh" / "weights.safetensors").exists()
+    fresh = LoadedModel.load(models / "fresh")  # trained with the current recipe, its pad fitted and evaluated
+    assert fresh.meta["training"]["recipe"] == DEFAULT_RECIPE and fresh.meta["training"]["threads"] == 1
+    assert fresh.start is not None and fresh.default_threshold is not None and fresh.evaluation is not None
     assert engine.state(0).model == "fresh" and engine.state(1).model == "first"
     swapped_at = time.perf_counter()
     time.sleep(2.2)

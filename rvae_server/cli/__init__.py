@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from rvae_server import __version__
 
 #: Subcommand modules, in the order ``rvae --help`` lists them.
-COMMANDS: tuple[str, ...] = ("clip", "ports", "serve", "train", "encode", "render", "models", "osc_send", "capture")
+COMMANDS: tuple[str, ...] = (
+    "clip", "ports", "serve", "train", "eval", "encode", "render", "models", "osc_send", "mine", "map", "key", "jam",
+    "capture",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,8 +49,12 @@ def _table(clip: Clip) -> str:
 def run(args: argparse.Namespace) -> int:
     failed = 0
     for named in args.paths:
-        found = find_clips([named])
-        if not found:
+        refused: list[tuple[Path, str]] = []
+        found = find_clips([named], refused)
+        for path, reason in refused:
+            failed += 1
+            _error(path, reason, args.json)
+        if not found and not refused:
             failed += 1
             _error(named, "no .mid or .midi files in this folder", args.json)
         for path in found:

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(info.summary()), flush=True)
     else:
         if found:
-            print(f"{'':2}{'name':<22} {'epochs':>6} {'bars':>6} {'clips':>5} {'beta':>6} {'val loss':>9}  created")
+            columns = f"{'epochs':>6} {'bars':>6} {'clips':>5} {'reg':>5} {'pad':>5} {'val loss':>9}"
+            print(f"{'':2}{'name':<22} {columns}  created")
         for info in found:
             s = info.summary()
             mark = "* " if info.default else "  "
@@ -70,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             print(
                 f"{mark}{info.name:<22} {_fmt(s['epochs']):>6} {_fmt(s['bars']):>6} {_fmt(s['clips']):>5} "
-                f"{_fmt(s['beta'], 'g'):>6} {_fmt(s['val_loss'], '.2f'):>9}  {_fmt(s['created'])}"
+                f"{_fmt(s['regularizer']):>5} {_fmt(s['pad_pass'], '.0%'):>5} {_fmt(s['val_loss'], '.2f'):>9}  "
+                f"{_fmt(s['created'])}{'  (plays poorly: rvae eval)' if s['poor'] else ''}"
             )
             print(f"{'':4}{info.path}  data: {_fmt(s['attribution'])}")
         if any(i.default for i in found):

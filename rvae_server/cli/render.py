@@ -1,10 +1,13 @@
-"""``rvae render --model NAME_OR_PATH --xy X Y [--threshold T] [--noise N] [--seed S] [--bars B] [--bpm BPM]
+"""``rvae render --model NAME_OR_PATH [--xy X Y] [--threshold T] [--noise N] [--seed S] [--bars B] [--bpm BPM]
 [--mute kick,snare,...] [--models-dir DIR] -o OUT.mid``: decode the pad point (X, Y) ∈ [0, 1]² into bars.
 
-Onset where probability ≥ T (default 0.5); N ∈ [0, 1] adds a Gaussian offset of standard deviation N latent
-units, drawn once per bar from ``--seed`` (default: fresh randomness); muted instruments are silenced. Writes a
-standard MIDI file with :func:`rvae_server.core.midiwrite.write_bars`, or a WAV file (the built-in drum kit) when OUT
-ends with ``.wav``; both atomically. Exit status 0, 1 on a bad argument or an unreadable model.
+``--xy`` defaults to the model's start point (a training bar's location, see :mod:`rvae_server.model.calibrate`;
+the centre for older models). Onset where the model's calibrated probability ≥ T (default 0.5: the model's
+own default threshold, see :mod:`rvae_server.model.inference`); N ∈ [0, 1] adds a Gaussian offset of standard
+deviation N latent units, drawn once per bar from ``--seed`` (default: fresh randomness); muted instruments
+are silenced. Writes a standard MIDI file with :func:`rvae_server.core.midiwrite.write_bars`, or a WAV file (the
+built-in drum kit) when OUT ends with ``.wav``; both atomically. Exit status 0, 1 on a bad argument or an
+unreadable model.
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ def register(subparsers: Any) -> None:
         description="Decode the pad point (X, Y) in [0, 1]² with a model and write the bar(s) to a file.",
     )
     parser.add_argument("--model", required=True, metavar="NAME_OR_PATH")
-    parser.add_argument("--xy", required=True, nargs=2, type=float, metavar=("X", "Y"), help="pad point in [0, 1]")
-    parser.add_argument("--threshold", type=float, default=0.5, help="onset probability threshold (default 0.5)")
+    parser.add_argument(
+        "--xy", nargs=2, type=float, metavar=("X", "Y"), help="pad point in [0, 1] (default: the model's start point)"
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=0.5, help="onset threshold (default 0.5: the model's own calibrated one)"
+    )
     parser.add_argument("--noise", type=float, default=0.0, help="latent noise std in [0, 1] (default 0)")
     parser.add_argument("--seed", type=int, default=None, help="seed for the noise (default: random)")
     parser.add_argument("--bars", type=int, default=1, help="bars to render (default 1)")
@@ -46,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> str | None:
-    x, y = args.xy
+    x, y = args.xy if args.xy is not None else (0.5, 0.5)
     if not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in (x, y)):
         return f"--xy must be two numbers in [0, 1] (pad coordinates), not {x:g} {y:g}"
     if not (math.isfinite(args.threshold) and 0.0 <= args.threshold <= 1.0):
@@ -79,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     rng = np.random.default_rng(args.seed)
-    xy = np.array(args.xy, dtype=np.float32)
+    xy = np.array(args.xy if args.xy is not None else (model.start or (0.5, 0.5)), dtype=np.float32)
     bars = [model.pattern(xy, args.threshold, args.noise, rng, mutes) for _ in range(args.bars)]
     try:
         _write(Path(args.output), bars, args.bpm)

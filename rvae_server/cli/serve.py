@@ -2,6 +2,8 @@
 
 Every option is also a key of the ``--config`` TOML file (see :mod:`rvae_server.core.config`); the command line wins.
 Stops cleanly on SIGINT/SIGTERM (all notes off on every channel used, ports closed), or after ``--duration``.
+Exit status 0, 2 for a config or start-up error, 3 when another server already uses these ports or this state
+file (see :mod:`rvae_server.session.instance`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--osc-feedback", action="append", metavar="IP:PORT", help="always send OSC feedback here")
     p.add_argument("--http-port", type=int, metavar="P", help="web page port (default 8080; 0: any free port)")
     p.add_argument("--http-host", metavar="IP", help="address the web page listens on (default 127.0.0.1)")
+    p.add_argument(
+        "--http-allow-host",
+        dest="http_allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="a host name the page may be opened by (besides addresses and localhost; repeatable)",
+    )
+    p.add_argument("--http-token", metavar="TOKEN", help="the page's token (default: random when not on loopback)")
     p.add_argument("--clip-dir", dest="clip_dirs", action="append", metavar="DIR", help="folder retraining may read")
     p.add_argument("--upload-dir", metavar="DIR", help="where clips dropped on the web page go (default: temporary)")
     p.add_argument("--controller-in", metavar="PORT", help="MIDI controller input (substring); default: virtual")
@@ -48,6 +58,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state-file", metavar="FILE", help="performance state file (default ~/.local/state/rvae)")
     p.add_argument("--no-state", dest="state_file", action="store_const", const="", help="keep no state")
     p.add_argument("--train-epochs", type=int, metavar="N", help="epochs of live retraining (default: training's)")
+    p.add_argument("--no-melody", dest="melody", action="store_false", default=None, help="no melody layer")
+    p.add_argument("--melody-model", metavar="NAME_OR_PATH", help="melody model (default: the bundled 'default')")
+    p.add_argument("--melody-out", metavar="PORT", help="melody output port (substring); default: 'R-VAE melody'")
+    p.add_argument("--melody-channel", type=int, metavar="N", help="MIDI channel of the melody (default 1)")
+    p.add_argument("--melody-layer", type=int, metavar="N", help="the drum layer the melody follows (default 1)")
+    p.add_argument("--melody-key", metavar="KEY", help="key of the melody: Am, Eb, F#m … (default Am)")
+    p.add_argument("--melody-family", metavar="NAME", help="bass | keys | guitar | pad | lead (default bass)")
     p.add_argument("--capture-dir", metavar="DIR", help="where captures go (default ~/.local/share/rvae/captures)")
     p.add_argument("--follow-in", metavar="PORT", help="MIDI input (substring) of drums to follow; default: virtual")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
@@ -58,7 +75,9 @@ OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
     "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
-    "controller_channel", "state_file", "train_epochs", "capture_dir", "follow_in",
+    "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
+    "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",
+    "capture_dir", "follow_in",
 )  # fmt: skip
 
 
@@ -68,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from rvae_server.core.config import ConfigError, load_config
     from rvae_server.model.library import NoModels, load_models
     from rvae_server.session.daemon import Daemon, StartError
+    from rvae_server.session.instance import SECOND_INSTANCE_HINT, InstanceConflict
 
     torch.set_num_threads(1)  # the server decodes one bar at a time; more threads only steal the clock's core
     try:
@@ -94,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"rvae serve: {line}", flush=True)
         print("rvae serve: running; Ctrl-C stops", flush=True)
         stop.wait(args.duration) if args.duration is not None else daemon.wait(stop)
+    except InstanceConflict as err:
+        print(f"rvae serve: {err}; {SECOND_INSTANCE_HINT}", file=sys.stderr)
+        return 3
     except StartError as err:
         print(f"rvae serve: {err}", file=sys.stderr)
         return 2

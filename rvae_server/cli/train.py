@@ -1,11 +1,15 @@
-"""``rvae train CLIP_OR_DIR... --name NAME [--epochs N] [--seed S] [--beta B] [--models-dir DIR] [--json]``.
+"""``rvae train CLIP_DIR_OR_DATASET... --name NAME [--regularizer vae|acai|ae] [--recipe NAME] [--epochs N]
+[--seed S] [--beta B] [--threads T] [--models-dir DIR] [--json]``.
 
-Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a rhythm VAE and
-saves it as ``DIR/NAME`` (default ``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill
-leaves no partial model and the previous model of that name untouched. Progress goes to stderr (a bar on a
-terminal, one line per epoch otherwise). With ``--json`` the last line on stdout is
-``{"model": path, "bars": int, "epochs": int, "train_loss": float, "val_loss": float|null, "seconds": float}``
-(or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
+Reads the clips (files, or folders searched recursively), splits them 5:1 by clip, trains a model with the
+recipe (default: the current one, :mod:`rvae_server.model.recipe`; ``v1`` is the recipe before issue 10), fits its
+pad to the clips, evaluates it (:mod:`rvae_server.model.evaluate`) and saves it as ``DIR/NAME`` (default
+``./models/NAME``), atomically and only at the end: an error, Ctrl-C or a kill leaves no partial model and the
+previous model of that name untouched. ``--threads`` defaults to the idle cores (one when the machine is busy).
+Progress goes to stderr (a bar on a terminal, one line per epoch otherwise), then the evaluation table. With
+``--json`` the last line on stdout is ``{"model": path, "bars": int, "epochs": int, "best_epoch": int,
+"recipe": str, "train_loss": float, "val_loss": float|null, "seconds": float, "evaluation": {...}}`` (or
+``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ import sys
 from typing import Any, TextIO
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
+from rvae_server.model.evaluate import table
 from rvae_server.model.modelfile import ModelFileError
-from rvae_server.model.training import DEFAULT_EPOCHS, DEFAULT_SEED, TrainEvent, TrainingError, train_and_save
+from rvae_server.model.network import REGULARIZERS
+from rvae_server.model.recipe import DEFAULT_RECIPE, RECIPES, free_threads, get_recipe
+from rvae_server.model.training import train_and_save
+from rvae_server.model.trainingdata import DEFAULT_SEED, TrainEvent, TrainingError
 
 
 def register(subparsers: Any) -> None:
@@ -27,11 +35,25 @@ def register(subparsers: Any) -> None:
         help="train a rhythm VAE on MIDI clips",
         description="Train a rhythm VAE on MIDI clips and save it in the models dir.",
     )
-    parser.add_argument("paths", nargs="+", metavar="CLIP_OR_DIR")
+    parser.add_argument(
+        "paths", nargs="+", metavar="CLIP_DIR_OR_DATASET", help="MIDI clips, folders, or mined .npz datasets"
+    )
     parser.add_argument("--name", required=True, help="model name (letters, digits, '.', '_', '-')")
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
+    recipe = get_recipe()
+    parser.add_argument(
+        "--regularizer", choices=REGULARIZERS, default=None,
+        help=f"vae (KL), acai (adversarial interpolation), ae (none) (default: {recipe.config.regularizer}, "
+        f"{recipe.large_regularizer or recipe.config.regularizer} from {recipe.large_bars} training bars up)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE, help=f"training recipe (default {DEFAULT_RECIPE})"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help=f"default: the recipe's ({recipe.epochs}, fewer on large sets)"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--beta", type=float, default=None, help="KL weight (default: the model's default)")
+    parser.add_argument("--beta", type=float, default=None, help="KL weight of the vae regularizer")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the idle cores)")
     add_models_dir_argument(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     parser.set_defaults(func=run)
@@ -72,8 +94,10 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr)
-    if args.epochs < 1:
+    if args.epochs is not None and args.epochs < 1:
         return _fail(args, progress, f"--epochs must be at least 1, not {args.epochs}")
+    if args.threads is not None and not 1 <= args.threads <= 256:
+        return _fail(args, progress, f"--threads must be between 1 and 256, not {args.threads}")
     if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
         return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
     models_dir = models_dirs(args)[0]
@@ -87,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
             beta=args.beta,
             progress=progress,
             on_note=progress.note,
+            threads=args.threads if args.threads is not None else free_threads(),
+            recipe=args.recipe,
+            regularizer=args.regularizer,
         )
     except (TrainingError, ModelFileError) as err:
         return _fail(args, progress, str(err))
@@ -95,10 +122,15 @@ def run(args: argparse.Namespace) -> int:
         print("interrupted: no model written", file=sys.stderr)
         raise
     progress.end()
+    if summary.evaluation is not None:
+        print(table(summary.evaluation), file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:
-        print(f"saved {summary.model}: {summary.bars} bars, {summary.epochs} epochs, {summary.seconds:.1f} s")
+        print(
+            f"saved {summary.model}: {summary.bars} bars, {summary.epochs} epochs (kept epoch {summary.best_epoch}), "
+            f"recipe {summary.recipe}, {summary.seconds:.1f} s"
+        )
     return 0
 
 

@@ -17,9 +17,13 @@ Example::
     osc-allow = ["192.168.1.0/24"]   # … but only from these clients (loopback always)
     osc-feedback = ["127.0.0.1:9001"]  # always send bars/state/training feedback here
     http-port = 8080
+    http-allow-hosts = ["studio.local"]  # names the page may be opened by, besides addresses and localhost
+    http-token = "…"       # off loopback the page needs a token (random unless given), printed in its URL
     clip-dirs = ["~/clips"]  # where /rvae/train and the web page's retraining may read clips
     controller-in = "KP3"  # a MIDI input port (substring); leave out for a virtual input to connect to
     state-file = "~/.local/state/rvae/state.json"   # "" keeps no state
+    melody-key = "Em"      # the melody layer: key, family (bass, keys, guitar, pad, lead), channel, port
+    melody-family = "bass"
     capture-dir = "~/takes"  # where /rvae/capture/last BARS NAME writes NAME.mid
     follow-in = "e-kit"    # drums to follow (a MIDI input port); leave out for a virtual input
 
@@ -36,6 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
 CLOCKS = ("internal", "midi", "link")
 
@@ -68,6 +74,8 @@ class ServeConfig:
     osc_feedback: tuple[str, ...] = ()  # "ip:port" clients that always get feedback
     http_host: str = "127.0.0.1"
     http_port: int = 8080  # 0: any free port
+    http_allow_hosts: tuple[str, ...] = ()  # Host names the page answers to besides addresses and localhost
+    http_token: str | None = None  # the page's token (default: a random one when http-host is not loopback)
     clip_dirs: tuple[str, ...] = ()  # folders /rvae/train and the web page may read clips from
     upload_dir: str | None = None  # where the web page's uploads go (None: a temporary folder)
     controller_in: str | None = None  # MIDI input port (substring) of a controller; None: a virtual input
@@ -75,6 +83,13 @@ class ServeConfig:
     controller_channel: int = 1  # MIDI channel of the default Kaoss Pad map
     state_file: str | None = None  # None: the default place (see default_state_file); "": keep no state
     train_epochs: int | None = None  # epochs of live retraining (None: training's default)
+    melody: bool = True  # a melody layer (when the melody model loads)
+    melody_model: str = "default"  # name (in models/melody) or path of the melody model
+    melody_out: str | None = None  # None: a virtual output port named "R-VAE melody"
+    melody_channel: int = 1  # MIDI channel of the melody layer
+    melody_layer: int = 1  # the drum layer (1-based) the melody follows
+    melody_key: str = "Am"  # key of the melody: Am, Eb, F#m, "G major" …
+    melody_family: str = "bass"  # bass | keys | guitar | pad | lead
     capture_dir: str | None = None  # where /rvae/capture/... writes (None: the default place, see default_capture_dir)
     follow_in: str | None = None  # MIDI input port (substring) of drums to follow; None: a virtual input
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
@@ -108,6 +123,17 @@ class ServeConfig:
             except ValueError:
                 raise ConfigError(f"{where}: osc-allow entry {entry!r} is not an IP address or network") from None
         self.feedback_clients(where)
+        for name in self.http_allow_hosts:
+            if not name or len(name) > 253 or any(not (c.isalnum() or c in ".-") for c in name):
+                raise ConfigError(f"{where}: http-allow-hosts entry {name!r} is not a host name")
+        if self.http_token is not None and (len(self.http_token) < 16 or len(self.http_token) > 256 or any(
+            not (c.isalnum() or c in "-_.~") for c in self.http_token
+        )):  # fmt: skip
+            raise ConfigError(f"{where}: http-token must be 16-256 letters, digits, '-', '_', '.' or '~'")
+        if not 1 <= self.melody_channel <= 16:
+            raise ConfigError(f"{where}: melody-channel must be 1..16, not {self.melody_channel}")
+        if not 1 <= self.melody_layer <= self.layers:
+            raise ConfigError(f"{where}: melody-layer must be a drum layer 1..{self.layers}, not {self.melody_layer}")
         if not 1 <= self.controller_channel <= 16:
             raise ConfigError(f"{where}: controller-channel must be 1..16, not {self.controller_channel}")
         if self.train_epochs is not None and not 1 <= self.train_epochs <= 10000:
@@ -216,6 +242,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
             raise ConfigError(f"{file}: cannot read: {err}") from None
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{file}: not valid TOML: {err}") from None
+        except (RecursionError, ValueError) as err:  # nested too deep, an integer too long to convert
+            raise ConfigError(f"{file}: not a usable config file ({type(err).__name__})") from None
+        try:
+            check_data(data, Limits(depth=8, values=10_000, string=4096, int_digits=15))
+        except BoundsError as err:
+            raise ConfigError(f"{file}: {err}") from None
         config = config.merged(data, str(file))
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     return config.merged(given, "command line")

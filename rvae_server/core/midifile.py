@@ -37,7 +37,8 @@ from rvae_server.core.bar import (
     TICKS_PER_BEAT,
     Bar,
 )
-from rvae_server.core.smf import SMFError, parse_smf
+from rvae_server.core.smf import SMFError, SMFEvents, parse_smf
+from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BARS = 20_000  # per file; a longer file is refused rather than allocated
@@ -119,6 +120,8 @@ class Clip:
     meters: list[str] = field(default_factory=list)  # distinct meters in order of appearance
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedBars] = field(default_factory=list)
+    drum_channel: int = 10  # 1-based channel the drums were read from (another one only when no channel 10)
+    drum_tracks: tuple[int, ...] = ()  # 1-based numbers of the tracks holding the drum notes read
 
     def used_bars(self) -> list[Bar]:
         return [b.bar for b in self.bars if b.used]
@@ -148,22 +151,26 @@ class Clip:
         }
 
 
-def find_clips(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Files named directly, plus every ``.mid``/``.midi`` under the folders named (recursively, sorted).
 
-    A named path that does not exist is returned as is, so reading it reports the error in its place.
+    A named path that does not exist is returned as is, so reading it reports the error in its place. In a
+    folder, a symbolic link leading outside that folder is never returned (nor read): it goes to ``refused``
+    with the reason when a list is given. Symbolic links to folders are not followed.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file()))
+            for p in sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
+                if is_link_outside(p, path):
+                    if refused is not None:
+                        refused.append((p, f"a symbolic link leading outside {path}; not read"))
+                    continue
+                found.append(p)
         else:
             found.append(path)
     return found
-
-
-# --------------------------------------------------------------------------------------------------- reading
 
 
 @dataclass(slots=True)
@@ -176,11 +183,13 @@ class _Events:
     note_pitches: NDArray[np.int64]
     note_velocities: NDArray[np.int64]
     note_channels: NDArray[np.int64]
+    note_tracks: NDArray[np.int64]
     meters: list[tuple[int, Meter]]
     tempos: list[tuple[int, int]]  # (tick, microseconds per quarter)
+    smf: SMFEvents | None = None  # everything parsed, when asked for (melodic tracks: core/melodyfile.py)
 
 
-def _parse(path: Path) -> _Events:
+def _parse(path: Path, melodic: bool = False) -> _Events:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -189,18 +198,20 @@ def _parse(path: Path) -> _Events:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
     if path.is_dir():
         raise ClipError(path, "is a folder, not a MIDI file")
-    if size == 0:
-        raise ClipError(path, "empty file")
     if size > MAX_FILE_BYTES:
         raise ClipError(path, f"file is {size / 1e6:.1f} MB; refusing MIDI files over {MAX_FILE_BYTES // 2**20} MB")
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
+    except UnsafeFile as err:
+        raise ClipError(path, err.reason) from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
+    if not data:
+        raise ClipError(path, "empty file")
     if not data.startswith(b"MThd"):
         raise ClipError(path, "not a MIDI file (it does not start with 'MThd')")
     try:
-        smf = parse_smf(data)
+        smf = parse_smf(data, melodic=melodic)
     except SMFError as err:
         raise ClipError(path, f"corrupt MIDI file: {err}") from None
     if smf.format == 2:
@@ -216,8 +227,10 @@ def _parse(path: Path) -> _Events:
         note_pitches=np.asarray(smf.note_pitches, dtype=np.int64),
         note_velocities=np.asarray(smf.note_velocities, dtype=np.int64),
         note_channels=np.asarray(smf.note_channels, dtype=np.int64),
+        note_tracks=np.asarray(smf.note_tracks, dtype=np.int64),
         meters=meters,
         tempos=tempos,
+        smf=smf if melodic else None,
     )
 
 
@@ -332,12 +345,18 @@ def _tempo_at(tempos: list[tuple[int, int]], tick: int) -> int:
 def read_clip(path: str | os.PathLike[str]) -> Clip:
     """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause)."""
     path = Path(path)
-    ev = _parse(path)
+    return _clip_from(path, _parse(path))
+
+
+def _clip_from(path: Path, ev: _Events) -> Clip:
+    """The drum bars of a parsed file (:func:`read_clip`; :mod:`rvae_server.core.melodyfile` reads the rest)."""
     warnings: list[str] = []
     drums = _drum_notes(path, ev, warnings)
     ticks = ev.note_ticks[drums]
     pitches = ev.note_pitches[drums]
     velocities = ev.note_velocities[drums]
+    channel = int(ev.note_channels[drums][0]) + 1
+    tracks = tuple(int(t) for t in np.unique(ev.note_tracks[drums]))
 
     instruments = PITCH_TO_INSTRUMENT[pitches].astype(np.int64)
     unknown = instruments < 0
@@ -414,7 +433,7 @@ def read_clip(path: str | os.PathLike[str]) -> Clip:
         bars.append(ClipBar(len(bars), g.number, name, bpm, Bar.from_valid_planes(bar_planes)))
     for s in skipped:
         warnings.append(f"bars {s.first_bar}-{s.last_bar} skipped: {s.reason}")
-    return Clip(path=path, bars=bars, meters=meters, warnings=warnings, skipped=skipped)
+    return Clip(path, bars, meters, warnings, skipped, channel, tracks)
 
 
 __all__ = [

@@ -3,12 +3,21 @@
 mido's general parser builds and validates a message object per event (~30 ms for one dense Groove MIDI
 performance); this one walks the bytes once and keeps note-ons, tempo and time-signature changes and the
 track lengths, about 10x faster, and names the byte offset of anything malformed. Pure Python: a hostile file
-can raise :class:`SMFError` but cannot crash the interpreter.
+can raise :class:`SMFError` but cannot crash the interpreter. Work and memory are bounded too: a file with more
+than :data:`MAX_EVENTS` events or :data:`MAX_NOTES` note-ons is refused (the densest Groove MIDI performance has
+11,513 notes; a 10 MB file of note-ons on one tick would otherwise hold 3.4 million and take ~0.5 GB).
+
+With ``melodic=True`` it also keeps what melodic tracks need (:mod:`rvae_server.core.melodyfile`): the note-offs
+(a note-on of velocity 0 is a note-off) with their tracks, and the program changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+#: Most events of any kind in one file (all tracks), and most note-ons; more is refused.
+MAX_EVENTS = 1_000_000
+MAX_NOTES = 200_000
 
 # data bytes after a channel status, by its high nibble
 _DATA_LENGTH = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
@@ -27,12 +36,20 @@ class SMFEvents:
     note_pitches: list[int] = field(default_factory=list)
     note_velocities: list[int] = field(default_factory=list)
     note_channels: list[int] = field(default_factory=list)  # 0-based
+    note_tracks: list[int] = field(default_factory=list)  # 1-based number of the track holding the note
     tempos: list[tuple[int, int]] = field(default_factory=list)  # (tick, microseconds per quarter)
     time_signatures: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator)
+    events: int = 0  # events read so far, all tracks
+    # kept only with ``melodic=True``
+    off_ticks: list[int] = field(default_factory=list)  # note-offs (and note-ons of velocity 0)
+    off_pitches: list[int] = field(default_factory=list)
+    off_channels: list[int] = field(default_factory=list)
+    off_tracks: list[int] = field(default_factory=list)
+    programs: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, channel 0-based, program)
 
 
-def parse_smf(data: bytes) -> SMFEvents:
-    """Parse a whole file's bytes. Raises :class:`SMFError`."""
+def parse_smf(data: bytes, *, melodic: bool = False) -> SMFEvents:
+    """Parse a whole file's bytes. Raises :class:`SMFError`. ``melodic``: keep tracks, note-offs and programs too."""
     size = len(data)
     if size < 14 or data[:4] != b"MThd":
         raise SMFError("not a standard MIDI file (no 'MThd' header)")
@@ -59,7 +76,7 @@ def parse_smf(data: bytes) -> SMFEvents:
         if stop > size:
             raise SMFError(f"track {found + 1} is truncated: it declares {length} bytes, {size - start} remain")
         if kind == b"MTrk":
-            _parse_track(data, start, stop, found + 1, out)
+            _parse_track(data, start, stop, found + 1, out, melodic)
             found += 1
         pos = stop  # unknown chunks are skipped, as the standard asks
     if found < ntracks:
@@ -67,13 +84,18 @@ def parse_smf(data: bytes) -> SMFEvents:
     return out
 
 
-def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents) -> None:
+def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents, melodic: bool = False) -> None:
     tick = 0
     status = 0
     ticks, pitches, vels, chans = out.note_ticks, out.note_pitches, out.note_velocities, out.note_channels
+    first_note = len(ticks)
     data_length = _DATA_LENGTH
+    events = out.events
     try:
         while pos < stop:
+            events += 1
+            if events > MAX_EVENTS:
+                raise SMFError(f"more than {MAX_EVENTS} events in the file (track {number}, byte {pos}); refused")
             # delta time: a variable-length quantity of at most 4 bytes
             byte = data[pos]
             pos += 1
@@ -123,6 +145,8 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents) 
             if data_length[high] == 1:
                 if data[pos] & 0x80:
                     raise SMFError(f"track {number}: status byte where a data byte belongs, byte {pos}")
+                if melodic and high == 0xC0:
+                    out.programs.append((tick, status & 0x0F, data[pos]))
                 pos += 1
                 continue
             a = data[pos]
@@ -131,14 +155,23 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents) 
                 raise SMFError(f"track {number}: status byte where a data byte belongs, byte {pos}")
             pos += 2
             if high == 0x90 and b:
+                if len(ticks) >= MAX_NOTES:
+                    raise SMFError(f"more than {MAX_NOTES} notes in the file (track {number}, byte {pos}); refused")
                 ticks.append(tick)
                 pitches.append(a)
                 vels.append(b)
                 chans.append(status & 0x0F)
+            elif melodic and high <= 0x90:  # 0x80 note-off, or 0x90 with velocity 0
+                out.off_ticks.append(tick)
+                out.off_pitches.append(a)
+                out.off_channels.append(status & 0x0F)
+                out.off_tracks.append(number)
     except IndexError:
         raise SMFError(f"track {number} ends in the middle of an event") from None
+    out.events = events
     if pos > stop:
         raise SMFError(f"track {number}: the last event runs past the end of the track")
+    out.note_tracks.extend([number] * (len(ticks) - first_note))
     out.end = max(out.end, tick)
 
 

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, Bar
 from rvae_server.engine import motion as _motion
 from rvae_server.model.inference import DecodedPlanes
+from rvae_server.model.network import pad_to_latent
 
 #: The LFO shapes, what LFOs may move, the path shapes (what the surfaces may offer; see engine/motion.py).
 LFO_SHAPES, LFO_TARGETS, PATH_SHAPES = _motion.SHAPES, _motion.TARGETS, _motion.PATH_SHAPES
@@ -37,6 +38,13 @@ class PatternModel(Protocol):
     def decode_latent(self, z: NDArray[np.floating]) -> DecodedPlanes:
         """Latent points ``(N, 2)`` → planes ``(N, 3, 96, 9)``: onset probability, velocity, microtiming."""
         ...
+
+
+def model_pad_to_latent(model: PatternModel, xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
+    """Pad → latent with the model's own mapping (:meth:`rvae_server.model.inference.LoadedModel.pad_to_latent`),
+    or the fixed :func:`rvae_server.model.network.pad_to_latent` for a model that has none."""
+    own = getattr(model, "pad_to_latent", None)
+    return own(xy) if callable(own) else pad_to_latent(xy)
 
 
 class Clock(Protocol):
@@ -156,8 +164,9 @@ def clamp(name: str, value: object, lo: float, hi: float) -> tuple[float, str | 
 @dataclass
 class EngineEvent:
     """What the engine tells its listeners (OSC feedback, the web page): kind is ``"bar"`` (a bar started;
-    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed) or
-    ``"transport"``."""
+    ``data`` has ``layer``, ``bar_number``, ``bar``, ``model``), ``"state"`` (a snapshot changed),
+    ``"transport"`` or ``"melody"`` (the melody layer's bar started: ``bar_number``, ``notes`` as ``(tick, pitch,
+    length, velocity)``, and its settings)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -199,6 +208,10 @@ class EngineControl(Protocol):
     def current_bar(self, layer: int = 0) -> Bar: ...
     def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar: ...
     def add_listener(self, listener: Listener) -> None: ...
+    # the melody layer (rvae_server.engine.melodylayer); ControlError when there is none
+    def melody_state(self) -> dict[str, Any] | None: ...
+    def update_melody(self, **changes: Any) -> list[str]: ...
+    def current_melody(self) -> list[tuple[int, int, int, int]]: ...
 
     # motion, shaping, presets, follow (see rvae_server.engine.performing; numbers clamped, notes returned)
     def set_lfo(

@@ -51,20 +51,23 @@ from rvae_server.engine.api import (
     PatternModel,
     clamp,
 )
+from rvae_server.engine.melodyhost import MelodyHost
 from rvae_server.engine.performing import PerformanceControls
-from rvae_server.engine.plans import Plan, same_plan
-from rvae_server.model.inference import threshold_planes
-from rvae_server.model.network import pad_to_latent
+from rvae_server.engine.plans import Plan, make_plan, same_plan
+from rvae_server.engine.playable import check_playable
 
 log = logging.getLogger(__name__)
 
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
+NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
 
 
-class Engine(PerformanceControls):
-    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`."""
+class Engine(PerformanceControls, MelodyHost):
+    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`.
+    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`); motion and
+    shaping: :class:`~rvae_server.engine.performing.PerformanceControls`."""
 
     def __init__(
         self,
@@ -81,6 +84,8 @@ class Engine(PerformanceControls):
             raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
         if layers < 1:
             raise ValueError("at least one layer")
+        for name, model in models.items():
+            check_playable(name, model)  # a model that cannot play is refused here, not at every bar
         self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
         self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
@@ -108,11 +113,15 @@ class Engine(PerformanceControls):
         self.max_lateness_records = 100_000
         self._planned_version = -1
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
+        self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
+        self._melody = None  # the melody layer, when one is attached (MelodyHost)
         self._init_performance(layers)
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
+        if self._melody is not None:
+            self._melody.start()
         for target, name in ((self._planner, "rvae-planner"), (self._player, "rvae-player")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -128,6 +137,8 @@ class Engine(PerformanceControls):
         self.clock.interrupt()
         for thread in self._threads:
             thread.join(timeout=2.0)
+        if self._melody is not None:
+            self._melody.close()
         self._all_notes_off()
 
     def add_listener(self, listener: Listener) -> None:
@@ -140,7 +151,9 @@ class Engine(PerformanceControls):
         return dict(self._models)
 
     def add_model(self, name: str, model: PatternModel) -> None:
-        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line."""
+        """Load (or replace) a model in memory; layers using that name pick it up at their next bar line. Raises
+        :class:`ControlError` (and changes nothing) for a model the engine cannot play."""
+        check_playable(name, model)
         with self._wake:
             self._models[name] = model
             self._decode_cache.clear()
@@ -165,6 +178,7 @@ class Engine(PerformanceControls):
                 "position": self.clock.position(),
                 "models": sorted(self._models),
                 "layers": [{**s.to_dict(), **self._layer_extras(k)} for k, s in enumerate(self._states)],
+                "melody": self.melody_state(),
             }
 
     def update(self, layer: int, **changes: Any) -> list[str]:
@@ -265,22 +279,6 @@ class Engine(PerformanceControls):
             except Exception:  # a listener's bug must never stop the music
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
-    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        return threshold_planes(self._decoded(model, state, unit), state.threshold, state.mutes)
-
-    def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
-        latent = pad_to_latent((state.x, state.y))
-        if unit is not None and state.noise > 0:
-            latent = latent + state.noise * unit
-        key = (id(model), float(latent[0]), float(latent[1]))
-        planes = self._decode_cache.get(key)
-        if planes is None:
-            planes = model.decode_latent(latent[None, :]).one(0)
-            if len(self._decode_cache) > 64:
-                self._decode_cache.clear()
-            self._decode_cache[key] = planes
-        return planes
-
     def _planner(self) -> None:
         """Keep plans for the bar playing and the next one up to date: a new bar when the player asks for it,
         and any change that was not already planned where it was made (see :meth:`_plan_now`)."""
@@ -320,6 +318,7 @@ class Engine(PerformanceControls):
                 log.exception("planning bar %d failed; keeping the previous plans", started)
             self._planned_version = version
             self._planned_layers = layer_versions
+            self._feed_melody(started)
             if new_bar:
                 for k in range(len(states)):
                     plan = self._plans.get((k, started))
@@ -355,8 +354,17 @@ class Engine(PerformanceControls):
                 if unit is None:
                     unit = self._rng.standard_normal(2).astype(np.float32)
                     self._unit_noise[key] = unit
+                playing_state = replace(state, model=model_name)
+                try:
+                    plan = self._plan_bar(k, bar_number, playing_state, model, unit)
+                except Exception as err:  # this layer rests; the others play on
+                    plan = make_plan(k, bar_number, playing_state, Bar.empty())
+                    if self._layer_errors.get(k) != repr(err):
+                        self._layer_errors[k] = repr(err)
+                        log.error("layer %d: model %r cannot play (%r); the layer rests", k + 1, model_name, err)
+                else:
+                    self._layer_errors.pop(k, None)
                 old = plans.get(key)
-                plan = self._plan_bar(k, bar_number, replace(state, model=model_name), model, unit)
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
@@ -392,7 +400,7 @@ class Engine(PerformanceControls):
             running = clock.running
             if running != was_running:
                 was_running = running
-                for sink in self.sinks:
+                for sink in [*self.sinks, *(self._melody.sinks if self._melody is not None else ())]:
                     sink.transport(running)
                 if not running:
                     fresh = True
@@ -414,12 +422,14 @@ class Engine(PerformanceControls):
             target = float((bar_now + 1) * TICKS)  # the next bar line
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
             plans = self._plans
-            for (_, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                idx = int(np.searchsorted(plan.positions, cursor, side="right"))
-                if idx < plan.positions.size and plan.positions[idx] < target:
-                    target = float(plan.positions[idx])
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            for table in (plans, lines):
+                for (_, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
+                        continue
+                    idx = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    if idx < plan.positions.size and plan.positions[idx] < target:
+                        target = float(plan.positions[idx])
             if not clock.wait_until(target, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
@@ -432,28 +442,27 @@ class Engine(PerformanceControls):
                 continue
             now = time.perf_counter()
             plans = self._plans  # the freshest plans at the moment of sending
-            for (layer, bar_number), plan in plans.items():
-                if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                    continue
-                lo = int(np.searchsorted(plan.positions, cursor, side="right"))
-                hi = int(np.searchsorted(plan.positions, target, side="right"))
-                for i in range(lo, hi):
-                    key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
-                    if key in sent:
+            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            for table in (plans, lines):
+                for (layer, bar_number), plan in table.items():
+                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
                         continue
-                    sent.add(key)
-                    when = clock.time_at(float(plan.positions[i]))
-                    for sink in self.sinks:
-                        sink.note(
-                            when,
-                            layer,
-                            int(plan.instruments[i]),
-                            int(plan.notes[i]),
-                            int(plan.velocities[i]),
-                            plan.channel,
-                        )
-                    if len(self.lateness) < self.max_lateness_records:
-                        self.lateness.append(now - when)
+                    lo = int(np.searchsorted(plan.positions, cursor, side="right"))
+                    hi = int(np.searchsorted(plan.positions, target, side="right"))
+                    for i in range(lo, hi):
+                        key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
+                        if key in sent:
+                            continue
+                        sent.add(key)
+                        when = clock.time_at(float(plan.positions[i]))
+                        if plan.lengths is not None:  # a note of the melody's line: to its own sinks
+                            self._send_line(plan, i, when)
+                        else:
+                            for sink in self.sinks:
+                                sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
+                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
+                        if len(self.lateness) < self.max_lateness_records:
+                            self.lateness.append(now - when)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
             cursor = target
 
@@ -479,3 +488,5 @@ class Engine(PerformanceControls):
                 sink.all_notes_off(channels)
             except Exception:
                 log.exception("all notes off failed on %r", sink)
+        if self._melody is not None:
+            self._melody.silence()

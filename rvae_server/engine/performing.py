@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine import presets
-from rvae_server.engine.api import ControlError, EngineEvent, LayerState, PatternModel, clamp
+from rvae_server.engine.api import ControlError, EngineEvent, LayerState, PatternModel, clamp, model_pad_to_latent
 from rvae_server.engine.gestures import Hand, HandControls
 from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path
 from rvae_server.engine.performance import (
@@ -41,9 +41,9 @@ from rvae_server.engine.performance import (
     swing_unit,
     swing_value,
 )
-from rvae_server.engine.plans import Plan, make_plan
+from rvae_server.engine.plans import Plan, latent_of, make_plan
 from rvae_server.engine.shaping import MIN_SWING, apply_swing, threshold_cells
-from rvae_server.model.network import pad_to_latent
+from rvae_server.model.inference import threshold_planes
 
 #: Points of an encoded clip's trail shown on the page.
 MAX_TRAIL = 64
@@ -61,11 +61,21 @@ class PerformanceControls(HandControls):
 
     _decode_cache: dict[tuple[int, float, float], NDArray[np.float32]]  # the engine's
 
-    def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Any:
-        raise NotImplementedError
-
     def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        raise NotImplementedError
+        """The bar of one pad point (no motion): :meth:`_decoded`, thresholded and muted."""
+        return threshold_planes(self._decoded(model, state, unit), state.threshold, state.mutes)
+
+    def _decoded(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
+        """The decoded planes of a layer's point (cached: a bar replanned at the same point is not decoded again)."""
+        latent = latent_of(model, state, unit)
+        key = (id(model), float(latent[0]), float(latent[1]))
+        planes = self._decode_cache.get(key)
+        if planes is None:
+            planes = model.decode_latent(latent[None, :]).one(0)
+            if len(self._decode_cache) > 64:
+                self._decode_cache.clear()
+            self._decode_cache[key] = planes
+        return planes
 
     def _init_performance(self, layers: int) -> None:
         self._perf: list[Performance] = [Performance() for _ in range(layers)]
@@ -370,23 +380,26 @@ class PerformanceControls(HandControls):
         """One bar of one layer: what plays at each tick (:func:`evaluate`), decoded per tick when the point or the
         noise moves within the bar (else once), thresholded per tick and instrument, then swung."""
         if not state.enabled:
-            return make_plan(k, bar_number, state, Bar.empty())
+            return make_plan(k, bar_number, state, Bar.empty(), latent_of(model, state, unit))
         hand = self._hands[k]
         touching = hand.touched(time.monotonic()) or hand.recording is not None
         if self._plain(k, touching):  # nothing moves or shapes: the one decode of the bar, as without motion
-            return make_plan(k, bar_number, state, self._pattern(model, state, unit))
+            return make_plan(k, bar_number, state, self._pattern(model, state, unit), latent_of(model, state, unit))
         controls = evaluate(
             bar_positions(bar_number), state, self._perf[k], loop=hand.loop, touching=touching, morph=self._morphs[k]
         )
         if controls.still:
             point = replace(state, x=float(controls.xy[0, 0]), y=float(controls.xy[0, 1]), noise=controls.noise[0])
             planes = self._decoded(model, point, unit)
+            latent = latent_of(model, point, unit)
         else:
-            latents = pad_to_latent(controls.xy) + controls.noise[:, None].astype(np.float32) * unit[None, :]
-            planes = self._decode_ticks(model, latents.astype(np.float32))
+            noise = controls.noise[:, None].astype(np.float32) * unit[None, :]
+            latents = (model_pad_to_latent(model, controls.xy) + noise).astype(np.float32)
+            planes = self._decode_ticks(model, latents)
+            latent = latents.mean(axis=0).astype(np.float32)  # the bar's point for whoever follows it (melody)
         pattern = threshold_cells(planes, controls.thresholds, controls.keep)
         self._heavy_planned = time.perf_counter()
-        return apply_swing(make_plan(k, bar_number, state, pattern), controls.swing, controls.unit)
+        return apply_swing(make_plan(k, bar_number, state, pattern, latent), controls.swing, controls.unit)
 
     def _plain(self, k: int, touching: bool) -> bool:
         """True when layer ``k`` plays its performer's point as it is: no motion, glide, swing or density."""

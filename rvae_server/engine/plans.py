@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, Bar
-from rvae_server.engine.api import LayerState
+from rvae_server.engine.api import LayerState, PatternModel, model_pad_to_latent
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +25,13 @@ class Plan:
     velocities: NDArray[np.int64]  # 1..127
     channel: int  # 1..16
     model: str
+    lengths: NDArray[np.float64] | None = None  # ticks each note lasts (a melody line's); None: drum hits
+    latent: NDArray[np.float32] | None = None  # the latent point the bar was decoded from (drum plans)
 
 
-def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> Plan:
+def make_plan(
+    layer: int, bar_number: int, state: LayerState, pattern: Bar, latent: NDArray[np.float32] | None = None
+) -> Plan:
     """The events of one bar of one layer, from its pattern and the layer's output settings."""
     notes = pattern.notes()
     n = len(notes)
@@ -45,8 +49,17 @@ def make_plan(layer: int, bar_number: int, state: LayerState, pattern: Bar) -> P
     out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
     return Plan(
         layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
-        velocities[order], state.channel, state.model,
+        velocities[order], state.channel, state.model, latent=latent,
     )  # fmt: skip
+
+
+def latent_of(model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> NDArray[np.float32]:
+    """The latent point a layer's bar is decoded from: its pad point (through the model's own pad mapping) plus its
+    noise times this bar's unit draw."""
+    latent = model_pad_to_latent(model, (state.x, state.y))
+    if unit is not None and state.noise > 0:
+        latent = latent + state.noise * unit
+    return latent
 
 
 def midi_velocity(velocity: float) -> int:

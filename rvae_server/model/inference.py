@@ -1,10 +1,22 @@
 """Inference with a trained rhythm VAE: what the live engine holds. Decoding and encoding only (no training
 code, no autograd): float32, ``torch.inference_mode``, and it runs with ``torch.set_num_threads(1)``.
 
-Coordinates are **pad coordinates** ``(x, y)`` in ``[0, 1]²`` unless a name says latent
-(see :func:`rvae_server.model.network.pad_to_latent`). Decoded planes are ``(N, 96, 9)`` float32, indexed
+Coordinates are **pad coordinates** ``(x, y)`` in ``[0, 1]²`` unless a name says latent; each model maps them
+to its latent with its own :class:`~rvae_server.model.network.PadMapping` (``meta.json`` ``space.pad``; models
+without one use the fixed :func:`rvae_server.model.network.pad_to_latent`). Decoded planes are ``(N, 96, 9)``
+float32, indexed
 ``[bar, tick, instrument]``: onset probability, velocity in (0, 1), microtiming in (-1, 1) half-ticks
 (positive = late).
+
+Calibrated threshold
+--------------------
+A model's ``meta.json`` may hold ``space.threshold``: ``{"default": t, "offsets": {"kick": d, ...}}``, the raw
+onset-probability threshold ``t + d_i`` at which each instrument decodes, at the training bars' own points, as
+many onsets as the training bars hold (:mod:`rvae_server.model.calibrate`). The loaded model folds it into the onset
+head's bias, so the probabilities it returns are **calibrated**: ``p' = sigmoid(logit(p) - logit(t + d_i))``.
+Threshold 0.5 on them is the model's own default threshold; lower plays denser, higher sparser. Every surface
+(``serve``, ``render``, the web page, the Max patch) starts at 0.5, so each uses the model's default unless the
+performer sets another. ``space.start`` is the pad point to start playing on (a training bar's location).
 """
 
 from __future__ import annotations
@@ -21,10 +33,10 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
 from rvae_server.model.modeldirs import resolve_model
 from rvae_server.model.modelfile import ModelData, load_model
-from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, latent_to_pad, pad_to_latent
+from rvae_server.model.network import ModelConfig, PadMapping, RhythmVAE, flatten_bars, hidden_layer_names
 
 MIN_VELOCITY = 1.0 / 127.0
 
@@ -163,8 +175,55 @@ class _PiecewiseDecoder:
             return (self.a @ z + self.c).astype(np.float32)
 
 
+class _DirectDecoder:
+    """Single-point decoding of a decoder with several hidden layers: one matrix-vector product per layer in
+    numpy (~0.1 ms for two 512-unit layers). :class:`_PiecewiseDecoder`'s incremental updates assume one hidden
+    layer; with more, a unit flipping in the first layer changes every output slope, so they do not pay."""
+
+    def __init__(
+        self, layers: list[tuple[torch.Tensor, torch.Tensor]], w2: torch.Tensor, b2: torch.Tensor, slope: float
+    ):
+        self.layers = [(w.numpy(), b.numpy()) for w, b in layers]
+        self.w2 = w2.numpy()
+        self.b2 = b2.numpy()
+        self.slope = np.float32(slope)
+
+    def __call__(self, z: NDArray[np.float64]) -> NDArray[np.float32]:
+        h = z.astype(np.float32)
+        for w, b in self.layers:
+            pre = w @ h + b
+            h = np.where(pre >= 0.0, pre, pre * self.slope)
+        return self.w2 @ h + self.b2
+
+
+def _threshold_shift(meta: dict[str, Any], config: ModelConfig) -> NDArray[np.float32] | None:
+    """The onset-logit shift ``(864,)`` that calibrates a model's probabilities (see the module docstring), or
+    ``None`` when its metadata holds no (valid) calibrated threshold."""
+    info = (meta.get("space") or {}).get("threshold") if isinstance(meta.get("space"), dict) else None
+    if not isinstance(info, dict) or config.instruments != len(INSTRUMENT_NAMES):
+        return None
+    default = info.get("default")
+    offsets = info.get("offsets") or {}
+    if not isinstance(default, int | float) or not isinstance(offsets, dict) or not 0.0 < default < 1.0:
+        return None
+    per = np.array([float(offsets.get(n, 0.0)) if isinstance(offsets.get(n, 0.0), int | float) else 0.0
+                    for n in INSTRUMENT_NAMES])  # fmt: skip
+    t = np.clip(default + per, 0.01, 0.99)
+    shift = np.log(t / (1.0 - t))  # (9,)
+    return np.tile(shift, config.ticks).astype(np.float32)  # cell = tick * 9 + instrument
+
+
+def _space(meta: dict[str, Any]) -> dict[str, Any]:
+    space = meta.get("space")
+    return space if isinstance(space, dict) else {}
+
+
 class LoadedModel:
-    """A model ready to play. Build with :meth:`load` (from a name or folder) or :meth:`from_module`."""
+    """A model ready to play. Build with :meth:`load` (from a name or folder) or :meth:`from_module`.
+
+    ``mapping`` is its pad ↔ latent mapping, ``start`` the pad point to start on (``None`` when the metadata
+    names none), ``default_threshold`` the raw threshold that calibrated 0.5 stands for (``None``: uncalibrated),
+    ``evaluation`` the figures of :mod:`rvae_server.model.evaluate` stored at training (``None`` for older models)."""
 
     def __init__(self, model: RhythmVAE, meta: dict[str, Any], name: str, path: Path | None = None) -> None:
         self.name = name
@@ -178,14 +237,37 @@ class LoadedModel:
         self._enc_b = sd["encoder.hidden.bias"]
         self._mean_w = sd["encoder.mean.weight"]
         self._mean_b = sd["encoder.mean.bias"]
-        self._dec_w = sd["decoder.hidden.weight"]
-        self._dec_b = sd["decoder.hidden.bias"]
+        self._dec = [(sd[f"decoder.{n}.weight"], sd[f"decoder.{n}.bias"]) for n in hidden_layer_names(self.config)]
+        self._dec_w, self._dec_b = self._dec[0]
         # the three heads as one (3*864, hidden) matrix: one matmul per decode
         heads = ("onsets", "velocities", "microtiming")
         self._out_w = torch.cat([sd[f"decoder.{h}.weight"] for h in heads]).contiguous()
         self._out_b = torch.cat([sd[f"decoder.{h}.bias"] for h in heads]).contiguous()
         self._cells = self.config.cells
-        self._single = _PiecewiseDecoder(self._dec_w, self._dec_b, self._out_w, self._out_b, self._slope)
+        space = _space(meta)
+        shift = _threshold_shift(meta, self.config)
+        if shift is not None:
+            self._out_b[: self._cells] -= torch.from_numpy(shift)
+        info = space.get("threshold")
+        self.default_threshold: float | None = (
+            float(info["default"]) if shift is not None and isinstance(info, dict) else None
+        )
+        try:
+            self.mapping = PadMapping.from_json(space["pad"]) if "pad" in space else PadMapping()
+        except ValueError:
+            self.mapping = PadMapping()
+        start = space.get("start")
+        self.start: tuple[float, float] | None = None
+        if isinstance(start, list) and len(start) == 2 and all(isinstance(v, int | float) for v in start):
+            x, y = float(start[0]), float(start[1])
+            self.start = (x, y) if 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0 else None
+        evaluation = meta.get("evaluation")
+        self.evaluation: dict[str, Any] | None = evaluation if isinstance(evaluation, dict) else None
+        self._single: _PiecewiseDecoder | _DirectDecoder
+        if len(self._dec) == 1:
+            self._single = _PiecewiseDecoder(self._dec_w, self._dec_b, self._out_w, self._out_b, self._slope)
+        else:
+            self._single = _DirectDecoder(self._dec, self._out_w, self._out_b, self._slope)
         self._per_tick: tuple[torch.Tensor, torch.Tensor] | None = None  # decode_ticks' weights, built on first use
 
     @staticmethod
@@ -224,7 +306,9 @@ class LoadedModel:
             return DecodedPlanes(out1.reshape(1, 3, TICKS, N_INSTRUMENTS))
         zt = torch.from_numpy(arr_z)
         with torch.inference_mode():
-            h = F.leaky_relu(F.linear(zt, self._dec_w, self._dec_b), self._slope)
+            h = zt
+            for w, b in self._dec:
+                h = F.leaky_relu(F.linear(h, w, b), self._slope)
             out = F.linear(h, self._out_w, self._out_b)
             out[:, :c2].sigmoid_()
             out[:, c2:].tanh_()
@@ -234,9 +318,9 @@ class LoadedModel:
     def decode_ticks(self, z: NDArray[np.floating]) -> NDArray[np.float32]:
         """One bar whose tick ``t`` is decoded at latent point ``z[t]`` (``z``: ``(96, 2)``): planes ``(3, 96, 9)``
         as :meth:`DecodedPlanes.one` gives them. Exact (the same numbers as decoding each point and taking its
-        tick's row), and only the rows needed are computed: one hidden layer for the 96 points, then one small
-        product per tick (~0.25 ms a bar), so a moving point is planned per tick. Raises ``ValueError`` for a
-        wrong shape or NaN."""
+        tick's row), and only the rows needed are computed: the hidden layers for the 96 points, then one small
+        product per tick (~0.25 ms a bar), so a moving point is planned per tick. Any number of hidden layers.
+        Raises ``ValueError`` for a wrong shape or NaN."""
         arr_z = np.asarray(z, dtype=np.float32)
         if arr_z.shape != (TICKS, self.config.latent):
             raise ValueError(f"one latent point per tick: shape ({TICKS}, {self.config.latent}), not {arr_z.shape}")
@@ -252,15 +336,25 @@ class LoadedModel:
             )
         w, b = self._per_tick
         with torch.inference_mode():
-            h = F.leaky_relu(F.linear(torch.from_numpy(arr_z), self._dec_w, self._dec_b), self._slope)
+            h = torch.from_numpy(arr_z)
+            for weight, bias in self._dec:
+                h = F.leaky_relu(F.linear(h, weight, bias), self._slope)
             out = (torch.bmm(h[:, None, :], w)[:, 0, :] + b).reshape(TICKS, 3, N_INSTRUMENTS)
             out[:, :2].sigmoid_()
             out[:, 2].tanh_()
             return out.permute(1, 0, 2).contiguous().numpy()
 
+    def pad_to_latent(self, xy: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
+        """Pad coordinates → this model's latent (its :attr:`mapping`; values outside the pad extrapolate)."""
+        return self.mapping.to_latent(xy)
+
+    def latent_to_pad(self, z: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
+        """This model's latent → pad coordinates (not clipped)."""
+        return self.mapping.to_pad(z)
+
     def decode_pad(self, xy: NDArray[np.floating]) -> DecodedPlanes:
         """Decode pad points ``(N, 2)`` (or one ``(2,)``)."""
-        return self.decode_latent(pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(-1, 2)))
+        return self.decode_latent(self.pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(-1, 2)))
 
     def decode_grid(self, n: int = 30) -> DecodedPlanes:
         """Decode the ``n × n`` pad grid of :func:`grid_points` in one batch (row-major: y rows, x columns)."""
@@ -276,7 +370,7 @@ class LoadedModel:
     ) -> Bar:
         """The bar at pad point ``xy``: ``noise`` n ∈ [0, 1] adds a Gaussian offset of standard deviation n latent
         units before decoding (drawn from ``rng``, default a fresh generator); then :func:`threshold_planes`."""
-        z = pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(2))
+        z = self.pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(2))
         if noise > 0.0:
             gen = rng if rng is not None else np.random.default_rng()
             z = (z + noise * gen.standard_normal(2)).astype(np.float32)
@@ -307,8 +401,8 @@ class LoadedModel:
 
     def encode(self, bars: NDArray[np.floating], clip: bool = True) -> NDArray[np.float32]:
         """Pad coordinates ``(N, 2)`` of bars ``(N, 3, 96, 9)``: the posterior mean mapped to the pad, clipped to
-        ``[0, 1]`` unless ``clip`` is false (a mean beyond ±3 latent units then falls outside the pad)."""
-        xy = latent_to_pad(self.encode_latent(bars))
+        ``[0, 1]`` unless ``clip`` is false (a mean beyond the pad's edges then falls outside ``[0, 1]``)."""
+        xy = self.latent_to_pad(self.encode_latent(bars))
         return np.clip(xy, 0.0, 1.0).astype(np.float32) if clip else xy
 
 

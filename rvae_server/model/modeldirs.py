@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import rvae_server
+from rvae_server.core.untrusted import is_link_outside
 from rvae_server.model.modelfile import (
     META_FILE,
     NAME_RE,
@@ -63,22 +64,47 @@ class ModelInfo:
         if self.error is not None or self.meta is None:
             out["error"] = self.error
             return out
-        training = self.meta.get("training") or {}
-        bars = training.get("bars") or {}
-        licence = self.meta.get("licence") or {}
+        training = _part(self.meta, "training")
+        bars = _part(training, "bars")
+        licence = _part(self.meta, "licence")
+        clips = training.get("clips")
         out.update(
-            created=self.meta.get("created"),
-            clips=len(training.get("clips") or []),
-            bars=(bars.get("train") or 0) + (bars.get("validation") or 0),
-            epochs=training.get("epochs"),
-            seed=training.get("seed"),
-            beta=(self.meta.get("config") or {}).get("beta"),
-            train_loss=training.get("train_loss"),
-            val_loss=training.get("val_loss"),
-            weights=(self.meta.get("weights") or {}).get("dtype"),
-            attribution=licence.get("attribution"),
+            created=_scalar(self.meta.get("created")),
+            clips=len(clips) if isinstance(clips, list) else 0,
+            bars=_count(bars.get("train")) + _count(bars.get("validation")),
+            epochs=_scalar(training.get("epochs")),
+            seed=_scalar(training.get("seed")),
+            beta=_scalar(_part(self.meta, "config").get("beta")),
+            train_loss=_scalar(training.get("train_loss")),
+            val_loss=_scalar(training.get("val_loss")),
+            regularizer=_scalar(_part(self.meta, "config").get("regularizer", "vae")),
+            pad_pass=_scalar(_part(_part(self.meta, "evaluation"), "random").get("pass")),
+            poor=_scalar(_part(self.meta, "evaluation").get("poor")),
+            weights=_scalar(_part(self.meta, "weights").get("dtype")),
+            attribution=_scalar(licence.get("attribution")),
         )
         return out
+
+
+def _part(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """``data[key]`` if it is a JSON object, else an empty one (metadata written by anything may hold anything)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else None
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def link_refusal(entry: Path, models_dir: Path) -> str | None:
+    """Why a model folder found in ``models_dir`` is refused for being a link, or None if it is not."""
+    if is_link_outside(entry, models_dir):
+        return f"a symbolic link leading outside {models_dir}; refused"
+    return None
 
 
 def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
@@ -100,12 +126,17 @@ def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[Mo
         d = Path(raw)
         if not d.is_dir():
             continue
+        tidy(d)  # an interrupted replacement comes back before anything is listed
         try:
             entries = sorted(p for p in d.iterdir() if not p.name.startswith(".") and p.is_dir())
         except OSError:
             continue
         for entry in entries:
-            if not (entry / META_FILE).exists():
+            refused = link_refusal(entry, d)
+            if refused is not None:
+                found.append(ModelInfo(entry.name, entry, None, refused))
+                continue
+            if not os.path.lexists(entry / META_FILE):
                 continue
             try:
                 found.append(ModelInfo(entry.name, entry, read_meta(entry)))
@@ -146,6 +177,9 @@ def resolve_model(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.
             if not candidate.exists() and d.is_dir():
                 tidy(d, text)
             if candidate.is_dir():
+                refused = link_refusal(candidate, d)
+                if refused is not None:
+                    raise ModelFileError(candidate, refused)
                 return candidate
     path = Path(text)
     if looks_like_path or path.exists():
@@ -163,5 +197,6 @@ __all__ = [
     "default_model_dirs",
     "default_model_name",
     "find_models",
+    "link_refusal",
     "resolve_model",
 ]

@@ -9,10 +9,12 @@ A model named ``NAME`` is the folder ``<models dir>/NAME/`` holding
     pad), float16 or float32; loaded as float32. Never a pickle: ``.pt``/``.pkl`` files are refused unread.
 ``meta.json``
     ``format`` (``"rvae-model"``), ``format_version`` (:data:`FORMAT_VERSION`), ``name``, ``created`` (UTC,
-    ISO 8601), ``config`` (:class:`~rvae_server.model.network.ModelConfig`), ``instruments`` (the instrument table of
-    :mod:`rvae_server.core.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes, SHA-256),
-    ``training`` (clips with SHA-256 and split, bars, epochs, seed, batch size, learning rate, seconds, final
-    and per-epoch losses, notes) and ``licence`` (data, attribution, licence, changes).
+    ISO 8601), ``config`` (:class:`~rvae_server.model.network.ModelConfig`), ``instruments`` (the instrument
+    table of :mod:`rvae_server.core.bar`: name, output note, input pitches), ``weights`` (file, dtype, bytes,
+    SHA-256), ``training`` (clips with SHA-256 and split, bars, recipe, epochs and the epoch kept, seed, batch
+    size, learning rate, threads, seconds, final and per-epoch losses, notes), ``licence`` (data, attribution,
+    licence, changes) and, for models trained since issue 10, ``space`` (the pad mapping, calibrated threshold
+    and start point: :mod:`rvae_server.model.calibrate`) and ``evaluation`` (:mod:`rvae_server.model.evaluate`).
 
 Atomic replacement
 ------------------
@@ -22,12 +24,17 @@ models dir and fsyncs them. A new name is then installed with one ``rename``. An
 at every instant ``NAME`` is either the complete old model or the complete new one. Where the exchange is not
 available (not Linux, or a file system without it) the fallback is rename old → ``.NAME.old-…``, new → ``NAME``,
 delete the backup; a crash between those two renames leaves the old model in the backup, and the next
-:func:`save_model` or :func:`~rvae_server.model.modeldirs.resolve_model` puts it back. Hidden folders are never listed
-as models; stale temporary folders of dead processes are removed by the next save of that name.
+:func:`save_model`, :func:`~rvae_server.model.modeldirs.find_models` (every start, ``rvae models``, the watcher of a
+running server) or :func:`~rvae_server.model.modeldirs.resolve_model` puts it back (:func:`tidy`). Hidden folders
+are never listed as models; stale temporary folders of dead processes are removed by the same tidying.
 
 Loading (:func:`load_model`) validates the format and version, the config, the instrument table, the weights'
 checksum, and every tensor's name, shape and dtype; anything wrong raises :class:`ModelFileError` naming the
-file and the cause, and touches nothing.
+file and the cause, and touches nothing. Both files are read only if they are regular files (never through a
+symbolic link, never a FIFO or a device), their size read once and bounded (:func:`rvae_server.core.untrusted.
+read_regular`); ``meta.json`` is parsed with bounded depth, size and numbers, and its parts must have their types
+(``config``, ``weights``, ``training``, ``licence`` objects; ``instruments`` a list). A model whose config the engine
+cannot play (not 96 ticks × 9 instruments with a 2-D latent) is refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -51,7 +58,8 @@ import safetensors
 import safetensors.numpy
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import INSTRUMENTS
+from rvae_server.core.bar import INSTRUMENTS, N_INSTRUMENTS, TICKS
+from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
 
 FORMAT = "rvae-model"
@@ -64,6 +72,16 @@ MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 WEIGHT_DTYPES: dict[str, type[np.floating[Any]]] = {"float16": np.float16, "float32": np.float32}
+#: Bounds on a meta.json (a model trained for 10,000 epochs with 5,000 clips stays well inside).
+META_LIMITS = Limits(depth=16, values=500_000, string=65_536, int_digits=18)
+#: Parts of meta.json and the JSON type each must have when present (``config`` must also be present to load).
+META_TYPES: dict[str, type[Any]] = {
+    "name": str, "created": str, "config": dict, "instruments": list, "weights": dict, "training": dict,
+    "licence": dict,
+}  # fmt: skip
+MAX_CONFIG_FIELDS = 64
+#: What the engine plays (the bar of rvae_server.core.bar and the 2-D pad): a model's config must match.
+PLAYABLE = {"ticks": TICKS, "instruments": N_INSTRUMENTS, "latent": 2}
 
 
 class ModelFileError(Exception):
@@ -167,26 +185,31 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _hidden_pid(entry: Path) -> int | None:
-    match = re.search(r"-(\d+)-[0-9a-f]+$", entry.name)
-    return int(match.group(1)) if match else None
+_HIDDEN_RE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
-def tidy(models_dir: Path, name: str) -> None:
-    """Restore an interrupted replacement of ``name`` and remove stale temporary folders of dead processes."""
-    target = models_dir / name
+def tidy(models_dir: Path, name: str | None = None) -> None:
+    """Restore interrupted replacements (of ``name``, or of every model when None) and remove stale temporary
+    folders of dead processes. Never raises: what cannot be tidied now is tidied next time."""
     try:
-        entries = list(models_dir.iterdir())
+        entries = sorted(models_dir.iterdir())
     except OSError:
         return
-    for entry in sorted(entries):
-        pid = _hidden_pid(entry)
-        if pid is None or pid == os.getpid() or _pid_alive(pid):
+    for entry in entries:
+        match = _HIDDEN_RE.match(entry.name)
+        if match is None or (name is not None and match["name"] != name):
             continue
-        if entry.name.startswith(f".{name}.old-") and not target.exists():
-            os.rename(entry, target)
-        elif entry.name.startswith((f".{name}.tmp-", f".{name}.old-")):
-            shutil.rmtree(entry, ignore_errors=True)
+        pid = int(match["pid"])
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        target = models_dir / match["name"]
+        try:
+            if match["kind"] == "old" and not os.path.lexists(target) and NAME_RE.match(match["name"]):
+                os.rename(entry, target)  # a crash between the fallback's two renames: the old model comes back
+            elif not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _is_model_folder(path: Path) -> bool:
@@ -236,7 +259,16 @@ def save_model(
     for key, value in meta.items():
         full.setdefault(key, value)
     meta_bytes = (json.dumps(full, indent=1, allow_nan=False) + "\n").encode()
+    return write_model_folder(parent, name, {WEIGHTS_FILE: weights, META_FILE: meta_bytes})
 
+
+def write_model_folder(models_dir: str | os.PathLike[str], name: str, files: dict[str, bytes]) -> Path:
+    """Write ``files`` (name → bytes; ``meta.json`` among them) as the model folder ``models_dir/name``
+    atomically (see the module docstring) and return it. The melody models (:mod:`rvae_server.melody`) are
+    written this way too."""
+    check_model_name(name)
+    parent = Path(models_dir)
+    target = parent / name
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tidy(parent, name)
@@ -247,8 +279,8 @@ def save_model(
     except OSError as err:
         raise ModelFileError(parent, f"cannot write models here: {err.strerror or err}") from err
     try:
-        _write_synced(tmp / WEIGHTS_FILE, weights)
-        _write_synced(tmp / META_FILE, meta_bytes)
+        for file_name, data in files.items():
+            _write_synced(tmp / file_name, data)
         _fsync_dir(tmp)
         _install(tmp, target)
         _fsync_dir(parent)
@@ -285,32 +317,64 @@ def _install(tmp: Path, target: Path) -> None:
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
+    """The validated ``meta.json`` of a model folder (format, version and the types of its parts; see the module
+    docstring). Raises :class:`ModelFileError`."""
     path = folder / META_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ModelFileError(folder, f"not a model folder: no {META_FILE}")
     try:
-        size = path.stat().st_size
-        if size > MAX_META_BYTES:
-            raise ModelFileError(path, f"too large for model metadata ({size} bytes)")
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ModelFileError(path, "not UTF-8 text: not a model's meta.json") from None
-    except json.JSONDecodeError as err:
-        raise ModelFileError(path, f"invalid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        data = loads_json(read_regular(path, MAX_META_BYTES), META_LIMITS)
+    except UnsafeFile as err:
+        raise ModelFileError(path, err.reason) from None
+    except BoundsError as err:
+        raise ModelFileError(path, f"{err}: not a model's meta.json" if "UTF-8" in str(err) else str(err)) from None
     except OSError as err:
         raise ModelFileError(path, f"cannot read: {err.strerror or err}") from None
     if not isinstance(data, dict):
         raise ModelFileError(path, "not a model's meta.json (the JSON is not an object)")
     if data.get("format") != FORMAT:
-        raise ModelFileError(path, f"not an rvae model (format is {data.get('format')!r}, expected {FORMAT!r})")
+        raise ModelFileError(path, f"not an rvae model (format is {_short(data.get('format'))}, expected {FORMAT!r})")
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         newer = isinstance(version, int) and version > FORMAT_VERSION
         hint = "; it was written by a newer rvae" if newer else ""
         raise ModelFileError(
-            path, f"format version {version!r} is not supported (this rvae reads {FORMAT_VERSION}){hint}"
+            path, f"format version {_short(version)} is not supported (this rvae reads {FORMAT_VERSION}){hint}"
         )
+    for key, kind in META_TYPES.items():
+        if key in data and not isinstance(data[key], kind):
+            what = "a JSON object" if kind is dict else "a JSON list" if kind is list else "a string"
+            raise ModelFileError(path, f"its {key!r} must be {what}, not {type(data[key]).__name__}")
     return data
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_playable(path: Path, config: ModelConfig) -> None:
+    """Refuse a config the engine cannot play (see :data:`PLAYABLE`), naming what differs."""
+    wrong = [f"{key} {getattr(config, key)!r}" for key, want in PLAYABLE.items() if getattr(config, key) != want]
+    if wrong:
+        raise ModelFileError(
+            path,
+            f"this rvae cannot play this model: its config has {', '.join(wrong)} "
+            f"(the engine plays {TICKS} ticks x {N_INSTRUMENTS} instruments with a 2-D latent)",
+        )
+
+
+def _config(path: Path, raw: object) -> ModelConfig:
+    if not isinstance(raw, dict):
+        raise ModelFileError(path, "its 'config' must be a JSON object")
+    if len(raw) > MAX_CONFIG_FIELDS:
+        raise ModelFileError(path, f"its 'config' has {len(raw)} fields (at most {MAX_CONFIG_FIELDS})")
+    try:
+        config = ModelConfig.from_json(raw)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ModelFileError(path, str(err)) from None
+    check_playable(path, config)
+    return config
 
 
 def _check_instruments(path: Path, table: object) -> None:
@@ -331,22 +395,24 @@ def load_model(path: str | os.PathLike[str]) -> ModelData:
     folder = model_folder(Path(path))
     meta = read_meta(folder)
     meta_path = folder / META_FILE
-    try:
-        config = ModelConfig.from_json(meta.get("config"))
-    except ValueError as err:
-        raise ModelFileError(meta_path, str(err)) from None
+    config = _config(meta_path, meta.get("config"))
     _check_instruments(meta_path, meta.get("instruments"))
     info = meta.get("weights")
-    if not isinstance(info, dict) or info.get("file") != WEIGHTS_FILE or info.get("dtype") not in WEIGHT_DTYPES:
+    dtype = info.get("dtype") if isinstance(info, dict) else None
+    if (
+        not isinstance(info, dict)
+        or info.get("file") != WEIGHTS_FILE
+        or not isinstance(dtype, str)
+        or (dtype not in WEIGHT_DTYPES)
+    ):
         raise ModelFileError(meta_path, f"its 'weights' entry must name {WEIGHTS_FILE} and a dtype float16/float32")
     wpath = folder / WEIGHTS_FILE
     try:
-        size = wpath.stat().st_size
-        if size > MAX_WEIGHTS_BYTES:
-            raise ModelFileError(wpath, f"too large ({size} bytes)")
-        raw = wpath.read_bytes()
+        raw = read_regular(wpath, MAX_WEIGHTS_BYTES)
     except FileNotFoundError:
         raise ModelFileError(wpath, "missing") from None
+    except UnsafeFile as err:
+        raise ModelFileError(wpath, err.reason) from None
     except OSError as err:
         raise ModelFileError(wpath, f"cannot read: {err.strerror or err}") from None
     _refuse_pickle(wpath, raw[:8])
@@ -404,6 +470,8 @@ __all__ = [
     "ModelData",
     "ModelFileError",
     "check_model_name",
+    "check_playable",
     "load_model",
     "save_model",
+    "write_model_folder",
 ]

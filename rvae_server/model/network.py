@@ -6,23 +6,33 @@ A bar is the ``(3, 96, 9)`` array of :mod:`rvae_server.core.bar` (planes onsets,
 network reads and writes it **flattened in C order**: ``(N, 3 * 864)``, index ``plane * 864 + tick * 9 +
 instrument``. The encoder sees all three planes; the decoder's three heads each give one ``(96, 9)`` plane:
 
-* encoder: ``2592 → hidden (LeakyReLU) → mean (2), log-variance (2)``
-* decoder: ``2 → hidden (LeakyReLU) → onsets (logits; sigmoid gives the probability), velocities (sigmoid),
-  microtiming (tanh; half-ticks, positive = late)``
+* encoder: ``2592 → encoder_hidden (LeakyReLU; default: hidden) → mean (2), log-variance (2)``
+* decoder: ``2 → hidden (LeakyReLU) [→ hidden (LeakyReLU)] × (decoder_layers - 1) → onsets (logits; sigmoid
+  gives the probability), velocities (sigmoid), microtiming (tanh; half-ticks, positive = late)``. Parameter
+  names: ``decoder.hidden`` is the first hidden layer, ``decoder.hidden_2``, ``decoder.hidden_3`` … the others.
 
 Pad coordinates
 ---------------
 The performer's XY is in ``[0, 1]²``; every interface (CLI, OSC, web, MIDI CC) speaks pad coordinates.
-``(0, 0) ↦ latent (-3, -3)`` and ``(1, 1) ↦ (3, 3)``, linearly (:func:`pad_to_latent`, :func:`latent_to_pad`).
+A model trained by this version stores its own linear pad ↔ latent mapping (:class:`PadMapping`, chosen from
+its training bars' encodings so they lie inside the pad); a model without one uses the fixed
+``(0, 0) ↦ latent (-3, -3)``, ``(1, 1) ↦ (3, 3)`` (:func:`pad_to_latent`, :func:`latent_to_pad`).
 
 Loss (per bar, averaged over the batch)
 ---------------------------------------
-``BCE(onsets, summed over the 864 cells) + squared error of velocity and microtiming summed over the cells
-that hold an onset in the target + beta * KL(q(z|x) || N(0, I))``.
+``BCE(onsets, summed over the 864 cells, onset cells weighted by onset_pos_weight) + squared error of velocity
+and microtiming summed over the cells that hold an onset in the target + beta * KL(q(z|x) || N(0, I))``. The
+KL term is the ``vae`` regularizer's; ``ae`` has none (the encoder's mean is the code) and ``acai`` adds the
+adversarial interpolation term of :mod:`rvae_server.model.acai` instead.
+
+Configs written before ``decoder_layers``, ``onset_pos_weight`` and ``regularizer`` existed load with their
+values of then (:data:`LEGACY_FIELDS`): one decoder layer, weight 1, ``vae``.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
@@ -34,8 +44,18 @@ from torch import nn
 
 from rvae_server.core.bar import CELLS, N_INSTRUMENTS, TICKS
 
-#: Latent units covered by the pad: pad 0 ↦ -PAD_RANGE, pad 1 ↦ +PAD_RANGE (on each axis).
+#: Latent units covered by the pad of a model without its own mapping: pad 0 ↦ -PAD_RANGE, pad 1 ↦ +PAD_RANGE.
 PAD_RANGE = 3.0
+
+REGULARIZERS = ("vae", "acai", "ae")
+
+#: Values of the fields added after format 1's first models, for config JSON that lacks them (older files).
+LEGACY_FIELDS: dict[str, Any] = {
+    "decoder_layers": 1,
+    "onset_pos_weight": 1.0,
+    "regularizer": "vae",
+    "encoder_hidden": 0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +64,24 @@ class ModelConfig:
 
     ticks: int = TICKS
     instruments: int = N_INSTRUMENTS
-    hidden: int = 512
+    hidden: int = 256  # units of each decoder hidden layer (and of the encoder's unless encoder_hidden is set)
     latent: int = 2
-    beta: float = 0.5  # KL weight; chosen by the beta sweep of benchmarks/bench_model.py
+    beta: float = 0.5  # KL weight (regularizer "vae"); see docs/quality.md
     leaky_slope: float = 0.01
+    decoder_layers: int = 3  # hidden layers of the decoder (older models: 1); see docs/quality.md
+    onset_pos_weight: float = 2.0  # BCE weight of onset cells (older models: 1)
+    regularizer: str = "ae"  # "vae" (KL), "ae" (none), "acai" (adversarial interpolation critic)
+    encoder_hidden: int = 64  # units of the encoder's hidden layer; 0: the same as ``hidden`` (older models)
 
     @property
     def cells(self) -> int:
         """Cells of one plane (96 * 9 = 864)."""
         return self.ticks * self.instruments
+
+    @property
+    def encoder_units(self) -> int:
+        """Units of the encoder's hidden layer."""
+        return self.encoder_hidden or self.hidden
 
     @property
     def input_size(self) -> int:
@@ -71,39 +100,52 @@ class ModelConfig:
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise ValueError(f"model config has unknown fields: {', '.join(unknown)}")
-        missing = sorted(set(known) - set(data))
+        missing = sorted(set(known) - set(data) - set(LEGACY_FIELDS))
         if missing:
             raise ValueError(f"model config lacks fields: {', '.join(missing)}")
+        data = {**LEGACY_FIELDS, **data}
         kwargs: dict[str, Any] = {}
-        for name in ("ticks", "instruments", "hidden", "latent"):
+        for name in ("ticks", "instruments", "hidden", "latent", "decoder_layers", "encoder_hidden"):
             value = data[name]
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
+            low = 0 if name == "encoder_hidden" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 1_000_000:
                 raise ValueError(f"model config field {name!r} must be a positive integer, not {value!r}")
             kwargs[name] = value
-        for name in ("beta", "leaky_slope"):
+        for name in ("beta", "leaky_slope", "onset_pos_weight"):
             value = data[name]
             if not isinstance(value, int | float) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"model config field {name!r} must be a finite number ≥ 0, not {value!r}")
             kwargs[name] = float(value)
+        if data["regularizer"] not in REGULARIZERS:
+            raise ValueError(f"model config field 'regularizer' must be one of {', '.join(REGULARIZERS)}")
+        kwargs["regularizer"] = data["regularizer"]
         config = ModelConfig(**kwargs)
         if config.leaky_slope >= 1.0:
             raise ValueError(f"model config field 'leaky_slope' must be below 1, not {config.leaky_slope}")
+        if config.decoder_layers > 8:
+            raise ValueError(f"model config field 'decoder_layers' must be 1..8, not {config.decoder_layers}")
         return config
+
+
+def hidden_layer_names(config: ModelConfig) -> list[str]:
+    """The decoder's hidden layers in order: ``hidden``, ``hidden_2``, ``hidden_3`` …"""
+    return ["hidden"] + [f"hidden_{k}" for k in range(2, config.decoder_layers + 1)]
 
 
 def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """The parameter names of a :class:`RhythmVAE` with their shapes (what a weights file must hold)."""
-    h, z, n, c = config.hidden, config.latent, config.input_size, config.cells
+    h, z, n, c, e = config.hidden, config.latent, config.input_size, config.cells, config.encoder_units
     shapes: dict[str, tuple[int, ...]] = {
-        "encoder.hidden.weight": (h, n),
-        "encoder.hidden.bias": (h,),
-        "encoder.mean.weight": (z, h),
+        "encoder.hidden.weight": (e, n),
+        "encoder.hidden.bias": (e,),
+        "encoder.mean.weight": (z, e),
         "encoder.mean.bias": (z,),
-        "encoder.logvar.weight": (z, h),
+        "encoder.logvar.weight": (z, e),
         "encoder.logvar.bias": (z,),
-        "decoder.hidden.weight": (h, z),
-        "decoder.hidden.bias": (h,),
     }
+    for k, layer in enumerate(hidden_layer_names(config)):
+        shapes[f"decoder.{layer}.weight"] = (h, z if k == 0 else h)
+        shapes[f"decoder.{layer}.bias"] = (h,)
     for head in ("onsets", "velocities", "microtiming"):
         shapes[f"decoder.{head}.weight"] = (c, h)
         shapes[f"decoder.{head}.bias"] = (c,)
@@ -113,9 +155,9 @@ def expected_tensors(config: ModelConfig) -> dict[str, tuple[int, ...]]:
 class Encoder(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.hidden = nn.Linear(config.input_size, config.hidden)
-        self.mean = nn.Linear(config.hidden, config.latent)
-        self.logvar = nn.Linear(config.hidden, config.latent)
+        self.hidden = nn.Linear(config.input_size, config.encoder_units)
+        self.mean = nn.Linear(config.encoder_units, config.latent)
+        self.logvar = nn.Linear(config.encoder_units, config.latent)
         self.slope = config.leaky_slope
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -132,14 +174,21 @@ class DecoderOutput(NamedTuple):
 class Decoder(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.hidden = nn.Linear(config.latent, config.hidden)
+        self.layer_names = hidden_layer_names(config)
+        for k, layer in enumerate(self.layer_names):
+            setattr(self, layer, nn.Linear(config.latent if k == 0 else config.hidden, config.hidden))
         self.onsets = nn.Linear(config.hidden, config.cells)
         self.velocities = nn.Linear(config.hidden, config.cells)
         self.microtiming = nn.Linear(config.hidden, config.cells)
         self.slope = config.leaky_slope
 
+    def hidden_layers(self) -> list[nn.Linear]:
+        return [getattr(self, layer) for layer in self.layer_names]
+
     def forward(self, z: torch.Tensor) -> DecoderOutput:
-        h = F.leaky_relu(self.hidden(z), self.slope)
+        h = z
+        for layer in self.hidden_layers():
+            h = F.leaky_relu(layer(h), self.slope)
         return DecoderOutput(self.onsets(h), torch.sigmoid(self.velocities(h)), torch.tanh(self.microtiming(h)))
 
 
@@ -157,7 +206,7 @@ class RhythmVAE(nn.Module):
         self, x: torch.Tensor, generator: torch.Generator | None = None
     ) -> tuple[DecoderOutput, torch.Tensor, torch.Tensor]:
         mean, logvar = self.encoder(x)
-        if self.training:
+        if self.training and self.config.regularizer == "vae":
             eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype)
             z = mean + eps * torch.exp(0.5 * logvar)
         else:
@@ -176,19 +225,27 @@ class LossTerms(NamedTuple):
 
 
 def vae_loss(
-    out: DecoderOutput, mean: torch.Tensor, logvar: torch.Tensor, target: torch.Tensor, beta: float
+    out: DecoderOutput,
+    mean: torch.Tensor,
+    logvar: torch.Tensor,
+    target: torch.Tensor,
+    beta: float,
+    pos_weight: float = 1.0,
 ) -> LossTerms:
-    """The training loss for flattened target bars ``(N, 2592)`` (see the module docstring)."""
+    """The training loss for flattened target bars ``(N, 2592)`` (see the module docstring). ``beta`` 0 leaves
+    the KL term out of ``total`` (it is still reported)."""
     cells = out.onset_logits.shape[1]
     onsets = target[:, :cells]
     velocities = target[:, cells : 2 * cells]
     microtiming = target[:, 2 * cells :]
     n = target.shape[0]
-    bce = F.binary_cross_entropy_with_logits(out.onset_logits, onsets, reduction="sum") / n
+    weight = None if pos_weight == 1.0 else torch.full((cells,), pos_weight, dtype=target.dtype)
+    bce = F.binary_cross_entropy_with_logits(out.onset_logits, onsets, reduction="sum", pos_weight=weight) / n
     vel = (((out.velocities - velocities) ** 2) * onsets).sum() / n
     mt = (((out.microtiming - microtiming) ** 2) * onsets).sum() / n
     kl = (-0.5 * (1 + logvar - mean.pow(2) - logvar.exp())).sum() / n
-    return LossTerms(bce + vel + mt + beta * kl, bce, vel, mt, kl)
+    total = bce + vel + mt + beta * kl if beta else bce + vel + mt
+    return LossTerms(total, bce, vel, mt, kl)
 
 
 def pad_to_latent(xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
@@ -203,6 +260,50 @@ def latent_to_pad(z: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.f
     return ((arr + np.float32(PAD_RANGE)) / np.float32(2 * PAD_RANGE)).astype(np.float32)
 
 
+@dataclass(frozen=True, slots=True)
+class PadMapping:
+    """One model's linear pad ↔ latent mapping, per axis: ``z = centre + (2 * xy - 1) * half_span`` — the pad's
+    centre is latent ``centre`` and its edges lie ``half_span`` latent units away. The default is the fixed
+    mapping of :func:`pad_to_latent`. Stored in a model's ``meta.json`` as ``space.pad``."""
+
+    centre: tuple[float, float] = (0.0, 0.0)
+    half_span: tuple[float, float] = (PAD_RANGE, PAD_RANGE)
+
+    def to_latent(self, xy: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
+        arr = np.asarray(xy, dtype=np.float32)
+        c = np.asarray(self.centre, dtype=np.float32)
+        h = np.asarray(self.half_span, dtype=np.float32)
+        return (c + (arr * np.float32(2) - np.float32(1)) * h).astype(np.float32)
+
+    def to_pad(self, z: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
+        arr = np.asarray(z, dtype=np.float32)
+        c = np.asarray(self.centre, dtype=np.float32)
+        h = np.asarray(self.half_span, dtype=np.float32)
+        return (((arr - c) / h + np.float32(1)) / np.float32(2)).astype(np.float32)
+
+    def to_json(self) -> dict[str, list[float]]:
+        return {
+            "centre": [round(float(v), 6) for v in self.centre],
+            "half_span": [round(float(v), 6) for v in self.half_span],
+        }
+
+    @staticmethod
+    def from_json(data: object) -> PadMapping:
+        """From :meth:`to_json` output; raises ``ValueError`` when it is not two finite centres and two positive
+        half spans."""
+        if not isinstance(data, dict):
+            raise ValueError("the pad mapping is not a JSON object")
+        centre, span = data.get("centre"), data.get("half_span")
+        if not (isinstance(centre, list) and isinstance(span, list) and len(centre) == len(span) == 2):
+            raise ValueError("the pad mapping needs 'centre' (2 numbers) and 'half_span' (2 positive numbers)")
+        values = centre + span
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+            raise ValueError("the pad mapping's numbers must be finite")
+        if not all(v > 0 for v in span):
+            raise ValueError("the pad mapping's half spans must be positive")
+        return PadMapping((float(centre[0]), float(centre[1])), (float(span[0]), float(span[1])))
+
+
 def flatten_bars(bars: NDArray[np.floating]) -> NDArray[np.float32]:
     """Bars ``(N, 3, 96, 9)`` → the network's layout ``(N, 2592)`` (C order)."""
     arr = np.asarray(bars, dtype=np.float32)
@@ -212,15 +313,19 @@ def flatten_bars(bars: NDArray[np.floating]) -> NDArray[np.float32]:
 
 
 __all__ = [
+    "LEGACY_FIELDS",
     "PAD_RANGE",
+    "REGULARIZERS",
     "Decoder",
     "DecoderOutput",
     "Encoder",
     "LossTerms",
     "ModelConfig",
+    "PadMapping",
     "RhythmVAE",
     "expected_tensors",
     "flatten_bars",
+    "hidden_layer_names",
     "latent_to_pad",
     "pad_to_latent",
     "vae_loss",

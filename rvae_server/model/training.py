@@ -1,12 +1,13 @@
-"""Training a rhythm VAE from MIDI clips: data loading, the clip-first split, the training loop, and
-:func:`train_and_save`, the plain top-level entry point the CLI and the server (in a ``spawn``-ed process) call.
+"""Training a rhythm VAE: the training loop, and :func:`train_and_save`, the plain top-level entry point the CLI
+and the server (in a ``spawn``-ed process) call.
 
-* Bars come from :func:`rvae_server.core.midifile.read_clip`; unused bars (fewer than 2 onsets) are left out; a clip
-  that fails to read is reported and skipped, never fatal.
-* The train/validation split (5:1) is made **by clip before anything else**: no bar of a validation clip is
-  ever trained on. With fewer than 6 clips the split is by bar, and a note says so.
-* Adam (lr 1e-3), shuffled batches of up to 64 bars (the last one may be smaller), reproducible with ``seed``
-  (same seed, same data, same thread count → identical weights).
+* The bars and the clip-first 5:1 split come from :mod:`rvae_server.model.trainingdata`.
+* The settings come from a recipe (:mod:`rvae_server.model.recipe`: model shape, regularizer, epochs, learning rate
+  and its schedule, batch size, best-validation checkpoint). Adam (:mod:`rvae_server.model.optim`), shuffled batches
+  (the last one may be smaller), reproducible with ``seed`` (same seed, same data, same thread count →
+  identical weights). The ``acai`` regularizer trains a critic beside the model (:mod:`rvae_server.model.acai`).
+* After training, :func:`train_and_save` fits the pad to the training bars (:mod:`rvae_server.model.calibrate`) and
+  stores the model's figures (:mod:`rvae_server.model.evaluate`) in its metadata.
 * Progress goes to a callback as :class:`TrainEvent` (one per epoch); a cancel hook (a callable returning a bool,
   or anything with ``is_set()`` such as a ``threading``/``multiprocessing`` Event) is checked before every batch.
 * A NaN/inf loss aborts with :class:`TrainingError`; cancelling raises :class:`TrainingCancelled`. In both cases,
@@ -18,57 +19,41 @@ batches of the sampled loss; the validation loss is computed at the posterior me
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import stack
-from rvae_server.core.midifile import ClipError, find_clips, read_clip
-from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, vae_loss
+from rvae_server.model.acai import LAMBDA as ACAI_LAMBDA
+from rvae_server.model.acai import Critic, interpolation_terms
+from rvae_server.model.network import REGULARIZERS, ModelConfig, RhythmVAE, flatten_bars, vae_loss
+from rvae_server.model.optim import FusedAdam
+from rvae_server.model.recipe import Recipe, free_threads, get_recipe
+from rvae_server.model.trainingdata import (
+    DEFAULT_SEED,
+    ClipData,
+    Split,
+    TrainEvent,
+    TrainingCancelled,
+    TrainingData,
+    TrainingError,
+    TrainResult,
+    load_training_bars,
+    split_data,
+)
+from rvae_server.model.trainmeta import GMD_LICENCE, UNKNOWN_LICENCE, build_meta
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EPOCHS = 60
-DEFAULT_BATCH = 64
-DEFAULT_LR = 1e-3
-DEFAULT_SEED = 0
-VALIDATION_SHARE = 1 / 6  # 5:1
-MIN_BARS = 2
-
-GMD_LICENCE = {
-    "data": "Groove MIDI Dataset v1.0.0",
-    "attribution": "Groove MIDI Dataset, Google LLC, CC BY 4.0",
-    "licence": "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)",
-    "changes": (
-        "The MIDI performances were quantised to 96-tick bars (24 per beat) with microtiming and velocity "
-        "kept, drum pitches reduced to 9 instruments, bars with fewer than 2 onsets dropped, and the bars "
-        "used to train this model; the model's weights are derived from them."
-    ),
-}
-UNKNOWN_LICENCE = {
-    "data": "user clips",
-    "attribution": "unknown: the training clips' licence was not given",
-    "licence": "unknown",
-    "changes": "",
-}
-
-
-class TrainingError(Exception):
-    """Training could not produce a model (no usable bars, NaN loss...). ``str(err)`` is one line."""
-
-
-class TrainingCancelled(TrainingError):
-    """The cancel hook asked training to stop; nothing was written."""
+DEFAULT_EPOCHS = get_recipe().epochs  # a ceiling: see Recipe.epochs_for
+DEFAULT_BATCH = get_recipe().batch_size
+DEFAULT_LR = get_recipe().lr
 
 
 class _SetLike(Protocol):
@@ -76,111 +61,6 @@ class _SetLike(Protocol):
 
 
 CancelHook = Callable[[], bool] | _SetLike
-
-
-@dataclass(frozen=True, slots=True)
-class TrainEvent:
-    """Progress after one epoch. Losses are per bar; ``val_loss`` is NaN when there is no validation set.
-    ``seconds`` is the wall time since training started."""
-
-    epoch: int  # 1-based
-    epochs: int
-    train_loss: float
-    val_loss: float
-    seconds: float
-
-
-@dataclass(slots=True)
-class ClipData:
-    """The used bars of one clip."""
-
-    path: Path
-    sha256: str
-    bars: NDArray[np.float32]  # (n, 3, 96, 9)
-
-
-@dataclass(slots=True)
-class TrainingData:
-    clips: list[ClipData]  # clips with at least one used bar
-    failed: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
-    empty: list[Path] = field(default_factory=list)  # read, but no used bar
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def bars(self) -> int:
-        return sum(len(c.bars) for c in self.clips)
-
-
-@dataclass(slots=True)
-class Split:
-    train: NDArray[np.float32]  # (n, 3, 96, 9)
-    validation: NDArray[np.float32]
-    by: str  # "clip" or "bar"
-    train_clips: list[int]  # indices into TrainingData.clips (all of them when split by bar)
-    validation_clips: list[int]
-
-
-@dataclass(slots=True)
-class TrainResult:
-    model: RhythmVAE
-    history: list[TrainEvent]
-    seconds: float
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_training_bars(paths: Sequence[str | os.PathLike[str]]) -> TrainingData:
-    """Read every clip under ``paths`` (files, or folders searched recursively) into used bars.
-
-    Clips that fail are listed in ``failed`` with the reason; clips without a used bar in ``empty``.
-    """
-    data = TrainingData(clips=[])
-    for path in find_clips(paths):
-        try:
-            clip = read_clip(path)
-            digest = sha256_file(path)
-        except ClipError as err:
-            data.failed.append((path, err.reason))
-            continue
-        except OSError as err:
-            data.failed.append((path, err.strerror or str(err)))
-            continue
-        used = clip.used_bars()
-        if not used:
-            data.empty.append(path)
-            continue
-        data.clips.append(ClipData(path, digest, stack(used)))
-    return data
-
-
-def split_data(data: TrainingData, seed: int = DEFAULT_SEED) -> Split:
-    """Split 5:1 by clip (the clips shuffled with ``seed``); with fewer than 6 clips, by bar (noted)."""
-    rng = np.random.default_rng(seed)
-    n_clips = len(data.clips)
-    if data.bars < MIN_BARS:
-        raise TrainingError(f"need at least {MIN_BARS} usable bars (bars with 2 or more onsets), found {data.bars}")
-    if n_clips >= 6:
-        order = rng.permutation(n_clips)
-        n_val = max(1, round(n_clips * VALIDATION_SHARE))
-        val_clips = sorted(int(i) for i in order[:n_val])
-        train_clips = sorted(int(i) for i in order[n_val:])
-        train = np.concatenate([data.clips[i].bars for i in train_clips])
-        val = np.concatenate([data.clips[i].bars for i in val_clips])
-        return Split(train, val, "clip", train_clips, val_clips)
-    bars = np.concatenate([c.bars for c in data.clips])
-    order = rng.permutation(len(bars))
-    n_val = max(1, round(len(bars) * VALIDATION_SHARE))
-    data.notes.append(
-        f"only {n_clips} clip{'s' if n_clips != 1 else ''} (fewer than 6): split by bar, so validation bars "
-        "come from the training clips"
-    )
-    return Split(bars[order[n_val:]], bars[order[:n_val]], "bar", list(range(n_clips)), list(range(n_clips)))
 
 
 def _cancelled(cancel: CancelHook | None) -> bool:
@@ -196,32 +76,51 @@ def train_model(
     split: Split,
     config: ModelConfig | None = None,
     *,
-    epochs: int = DEFAULT_EPOCHS,
+    recipe: Recipe | None = None,
+    epochs: int | None = None,
     seed: int = DEFAULT_SEED,
-    batch_size: int = DEFAULT_BATCH,
-    lr: float = DEFAULT_LR,
+    batch_size: int | None = None,
+    lr: float | None = None,
     progress: Callable[[TrainEvent], None] | None = None,
     cancel: CancelHook | None = None,
 ) -> TrainResult:
-    """Train a fresh :class:`RhythmVAE` on ``split``. Uses torch's current thread count."""
+    """Train a fresh model on ``split`` with ``recipe`` (default :func:`rvae_server.model.recipe.get_recipe`);
+    ``config``, ``epochs``, ``batch_size`` and ``lr`` override the recipe's. Uses torch's current thread count.
+    With ``recipe.keep_best`` the returned model holds the weights of the best validation epoch."""
+    recipe = recipe or get_recipe()
+    config = config or recipe.config_for(len(split.train))
+    epochs = recipe.epochs_for(len(split.train)) if epochs is None else epochs
+    batch_size = recipe.batch_size if batch_size is None else batch_size
+    lr = recipe.lr if lr is None else lr
     if epochs < 1:
         raise TrainingError(f"epochs must be at least 1, not {epochs}")
     if batch_size < 1:
         raise TrainingError(f"batch size must be at least 1, not {batch_size}")
-    config = config or ModelConfig()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = RhythmVAE(config)
+        critic = Critic(config) if config.regularizer == "acai" else None
     init_output_biases(model, split.train)
     generator = torch.Generator().manual_seed(seed)
     optimizer = FusedAdam(list(model.parameters()), lr=lr)
+    critic_opt = FusedAdam(list(critic.parameters()), lr=lr) if critic is not None else None
     x_train = torch.from_numpy(flatten_bars(split.train))
     x_val = torch.from_numpy(flatten_bars(split.validation))
     n = x_train.shape[0]
     history: list[TrainEvent] = []
+    best = (-math.inf, 0.0)  # (validation score, its standard error)
+    best_state: dict[str, torch.Tensor] | None = None
+    best_epoch = epochs
+    warmup = recipe.beta_warmup * epochs
     for epoch in range(1, epochs + 1):
         model.train()
+        beta = config.beta if config.regularizer == "vae" else 0.0
+        if warmup > 0:
+            beta *= min(1.0, epoch / warmup)
+        if recipe.lr_final != 1.0:
+            done = (epoch - 1) / max(1, epochs - 1)
+            optimizer.lr = lr * (recipe.lr_final + (1 - recipe.lr_final) * 0.5 * (1 + math.cos(math.pi * done)))
         order = torch.randperm(n, generator=generator)
         total, batches = 0.0, 0
         for first in range(0, n, batch_size):
@@ -229,55 +128,39 @@ def train_model(
                 raise TrainingCancelled(f"training cancelled in epoch {epoch}")
             batch = x_train[order[first : first + batch_size]]
             out, mean, logvar = model(batch, generator)
-            loss = vae_loss(out, mean, logvar, batch, config.beta).total
+            loss = vae_loss(out, mean, logvar, batch, beta, config.onset_pos_weight).total
+            critic_loss = None
+            if critic is not None:
+                ae_term, critic_loss = interpolation_terms(model, critic, batch, out.onset_logits, mean, generator)
+                loss = loss + ACAI_LAMBDA * ae_term
             value = float(loss.detach())
             if not math.isfinite(value):
                 raise TrainingError(f"the loss became {value} in epoch {epoch}, batch {batches + 1}; nothing saved")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if critic is not None and critic_opt is not None and critic_loss is not None:
+                critic_opt.zero_grad()
+                critic_loss.backward()
+                critic_opt.step()
             total += value
             batches += 1
-        val_loss = evaluate(model, x_val, config.beta) if len(x_val) else float("nan")
+        nan = float("nan")
+        val_loss, val_f1, val_se = validation_scores(model, x_val, beta) if len(x_val) else (nan, nan, nan)
         event = TrainEvent(epoch, epochs, total / batches, val_loss, time.perf_counter() - start)
         history.append(event)
+        if recipe.keep_best and math.isfinite(val_f1):
+            if val_f1 > best[0]:
+                best = (val_f1, max(val_se, recipe.best_tolerance))
+            if val_f1 >= best[0] - best[1]:  # as good as the best so far (Recipe.keep_best): keep the later
+                best_epoch = epoch
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if progress is not None:
             progress(event)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     model.eval()
-    return TrainResult(model, history, time.perf_counter() - start)
-
-
-class FusedAdam:
-    """Adam (betas 0.9, 0.999, eps 1e-8, no weight decay) as one fused CPU kernel per step: the same update as
-    ``torch.optim.Adam(fused=True)`` without ``torch.optim``'s first-use import of ``torch._dynamo`` (2 s on an
-    idle core, 15+ s on a busy one: more than the whole training of a dozen clips). Falls back to
-    ``torch.optim.Adam`` where the kernel is missing."""
-
-    def __init__(self, params: list[torch.nn.Parameter], lr: float = DEFAULT_LR) -> None:
-        self.params = params
-        self.lr = lr
-        self.kernel = getattr(torch, "_fused_adam_", None)
-        self.fallback = None if self.kernel is not None else torch.optim.Adam(params, lr=lr)
-        self.exp_avg = [torch.zeros_like(p) for p in params]
-        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
-        self.steps = [torch.zeros((), dtype=torch.float32) for _ in params]
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def step(self) -> None:
-        if self.fallback is not None:
-            self.fallback.step()
-            return
-        with torch.no_grad():
-            for s in self.steps:
-                s += 1
-            grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
-            self.kernel(  # type: ignore[misc]
-                self.params, grads, self.exp_avg, self.exp_avg_sq, [], self.steps,
-                lr=self.lr, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False,
-            )  # fmt: skip
+    return TrainResult(model, history, time.perf_counter() - start, best_epoch, time.process_time() - cpu_start)
 
 
 def init_output_biases(model: RhythmVAE, bars: NDArray[np.float32]) -> None:
@@ -296,77 +179,34 @@ def init_output_biases(model: RhythmVAE, bars: NDArray[np.float32]) -> None:
 
 def evaluate(model: RhythmVAE, x: torch.Tensor, beta: float) -> float:
     """The loss per bar of flattened bars ``x`` at the posterior mean (no sampling)."""
+    return validation_scores(model, x, beta)[0]
+
+
+def validation_scores(model: RhythmVAE, x: torch.Tensor, beta: float) -> tuple[float, float, float]:
+    """``(loss per bar, mean onset F1 within ±1 tick at threshold 0.5, its standard error)`` of flattened bars
+    ``x`` decoded at their posterior means; the F1 is each bar's, averaged over the bars. The loss uses the
+    config's onset weight."""
     was_training = model.training
     model.eval()
+    cfg = model.config
     with torch.inference_mode():
         out, mean, logvar = model(x)
-        value = float(vae_loss(out, mean, logvar, x, beta).total)
+        value = float(vae_loss(out, mean, logvar, x, beta, cfg.onset_pos_weight).total)
+        pred = (out.onset_logits >= 0).reshape(-1, cfg.ticks, cfg.instruments)
+        true = (x[:, : cfg.cells] > 0.5).reshape(-1, cfg.ticks, cfg.instruments)
     model.train(was_training)
-    return value
 
+    def near(a: torch.Tensor) -> torch.Tensor:
+        d = a.clone()
+        d[:, 1:] |= a[:, :-1]
+        d[:, :-1] |= a[:, 1:]
+        return d
 
-def _clip_label(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
-
-
-def build_meta(
-    data: TrainingData,
-    split: Split,
-    result: TrainResult,
-    *,
-    name: str,
-    seed: int,
-    batch_size: int,
-    lr: float,
-    licence: dict[str, str] | None = None,
-    clip_root: str | os.PathLike[str] | None = None,
-) -> dict[str, Any]:
-    """The ``training`` and ``licence`` parts of a model's metadata (see :mod:`rvae_server.model.modelfile`)."""
-    root = Path(clip_root) if clip_root is not None else None
-    val = set(split.validation_clips) if split.by == "clip" else set()
-    clips = [
-        {
-            "path": _clip_label(c.path, root),
-            "sha256": c.sha256,
-            "bars": len(c.bars),
-            "split": "validation" if i in val else ("train" if split.by == "clip" else "both (split by bar)"),
-        }
-        for i, c in enumerate(data.clips)
-    ]
-    last = result.history[-1]
-    return {
-        "name": name,
-        "training": {
-            "clips": clips,
-            "failed_clips": [{"path": _clip_label(p, root), "reason": r} for p, r in data.failed],
-            "split": split.by,
-            "bars": {"train": len(split.train), "validation": len(split.validation)},
-            "onsets_per_bar": round(float(split.train[:, 0].sum()) / max(1, len(split.train)), 3),
-            "epochs": len(result.history),
-            "seed": seed,
-            "batch_size": batch_size,
-            "learning_rate": lr,
-            "seconds": round(result.seconds, 3),
-            "train_loss": last.train_loss,
-            "val_loss": last.val_loss if math.isfinite(last.val_loss) else None,
-            "history": [
-                {
-                    "epoch": e.epoch,
-                    "train_loss": round(e.train_loss, 6),
-                    "val_loss": round(e.val_loss, 6) if math.isfinite(e.val_loss) else None,
-                    "seconds": round(e.seconds, 3),
-                }
-                for e in result.history
-            ],
-            "notes": list(data.notes),
-        },
-        "licence": dict(licence or UNKNOWN_LICENCE),
-    }
+    prec = (pred & near(true)).sum(dim=(1, 2)) / pred.sum(dim=(1, 2)).clamp(min=1)
+    rec = (true & near(pred)).sum(dim=(1, 2)) / true.sum(dim=(1, 2)).clamp(min=1)
+    f1 = torch.where(prec + rec > 0, 2 * prec * rec / (prec + rec).clamp(min=1e-9), torch.zeros_like(prec))
+    se = float(f1.std() / math.sqrt(len(f1))) if len(f1) > 1 else 0.0
+    return value, float(f1.mean()), se
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,18 +218,24 @@ class TrainSummary:
     epochs: int
     train_loss: float
     val_loss: float  # NaN if there was no validation set
-    seconds: float  # wall time: reading, training and saving
+    seconds: float  # wall time: reading, training, fitting the pad, evaluating and saving
     notes: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()  # "<file>: <reason>" of clips that could not be read
+    best_epoch: int = 0
+    recipe: str = ""
+    evaluation: dict[str, Any] | None = None  # rvae_server.model.evaluate figures (also in the model's meta.json)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "bars": self.bars,
             "epochs": self.epochs,
+            "best_epoch": self.best_epoch,
+            "recipe": self.recipe,
             "train_loss": round(self.train_loss, 6),
             "val_loss": round(self.val_loss, 6) if math.isfinite(self.val_loss) else None,
             "seconds": round(self.seconds, 3),
+            "evaluation": self.evaluation,
         }
 
 
@@ -397,7 +243,7 @@ def train_and_save(
     paths: Sequence[str],
     name: str,
     models_dir: str,
-    epochs: int = DEFAULT_EPOCHS,
+    epochs: int | None = None,
     seed: int = DEFAULT_SEED,
     beta: float | None = None,
     cancel: CancelHook | None = None,
@@ -406,24 +252,49 @@ def train_and_save(
     threads: int | None = None,
     licence: dict[str, str] | None = None,
     clip_root: str | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     weights_dtype: str = "float16",
+    recipe: str | None = None,
+    regularizer: str | None = None,
 ) -> TrainSummary:
-    """Read clips, split, train and save the model as ``models_dir/name`` (atomically, only at the end).
+    """Read clips, split, train, fit the pad (:func:`rvae_server.model.calibrate.fit_space`), evaluate
+    (:func:`rvae_server.model.evaluate.evaluate_model`) and save the model as ``models_dir/name`` (atomically, only at
+    the end).
 
     A plain top-level function with plain arguments, so a ``spawn``-ed process can run it; ``progress`` and
-    ``on_note`` are called in the training process (forward them over a queue). ``threads`` sets torch's
-    intra-op thread count for this process when given. ``licence`` describes the training data (default: unknown
-    licence); ``clip_root`` makes the clip paths in the metadata relative to it. Raises :class:`TrainingError`
-    (no usable bars, NaN loss, cancelled) or :class:`rvae_server.model.modelfile.ModelFileError` (bad name, cannot
-    write); in every failure the previous model of that name is untouched.
+    ``on_note`` are called in the training process (forward them over a queue). ``recipe`` names a
+    :mod:`rvae_server.model.recipe` recipe (default: the current one); ``epochs``, ``beta``, ``batch_size`` and
+    ``regularizer`` override its settings. ``threads`` sets torch's intra-op thread count for this process when
+    given (``0``: :func:`rvae_server.model.recipe.free_threads`). ``licence`` describes the training data (default:
+    unknown licence); ``clip_root`` makes the clip paths in the metadata relative to it. Raises
+    :class:`TrainingError` (no usable bars, NaN loss, cancelled, unknown recipe) or
+    :class:`rvae_server.model.modelfile.ModelFileError` (bad name, cannot write); in every failure the previous model
+    of that name is untouched.
     """
+    from rvae_server.model.calibrate import fit_space
+    from rvae_server.model.evaluate import evaluate_model
+    from rvae_server.model.inference import LoadedModel
     from rvae_server.model.modelfile import check_model_name, save_model
 
     start = time.perf_counter()
     check_model_name(name)
+    try:
+        chosen = get_recipe(recipe)
+    except KeyError as err:
+        raise TrainingError(str(err.args[0])) from None
+    changes: dict[str, Any] = {}
+    if beta is not None:
+        changes["beta"] = beta
+    if regularizer is not None:
+        if regularizer not in REGULARIZERS:
+            raise TrainingError(f"regularizer must be one of {', '.join(REGULARIZERS)}, not {regularizer!r}")
+        changes["regularizer"] = regularizer
+    if changes:
+        chosen = chosen.with_changes(**changes)
+    if chosen.config.regularizer != "vae" and not (math.isfinite(chosen.config.beta) and chosen.config.beta >= 0):
+        raise TrainingError(f"beta must be a finite number ≥ 0, not {chosen.config.beta}")
     if threads is not None:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(threads if threads > 0 else free_threads())
     data = load_training_bars(paths)
     failed = tuple(f"{p}: {r}" for p, r in data.failed)
     for line in failed:
@@ -438,19 +309,23 @@ def train_and_save(
     split = split_data(data, seed)
     for text in data.notes:
         _note(on_note, text)
-    config = ModelConfig() if beta is None else ModelConfig(beta=beta)
     result = train_model(
-        split, config, epochs=epochs, seed=seed, batch_size=batch_size, progress=progress, cancel=cancel
+        split, recipe=chosen, epochs=epochs, seed=seed, batch_size=batch_size, progress=progress, cancel=cancel
     )
+    if _cancelled(cancel):
+        raise TrainingCancelled("training cancelled after the last epoch")
     meta = build_meta(
-        data, split, result, name=name, seed=seed, batch_size=batch_size, lr=DEFAULT_LR, licence=licence,
-        clip_root=clip_root,
+        data, split, result, name=name, seed=seed, batch_size=batch_size or chosen.batch_size, lr=chosen.lr,
+        licence=licence, clip_root=clip_root, recipe=chosen,
     )  # fmt: skip
+    meta["space"] = fit_space(result.model, split.train)
+    loaded = LoadedModel.from_module(result.model, {"space": meta["space"]})
+    meta["evaluation"] = evaluate_model(loaded, split.train, split.validation)
     path = save_model(result.model, meta, models_dir, name, dtype=weights_dtype)
     last = result.history[-1]
     return TrainSummary(
         str(path), data.bars, len(result.history), last.train_loss, last.val_loss, time.perf_counter() - start,
-        tuple(data.notes), failed,
+        tuple(data.notes), failed, result.best_epoch, chosen.name, meta["evaluation"],
     )  # fmt: skip
 
 
@@ -463,7 +338,9 @@ def _note(on_note: Callable[[str], None] | None, text: str) -> None:
 __all__ = [
     "DEFAULT_EPOCHS",
     "GMD_LICENCE",
+    "UNKNOWN_LICENCE",
     "ClipData",
+    "FusedAdam",
     "Split",
     "TrainEvent",
     "TrainResult",

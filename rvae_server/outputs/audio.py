@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import N_INSTRUMENTS
 from rvae_server.outputs.drumkit import DrumKit, Mixer
+from rvae_server.outputs.synth import ToneKit, tone_instrument
 
 #: Leak of the clock-mapping minimum: the audio clock may run this much faster than perf_counter.
 DRIFT_PPM = 100.0
@@ -182,6 +183,7 @@ class AudioOutput:
         latency_blocks: int = 2,
         gain: float = 0.8,
         polyphony: int = 48,
+        tones: bool = False,
     ) -> None:
         if blocksize <= 0:
             raise ValueError(f"blocksize must be a positive number of frames, not {blocksize}")
@@ -192,7 +194,7 @@ class AudioOutput:
         self.sample_rate = rate
         self.blocksize = int(blocksize)
         self.channels = min(2, int(self.device["outputs"]))
-        self.kit = kit if kit is not None and kit.sample_rate == rate else DrumKit(rate)
+        self.kit = kit if kit is not None and kit.sample_rate == rate else (ToneKit if tones else DrumKit)(rate)
         self.gain = float(gain)
         self.latency_frames = int(latency_blocks) * self.blocksize
         max_block = max(4096, 4 * self.blocksize)
@@ -275,6 +277,22 @@ class AudioOutput:
             raise ValueError(f"instrument index {instrument} is out of range 0..{N_INSTRUMENTS - 1}")
         self._events.append((float(when), int(instrument), float(velocity)))
 
+    def tone(self, when: float, pitch: int, velocity: float, seconds: float) -> None:
+        """Play the synth's tone of MIDI ``pitch`` at ``velocity`` in (0, 1] from perf_counter time ``when`` for
+        ``seconds`` (needs ``tones=True``: the melody layer's voice). Thread-safe and non-blocking."""
+        if not isinstance(self.kit, ToneKit):
+            raise ValueError("this audio output has no synth voice (open it with tones=True)")
+        instrument = tone_instrument(pitch)
+        self._events.append((float(when), instrument, float(velocity)))
+        self._events.append((float(when) + max(float(seconds), 0.0), -1 - instrument, 0.0))  # its release
+
+    def tones_off(self) -> None:
+        """Release every synth tone sounding now (the drums ring on)."""
+        if isinstance(self.kit, ToneKit):
+            now = time.perf_counter()
+            for instrument in self.kit.tone_instruments:
+                self._events.append((now, -1 - instrument, 0.0))
+
     def all_notes_off(self) -> None:
         """Fade every voice out (10 ms) and drop notes not yet started; takes effect at the next block."""
         self._panic = True
@@ -333,6 +351,9 @@ class AudioOutput:
             while events:
                 when, inst, vel = events.popleft()
                 target = int((when - origin) * sr + 0.5) + lat
+                if inst < 0:  # a tone's release
+                    mixer.release(max(target, frame), -1 - inst)
+                    continue
                 if target < frame:
                     self._late += 1
                     self._max_late = max(self._max_late, frame - target)

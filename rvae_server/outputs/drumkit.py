@@ -371,6 +371,14 @@ class Mixer:
                 self._fade[i] = frame
                 self._end[i] = min(self._end[i], frame + self.kit.choke_frames)
 
+    def release(self, frame: int, instrument: int) -> None:
+        """End the voices of ``instrument`` started before absolute ``frame`` with the choke fade from there (a
+        synth tone's note-off, :mod:`rvae_server.outputs.synth`)."""
+        for i in range(self.polyphony):
+            if self._active[i] and self._inst[i] == instrument and self._start[i] < frame < self._fade[i]:
+                self._fade[i] = frame
+                self._end[i] = min(self._end[i], frame + self.kit.choke_frames)
+
     def clear(self) -> None:
         """Silence every voice at once."""
         for i in range(self.polyphony):

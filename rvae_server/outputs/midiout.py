@@ -183,10 +183,13 @@ class MidiOut:
                 if self.errors == 1 or self.errors % 1000 == 0:
                     log.error("MIDI send to %r failed (%d so far): %s", self.name, self.errors, err)
 
-    def send_note(self, note: int, velocity: int, channel: int = 10, when: float | None = None) -> None:
+    def send_note(
+        self, note: int, velocity: int, channel: int = 10, when: float | None = None, length: float | None = None
+    ) -> None:
         """Note-on now (``note`` 0..127, ``velocity`` 1..127, ``channel`` 1..16); its note-off is scheduled
-        at ``when + note_length`` (``when`` = the note's ideal ``perf_counter`` time, default now). A note
-        still sounding on the same channel is ended first."""
+        at ``when + length`` (``when`` = the note's ideal ``perf_counter`` time, default now; ``length`` in
+        seconds, default the output's ``note_length``). A note still sounding on the same channel is ended
+        first."""
         if not (0 <= note <= 127 and 1 <= velocity <= 127 and 1 <= channel <= 16):
             raise ValueError(f"bad note {note}, velocity {velocity} or channel {channel}")
         ch = channel - 1
@@ -198,7 +201,12 @@ class MidiOut:
             self._active[key] = token
             heapq.heappush(
                 self._heap,
-                _NoteOff((time.perf_counter() if when is None else when) + self.note_length, token, ch, note),
+                _NoteOff(
+                    (time.perf_counter() if when is None else when) + (self.note_length if length is None else length),
+                    token,
+                    ch,
+                    note,
+                ),
             )
             first = self._heap[0].token == token
         if retrigger:

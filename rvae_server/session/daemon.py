@@ -7,7 +7,7 @@ hands its model to the engine at a bar line; the state keeper saves the performa
 the next start.
 
 Start order: clock, outputs, engine (at a playable point), controller map, restored state (values the
-performer gave in the config or on the command line win), engine threads, model watcher, training, OSC, web,
+performer gave in the config or on the command line win), engine threads, training, model watcher, OSC, web,
 state saving, play. Close order is the reverse, the surfaces first, so nothing changes the engine while it
 sends its all-notes-off. Whatever cannot be opened (no MIDI backend, no sound card, a port taken) is said
 plainly and the rest runs; only a broken config, a clock that cannot be opened or no model at all stops the
@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +35,9 @@ from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
 from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.outputs.sinks import AudioSink, MidiSink
+from rvae_server.session.melody import apply_explicit as apply_melody_config
+from rvae_server.session.melody import describe as describe_melody
+from rvae_server.session.melody import open_melody
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ SWITCH_INTERVAL = 0.0005
 
 #: SCHED_FIFO priority of the player thread where the system allows it (see system.realtime.set_realtime_priority).
 PLAYER_PRIORITY = 10
+
+#: Temporary upload folders (``<tmp>/rvae-uploads-<pid>-…``); those of servers that are gone are removed at start.
+UPLOAD_PREFIX = "rvae-uploads-"
 
 
 def _close_each(*parts: Any) -> None:
@@ -63,10 +68,15 @@ class StartError(RuntimeError):
 
 
 def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: int = 30) -> tuple[float, float]:
-    """The pad point to start on: of an ``n``×``n`` grid (one batch decode), the point nearest the centre whose
-    bar has at least ``min_onsets`` onsets at ``threshold`` (the centre itself often decodes an "average" bar
-    too blurred to play); the busiest point if none has that many."""
+    """The pad point to start on: the model's own start point (a training bar's location that plays a groove,
+    :mod:`rvae_server.model.calibrate`) when its metadata has one; else, of an ``n``×``n`` grid (one batch decode),
+    the point nearest the centre whose bar has at least ``min_onsets`` onsets at ``threshold`` (the centre
+    itself often decodes an "average" bar too blurred to play); the busiest point if none has that many."""
     from rvae_server.model.inference import grid_points
+
+    start = getattr(model, "start", None)
+    if isinstance(start, tuple) and len(start) == 2:
+        return float(start[0]), float(start[1])
 
     points = grid_points(n)
     counts = (model.decode_pad(points).probs >= threshold).sum(axis=(1, 2))
@@ -78,7 +88,6 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
 
 def jack_running() -> bool:
     """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
-    import shutil
     import subprocess
 
     exe = shutil.which("jack_lsp")
@@ -107,6 +116,7 @@ class Daemon:
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
         self.rendered: list[Path] = []  # demo files written when there was no output
+        self.melody_parts: Any = None  # the melody layer and its outputs (session/melody.py)
         self.mapper: Any = None  # the controller map (CCMapper)
         self.controllers: Any = None  # the controller input port (ControllerInput)
         self.state_keeper: Any = None
@@ -119,13 +129,20 @@ class Daemon:
         self.web: Any = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
-        self._upload_tmp: str | None = None
+        self._upload_tmp: Any = None  # the OwnedTempDir of the uploads, when no upload-dir is configured
+        self.instance: Any = None  # the InstanceClaim (the state file's lock)
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self._closed = False
 
     # ------------------------------------------------------------------ start
 
     def open(self) -> Daemon:
+        from rvae_server.core.tempdirs import remove_stale
+        from rvae_server.session.instance import claim_instance
+
+        self.instance = claim_instance(self.config)  # a second server on these ports or state: refused here
+        for folder in remove_stale(UPLOAD_PREFIX):  # uploads a killed server left behind
+            log.info("removed %s (temporary uploads of a server that is gone)", folder)
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.clock = self._open_clock()
         self._open_midi_out()
@@ -153,15 +170,18 @@ class Daemon:
         for layer in range(self.config.layers):
             engine.update(layer, channel=self.config.channel_of(layer), x=start_x, y=start_y)
         self.engine = engine
+        self.melody_parts = open_melody(self, engine)
         self._open_state()
+        apply_melody_config(self)
         # the models and everything loaded so far live as long as the daemon: keep them out of the collector's
         # generations so a collection on another thread never walks them while the player waits for the GIL
         gc.collect()
         gc.freeze()
         engine.start()
-        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), engine.add_model).start()
         self._open_controllers()
         self._open_training()
+        # one owner of "a model of this name changed": the watcher and training jobs both go through it
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), self.training.swaps.offer).start()
         self._open_follow()
         self._open_osc()
         self._open_web()
@@ -253,7 +273,7 @@ class Daemon:
         try:
             from rvae_server.outputs.audio import AudioOutput
 
-            out = AudioOutput(self.config.audio_device)
+            out = AudioOutput(self.config.audio_device, tones=self.config.melody)
             out.start()
         except Exception as err:
             self._problem(f"audio: could not open ({err}); playing without built-in sound")
@@ -306,8 +326,10 @@ class Daemon:
         if cfg.upload_dir is not None:
             upload = Path(cfg.upload_dir).expanduser()
         else:
-            self._upload_tmp = tempfile.mkdtemp(prefix="rvae-uploads-")
-            upload = Path(self._upload_tmp)
+            from rvae_server.core.tempdirs import OwnedTempDir
+
+            self._upload_tmp = OwnedTempDir(UPLOAD_PREFIX)
+            upload = self._upload_tmp.path
         self.upload_dir = upload
         self.clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
         models_dir = search_dirs(cfg.models_dir)[0]
@@ -384,8 +406,9 @@ class Daemon:
         cfg = self.config
         try:
             self.web = start_web(
-                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir
-            )
+                self.engine, host=cfg.http_host, port=cfg.http_port, training=self.training, upload_dir=self.upload_dir,
+                allowed_hosts=cfg.http_allow_hosts, token=cfg.http_token,
+            )  # fmt: skip
         except OSError as err:
             self._problem(f"web page: cannot listen on http {cfg.http_host}:{cfg.http_port} ({err.strerror or err})")
 
@@ -421,6 +444,7 @@ class Daemon:
         if self.state_keeper is not None:
             how = "restored from" if self.restored else "saved to"
             lines.append(f"state: {how} {self.state_keeper.path}")
+        lines.extend(describe_melody(self))
         lines.extend(f"not available: {p}" for p in self.problems)
         if self.rendered:
             lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
@@ -440,7 +464,7 @@ class Daemon:
         self._closed = True
         _close_each(self.web, self.osc, self.controllers, self.follow_input, self.state_keeper, self.training)
         if self._upload_tmp is not None:
-            shutil.rmtree(self._upload_tmp, ignore_errors=True)
+            self._upload_tmp.close()
         if self.watcher is not None:
             self.watcher.close()
         if self.clock_sender is not None:
@@ -457,7 +481,9 @@ class Daemon:
                 played, stats["callbacks"], stats["underflows"], stats["late_events"], stats["errors"],
                 100 * stats["callback_p99"],
             )  # fmt: skip
-        _close_each(self.midi_out, self.audio_out)
+        _close_each(self.melody_parts, self.midi_out, self.audio_out)
         if self.clock is not None:
             self.clock.close()
+        if self.instance is not None:
+            self.instance.release()
         log.info("stopped: all notes off, ports closed")

@@ -17,10 +17,11 @@ When
 
 How
     A temp file in the same folder, ``fsync``, ``os.replace`` (then an fsync of the folder): a crash mid-write
-    leaves the previous file whole. A damaged file (not JSON, wrong format, unreadable) is logged, renamed to
-    ``<name>.bad`` (kept for inspection; an older ``.bad`` is replaced) and the engine starts from its defaults.
-    Fields that do not fit (a model no longer loaded, a number out of range, more layers than are running) are
-    logged and skipped or clamped; restoring never raises.
+    leaves the previous file whole. A damaged file (not JSON, wrong format, unreadable, not a regular file,
+    nested too deep, numbers too large: parsed with :func:`rvae_server.core.untrusted.loads_json`) is logged,
+    renamed to ``<name>.bad`` (kept for inspection; an older ``.bad`` is replaced) and the engine starts from its
+    defaults. Fields that do not fit (a model no longer loaded, a number out of range, more layers than are
+    running) are logged and skipped or clamped; restoring never raises.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.engine.api import ControlError, EngineControl, EngineEvent, LayerState
 from rvae_server.surfaces.controllers import Binding, CCMapper, MapError, write_atomic
 
@@ -46,6 +48,7 @@ VERSION = 1
 #: Least time between two writes (s).
 SAVE_INTERVAL = 0.5
 MAX_STATE_BYTES = 1 << 20
+STATE_LIMITS = Limits(depth=8, values=100_000, string=4096, int_digits=15)
 #: Numeric layer fields: a value that is not a finite number is skipped (the rest of the layer still applies).
 NUMBERS = ("x", "y", "threshold", "noise", "fixed_velocity", "timing", "channel")
 
@@ -64,6 +67,8 @@ def state_to_dict(engine: EngineControl, mapper: CCMapper | None = None) -> dict
         "bpm": snapshot["bpm"],
         "layers": snapshot["layers"],
     }
+    if snapshot.get("melody") is not None:
+        data["melody"] = snapshot["melody"]
     if mapper is not None:
         data["controllers"] = mapper.to_list()
     data["performance"] = engine.performance_state()  # motion, shaping, follow, presets, gesture loops per layer
@@ -74,17 +79,17 @@ def read_state(path: str | Path) -> dict[str, Any] | None:
     """The saved state at ``path``; None if there is none. Raises :class:`StateError` if it is damaged."""
     file = Path(path)
     try:
-        raw = file.read_bytes()
+        raw = read_regular(file, MAX_STATE_BYTES, follow_symlinks=True)
     except FileNotFoundError:
         return None
+    except UnsafeFile as err:
+        raise StateError(f"{file}: {err.reason}") from None
     except OSError as err:
         raise StateError(f"{file}: cannot read ({err})") from None
-    if len(raw) > MAX_STATE_BYTES:
-        raise StateError(f"{file}: {len(raw)} bytes is too large for a state file")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise StateError(f"{file}: not valid JSON ({err})") from None
+        data = loads_json(raw, STATE_LIMITS)
+    except BoundsError as err:
+        raise StateError(f"{file}: not a usable state file ({err})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StateError(f'{file}: not an rvae state file (no "format": "{FORMAT}")')
     if data.get("version") != VERSION:
@@ -137,6 +142,7 @@ def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper
     for k, saved in enumerate(performance[: engine.layer_count] if isinstance(performance, list) else []):
         if isinstance(saved, Mapping):
             notes += [f"layer {k + 1}: {n}" for n in engine.restore_performance(k, saved)]
+    notes += _apply_melody(engine, data.get("melody"))
     if mapper is not None and isinstance(data.get("controllers"), list):
         try:
             bindings = [Binding.from_dict(b, f"controllers[{i}]") for i, b in enumerate(data["controllers"])]
@@ -144,6 +150,23 @@ def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper
             notes.append(f"controller map: {err}; keeping the current map")
         else:
             mapper.set_bindings(bindings, save=False)
+    return notes
+
+
+MELODY_KEYS = ("enabled", "layer", "channel", "key", "family", "octave", "density", "temperature", "scale_lock")
+
+
+def _apply_melody(engine: EngineControl, saved: object) -> list[str]:
+    """Restore the melody layer's settings, each on its own (a bad one is skipped with a note)."""
+    if not isinstance(saved, Mapping) or engine.melody_state() is None:
+        return []
+    notes: list[str] = []
+    for key in MELODY_KEYS:
+        if key in saved:
+            try:
+                notes += [f"melody: {n}" for n in engine.update_melody(**{key: saved[key]})]
+            except (ControlError, ValueError, TypeError) as err:
+                notes.append(f"melody: {key}: {err}; skipped")
     return notes
 
 
@@ -169,19 +192,21 @@ class StateKeeper:
         the engine keeps its defaults (False). Never raises."""
         try:
             data = read_state(self.path)
-        except StateError as err:
+            notes = apply_state(self.engine, data, self.mapper) if data is not None else []
+        except Exception as err:  # StateError, or anything the file's content provokes: the start goes on
             bad = self.path.with_name(self.path.name + ".bad")
             try:
                 os.replace(self.path, bad)
                 kept = f"kept as {bad}"
             except OSError as move_err:
                 kept = f"could not move it aside: {move_err}"
-            log.error("state: %s; starting from defaults (the damaged file is %s)", err, kept)
+            reason = str(err) if isinstance(err, StateError) else f"{self.path}: {type(err).__name__}: {err}"
+            log.error("state: %s; starting from defaults (the damaged file is %s)", reason, kept)
             return False
         if data is None:
             log.info("state: no saved state at %s; starting from defaults", self.path)
             return False
-        for note in apply_state(self.engine, data, self.mapper):
+        for note in notes:
             log.warning("state %s: %s", self.path, note)
         log.info("state: restored from %s (saved %s)", self.path, _when(data.get("saved")))
         return True

@@ -4,7 +4,10 @@ of the new model at the next bar line for the layers that asked — with the old
 Why a process: a training thread in the server would share the GIL with the clock thread (RECIPES.md measured
 85–109 ms p99 lateness); a separate, niced process with one torch thread leaves the clock's core alone. The job
 runs :func:`rvae_server.model.training.train_and_save`, which saves atomically and only at the end, so a failed,
-cancelled or killed job leaves the saved models and the music untouched.
+cancelled or killed job leaves the saved models and the music untouched — unless it was killed after saving and
+before reporting: then the failure says that the model on disk changed, and the new model (which the model watcher
+loads too) is installed with undo. Every swap goes through the one owner of model changes
+(:class:`~rvae_server.session.modelswap.ModelSwaps`, :attr:`TrainingService.swaps`).
 
 Events go to listeners as plain dicts (the OSC and web layers forward them):
 ``{"type": "train-started", "job", "name", "clips"}``, ``{"type": "train-progress", "job", "epoch", "epochs",
@@ -31,6 +34,7 @@ from typing import Any
 from rvae_server.engine.api import ControlError
 from rvae_server.engine.engine import Engine
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
+from rvae_server.session.modelswap import ModelSwaps
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class _Job:
     cancel: Any  # a multiprocessing Event
     events: Any  # a multiprocessing Queue
     cancelled: bool = False
+    saved_before: str | None = None  # the weights digest of the model of that name on disk when the job started
 
 
 def _job_main(
@@ -56,7 +61,8 @@ def _job_main(
     """The training process: nice, one torch thread, train, save, report over ``events``."""
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    from rvae_server.model.training import TrainEvent, TrainingCancelled, TrainingError, train_and_save
+    from rvae_server.model.training import train_and_save
+    from rvae_server.model.trainingdata import TrainEvent, TrainingCancelled, TrainingError
 
     def progress(event: TrainEvent) -> None:
         events.put(("progress", event.epoch, event.epochs, event.train_loss, event.val_loss, event.seconds))
@@ -87,8 +93,10 @@ class TrainingService:
         *,
         epochs: int | None = DEFAULT_LIVE_EPOCHS,
         seed: int = 0,
+        swaps: ModelSwaps | None = None,
     ) -> None:
         self.engine = engine
+        self.swaps = swaps if swaps is not None else ModelSwaps(engine)  # the one owner of model changes
         self.models_dir = Path(models_dir)
         self.clip_dirs = [Path(d) for d in clip_dirs]
         self.epochs = epochs
@@ -97,7 +105,6 @@ class TrainingService:
         self._job: _Job | None = None
         self._ids = itertools.count(1)
         self._listeners: list[JobListener] = []
-        self._previous: dict[int, tuple[str, Any]] = {}  # layer → (model name, model object) before a swap
         self._ctx = multiprocessing.get_context("spawn")
 
     def add_listener(self, listener: JobListener) -> None:
@@ -133,8 +140,9 @@ class TrainingService:
                 name=f"rvae-train-{job_id}",
                 daemon=True,
             )
+            before = self._saved_digest(name)
             process.start()
-            self._job = _Job(job_id, name, list(layers), process, cancel, events)
+            self._job = _Job(job_id, name, list(layers), process, cancel, events, saved_before=before)
         threading.Thread(target=self._watch, args=(self._job,), name=f"rvae-train-watch-{job_id}", daemon=True).start()
         log.info("training %r from %s in process %d (%s)", name, path, process.pid, job_id)
         self._emit({"type": "train-started", "job": job_id, "name": name, "clips": str(path)})
@@ -152,15 +160,7 @@ class TrainingService:
 
     def undo_model(self, layer: int) -> str:
         """Put back the model a hot-swap replaced on ``layer`` (at the next bar line). Returns its name."""
-        with self._lock:
-            previous = self._previous.pop(layer, None)
-        if previous is None:
-            raise ControlError(f"layer {layer + 1} has no model to go back to")
-        name, model = previous
-        self.engine.add_model(name, model)
-        self.engine.update(layer, model=name)
-        log.info("layer %d: back to model %r", layer + 1, name)
-        return name
+        return self.swaps.undo(layer)
 
     def close(self) -> None:
         with self._lock:
@@ -214,8 +214,35 @@ class TrainingService:
             log.info("training %s cancelled; nothing saved", job.id)
             self._emit({"type": "train-cancelled", "job": job.id})
         else:
-            log.error("training %s failed: %s; the music and saved models are untouched", job.id, outcome[1])
-            self._emit({"type": "train-failed", "job": job.id, "error": outcome[1]})
+            self._failed(job, str(outcome[1]))
+
+    def _saved_digest(self, name: str) -> str | None:
+        from rvae_server.model.modelfile import ModelFileError, read_meta
+
+        try:
+            weights = read_meta(self.models_dir / name).get("weights")
+        except ModelFileError:
+            return None
+        digest = weights.get("sha256") if isinstance(weights, dict) else None
+        return digest if isinstance(digest, str) else None
+
+    def _failed(self, job: _Job, error: str) -> None:
+        """A job failed. If it saved its model before dying (killed between saving and reporting), say so and
+        install that model with undo, as the model watcher would; else the saved models are untouched."""
+        from rvae_server.model.inference import LoadedModel
+
+        if self._saved_digest(job.name) in (None, job.saved_before):
+            log.error("training %s failed: %s; the music and saved models are untouched", job.id, error)
+            self._emit({"type": "train-failed", "job": job.id, "error": error})
+            return
+        note = f"{error}; but it had saved the model {job.name!r}"
+        try:
+            self.swaps.offer(job.name, LoadedModel.load(self.models_dir / job.name))
+            note += ": it is loaded where it played, and /rvae/undo/model brings back the previous one"
+        except (ValueError, OSError) as err:  # ModelFileError, ControlError
+            note += f" (it does not load: {err})"
+        log.error("training %s failed: %s", job.id, note)
+        self._emit({"type": "train-failed", "job": job.id, "error": note})
 
     def _swap_in(self, job: _Job, summary: dict[str, Any]) -> None:
         from rvae_server.model.inference import LoadedModel
@@ -223,23 +250,10 @@ class TrainingService:
 
         try:
             model = LoadedModel.load(summary["model"])
-        except ModelFileError as err:
+            self.swaps.offer(job.name, model, job.layers)  # a no-op if the watcher installed it already
+        except (ModelFileError, ControlError) as err:
             self._emit({"type": "train-failed", "job": job.id, "error": f"the new model does not load: {err}"})
             return
-        old_models = self.engine.models
-        with self._lock:
-            for layer in job.layers:
-                name = self.engine.state(layer).model
-                self._previous[layer] = (name, old_models[name])
-        if job.name in old_models:  # same name: keep the old object reachable for undo under its own key
-            for layer, (name, _) in list(self._previous.items()):
-                if name == job.name:
-                    keep = f"{job.name}~previous"
-                    self.engine.add_model(keep, old_models[job.name])
-                    self._previous[layer] = (keep, old_models[job.name])
-        self.engine.add_model(job.name, model)
-        for layer in job.layers:
-            self.engine.update(layer, model=job.name)  # heard from the next bar line
         log.info(
             "trained %r in %.1f s; playing it on layer(s) %s", job.name, summary["seconds"], [x + 1 for x in job.layers]
         )

@@ -15,9 +15,7 @@ Bindings
     * switches — ``mute:<instrument>`` (value ≥ 64 mutes, < 64 unmutes), ``enabled``, ``follow``;
     * triggers — ``play``, ``stop``, ``preset:1`` … ``preset:16`` (recall with the layer's morph time),
       ``gesture:record`` (4 bars), ``gesture:clear`` (fire on a value ≥ 64);
-    * motion and shaping (continuous) — ``swing`` (50..75 %), ``lfo-x-depth`` (and ``-y-``, ``-threshold-``,
-      ``-noise-``: 0..1; a sine of 1 bar when the layer has no LFO there yet), ``density:<instrument>``
-      (-0.5..0.5), ``morph`` (0..4 bars);
+    * motion and shaping — see :mod:`rvae_server.surfaces.motion_targets`;
     * ``touch`` — a gate: value ≥ 64 = touched. A binding with ``gated = true`` moves only while its layer's
       gate is touched (the Kaoss Pad sends its pad's last X/Y after release; the gate ignores those).
 
@@ -56,7 +54,15 @@ import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES
-from rvae_server.engine.api import LFO_TARGETS, ControlError, EngineControl
+from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, check_data, read_regular
+from rvae_server.engine.api import ControlError, EngineControl
+from rvae_server.surfaces.motion_targets import (
+    MOTION_CONTINUOUS,
+    MOTION_SWITCHES,
+    MOTION_TRIGGERS,
+    apply_continuous,
+    apply_switch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +77,9 @@ CONTINUOUS: dict[str, tuple[float, float]] = {
     "bpm": (60.0, 180.0),
 }
 #: Motion and shaping (continuous): swing in percent, LFO depths, densities, the default morph time in bars.
-CONTINUOUS.update(
-    {
-        "swing": (50.0, 75.0),
-        **{f"lfo-{target}-depth": (0.0, 1.0) for target in LFO_TARGETS},
-        **{f"density:{name}": (-0.5, 0.5) for name in INSTRUMENT_NAMES},
-        "morph": (0.0, 4.0),
-    }
-)
-PRESET_SLOTS = 16
-SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), "follow")
-TRIGGERS: tuple[str, ...] = (
-    "play",
-    "stop",
-    *(f"preset:{k}" for k in range(1, PRESET_SLOTS + 1)),
-    "gesture:record",
-    "gesture:clear",
-)
+CONTINUOUS.update(MOTION_CONTINUOUS)
+SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), *MOTION_SWITCHES)
+TRIGGERS: tuple[str, ...] = ("play", "stop", *MOTION_TRIGGERS)
 GATE = "touch"
 #: Every target a binding (or MIDI learn) may name.
 TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
@@ -95,6 +87,8 @@ TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
 #: Kaoss Pad KP3/KP3+ controller numbers.
 KP3_PAD_X, KP3_PAD_Y, KP3_TOUCH = 12, 13, 92
 MAX_BINDINGS = 512
+MAX_MAP_BYTES = 1 << 20
+MAP_LIMITS = Limits(depth=8, values=20_000, string=1024, int_digits=15)
 
 
 class MapError(ValueError):
@@ -187,8 +181,15 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
     """Parse a map file's text. Raises :class:`MapError` naming ``where`` and the entry."""
     try:
         data = tomllib.loads(text)
+        check_data(data, MAP_LIMITS)
     except tomllib.TOMLDecodeError as err:
         raise MapError(f"{where}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise MapError(f"{where}: nested too deep") from None
+    except BoundsError as err:
+        raise MapError(f"{where}: {err}") from None
+    except ValueError:  # an integer too long to convert
+        raise MapError(f"{where}: not a usable controller map (a number too long to read)") from None
     entries = data.get("binding", [])
     if not isinstance(entries, list):
         raise MapError(f"{where}: 'binding' must be an array of tables ([[binding]])")
@@ -248,7 +249,11 @@ class CCMapper:
         if self.path is None or not self.path.exists():
             return False
         try:
-            bindings = bindings_from_toml(self.path.read_text(encoding="utf-8"), str(self.path))
+            text = read_regular(self.path, MAX_MAP_BYTES, follow_symlinks=True).decode("utf-8")
+            bindings = bindings_from_toml(text, str(self.path))
+        except UnsafeFile as err:
+            log.error("controller map %s: %s; keeping the default map", self.path, err.reason)
+            return False
         except (OSError, UnicodeDecodeError) as err:
             log.error("controller map %s: cannot read (%s); keeping the default map", self.path, err)
             return False
@@ -370,38 +375,20 @@ class CCMapper:
             if b.target == "fixed_velocity":
                 return engine.update(b.layer, fixed_velocity=round(number))
             if b.target not in ("x", "y", "threshold", "noise", "timing"):
-                return _apply_motion(engine, b, number)
+                return apply_continuous(engine, b.layer, b.target, number)
             return engine.update(b.layer, **{b.target: number})
         if b.target.startswith("mute:"):
             return engine.set_mute(b.layer, b.target.partition(":")[2], on)
         if b.target == "enabled":
             return engine.update(b.layer, enabled=on)
-        if b.target == "follow":
-            return engine.set_follow(b.layer, on)
-        if b.target.startswith(("preset:", "gesture:")) and on:
-            kind, _, what = b.target.partition(":")
-            if kind == "preset":
-                return engine.preset_recall(b.layer, int(what))
-            return engine.gesture(b.layer, what, 4 if what == "record" else None)
+        if b.target in MOTION_SWITCHES or b.target in MOTION_TRIGGERS:
+            return apply_switch(engine, b.layer, b.target, on)
         if b.target == "play" and on:
             if not engine.clock.running:
                 engine.play()
         elif b.target == "stop" and on:
             engine.stop()
         return []
-
-
-def _apply_motion(engine: EngineControl, b: Binding, number: float) -> list[str]:
-    """A continuous motion or shaping target (swing, an LFO's depth, a density, the morph time)."""
-    if b.target == "swing":
-        return engine.set_swing(b.layer, number)
-    if b.target == "morph":
-        return engine.set_morph(b.layer, number, "bars")
-    if b.target.startswith("density:"):
-        return engine.set_density(b.layer, b.target.partition(":")[2], number)
-    target = b.target.removeprefix("lfo-").removesuffix("-depth")
-    current = engine.snapshot()["layers"][b.layer]["lfo"].get(target)
-    return engine.set_lfo(b.layer, target, current["shape"] if current else "sine", depth=number)
 
 
 class ControllerInput:

@@ -20,10 +20,17 @@ from rvae_server.surfaces.osc.spec import PREFIX, OscArgError
 from rvae_server.surfaces.osc.table import lookup, table_as_dict
 from rvae_server.web.motion import MOTION_VERBS, apply_motion
 
+#: The melody layer's verbs and the engine's names for them.
+MELODY_SETTINGS = {
+    "melody/enable": "enabled", "melody/key": "key", "melody/scale-lock": "scale_lock", "melody/family": "family",
+    "melody/octave": "octave", "melody/density": "density", "melody/temperature": "temperature",
+    "melody/layer": "layer", "melody/channel": "channel",
+}  # fmt: skip
 #: The OSC verbs the page may send.
 WEB_VERBS = frozenset(
     {"xy", "x", "y", "threshold", "noise", "mute", "model", "enable", "velocity", "timing", "channel", "bpm"}
     | {"play", "stop", "state", "models"}
+    | set(MELODY_SETTINGS)
     | MOTION_VERBS
 )
 MAX_ARGS = 8
@@ -90,6 +97,9 @@ def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> l
         return engine.update(layer, **changes)
     if verb == "bpm":
         return engine.set_bpm(values[0])
+    if verb.startswith("melody/"):  # the melody layer's settings (global, like bpm)
+        name = MELODY_SETTINGS[verb]
+        return engine.update_melody(**{name: values[0] - 1 if name == "layer" else values[0]})
     if verb == "play":
         engine.play()
     elif verb == "stop":

@@ -2,10 +2,16 @@
 in one batch and packed as bytes for the browser.
 
 Conventions
-    Pad points are ``(x, y)`` in ``[0, 1]²`` (see :func:`rvae_server.model.network.pad_to_latent`). Grid point
+    Pad points are ``(x, y)`` in ``[0, 1]²``, mapped to latent by the model's own mapping
+    (:func:`rvae_server.engine.api.model_pad_to_latent`). Grid point
     ``p = i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``: **row-major, row i is y, row 0 is y = 0**
     (the bottom of the pad as drawn on the page; the page flips rows so y grows upwards), corners included.
     This is :func:`rvae_server.model.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
+
+Header
+    ``{type, layer, model, n, ticks, instruments, layout, rows, quality}``; ``quality`` is
+    :func:`quality_summary` (how the model plays on the pad, from its metadata; ``null`` when unknown): the page
+    shows it under the pad, as a plain warning when the space is poor.
 
 Packed layout (what the browser receives after the header)
     ``uint8[TICKS][N_INSTRUMENTS][n * n]``: byte ``(t * 9 + k) * n * n + p`` is the onset probability of
@@ -29,8 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.engine.api import PatternModel
-from rvae_server.model.network import pad_to_latent
+from rvae_server.engine.api import PatternModel, model_pad_to_latent
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,9 @@ def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
     """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``decode_grid(n)`` when it has
     one (:class:`rvae_server.model.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
     decode_grid = getattr(model, "decode_grid", None)
-    decoded = decode_grid(n) if callable(decode_grid) else model.decode_latent(pad_to_latent(grid_points(n)))
+    decoded = (
+        decode_grid(n) if callable(decode_grid) else model.decode_latent(model_pad_to_latent(model, grid_points(n)))
+    )
     probs = np.asarray(decoded.probs, dtype=np.float32)
     if probs.shape != (n * n, TICKS, N_INSTRUMENTS):
         raise ValueError(f"model {model.name!r} decoded the grid as {probs.shape}, not ({n * n}, {TICKS}, 9)")
@@ -77,6 +84,7 @@ class Grid:
     n: int
     data: NDArray[np.uint8]
     seconds: float
+    quality: dict[str, Any] | None = None  # see quality_summary()
 
     def prob(self, tick: int, instrument: int, i: int, j: int) -> float:
         """The quantized probability (0..1) at ``tick`` of ``instrument`` for the point in row ``i`` (y), column
@@ -96,6 +104,7 @@ class Grid:
                 "instruments": list(INSTRUMENT_NAMES),
                 "layout": "tick,instrument,point",
                 "rows": "y",
+                "quality": self.quality,
             },
             separators=(",", ":"),
         ).encode()
@@ -103,11 +112,27 @@ class Grid:
         return MAGIC + struct.pack("<I", len(header) + pad) + header + b" " * pad + self.data.tobytes()
 
 
+def quality_summary(model: object) -> dict[str, Any] | None:
+    """What the page shows of a model's stored evaluation (:mod:`rvae_server.model.evaluate`): ``{pass, density,
+    silent, poor, warnings}`` over random pad points, or ``None`` for a model without one (older models)."""
+    figures = getattr(model, "evaluation", None)
+    if not isinstance(figures, dict) or not isinstance(figures.get("random"), dict):
+        return None
+    rand = figures["random"]
+    return {
+        "pass": rand.get("pass"),
+        "density": rand.get("density"),
+        "silent": rand.get("silent"),
+        "poor": bool(figures.get("poor")),
+        "warnings": [str(w) for w in figures.get("warnings") or []],
+    }
+
+
 def compute_grid(model: PatternModel, n: int) -> Grid:
     """Decode and pack ``model``'s grid (CPU-bound: run it off the event loop)."""
     start = time.perf_counter()
     data = quantize(decode_grid_probs(model, n))
-    return Grid(model.name, n, data, time.perf_counter() - start)
+    return Grid(model.name, n, data, time.perf_counter() - start, quality_summary(model))
 
 
 class GridCache:

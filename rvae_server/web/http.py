@@ -79,5 +79,7 @@ async def handle_upload(request: web.Request, uploads: UploadStore) -> web.Strea
         return web.json_response({"error": str(err), "stored": stored}, status=err.status)
     except (ValueError, AssertionError) as err:  # a malformed multipart body
         return web.json_response({"error": f"bad upload: {err}", "stored": stored}, status=400)
+    except OSError as err:  # the session folder cannot be made (a full disk ...)
+        return web.json_response({"error": f"upload not stored: {err.strerror or err}", "stored": stored}, status=507)
     files = uploads.files(session)
     return web.json_response({"stored": stored, "files": files, "total": sum(s for _, s in files)})

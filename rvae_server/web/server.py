@@ -18,6 +18,9 @@ WebSocket messages, server → page (JSON text unless said)
     playing, re-sent ~20 ms after a change of the layer's state).
     ``grid``     **binary**, see :meth:`rvae_server.web.grid.Grid.message`: sent once per model to each page
     showing a layer that plays it.
+    ``melody``   ``{bar_number, notes:[[tick, pitch, length in ticks, velocity]], enabled, layer, channel, key,
+    family, octave, density, temperature, scale_lock}`` when a melody bar starts (``bar_number`` -1: the bar
+    playing, sent on connect); only with a melody layer.
     ``training`` see :meth:`rvae_server.web.training.TrainingUpdate.to_json`.
     ``uploads``  ``{files:[[name, bytes]], total}``.
     ``reply``    ``{address, state|models}`` answer to ``/rvae/state`` and ``/rvae/models``.
@@ -35,8 +38,10 @@ Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
     ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table.table_as_dict`),
+    ``/api/map?model=NAME`` (the map of a model's space, :mod:`rvae_server.web.mapdata`),
     ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`),
-    ``POST /api/encode?layer=L`` (a clip dropped on the pad; see :mod:`rvae_server.web.motion`).
+    ``POST /api/encode?layer=L`` (a clip dropped on the pad; see :mod:`rvae_server.web.motion`). Every request
+    passes :class:`rvae_server.web.access.Access` first (allowed Host names, Origin, the token off loopback).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +61,13 @@ from aiohttp import WSMsgType, web
 from rvae_server.core.bar import Bar
 from rvae_server.engine.api import EngineControl, EngineEvent
 from rvae_server.surfaces.osc.table import table_as_dict
+from rvae_server.web.access import Access
 from rvae_server.web.clients import Client, bar_json, dumps
 from rvae_server.web.controls import table_json
 from rvae_server.web.grid import Grid, GridCache
 from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
+from rvae_server.web.mapdata import MapCache, handle_map
 from rvae_server.web.motion import MOTION_RATE, handle_encode, motion_message
 from rvae_server.web.training import TrainingService, TrainingUpdate
 from rvae_server.web.uploads import UploadStore
@@ -88,11 +95,14 @@ class WebServer(PageInput):
         training: TrainingService | None = None,
         upload_dir: str | Path | None = None,
         prewarm: bool = True,
+        allowed_hosts: Sequence[str] = (),
+        token: str | None = None,
     ) -> None:
         if not 2 <= grid_size <= 64:
             raise ValueError(f"grid size must be 2..64, not {grid_size}")
         self.engine = engine
         self.host = host
+        self.access = Access(host, allowed_hosts, token)  # raises ValueError for a host that is not an address
         self.grid_size = grid_size
         self.training = training
         self.prewarm = prewarm
@@ -121,7 +131,8 @@ class WebServer(PageInput):
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        token = f"?token={self.access.token}" if self.access.token else ""
+        return f"http://{host}:{self.port}/{token}"
 
     def start(self) -> WebServer:
         """Bind and serve on a thread of its own; returns once bound (raises ``OSError`` if it cannot bind)."""
@@ -134,6 +145,11 @@ class WebServer(PageInput):
             raise self._start_error
         if not self._ready.is_set():
             raise OSError("the web server did not start within 10 s")
+        if self.access.open_to_network:
+            log.warning(
+                "web: the page on %s:%d is open to the network: it answers only requests carrying its token "
+                "(open %s, with this machine's address for %s)", self.host, self.port, self.url, self.host,
+            )  # fmt: skip
         self.engine.add_listener(self._on_engine_event)
         if self.training is not None:
             self.training.add_listener(self._on_training_event)
@@ -178,7 +194,7 @@ class WebServer(PageInput):
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
+        app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers, self.access.middleware])
         app.router.add_get("/", self._index)
         app.router.add_get("/ws", self._websocket)
         app.router.add_get("/api/instruments", self._api_instruments)
@@ -186,6 +202,7 @@ class WebServer(PageInput):
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
+        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=MapCache()))
         app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
@@ -248,6 +265,10 @@ class WebServer(PageInput):
             client.send(dumps(self._clock_message()))
             for layer in range(self.engine.layer_count):
                 client.send(dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
+            melody = self.engine.melody_state()
+            if melody is not None:
+                notes = [list(n) for n in self.engine.current_melody()]
+                client.send(dumps({"type": "melody", "bar_number": -1, "notes": notes, **melody}))
             self._ensure_grid(client)
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
@@ -356,6 +377,9 @@ class WebServer(PageInput):
             self._bar_sent[int(data["layer"])] = data["bar"]
             self._broadcast(dumps(bar_json(int(data["layer"]), int(data["bar_number"]), data["bar"])))
             return
+        if event.kind == "melody":
+            self._broadcast(dumps({"type": "melody", **event.data}))
+            return
         if event.kind == "transport":
             self._broadcast(dumps(self._clock_message()))
         layer = event.data.get("layer")
@@ -446,13 +470,18 @@ def start_web(
     training: TrainingService | None = None,
     upload_dir: str | Path | None = None,
     prewarm: bool = True,
+    allowed_hosts: Sequence[str] = (),
+    token: str | None = None,
 ) -> WebServer:
     """Serve the page for ``engine`` on ``http://host:port/`` (port 0: any free port, see ``.port``/``.url``) on a
     thread of its own. ``training``: the retraining service, or None ("training not available").
     ``upload_dir``: where session folders of uploaded clips go (default: a temporary folder removed on close).
     ``prewarm``: decode every loaded model's grid in the background at start and when models are added (≈0.1 s
     of one core and 0.78 MB each), so switching between loaded models ships a cached grid.
+    ``allowed_hosts``: Host names served besides addresses and ``localhost``; ``token``: required on every request
+    (a random one when ``host`` is not loopback and none is given; see :mod:`rvae_server.web.access`).
     Raises ``OSError`` if the port cannot be bound."""
     return WebServer(
-        engine, host=host, port=port, grid_size=grid_size, training=training, upload_dir=upload_dir, prewarm=prewarm
-    ).start()
+        engine, host=host, port=port, grid_size=grid_size, training=training, upload_dir=upload_dir, prewarm=prewarm,
+        allowed_hosts=allowed_hosts, token=token,
+    ).start()  # fmt: skip

@@ -1,23 +1,28 @@
 """Clips uploaded from the web page for retraining: one folder per page session, with size limits.
 
 Rules: only ``.mid``/``.midi`` files that start with a MIDI header (``MThd``); each at most
-:data:`MAX_FILE_BYTES`, a session's total at most :data:`MAX_SESSION_BYTES`; names reduced to their last path
-component and to ``[A-Za-z0-9._-]`` (so nothing can escape the session folder), made unique. Files are written
-to a temporary name in the same folder and renamed when complete, so a cut upload leaves nothing behind.
+:data:`MAX_FILE_BYTES`, and **all uploads of the server together** at most :data:`MAX_TOTAL_BYTES` (one quota:
+opening more pages or sessions brings no more room; bytes are counted as they arrive, so uploads running at once
+share it too); names reduced to their last path component and to ``[A-Za-z0-9._-]`` (so nothing can escape the
+session folder), made unique. Files are written to a temporary name in the same folder and renamed when complete,
+so a cut upload leaves nothing behind. A disk that is full (or any write error) refuses the file with a message
+saying so (HTTP 507), never a server error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
-import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from rvae_server.core.tempdirs import OwnedTempDir
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_SESSION_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_FILES = 500
 SUFFIXES = (".mid", ".midi")
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -49,14 +54,15 @@ class UploadStore:
         self,
         root: str | os.PathLike[str] | None = None,
         max_file: int = MAX_FILE_BYTES,
-        max_total: int = MAX_SESSION_BYTES,
+        max_total: int = MAX_TOTAL_BYTES,
     ) -> None:
-        self._own = root is None
-        self.root = Path(tempfile.mkdtemp(prefix="rvae-uploads-")) if root is None else Path(root)
+        self._own = OwnedTempDir("rvae-uploads-") if root is None else None
+        self.root = self._own.path if self._own is not None else Path(root)  # type: ignore[arg-type]
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_file = max_file
-        self.max_total = max_total
+        self.max_total = max_total  #: the quota of all uploads together (bytes)
         self.sessions: set[str] = set()
+        self.used = self._stored_bytes()  #: bytes stored and arriving, in all sessions
 
     def new_session(self) -> str:
         session = secrets.token_urlsafe(18)
@@ -84,11 +90,21 @@ class UploadStore:
     def total(self, session: str) -> int:
         return sum(size for _, size in self.files(session))
 
+    def _stored_bytes(self) -> int:
+        """The clips already under the root (a kept upload folder counts against the quota)."""
+        total = 0
+        for folder in (p for p in self.root.iterdir() if p.is_dir() and _SESSION_RE.match(p.name)):
+            total += sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+        return total
+
     def clear(self, session: str) -> None:
         folder = self.folder(session)
         for p in folder.iterdir():
             if p.is_file():
+                size = p.stat().st_size
                 p.unlink()
+                if p.suffix.lower() in SUFFIXES:
+                    self.used = max(0, self.used - size)
 
     async def save(self, session: str, filename: str, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
         """Store one uploaded file from its byte chunks; returns ``(stored name, bytes)``. Enforces every rule;
@@ -98,23 +114,27 @@ class UploadStore:
         existing = self.files(session)
         if len(existing) >= MAX_FILES:
             raise UploadError(f"{name}: at most {MAX_FILES} files per session", 413)
-        room = self.max_total - sum(size for _, size in existing)
-        limit = min(self.max_file, room)
-        target = _unique(folder, name)
-        fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=folder)
-        tmp = Path(tmp_name)
         size = 0
+        reserved = 0  # bytes of this file counted in self.used
+        tmp: Path | None = None
         try:
+            target = _unique(folder, name)
+            fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=folder)
+            tmp = Path(tmp_name)
             with os.fdopen(fd, "wb") as out:
                 head = b""
                 async for chunk in chunks:
                     size += len(chunk)
-                    if size > limit:
-                        if size > self.max_file:
-                            raise UploadError(f"{name}: larger than {self.max_file // (1024 * 1024)} MB", 413)
+                    if size > self.max_file:
+                        raise UploadError(f"{name}: larger than {self.max_file // (1024 * 1024)} MB", 413)
+                    if self.used + len(chunk) > self.max_total:
                         raise UploadError(
-                            f"{name}: the session's uploads would exceed {self.max_total // (1024 * 1024)} MB", 413
+                            f"{name}: the uploads would exceed {self.max_total // (1024 * 1024)} MB (the server's "
+                            "quota for all pages); clear some first",
+                            413,
                         )
+                    self.used += len(chunk)
+                    reserved += len(chunk)
                     if len(head) < 4:
                         head += chunk[: 4 - len(head)]
                     out.write(chunk)
@@ -123,15 +143,24 @@ class UploadStore:
             if head != b"MThd":
                 raise UploadError(f"{name}: not a standard MIDI file (no MThd header)")
             os.replace(tmp, target)
+        except OSError as err:  # a full disk, a folder removed: say so, keep nothing
+            self._forget(tmp, reserved)
+            raise UploadError(f"{name}: not stored: {err.strerror or err}", 507) from None
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            self._forget(tmp, reserved)
             raise
         return target.name, size
 
+    def _forget(self, tmp: Path | None, reserved: int) -> None:
+        self.used = max(0, self.used - reserved)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+
     def close(self) -> None:
         """Remove the folder if this store created it."""
-        if self._own:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self._own is not None:
+            self._own.close()
 
 
 def _unique(folder: Path, name: str) -> Path:

@@ -35,6 +35,7 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
     """The flat ``/rvae/state/...`` messages of a snapshot: global fields when ``layers`` is None (all layers
     then too), else only those layers (0-based)."""
     out: list[tuple[str, list[Any]]] = []
+    layers_given = layers
     if layers is None:
         out.append((f"{PREFIX}/state/bpm", [float(snapshot["bpm"])]))
         out.append((f"{PREFIX}/state/playing", [1 if snapshot["playing"] else 0]))
@@ -57,7 +58,38 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
             out.append((address, [n, "gesture", str(s["gesture"]["state"]), int(s["gesture"]["bars"])]))
             out.append((address, [n, "follow", 1 if s["follow"]["on"] else 0]))
             out.append((address, [n, "presets", *(1 if p else 0 for p in s["presets"])]))
+    melody = snapshot.get("melody")
+    if melody is not None and layers_given is None:
+        out += melody_state_messages(melody)
     return out
+
+
+def melody_state_messages(melody: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """``/rvae/state/melody field value`` for each field of the melody layer's state."""
+    out: list[tuple[str, list[Any]]] = []
+    for key in ("enabled", "layer", "channel", "octave", "scale_lock"):
+        value = int(melody[key]) + (1 if key == "layer" else 0)
+        out.append((f"{PREFIX}/state/melody", [key, value]))
+    out.append((f"{PREFIX}/state/melody", ["key", short_key(str(melody["key"]))]))
+    out.append((f"{PREFIX}/state/melody", ["family", str(melody["family"])]))
+    for key in ("density", "temperature"):
+        out.append((f"{PREFIX}/state/melody", [key, float(melody[key])]))
+    return out
+
+
+def short_key(name: str) -> str:
+    """A key's short name, one word for Max menus: ``"A minor"`` → ``"Am"``, ``"Eb major"`` → ``"Eb"``."""
+    letter, _, mode = name.partition(" ")
+    return letter + ("m" if mode == "minor" else "")
+
+
+def melody_messages(data: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """``/rvae/melody bar key family`` and ``/rvae/melody/notes`` of a melody bar that starts."""
+    notes = [int(v) for note in data["notes"] for v in note]
+    return [
+        (f"{PREFIX}/melody", [int(data["bar_number"]), short_key(str(data["key"])), str(data["family"])]),
+        (f"{PREFIX}/melody/notes", notes),
+    ]
 
 
 def bar_messages(layer: int, bar_number: int, model: str, bar: Bar) -> list[tuple[str, list[Any]]]:
@@ -77,10 +109,14 @@ class FeedbackSender:
 
     sock: socket.socket  #: the socket replies are sent from (the server's, so replies come from its port)
 
+    host: str = "127.0.0.1"  #: the address the server listens on (set by the server)
+    port: int = 0  #: the server's own port (set by the server once bound)
+
     def __init__(self, engine: EngineControl, feedback_clients: Iterable[Client], ratelog: RateLimitedLog) -> None:
         self.engine = engine
         self.ratelog = ratelog
         self._clients: list[Client] = []
+        self._owners: dict[Client, Client | None] = {}  # registered client → the sender that registered it
         self._static_clients = {(str(ipaddress.ip_address(h)), int(p)) for h, p in feedback_clients}
         self._clients_lock = threading.Lock()
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
@@ -89,21 +125,57 @@ class FeedbackSender:
 
     # ------------------------------------------------------------------ clients
 
-    def add_client(self, client: Client) -> None:
+    def is_own_address(self, client: Client) -> bool:
+        """Whether ``client`` is this server's own socket (feedback there would make it talk to itself)."""
+        if not self.port or int(client[1]) != self.port:
+            return False
+        try:
+            ip, bound = ipaddress.ip_address(client[0]), ipaddress.ip_address(self.host)
+        except ValueError:
+            return False
+        return ip == bound or ip.is_loopback or bound.is_unspecified
+
+    def feedback_refusal(self, client: Client, owner: Client | None) -> str | None:
+        """Why feedback may not go to ``client`` when ``owner`` (None: the configuration) asks, or None."""
+        try:
+            ip = ipaddress.ip_address(client[0])
+        except ValueError:
+            return f"{client[0]!r} is not an IP address"
+        if not 1 <= int(client[1]) <= 65535:
+            return f"port {client[1]} cannot receive feedback"
+        if self.is_own_address(client):
+            return f"{client[0]}:{client[1]} is this server's own OSC port; feedback there would loop"
+        if ip.is_unspecified or ip.is_multicast or str(ip) == "255.255.255.255":
+            return f"{client[0]} is not one client's address"
+        if owner is not None and ip.is_loopback and not ipaddress.ip_address(owner[0]).is_loopback:
+            return "only a client on this machine may register a loopback address"
+        return None
+
+    def add_client(self, client: Client, owner: Client | None = None) -> None:
+        """Send feedback to ``client`` (registered by ``owner``, the sender asking; None: the server itself).
+        Raises ``ValueError`` naming the reason for a destination that is refused (:meth:`feedback_refusal`)."""
+        reason = self.feedback_refusal(client, owner)
+        if reason is not None:
+            raise ValueError(reason)
         with self._clients_lock:
             if client in self._clients or client in self._static_clients:
                 return
             self._clients.append(client)
+            self._owners[client] = owner
             if len(self._clients) + len(self._static_clients) > MAX_CLIENTS:
                 dropped = self._clients.pop(0)
+                self._owners.pop(dropped, None)
                 log.info("OSC: too many feedback clients; dropped %s:%d", *dropped)
         log.info("OSC: feedback to %s:%d", *client)
 
-    def remove_client(self, host: str) -> int:
+    def remove_client(self, host: str, owner: Client | None = None) -> int:
+        """Stop feedback to ``host``'s clients — only those ``owner`` registered, when given. Returns how many."""
         with self._clients_lock:
-            before = len(self._clients)
-            self._clients = [c for c in self._clients if c[0] != host]
-            return before - len(self._clients)
+            gone = [c for c in self._clients if c[0] == host and (owner is None or self._owners.get(c) == owner)]
+            self._clients = [c for c in self._clients if c not in gone]
+            for c in gone:
+                self._owners.pop(c, None)
+            return len(gone)
 
     @property
     def clients(self) -> list[Client]:
@@ -125,6 +197,10 @@ class FeedbackSender:
             return  # nobody to tell: not even a wake-up of the sender thread
         if event.kind == "bar":
             self._put(("bar", event.data["layer"], event.data["bar_number"], event.data["bar"]))
+            return
+        if event.kind == "melody":
+            for address, args in melody_messages(event.data):
+                self._put(("broadcast", address, args))
             return
         key = event.data.get("layer") if event.kind == "state" else None
         if key in self._pending_state:  # already on its way: the sender reads the state when it sends

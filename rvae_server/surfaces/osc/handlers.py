@@ -149,13 +149,32 @@ def feedback(server: Host, call: Call) -> None:
         if str(ip) != sender and not server.allowed(str(ip)):
             raise OscArgError(f"feedback only to this sender's host or an allowed host, not {host}")
         dest = (str(ip), port)
-        if port == 0:
-            removed = server.remove_client(dest[0])
+        if port == 0:  # removes what this sender registered for that host, nobody else's
+            removed = server.remove_client(dest[0], call.client)
             call.reply(f"{PREFIX}/feedback/removed", dest[0], removed)
             return
-    server.add_client(dest)
+    try:
+        server.add_client(dest, call.client)
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
     call.reply(f"{PREFIX}/feedback/added", dest[0], dest[1])
     state(server, call)
+
+
+def melody(field_name: str) -> Handler:
+    """A melody layer setting (the engine checks and clamps; no melody layer is an error)."""
+
+    def handler(server: Host, call: Call) -> None:
+        call.warn(server.engine.update_melody(**{field_name: call.args[0]}))
+
+    return handler
+
+
+def melody_layer(server: Host, call: Call) -> None:
+    layer = call.args[0]
+    if not 1 <= layer <= server.engine.layer_count:
+        raise OscArgError(f"layer must be 1..{server.engine.layer_count}, not {layer}")
+    server.engine.update_melody(layer=layer - 1)
 
 
 # ------------------------------------------------------------------ motion, shaping, presets, follow, capture

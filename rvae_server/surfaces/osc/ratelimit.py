@@ -1,4 +1,4 @@
-"""Rate limits for what the network can make the server do: log lines, and error replies per client."""
+"""Rate limits for what the network can make the server do: log lines, error replies and replies per client."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 #: Error replies per client: a burst of this many, refilled at this rate (per second).
 ERROR_BURST, ERROR_RATE = 50, 50.0
+#: Reply datagrams per client (``/rvae/state`` answers ~24 for 2 layers): a burst, and a rate per second.
+REPLY_BURST, REPLY_RATE = 512, 256.0
 
 
 class RateLimitedLog:
@@ -41,19 +43,23 @@ class RateLimitedLog:
 
 
 class TokenBucket:
-    """Error replies a client may still get: a burst of :data:`ERROR_BURST`, refilled at :data:`ERROR_RATE`/s."""
+    """What a client may still get: a burst of ``burst`` (default :data:`ERROR_BURST` error replies), refilled at
+    ``rate`` per second (default :data:`ERROR_RATE`)."""
 
-    __slots__ = ("last", "tokens")
+    __slots__ = ("burst", "last", "rate", "tokens")
 
-    def __init__(self) -> None:
-        self.tokens = float(ERROR_BURST)
+    def __init__(self, burst: float = ERROR_BURST, rate: float = ERROR_RATE) -> None:
+        self.burst = float(burst)
+        self.rate = float(rate)
+        self.tokens = self.burst
         self.last = time.monotonic()
 
-    def take(self) -> bool:
+    def take(self, n: float = 1.0) -> bool:
+        """Take ``n`` tokens if there are that many (True), else none (False)."""
         now = time.monotonic()
-        self.tokens = min(float(ERROR_BURST), self.tokens + (now - self.last) * ERROR_RATE)
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= n:
+            self.tokens -= n
             return True
         return False

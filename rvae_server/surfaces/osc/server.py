@@ -1,6 +1,9 @@
 """The OSC server: a UDP socket on the ``rvae-osc`` thread that validates datagrams and dispatches their messages
 through the address table, with an allow-list for hosts beyond loopback; feedback goes out through
-:class:`~rvae_server.surfaces.osc.feedback.FeedbackSender`."""
+:class:`~rvae_server.surfaces.osc.feedback.FeedbackSender`. Replies are rate-limited per client host (a small
+request never buys a flood: :data:`~rvae_server.surfaces.osc.ratelimit.REPLY_BURST` datagrams, then
+:data:`~rvae_server.surfaces.osc.ratelimit.REPLY_RATE` a second), a datagram from the server's own address is
+dropped (it never talks to itself), and text from the network is escaped before it is logged."""
 
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ from typing import Any
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import BlockingOSCUDPServer
 
+from rvae_server.core.untrusted import printable
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.feedback import FeedbackSender
 from rvae_server.surfaces.osc.packets import PacketError, parse_packet
-from rvae_server.surfaces.osc.ratelimit import RateLimitedLog, TokenBucket
+from rvae_server.surfaces.osc.ratelimit import REPLY_BURST, REPLY_RATE, RateLimitedLog, TokenBucket
 from rvae_server.surfaces.osc.spec import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -64,8 +68,9 @@ class _UDPServer(BlockingOSCUDPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         self.owner.ratelog(
-            logging.ERROR, "OSC: unexpected error on a datagram from %s: %s", client_address, sys.exc_info()[1]
-        )
+            logging.ERROR, "OSC: unexpected error on a datagram from %s: %s", printable(client_address),
+            printable(sys.exc_info()[1]),
+        )  # fmt: skip
 
 
 class OscServer(FeedbackSender):
@@ -100,6 +105,8 @@ class OscServer(FeedbackSender):
             for address, _ in entry.addresses(engine.layer_count):
                 self.dispatcher.map(address, self._dispatched, needs_reply_address=True)
         self._buckets: dict[str, TokenBucket] = {}
+        self._reply_buckets: dict[str, TokenBucket] = {}
+        self.dropped_replies = 0  #: reply datagrams not sent (a client asking faster than the reply rate)
         self.dropped_datagrams = 0
         self.errors = 0  #: error replies produced
         self.handled = 0  #: messages applied
@@ -107,6 +114,11 @@ class OscServer(FeedbackSender):
         self.host = host
         self.sock = self._udp.socket
         self.port: int = self._udp.server_address[1]
+        for client in sorted(self._static_clients):
+            reason = self.feedback_refusal(client, None)
+            if reason is not None:
+                self._static_clients.discard(client)
+                log.warning("OSC: osc-feedback %s:%d ignored: %s", client[0], client[1], reason)
         if not self._allow and not ipaddress.ip_address(host).is_loopback:
             log.warning(
                 "OSC on %s:%d accepts only loopback clients: list the pad's address in osc-allow", host, self.port
@@ -178,13 +190,16 @@ class OscServer(FeedbackSender):
         if isinstance(client, tuple) and self.allowed(str(client[0])):
             return True
         self.dropped_datagrams += 1
-        self.ratelog(logging.WARNING, "OSC: dropped a datagram from %s (not in osc-allow)", client)
+        self.ratelog(logging.WARNING, "OSC: dropped a datagram from %s (not in osc-allow)", printable(client))
         return False
 
     # ------------------------------------------------------------------ receiving (the rvae-osc thread)
 
     def handle_datagram(self, data: bytes, client: Client) -> None:
         """Validate one datagram and apply its messages in order; every problem gets an error reply."""
+        if self.is_own_address(client):  # its own feedback come back: never answered (no loop)
+            self.dropped_datagrams += 1
+            return
         if len(data) > MAX_DATAGRAM:
             self._error(client, "", f"datagram of {len(data)} bytes is larger than the {MAX_DATAGRAM} accepted")
             return
@@ -199,7 +214,7 @@ class OscServer(FeedbackSender):
         for message in messages:
             replies = self.call(message.address, list(message.params), client)
             if replies:
-                self._put(("reply", client, replies))
+                self._reply(client, replies)
 
     def call(self, address: str, args: list[Any], client: Client | None = None) -> list[tuple[str, list[Any]]]:
         """Handle one message as if it had arrived (any thread; the web page may use this too) and return the
@@ -220,7 +235,7 @@ class OscServer(FeedbackSender):
         except (OscArgError, ControlError) as err:
             return self._error_reply(client, address, str(err))
         except Exception as err:  # a handler's bug must never stop the server
-            self.ratelog(logging.ERROR, "OSC %s: handler failed: %r", address, err)
+            self.ratelog(logging.ERROR, "OSC %s: handler failed: %s", printable(address), printable(repr(err)))
             return self._error_reply(client, address, f"internal error: {type(err).__name__}")
         self.handled += 1
         return call.replies
@@ -229,11 +244,31 @@ class OscServer(FeedbackSender):
         """Entry point for :attr:`dispatcher` (python-osc's dispatch); the server itself uses :meth:`call`."""
         replies = self.call(address, list(args), client)
         if replies:
-            self._put(("reply", client, replies))
+            self._reply(client, replies)
+
+    def _reply(self, client: Client, replies: list[tuple[str, list[Any]]]) -> None:
+        """Queue replies to ``client``, within its reply rate (the rest are dropped and counted). A host on the
+        network has one budget for all its ports; on loopback each sending socket has its own (a local fuzzer
+        or a busy patch does not starve the other applications on the machine)."""
+        key = f"{client[0]}:{client[1]}" if ipaddress.ip_address(client[0]).is_loopback else client[0]
+        bucket = self._reply_buckets.get(key)
+        if bucket is None:
+            if len(self._reply_buckets) > 256:
+                self._reply_buckets.clear()
+            bucket = self._reply_buckets[key] = TokenBucket(REPLY_BURST, REPLY_RATE)
+        if not bucket.take(len(replies)):
+            self.dropped_replies += len(replies)
+            self.ratelog(logging.WARNING, "OSC: %s asks faster than replies are sent; %d replies dropped so far",
+                         _who(client), self.dropped_replies)  # fmt: skip
+            return
+        self._put(("reply", client, replies))
 
     def _error_reply(self, client: Client | None, address: str, reason: str) -> list[tuple[str, list[Any]]]:
         self.errors += 1
-        self.ratelog(logging.WARNING, "OSC %s from %s: %s", address or "(unparsed datagram)", _who(client), reason)
+        self.ratelog(
+            logging.WARNING, "OSC %s from %s: %s", printable(address) or "(unparsed datagram)", _who(client),
+            printable(reason, 400),
+        )  # fmt: skip
         if client is not None:
             bucket = self._buckets.get(client[0])
             if bucket is None:
@@ -247,7 +282,7 @@ class OscServer(FeedbackSender):
     def _error(self, client: Client, address: str, reason: str) -> None:
         replies = self._error_reply(client, address, reason)
         if replies:
-            self._put(("reply", client, replies))
+            self._reply(client, replies)
 
 
 def _who(client: Client | None) -> str:

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS
-from rvae_server.engine.api import LFO_SHAPES, LFO_TARGETS, PATH_SHAPES
 from rvae_server.surfaces.controllers import TARGETS
 from rvae_server.surfaces.osc import handlers as h
+from rvae_server.surfaces.osc.motion_table import MOTION_ADDRESSES, MOTION_FEEDBACK
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
+
+MELODY_FAMILIES = ("bass", "keys", "guitar", "pad", "lead")  # rvae_server.melody.families.FAMILIES
 
 
 def _f(name: str, doc: str, lo: float = 0.0, hi: float = 1.0) -> Arg:
@@ -21,12 +23,13 @@ def _f(name: str, doc: str, lo: float = 0.0, hi: float = 1.0) -> Arg:
 
 
 _V01 = "0..1; outside is clamped and reported"
-_RATE = "bars per cycle (1/16..64), or a text: 1/8, 1/8d (dotted), 1/8t (triplet), 3b (beats)"
 _LEARNABLE = (*TARGETS, "cancel")
 
 #: The incoming address table (see the module docstring).
 ADDRESSES: tuple[Entry, ...] = (
-    Entry("xy", (_f("x", _V01), _f("y", _V01)), "Move the XY pad: (0,0) ↦ latent (-3,-3), (1,1) ↦ (3,3).", h.xy),
+    Entry(
+        "xy", (_f("x", _V01), _f("y", _V01)), "Move the XY pad (0..1 each; the model's own pad fits its clips).", h.xy
+    ),
     Entry("x", (_f("v", _V01),), "Pad X alone.", h.set("x")),
     Entry("y", (_f("v", _V01),), "Pad Y alone.", h.set("y")),
     Entry("threshold", (_f("v", _V01),), "Onset probability threshold: higher = sparser.", h.set("threshold")),
@@ -107,151 +110,79 @@ ADDRESSES: tuple[Entry, ...] = (
         "feedback",
         (
             Arg("host", "string", "IP address: the sender's own, or an allowed one", optional=True),
-            Arg("port", "int", "UDP port; 0 removes the host's registration", 0, 65535, optional=True),
+            Arg("port", "int", "UDP port; 0 removes what this sender registered for the host", 0, 65535, optional=True),
         ),
-        "Register a feedback client (no arguments: the sender's own address and port).",
+        "Register a feedback client (no arguments: the sender's own address and port). Never the server's own "
+        "port; a loopback address only from a client on this machine.",
         h.feedback,
         per_layer=False,
         reply="/rvae/feedback/added host port, then the whole state",
     ),
-    *(
-        Entry(
-            f"lfo/{target}",
-            (
-                Arg("shape", "string", "the waveform, or off", choices=(*LFO_SHAPES, "off")),
-                Arg("rate", "number-or-string", _RATE, optional=True),
-                Arg("depth", "float", "peak offset (pad units for x, y); clamped", 0.0, 1.0, optional=True),
-                Arg("phase", "float", "in cycles, 0..1", 0.0, 1.0, optional=True),
-            ),
-            f"An LFO on {target}, locked to the bar position (restarting the transport restarts it); its centre is "
-            "the performer's value. Missing values keep the LFO's own (a new one: 1 bar, depth 0.2).",
-            h.lfo(target),
-        )
-        for target in LFO_TARGETS
-    ),
+    # the melody layer (a bass or melody line generated for the drums of the layer it follows)
     Entry(
-        "path",
-        (
-            Arg("shape", "string", "circle, figure-eight, the drawn path, or off", choices=(*PATH_SHAPES, "off")),
-            Arg("bars", "int", "one trip every N bars", 1, 64, optional=True),
-            Arg("size", "float", "radius (circle, eight), pad units", 0.0, 0.5, optional=True),
-            Arg("points", "string", "drawn: 'x,y x,y ...' in 0..1 (default: the path drawn before)", optional=True),
-        ),
-        "Move the point along a path (circle and eight around the performer's point; drawn: where drawn).",
-        h.path,
-    ),
-    Entry(
-        "touch",
-        (Arg("on", "bool", "1 = the hand is on the pad"),),
-        "The hand on the pad: while on, the performer's point plays over a gesture loop or a drawn path (an XY "
-        "move counts as a touch for 0.3 s).",
-        h.touch,
-    ),
-    Entry(
-        "gesture/record",
-        (Arg("bars", "int", "loop length", 1, 64, optional=True),),
-        "Record the XY moves (from any surface) for N bars from the next bar line, then loop them in sync.",
-        h.gesture("record"),
-    ),
-    Entry(
-        "gesture/overdub",
-        (Arg("on", "bool", "1 = moves are written into the loop", optional=True),),
-        "Overdub the gesture loop (no argument: toggle).",
-        h.gesture("overdub"),
-    ),
-    Entry("gesture/clear", (), "Remove the gesture loop.", h.gesture("clear")),
-    Entry(
-        "swing",
-        (
-            Arg("percent", "float", "50 = straight … 75; clamped", 50, 75),
-            Arg("unit", "int", "8 (eighths) or 16 (sixteenths)", 8, 16, optional=True),
-        ),
-        "Swing (Roger Linn style), applied after decoding.",
-        h.swing,
-    ),
-    Entry(
-        "density",
-        (
-            Arg("instrument", "name-or-index", f"{', '.join(INSTRUMENT_NAMES)} or 0..{N_INSTRUMENTS - 1}"),
-            Arg("v", "float", "threshold offset: + denser, - sparser; clamped", -0.5, 0.5),
-        ),
-        "One instrument's density (its threshold is threshold - v).",
-        h.density,
-    ),
-    Entry(
-        "preset/store",
-        (Arg("slot", "int", "preset slot", 1, 16),),
-        "Keep XY, threshold, noise, mutes, densities, swing and motion in a slot.",
-        h.preset_store,
-        reply="/rvae/preset/stored layer slot",
-    ),
-    Entry(
-        "preset/recall",
-        (
-            Arg("slot", "int", "preset slot", 1, 16),
-            Arg("time", "float", "morph time (default: /rvae/preset/morph); 0 = at once", 0, 256, optional=True),
-            Arg("unit", "string", "", choices=("beats", "bars"), optional=True),
-        ),
-        "Recall a preset: every value glides there in sync over the morph time.",
-        h.preset_recall,
-    ),
-    Entry(
-        "preset/morph",
-        (Arg("time", "float", "default morph time", 0, 256), Arg("unit", "string", "", choices=("beats", "bars"))),
-        "The layer's default morph time for recalls.",
-        h.preset_morph,
-    ),
-    Entry(
-        "follow",
-        (
-            Arg("on", "bool", "1 = follow the drums coming in"),
-            Arg("min_onsets", "int", "a bar needs this many onsets to be followed", 1, 64, optional=True),
-            Arg("glide", "float", "beats the pad takes to get there", 0, 256, optional=True),
-        ),
-        "Follow mode: at each bar line the last bar of drums played into the follow input is encoded and the pad "
-        "glides there.",
-        h.follow,
-    ),
-    Entry(
-        "glide",
-        (_f("x", _V01), _f("y", _V01), Arg("beats", "float", "glide time", 0, 256, optional=True)),
-        "Glide the performer's point to x y over beats (at once when stopped).",
-        h.glide,
-    ),
-    Entry(
-        "encode",
-        (Arg("path", "string", "a MIDI clip inside a configured clip folder (relative, or absolute inside)"),),
-        "Place a clip on the pad: the pad jumps to its first bar's point; its bars show as a trail on the page.",
-        h.encode,
-        reply="/rvae/encoded layer x y bars",
-    ),
-    Entry(
-        "capture/last",
-        (
-            Arg("bars", "int", "how many bars back", 1, 512),
-            Arg("name", "string", "file name in the capture folder: letters, digits, . _ - (.mid added)"),
-        ),
-        "Write the last BARS bars played (all layers, as sent, with tempo and meter) to DIR/NAME.mid.",
-        h.capture_last,
+        "melody/enable",
+        (Arg("on", "bool", "1 = the melody plays"),),
+        "Turn the melody layer on or off.",
+        h.melody("enabled"),
         per_layer=False,
-        reply="/rvae/captured path notes",
     ),
     Entry(
-        "capture/start",
-        (),
-        "Capture from the next bar line until /rvae/capture/stop.",
-        h.capture_start,
+        "melody/key",
+        (Arg("key", "string", "C, Am, Eb, F#m, 'G major', 'Bb minor' …"),),
+        "The melody's key (heard from the first bar line at least half a bar away).",
+        h.melody("key"),
         per_layer=False,
-        reply="/rvae/capture/started 1",
     ),
     Entry(
-        "capture/stop",
-        (Arg("name", "string", "file name in the capture folder (.mid added)"),),
-        "Stop capturing and write the file.",
-        h.capture_stop,
+        "melody/scale-lock",
+        (Arg("on", "bool", "1 = only the key's scale notes"),),
+        "Scale lock: the melody keeps to the key's scale (natural minor in minor keys).",
+        h.melody("scale_lock"),
         per_layer=False,
-        reply="/rvae/captured path notes",
     ),
+    Entry(
+        "melody/family",
+        (Arg("family", "string", "instrument family", choices=MELODY_FAMILIES),),
+        "Instrument family the melody is generated for (its octave follows; a program change is sent).",
+        h.melody("family"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/octave",
+        (Arg("octave", "int", "octave of the key's tonic (C4 = 60)", 0, 8),),
+        "Octave of the melody.",
+        h.melody("octave"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/density",
+        (_f("v", "0 = sparse, 0.5 = as the model plays, 1 = busy"),),
+        "How many notes the melody plays.",
+        h.melody("density"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/temperature",
+        (_f("v", "0.05 = safe … 3 = wild; 1 = as learnt", 0.05, 3.0),),
+        "How adventurous the melody is.",
+        h.melody("temperature"),
+        per_layer=False,
+    ),
+    Entry(
+        "melody/layer",
+        (Arg("layer", "int", "1-based drum layer", 1, MAX_LAYERS),),
+        "The drum layer the melody follows.",
+        h.melody_layer,
+        per_layer=False,
+    ),
+    Entry(
+        "melody/channel",
+        (Arg("channel", "int", "MIDI channel", 1, 16),),
+        "The melody's MIDI channel (on its own port).",
+        h.melody("channel"),
+        per_layer=False,
+    ),
+    *MOTION_ADDRESSES,  # motion, shaping, presets, follow, encode, capture (motion_table.py)
 )
 
 _ROW = Arg("velocities", "int", "96 ints, one per tick: 0 = no onset, else MIDI velocity 1..127", 0, 127)
@@ -316,19 +247,26 @@ FEEDBACK: tuple[Feedback, ...] = (
         "MIDI learn mapped a control.",
     ),
     Feedback(
-        f"{PREFIX}/encoded",
-        (Arg("layer", "int", "1-based"), Arg("x", "float", ""), Arg("y", "float", ""), Arg("bars", "int", "")),
-        "A clip was placed on the pad: its first bar's point (the pad jumped there) and how many bars (the trail).",
+        f"{PREFIX}/melody",
+        (
+            Arg("bar", "int", "bar number since start"),
+            Arg("key", "string", "short: Am, Eb"),
+            Arg("family", "string", ""),
+        ),
+        "A melody bar starts; /rvae/melody/notes follows.",
     ),
     Feedback(
-        f"{PREFIX}/captured",
-        (Arg("path", "string", "the file written"), Arg("notes", "int", "notes in it")),
-        "A capture was written.",
+        f"{PREFIX}/melody/notes",
+        (Arg("notes", "int", "4 ints per note: tick 0..95, MIDI pitch, length in ticks, velocity"),),
+        "The notes of the melody bar that starts (none: no arguments).",
     ),
-    Feedback(f"{PREFIX}/capture/started", (Arg("on", "int", "1"),), "Capturing from the next bar line."),
     Feedback(
-        f"{PREFIX}/preset/stored", (Arg("layer", "int", "1-based"), Arg("slot", "int", "")), "A preset was stored."
+        f"{PREFIX}/state/melody",
+        (Arg("field", "string", ""), Arg("value", "any", "")),
+        "One melody layer field: enabled, layer (1-based), channel, octave, scale_lock (int), key (short: Am, Eb), "
+        "family (string), density, temperature (float).",
     ),
+    *MOTION_FEEDBACK,
 )
 
 _BY_VERB: dict[str, Entry] = {entry.verb: entry for entry in ADDRESSES}

@@ -1,14 +1,18 @@
 /* The WebSocket to the daemon: (re)connecting, and routing each message to the part of the page it is for. */
 
-import { $, position, S, toast } from "./state.js";
+import { $, position, S, toast, TOKEN } from "./state.js";
 import { resizePad } from "./pad.js";
 import { onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
 import { onMotionMessage } from "./motion.js";
+import { onMelody, onMelodyState, onMelodyWelcome } from "./melody.js";
 
 export function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const q = S.session ? `?session=${encodeURIComponent(S.session)}` : "";
+  const params = new URLSearchParams();
+  if (S.session) params.set("session", S.session);
+  if (TOKEN) params.set("token", TOKEN);
+  const q = params.toString() ? `?${params}` : "";
   const ws = new WebSocket(`${proto}//${location.host}/ws${q}`);
   ws.binaryType = "arraybuffer";
   S.ws = ws;
@@ -42,8 +46,13 @@ function setConn(on) {
 
 function handle(msg) {
   switch (msg.type) {
-    case "welcome": return onWelcome(msg);
-    case "state": return onState(msg);
+    case "welcome":
+      onWelcome(msg);
+      return onMelodyWelcome(msg);
+    case "state":
+      onMelodyState(msg);
+      return onState(msg);
+    case "melody": return onMelody(msg);
     case "clock":
       // the position was read at server_time (Unix seconds): count the delivery delay when the clocks agree
       // (same machine, or NTP), capped at 100 ms so a wrong clock cannot throw the animation off
@@ -74,7 +83,24 @@ function handleBinary(buf) {
   const nInst = header.instruments.length;
   if (data.length !== header.ticks * nInst * header.n * header.n) return;
   S.grid = { model: header.model, layer: header.layer, n: header.n, ticks: header.ticks, nInst, data,
-    receivedAt: performance.now() };
+    receivedAt: performance.now(), quality: header.quality || null };
+  showQuality(S.grid);
   resizePad();
 }
 
+/* How the model plays on the pad (its stored evaluation): one line, a plain warning when the space is poor. */
+function showQuality(grid) {
+  const el = $("quality");
+  if (!el) return;
+  const q = grid.quality;
+  if (!q || typeof q.pass !== "number") {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.classList.toggle("warn", !!q.poor);
+  const share = `${Math.round(q.pass * 100)}% of the pad plays drum patterns`;
+  el.textContent = q.poor
+    ? `Warning: ${grid.model} plays poorly: ${(q.warnings || []).join("; ") || share}.`
+    : `${grid.model}: ${share}.`;
+}

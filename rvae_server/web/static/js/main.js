@@ -2,8 +2,10 @@
  * the daemon. This is the entry point: the frame loop, the debug hook for tests and benchmarks, and start-up.
  *
  * Modules: state.js (shared state, constants, helpers), connection.js (the WebSocket), panel.js (controls and
- * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js, motion.js
- * (LFOs, path, gesture loop, swing, densities, presets, follow, capture; the point as played, the trail).
+ * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js, map.js (the
+ * map of the model's space: training bars by style; click a bar to play it), melody.js (the melody layer's controls
+ * and its piano roll), motion.js (LFOs, path, gesture loop, swing, densities, presets, follow, capture;
+ * the point as played, the trail).
  *
  * Timing: the server sends {type:"clock", position, bpm, running} a few times a second; the page extrapolates
  * the position (24-ppqn ticks) with performance.now() and animates the grid through the 96 ticks of the bar.
@@ -17,6 +19,8 @@ import { connect } from "./connection.js";
 import { drawPad, gridN, padToCss, stepXY } from "./pad.js";
 import { buildLegend, colourMutes, wireControls } from "./panel.js";
 import { drawRoll } from "./roll.js";
+import { drawMap, mapDebug, mapPoint, wireMap } from "./map.js";
+import { drawMelody, wireMelody } from "./melody.js";
 
 const pad = $("pad");
 
@@ -28,6 +32,8 @@ function frame(now) {
   stepXY(now, dt);
   drawPad(now);
   drawRoll(now);
+  drawMap();
+  drawMelody(now);
   S.drawMs = S.drawMs * 0.9 + (performance.now() - t0) * 0.1;
   S.frames.push(now);
   while (S.frames.length && now - S.frames[0] > 1000) S.frames.shift();
@@ -82,9 +88,14 @@ window.rvae = {
   errors: () => S.errors.slice(),
   motion: () => (S.motion ? S.motion.slice() : null),
   encoded: () => S.encoded,
+  map: () => mapDebug(),
+  mapPoint: (i) => mapPoint(i),
   connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,
+  melody: () => (S.melody ? { ...S.melody } : null),
 };
 
 wireControls();
+wireMap();
+wireMelody();
 connect();
 requestAnimationFrame(frame);

@@ -11,6 +11,9 @@ export const CHANNEL_NAMES = ["red", "green", "blue"];
 
 export const $ = (id) => document.getElementById(id);
 
+// the token a server open to the network asks for (in the page's URL: carried on the WebSocket and uploads)
+export const TOKEN = new URLSearchParams(location.search).get("token") || "";
+
 // the page's state
 export const S = {
   ws: null,

@@ -1,6 +1,6 @@
 /* Retraining from the page: dropped clips, the job's status and the live loss curve. */
 
-import { $, S, send, toast } from "./state.js";
+import { $, S, send, toast, TOKEN } from "./state.js";
 
 export function wireTraining() {
   const drop = $("drop");
@@ -48,7 +48,8 @@ async function upload(files) {
   for (const f of ok) form.append("clip", f, f.name);
   $("train-status").textContent = `uploading ${ok.length} clip(s)…`;
   try {
-    const res = await fetch("/api/upload", { method: "POST", body: form, headers: { "X-RVAE-Session": S.session } });
+    const headers = { "X-RVAE-Session": S.session, ...(TOKEN ? { "X-RVAE-Token": TOKEN } : {}) };
+    const res = await fetch("/api/upload", { method: "POST", body: form, headers });
     const body = await res.json();
     if (!res.ok) toast(body.error || `upload failed (${res.status})`);
     if (body.files) showFiles(body.files);
