@@ -141,9 +141,9 @@ def test_a_gesture_loop_records_the_moves_plays_them_back_and_the_hand_overrides
     state = engine.snapshot()["layers"][0]["gesture"]
     assert state == {"state": "playing", "bars": 1, "overdub": False}
     engine.touch(0, True)  # the hand overrides: closed hat all along
-    wait_for_bar(clock, 6)
+    wait_for_bar(clock, 7)
     engine.touch(0, False)
-    wait_for_bar(clock, 8)
+    wait_for_bar(clock, 10)
     engine.stop()
     time.sleep(0.1)
     notes = played(clock, rec)
@@ -151,8 +151,8 @@ def test_a_gesture_loop_records_the_moves_plays_them_back_and_the_hand_overrides
     changed = min(t for t, inst in loop_bar.items() if inst == OH)
     assert before - 96 <= changed <= after - 96 + 1 and {loop_bar[t] for t in range(changed, 96)} == {OH}
     assert {loop_bar[t] for t in range(changed - 1)} == {CH}
-    assert set(hats_by_tick(notes, 5).values()) == {CH}  # touched
-    assert hats_by_tick(notes, 7) == loop_bar  # released: the loop again
+    assert set(hats_by_tick(notes, 6).values()) == {CH}  # touched (a bar after the touch: planned by then)
+    assert hats_by_tick(notes, 9) == loop_bar  # released: the loop again
     engine.gesture(0, "clear")
     assert engine.snapshot()["layers"][0]["gesture"]["state"] == "off"
 
