@@ -163,7 +163,7 @@ def capture(args: argparse.Namespace) -> None:
     per_tick = bpm * 24 / 60
     start = end_bar - args.capture_bars
     want = sorted(
-        (pos0 + (when - t0) * per_tick - start * 96, layer, note, velocity, channel)
+        (round(pos0 + (when - t0) * per_tick, 6) - start * 96, layer, note, velocity, channel)
         for when, layer, _, note, velocity, channel in sent.notes
         if start * 96 - 0.5 <= pos0 + (when - t0) * per_tick - 0 < end_bar * 96 - 0.5
     )

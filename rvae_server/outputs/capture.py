@@ -44,6 +44,7 @@ class ClockView(Protocol):
     @property
     def bpm(self) -> float: ...
     def position(self) -> float: ...
+    def time_at(self, position: float) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,10 @@ class CaptureSink:
     def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
         clock = self.clock
         bpm = clock.bpm
-        raw = clock.position() - (time.perf_counter() - when) * bpm * TICKS_PER_BEAT / 60.0
+        per_second = bpm * TICKS_PER_BEAT / 60.0
+        guess = clock.position() - (time.perf_counter() - when) * per_second
+        at = clock.time_at(guess)  # one step back onto the clock's own timeline: the position ``when`` was sent for
+        raw = round(guess + (when - at) * per_second if math.isfinite(at) else guess, 6)
         with self._lock:
             if self._new_segment or (self._last_raw is not None and raw < self._last_raw - 1.0):
                 line = 0.0 if self._last == -math.inf else (math.floor((self._last + 0.5) / TICKS) + 1) * TICKS
