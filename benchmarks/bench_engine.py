@@ -13,13 +13,18 @@ one side of the pad and the open hat on the other, so the first reflecting note 
 change can be heard), and the end-to-end lateness through the JACK loopback (it includes JACK's period).
 
     python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
-                                      [--melody] [--noise N]
+                                      [--melody] [--noise N] [--motion]
 
 ``--melody`` attaches the melody layer (the bundled melody model, following layer 1, to a second virtual JACK
 port): its notes count in the lateness too, and its generation times are printed. ``--noise N`` sets layer 1's
 noise (a new drum bar every bar, so the melody is regenerated every bar: its worst case).
 
     python benchmarks/bench_engine.py --runs 5      # five consecutive runs, each a fresh process; a summary
+
+``--motion`` turns every motion on in both layers before measuring (issue 13): LFOs on x, y, threshold and noise,
+a circle path, a recorded gesture loop, swing, densities, and a preset recalled with a one-bar morph every bar
+(from a thread, as a performer would) — the planner then decodes every bar per tick; the player's figures must
+not move.
 
 Targets: lateness p99 ≤ 1 ms and max ≤ 3 ms in every condition; 0 lost notes; every XY change → note within
 1 tick + 1 ms. Three ways a note can go wrong are counted apart, each with its cause:
@@ -57,6 +62,15 @@ sys.path.insert(0, str(ROOT))
 
 GROOVE = ROOT.parent / "shared" / "data" / "groove"
 
+from benchmarks.enginekit import (  # noqa: E402
+    GcWatch,
+    PolledRecorder,
+    XrunWatch,
+    all_motion,
+    attach_melody,
+    late_causes,
+)
+
 
 def stats(values_s: list[float]) -> str:
     ms = np.asarray(values_s) * 1000
@@ -66,124 +80,6 @@ def stats(values_s: list[float]) -> str:
         f"n={ms.size:5d}  median {np.median(ms):6.3f} ms  p99 {np.percentile(ms, 99):6.3f} ms  "
         f"max {ms.max():6.3f} ms  ≤1 ms: {np.mean(ms <= 1.0) * 100:5.1f}%"
     )
-
-
-class GcWatch:
-    """Timestamps of every garbage collection in this process (any thread), to put next to late wake-ups."""
-
-    def __init__(self) -> None:
-        self.spans: list[tuple[float, float, int]] = []  # (start, end, generation)
-        self._start = 0.0
-        gc.callbacks.append(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
-            self.spans.append((self._start, time.perf_counter(), info.get("generation", -1)))
-
-    def during(self, lo: float, hi: float) -> bool:
-        return any(a <= hi and b >= lo for a, b, _ in self.spans)
-
-
-class XrunWatch:
-    """jackd's xrun lines as they are written, timestamped here (polled every 5 ms): ``(time, who)`` where who is
-    ``driver`` (the dummy driver's thread woke late) or the client that did not finish its cycle."""
-
-    def __init__(self, jack: Any) -> None:
-        self.jack = jack
-        self.events: list[tuple[float, str]] = []
-        self._seen = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="xrun-watch", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.005):
-            lines = self.jack.log().splitlines()
-            now = time.perf_counter()
-            for line in lines[self._seen :]:
-                if "JackTimedDriver::Process XRun" in line:
-                    self.events.append((now, "driver"))
-                elif "was not finished" in line and "client = " in line:
-                    self.events.append((now, line.split("client = ", 1)[1].split(" ", 1)[0]))
-            self._seen = len(lines)
-
-    def near(self, lo: float, hi: float) -> bool:
-        return any(lo <= t <= hi for t, _ in self.events)
-
-    def between(self, lo: float, hi: float) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for t, who in self.events:
-            if lo <= t < hi:
-                out[who] = out.get(who, 0) + 1
-        return out
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=1.0)
-
-
-class PolledRecorder:
-    """A JACK MIDI input that never runs Python in JACK's process thread: rtmidi queues what arrives (C++ only) and
-    a thread here polls the queue every millisecond. With a callback instead (tests/fixtures_midi.Recorder), the
-    process thread waits for the GIL while the engine's threads hold it: the measuring client itself then makes
-    JACK xruns (jackd: "client = benchrec was not finished") that delay every client's MIDI in that cycle.
-    Arrival times come from rtmidi's delta times (taken in the process thread) mapped to ``perf_counter`` by the
-    tightest offset seen, as the MIDI clock follower does."""
-
-    def __init__(self, connect_to: str, name: str) -> None:
-        import rtmidi
-
-        self.events: list[tuple[float, bytes]] = []
-        self._rt = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name, queue_size_limit=65536)
-        self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
-        ports = self._rt.get_ports()
-        self._rt.open_port(ports.index(connect_to), "in")
-        self._driver = 0.0
-        self._offset = math.inf
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, name="bench-recorder", daemon=True)
-        self._thread.start()
-        time.sleep(0.2)  # the connection takes effect a few cycles later
-
-    def _poll(self) -> None:
-        raw: list[tuple[float, bytes]] = []
-        while not self._stop.wait(0.001):
-            while (got := self._rt.get_message()) is not None:
-                message, delta = got
-                self._driver += delta
-                now = time.perf_counter()
-                self._offset = min(self._offset, now - self._driver)
-                raw.append((self._driver, bytes(message)))
-            self.events = [(d + self._offset, m) for d, m in raw]
-
-    def timed(self) -> list[tuple[float, bytes]]:
-        return list(self.events)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=1.0)
-        self._rt.close_port()
-        self._rt.delete()
-
-
-def late_causes(
-    late: list[tuple[float, float]], gcw: GcWatch, xw: XrunWatch, started: float, bar_seconds: float
-) -> dict[str, int]:
-    """What ran when each late note (``(ideal time, send time)``) was due: a GC overlapping it, the first bar, an
-    xrun logged within 30 ms of it (jackd logs a little after the fact), else the OS scheduling the thread late."""
-    causes = {"gc": 0, "start-up": 0, "jack xrun": 0, "scheduling": 0}
-    for when, sent in late:
-        if gcw.during(when - 0.005, sent):
-            causes["gc"] += 1
-        elif when - started < bar_seconds:
-            causes["start-up"] += 1
-        elif xw.near(when - 0.01, sent + 0.03):
-            causes["jack xrun"] += 1
-        else:
-            causes["scheduling"] += 1
-    return causes
 
 
 def osc_flood(port: int, rate: float, seconds: float) -> None:
@@ -210,6 +106,7 @@ def main() -> None:
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-osc", action="store_true")
     parser.add_argument("--no-rt", action="store_true", help="player thread without real-time priority")
+    parser.add_argument("--motion", action="store_true", help="every motion on in both layers")
     parser.add_argument("--melody", action="store_true", help="with the melody layer on")
     parser.add_argument("--noise", type=float, default=0.0, help="layer 1's noise (default 0)")
     parser.add_argument("--runs", type=int, default=1, help="consecutive runs, each a fresh process; a summary")
@@ -318,6 +215,8 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
     engine.play()
     started = time.perf_counter()
     time.sleep(bar_seconds)  # one bar in, then measure
+    if args.motion:
+        all_motion(engine, bar_seconds)
     conditions: dict[str, dict[str, Any]] = {}
     windows: dict[str, tuple[float, float]] = {}
 
@@ -417,20 +316,6 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
 
     xy = xy_change_latency(args.bpm, priority)
     return {"conditions": conditions, "lost": len(lost), "sent": len(sent_notes), "received": len(received), **xy}
-
-
-def attach_melody(engine: object, args: argparse.Namespace) -> object:
-    """The melody layer (bundled model) on a second virtual JACK port, following layer 1."""
-    from rvae_server.engine.melodylayer import MelodyLayer
-    from rvae_server.melody.modelfile import load_melody
-    from rvae_server.outputs.linesinks import MidiLineSink
-    from rvae_server.outputs.midiout import open_output
-
-    out = open_output(None, "jack", client_name="R-VAE-bench-melody")
-    melody = MelodyLayer(load_melody(), [MidiLineSink(out)], seed=1)
-    engine.attach_melody(melody)  # type: ignore[attr-defined]
-    print("melody layer on: the bundled melody model, following layer 1")
-    return melody
 
 
 def xy_change_latency(bpm: float, priority: int) -> dict[str, float]:

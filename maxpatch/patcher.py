@@ -12,7 +12,7 @@ from typing import Any
 OUT = "---rvae-out"
 DIRECT = "---rvae-direct"
 #: Presentation size of the performer view (a Max for Live device is 169 px high).
-DEVICE_WIDTH = 1160.0  # 932 for the drums, then the melody panel
+DEVICE_WIDTH = 1332.0  # 932 for the drums, then the melody panel (to 1160), then the motion column
 DEVICE_HEIGHT = 169.0
 
 Rect = tuple[float, float, float, float]

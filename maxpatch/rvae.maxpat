@@ -18,7 +18,7 @@
 		"openrect": [
 			0.0,
 			0.0,
-			1160.0,
+			1332.0,
 			169.0
 		],
 		"openinpresentation": 1,
@@ -32,7 +32,7 @@
 		],
 		"gridsnaponopen": 1,
 		"toolbarvisible": 1,
-		"devicewidth": 1160.0,
+		"devicewidth": 1332.0,
 		"description": "R-VAE: play the rvae_server drum instrument over OSC (XY pad, mutes, model, training).",
 		"digest": "R-VAE OSC control surface",
 		"tags": "rvae osc drums",
@@ -53,7 +53,7 @@
 					"presentation_rect": [
 						0.0,
 						0.0,
-						1160.0,
+						1332.0,
 						169.0
 					],
 					"background": 1,
@@ -5310,6 +5310,1736 @@
 					],
 					"text": "prepend set"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-243",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1500.0,
+						480.0,
+						18.0
+					],
+					"text": "motion: LFO depth (sine, 1 bar) on X and Y, swing, follow, gesture loop, presets"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-244",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						580.0,
+						1500.0,
+						60.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						1.0,
+						60.0,
+						16.0
+					],
+					"text": "motion",
+					"fontsize": 9.0,
+					"textcolor": [
+						0.98,
+						0.62,
+						0.2,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-245",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						20.0,
+						1524.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						18.0,
+						40.0,
+						48.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "LFO X",
+							"parameter_shortname": "LFO X",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1
+						}
+					},
+					"varname": "LFO X",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-246",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1580.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/lfo/x sine 1 $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-247",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1610.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-248",
+					"maxclass": "live.dial",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						240.0,
+						1524.0,
+						44.0,
+						48.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1208.0,
+						18.0,
+						40.0,
+						48.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "LFO Y",
+							"parameter_shortname": "LFO Y",
+							"parameter_type": 0,
+							"parameter_mmin": 0.0,
+							"parameter_mmax": 1.0,
+							"parameter_unitstyle": 1
+						}
+					},
+					"varname": "LFO Y",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-249",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1580.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/lfo/y sine 1 $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-250",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1610.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-251",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"patching_rect": [
+						460.0,
+						1524.0,
+						50.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1256.0,
+						22.0,
+						44.0,
+						15.0
+					],
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Swing",
+							"parameter_shortname": "Swing",
+							"parameter_type": 0,
+							"parameter_mmin": 50.0,
+							"parameter_mmax": 75.0,
+							"parameter_unitstyle": 5
+						}
+					},
+					"varname": "Swing",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-252",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1550.0,
+						98.0,
+						22.0
+					],
+					"text": "/rvae/swing $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-253",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1580.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-254",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1524.0,
+						44.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1256.0,
+						42.0,
+						44.0,
+						15.0
+					],
+					"text": "follow",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Follow",
+							"parameter_shortname": "Follow",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Follow",
+					"mode": 1,
+					"texton": "follow",
+					"fontsize": 8.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-255",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1550.0,
+						104.0,
+						22.0
+					],
+					"text": "/rvae/follow $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-256",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1580.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-257",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1524.0,
+						52.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						70.0,
+						52.0,
+						15.0
+					],
+					"text": "loop 2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Record loop",
+							"parameter_shortname": "loop 2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Record loop",
+					"mode": 0,
+					"texton": "loop 2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-258",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1524.0,
+						40.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1220.0,
+						70.0,
+						40.0,
+						15.0
+					],
+					"text": "clear",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "Clear loop",
+							"parameter_shortname": "clear",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "Clear loop",
+					"mode": 0,
+					"texton": "clear",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-259",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1550.0,
+						146.0,
+						22.0
+					],
+					"text": "/rvae/gesture/record 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-260",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1550.0,
+						128.0,
+						22.0
+					],
+					"text": "/rvae/gesture/clear"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-261",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1580.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-262",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1580.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-263",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1650.0,
+						200.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						88.0,
+						160.0,
+						14.0
+					],
+					"text": "store / recall (glide 1 bar)",
+					"fontsize": 8.0,
+					"textcolor": [
+						0.86,
+						0.87,
+						0.89,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-264",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "1",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S1",
+							"parameter_shortname": "1",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S1",
+					"mode": 0,
+					"texton": "1",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-265",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-266",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-267",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1184.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S2",
+							"parameter_shortname": "2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S2",
+					"mode": 0,
+					"texton": "2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-268",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 2"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-269",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-270",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1204.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "3",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S3",
+							"parameter_shortname": "3",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S3",
+					"mode": 0,
+					"texton": "3",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-271",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 3"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-272",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-273",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1224.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "4",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S4",
+							"parameter_shortname": "4",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S4",
+					"mode": 0,
+					"texton": "4",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-274",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-275",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-276",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1244.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "5",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S5",
+							"parameter_shortname": "5",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S5",
+					"mode": 0,
+					"texton": "5",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-277",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 5"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-278",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-279",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1264.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "6",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S6",
+							"parameter_shortname": "6",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S6",
+					"mode": 0,
+					"texton": "6",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-280",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 6"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-281",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-282",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1284.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "7",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S7",
+							"parameter_shortname": "7",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S7",
+					"mode": 0,
+					"texton": "7",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-283",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 7"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-284",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1340.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-285",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1680.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1304.0,
+						104.0,
+						18.0,
+						16.0
+					],
+					"text": "8",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "S8",
+							"parameter_shortname": "8",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "S8",
+					"mode": 0,
+					"texton": "8",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-286",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1706.0,
+						134.0,
+						22.0
+					],
+					"text": "/rvae/preset/store 8"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-287",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1560.0,
+						1736.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-288",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "1",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P1",
+							"parameter_shortname": "1",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P1",
+					"mode": 0,
+					"texton": "1",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-289",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 1 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-290",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-291",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1184.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "2",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P2",
+							"parameter_shortname": "2",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P2",
+					"mode": 0,
+					"texton": "2",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-292",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 2 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-293",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						240.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-294",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1204.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "3",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P3",
+							"parameter_shortname": "3",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P3",
+					"mode": 0,
+					"texton": "3",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-295",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 3 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-296",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-297",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1224.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "4",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P4",
+							"parameter_shortname": "4",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P4",
+					"mode": 0,
+					"texton": "4",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-298",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 4 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-299",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-300",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1244.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "5",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P5",
+							"parameter_shortname": "5",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P5",
+					"mode": 0,
+					"texton": "5",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-301",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						900.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 5 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-302",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						900.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-303",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1264.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "6",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P6",
+							"parameter_shortname": "6",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P6",
+					"mode": 0,
+					"texton": "6",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-304",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1120.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 6 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-305",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1120.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-306",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1284.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "7",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P7",
+							"parameter_shortname": "7",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P7",
+					"mode": 0,
+					"texton": "7",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-307",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1340.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 7 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-308",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1340.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-309",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1770.0,
+						18.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1304.0,
+						124.0,
+						18.0,
+						16.0
+					],
+					"text": "8",
+					"parameter_enable": 1,
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_longname": "P8",
+							"parameter_shortname": "8",
+							"parameter_type": 2,
+							"parameter_enum": [
+								"off",
+								"on"
+							],
+							"parameter_mmax": 1
+						}
+					},
+					"varname": "P8",
+					"mode": 0,
+					"texton": "8",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-310",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1560.0,
+						1796.0,
+						182.0,
+						22.0
+					],
+					"text": "/rvae/preset/recall 8 1 bars"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-311",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1560.0,
+						1826.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
 			}
 		],
 		"lines": [
@@ -8252,6 +9982,534 @@
 						0
 					]
 				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-246",
+						0
+					],
+					"source": [
+						"obj-245",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-247",
+						0
+					],
+					"source": [
+						"obj-246",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-249",
+						0
+					],
+					"source": [
+						"obj-248",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-250",
+						0
+					],
+					"source": [
+						"obj-249",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-252",
+						0
+					],
+					"source": [
+						"obj-251",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-253",
+						0
+					],
+					"source": [
+						"obj-252",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-255",
+						0
+					],
+					"source": [
+						"obj-254",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-256",
+						0
+					],
+					"source": [
+						"obj-255",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-259",
+						0
+					],
+					"source": [
+						"obj-257",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-260",
+						0
+					],
+					"source": [
+						"obj-258",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-261",
+						0
+					],
+					"source": [
+						"obj-259",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-262",
+						0
+					],
+					"source": [
+						"obj-260",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-265",
+						0
+					],
+					"source": [
+						"obj-264",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-266",
+						0
+					],
+					"source": [
+						"obj-265",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-268",
+						0
+					],
+					"source": [
+						"obj-267",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-269",
+						0
+					],
+					"source": [
+						"obj-268",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-271",
+						0
+					],
+					"source": [
+						"obj-270",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-272",
+						0
+					],
+					"source": [
+						"obj-271",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-274",
+						0
+					],
+					"source": [
+						"obj-273",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-275",
+						0
+					],
+					"source": [
+						"obj-274",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-277",
+						0
+					],
+					"source": [
+						"obj-276",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-278",
+						0
+					],
+					"source": [
+						"obj-277",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-280",
+						0
+					],
+					"source": [
+						"obj-279",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-281",
+						0
+					],
+					"source": [
+						"obj-280",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-283",
+						0
+					],
+					"source": [
+						"obj-282",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-284",
+						0
+					],
+					"source": [
+						"obj-283",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-286",
+						0
+					],
+					"source": [
+						"obj-285",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-287",
+						0
+					],
+					"source": [
+						"obj-286",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-289",
+						0
+					],
+					"source": [
+						"obj-288",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-290",
+						0
+					],
+					"source": [
+						"obj-289",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-292",
+						0
+					],
+					"source": [
+						"obj-291",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-293",
+						0
+					],
+					"source": [
+						"obj-292",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-295",
+						0
+					],
+					"source": [
+						"obj-294",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-296",
+						0
+					],
+					"source": [
+						"obj-295",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-298",
+						0
+					],
+					"source": [
+						"obj-297",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-299",
+						0
+					],
+					"source": [
+						"obj-298",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-301",
+						0
+					],
+					"source": [
+						"obj-300",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-302",
+						0
+					],
+					"source": [
+						"obj-301",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-304",
+						0
+					],
+					"source": [
+						"obj-303",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-305",
+						0
+					],
+					"source": [
+						"obj-304",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-307",
+						0
+					],
+					"source": [
+						"obj-306",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-308",
+						0
+					],
+					"source": [
+						"obj-307",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-310",
+						0
+					],
+					"source": [
+						"obj-309",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-311",
+						0
+					],
+					"source": [
+						"obj-310",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -8368,6 +10626,116 @@
 			"obj-213": [
 				"Temperature",
 				"Temperature",
+				0
+			],
+			"obj-245": [
+				"LFO X",
+				"LFO X",
+				0
+			],
+			"obj-248": [
+				"LFO Y",
+				"LFO Y",
+				0
+			],
+			"obj-251": [
+				"Swing",
+				"Swing",
+				0
+			],
+			"obj-254": [
+				"Follow",
+				"Follow",
+				0
+			],
+			"obj-257": [
+				"Record loop",
+				"loop 2",
+				0
+			],
+			"obj-258": [
+				"Clear loop",
+				"clear",
+				0
+			],
+			"obj-264": [
+				"S1",
+				"1",
+				0
+			],
+			"obj-267": [
+				"S2",
+				"2",
+				0
+			],
+			"obj-270": [
+				"S3",
+				"3",
+				0
+			],
+			"obj-273": [
+				"S4",
+				"4",
+				0
+			],
+			"obj-276": [
+				"S5",
+				"5",
+				0
+			],
+			"obj-279": [
+				"S6",
+				"6",
+				0
+			],
+			"obj-282": [
+				"S7",
+				"7",
+				0
+			],
+			"obj-285": [
+				"S8",
+				"8",
+				0
+			],
+			"obj-288": [
+				"P1",
+				"1",
+				0
+			],
+			"obj-291": [
+				"P2",
+				"2",
+				0
+			],
+			"obj-294": [
+				"P3",
+				"3",
+				0
+			],
+			"obj-297": [
+				"P4",
+				"4",
+				0
+			],
+			"obj-300": [
+				"P5",
+				"5",
+				0
+			],
+			"obj-303": [
+				"P6",
+				"6",
+				0
+			],
+			"obj-306": [
+				"P7",
+				"7",
+				0
+			],
+			"obj-309": [
+				"P8",
+				"8",
 				0
 			],
 			"inherited_shortname": 1

@@ -45,6 +45,28 @@ class SyntheticModel:
         mt[:, :, CH] = -0.2
         return DecodedPlanes(np.stack((probs, vel, mt), axis=1))
 
+    def decode_ticks(self, z: np.ndarray) -> np.ndarray:
+        """Tick t decoded at z[t] (as LoadedModel.decode_ticks), vectorized."""
+        self.calls += 1
+        planes = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
+        right = z[:, 0] > 0
+        planes[0, right, CH] = 0.9
+        planes[0, ~right, OH] = 0.9
+        planes[0, ::24, KICK] = 1 / (1 + np.exp(-z[::24, 1]))
+        if self.snare:
+            planes[0, 24::48, SNARE] = 0.8
+        planes[1] = 0.5
+        planes[1, ::24, KICK] = 1.0
+        planes[2, :, KICK] = 0.4
+        planes[2, :, CH] = -0.2
+        return planes
+
+
+class PlainModel(SyntheticModel):
+    """The synthetic model without decode_ticks: the engine decodes each distinct point of a moving bar."""
+
+    decode_ticks = None  # type: ignore[assignment]
+
 
 class Recorder:
     def __init__(self) -> None:

@@ -14,6 +14,7 @@ from rvae_server import __version__
 #: Subcommand modules, in the order ``rvae --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "clip", "ports", "serve", "train", "eval", "encode", "render", "models", "osc_send", "mine", "map", "key", "jam",
+    "capture",
 )  # fmt: skip
 
 

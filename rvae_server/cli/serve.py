@@ -89,6 +89,8 @@ def register(subparsers: Any) -> None:
         help="send notes and clock to the MIDI output this "
         "many ms later (negative: earlier), to line up with the DAW's audio (default 0)",
     )
+    p.add_argument("--capture-dir", metavar="DIR", help="where captures go (default: captures in your data folder)")
+    p.add_argument("--follow-in", metavar="PORT", help="MIDI input (substring) of drums to follow; default: virtual")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -100,6 +102,7 @@ OPTION_KEYS = (
     "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
     "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",
     "link_join", "link_start_stop", "midi_out_latency",
+    "capture_dir", "follow_in",
 )  # fmt: skip
 
 

@@ -28,6 +28,8 @@ Example::
     link-join = "play"     # Link: joining a session plays from its next bar line ("wait": wait for a start)
     link-start-stop = true # Link: share start and stop with the session (on by default)
     midi-out-latency = -12.5   # ms; notes and clock to the MIDI output earlier (negative) or later (positive)
+    capture-dir = "~/takes"  # where /rvae/capture/last BARS NAME writes NAME.mid
+    follow-in = "e-kit"    # drums to follow (a MIDI input port); leave out for a virtual input
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -95,6 +97,8 @@ class ServeConfig:
     link_start_stop: bool = True  # Link: share start/stop with the session
     link_join: str = "play"  # Link: on joining a session, play from its next bar line ("play") or wait for a start
     midi_out_latency: float = 0.0  # ms: notes (and clock) to the MIDI output this much later (negative: earlier)
+    capture_dir: str | None = None  # where /rvae/capture/... writes (None: the default place, see default_capture_dir)
+    follow_in: str | None = None  # MIDI input port (substring) of drums to follow; None: a virtual input
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -235,6 +239,12 @@ def default_config_file() -> Path | None:
     return path if path.is_file() else None
 
 
+def default_capture_dir() -> Path:
+    """``captures`` in this user's data folder (:func:`rvae_server.core.places.data_dir`: on Linux
+    ``~/.local/share/rvae/captures``)."""
+    return places.data_dir() / "captures"
+
+
 def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = None) -> ServeConfig:
     """Defaults, then the TOML file at ``path`` (if any), then ``overrides`` (the command line; ``None``
     values mean "not given")."""
@@ -260,4 +270,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
     return config.merged(given, "command line")
 
 
-__all__ = ["CLOCKS", "ConfigError", "ServeConfig", "default_config_file", "default_state_file", "load_config"]
+__all__ = [
+    "CLOCKS",
+    "ConfigError",
+    "ServeConfig",
+    "default_capture_dir",
+    "default_config_file",
+    "default_state_file",
+    "load_config",
+]

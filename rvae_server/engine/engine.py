@@ -10,6 +10,8 @@ Threads and data flow (one way: controls → planner → player → sinks):
   note on the next downbeat is ready before the bar line. A change of XY, threshold, noise, mutes, velocity or
   timing replaces both plans at once — heard from the next tick; a model change takes effect at the next bar
   line. Noise is drawn once per bar (a unit Gaussian per layer and bar, scaled by the current noise amount).
+  Motion (LFOs, paths, gesture loops, morphs), swing and densities are evaluated here too, per tick of each
+  bar planned (:mod:`rvae_server.engine.performing`).
 * The **player** thread only sends what is already computed: it asks the clock to wake it at the next
   event's position (sleep until just before the absolute deadline, then spin), sends every event due, and
   moves its cursor. It never decodes, allocates little and takes no lock that the planner holds for long.
@@ -21,9 +23,7 @@ Positions are in 24-ppqn ticks since the clock's start (a bar = 96 ticks, one ti
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -33,8 +33,6 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import (
     N_INSTRUMENTS,
-    TICKS,
-    TICKS_PER_BEAT,
     Bar,
     instrument_index,
 )
@@ -50,21 +48,18 @@ from rvae_server.engine.api import (
     clamp,
 )
 from rvae_server.engine.melodyhost import MelodyHost
-from rvae_server.engine.plans import Plan, latent_of, make_plan, plan_event_data, same_plan
+from rvae_server.engine.performing import PerformanceControls
+from rvae_server.engine.plans import Plan, make_plan, plan_event_data, same_plan
 from rvae_server.engine.playable import check_playable
-from rvae_server.model.inference import threshold_planes
+from rvae_server.engine.player import Player
 
 log = logging.getLogger(__name__)
 
-#: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
-#: played late (an XY change is heard from the next tick, not as a flam of past notes).
-LATE_SECONDS = 0.002
-NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
 
-
-class Engine(MelodyHost):
+class Engine(PerformanceControls, MelodyHost, Player):
     """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`.
-    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`)."""
+    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`); motion and
+    shaping: :class:`~rvae_server.engine.performing.PerformanceControls`."""
 
     def __init__(
         self,
@@ -112,6 +107,7 @@ class Engine(MelodyHost):
         self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
         self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
         self._melody = None  # the melody layer, when one is attached (MelodyHost)
+        self._init_performance(layers)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -173,7 +169,7 @@ class Engine(MelodyHost):
                 "bpm": round(self.clock.bpm, 3),
                 "position": self.clock.position(),
                 "models": sorted(self._models),
-                "layers": [s.to_dict() for s in self._states],
+                "layers": [{**s.to_dict(), **self._layer_extras(k)} for k, s in enumerate(self._states)],
                 "melody": self.melody_state(),
             }
 
@@ -213,9 +209,10 @@ class Engine(MelodyHost):
                 raise ControlError(f"unknown setting {key!r}")
         with self._wake:
             self._states[k] = replace(self._states[k], **clean)
+            self._on_update(k, clean)
             self._version += 1
             self._layer_versions[k] += 1
-            inline = bool(self._threads)
+            inline = bool(self._threads) and not self._coalescing()
             if not inline:
                 self._wake.notify_all()
         if inline:
@@ -280,30 +277,20 @@ class Engine(MelodyHost):
             except Exception:  # a listener's bug must never stop the music
                 log.exception("engine listener %r failed on %s", listener, event.kind)
 
-    def _pattern(self, model: PatternModel, state: LayerState, unit: NDArray[np.float32] | None) -> Bar:
-        latent = latent_of(model, state, unit)
-        key = (id(model), float(latent[0]), float(latent[1]))
-        planes = self._decode_cache.get(key)
-        if planes is None:
-            planes = model.decode_latent(latent[None, :]).one(0)
-            if len(self._decode_cache) > 64:
-                self._decode_cache.clear()
-            self._decode_cache[key] = planes
-        return threshold_planes(planes, state.threshold, state.mutes)
-
     def _planner(self) -> None:
         """Keep plans for the bar playing and the next one up to date: a new bar when the player asks for it,
         and any change that was not already planned where it was made (see :meth:`_plan_now`)."""
         while not self._quit.is_set():
             with self._wake:
                 while not self._quit.is_set() and not self._plan_due():
-                    self._wake.wait(0.5)
+                    self._wake.wait(self._perf_wait())
                 if self._quit.is_set():
                     return
             self._plan_now()
 
     def _plan_due(self) -> bool:
-        return self._planned_version != self._version or self._wanted_bar != self._current_bar
+        changed = self._planned_version != self._version and not self._coalescing()
+        return changed or self._wanted_bar != self._current_bar or self._perf_due()
 
     def _plan_now(self) -> None:
         """One planning round, if one is due. Called by the planner thread, and by a control method on its own
@@ -313,6 +300,7 @@ class Engine(MelodyHost):
             with self._wake:
                 if self._quit.is_set() or not self._plan_due():
                     return
+                self._advance(self._wanted_bar)  # recordings, touches and glides move on with the bars
                 version = self._version
                 layer_versions = list(self._layer_versions)
                 started = self._wanted_bar
@@ -367,16 +355,15 @@ class Engine(MelodyHost):
                     self._unit_noise[key] = unit
                 playing_state = replace(state, model=model_name)
                 try:
-                    pattern = Bar.empty() if not state.enabled else self._pattern(model, playing_state, unit)
+                    plan = self._plan_bar(k, bar_number, playing_state, model, unit)
                 except Exception as err:  # this layer rests; the others play on
-                    pattern = Bar.empty()
+                    plan = make_plan(k, bar_number, playing_state, Bar.empty())
                     if self._layer_errors.get(k) != repr(err):
                         self._layer_errors[k] = repr(err)
                         log.error("layer %d: model %r cannot play (%r); the layer rests", k + 1, model_name, err)
                 else:
                     self._layer_errors.pop(k, None)
                 old = plans.get(key)
-                plan = make_plan(k, bar_number, playing_state, pattern, latent_of(model, state, unit))
                 if old is None or not same_plan(old, plan):
                     plans[key] = plan
                     changed = True
@@ -392,121 +379,3 @@ class Engine(MelodyHost):
         for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
             data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
             self._emit(EngineEvent("plan", data))
-
-    def _player(self) -> None:
-        """Send every planned event at its position; the only thread that talks to the sinks on time.
-
-        When a re-plan interrupts a wait, the cursor moves up to the clock's position less
-        :data:`LATE_SECONDS` (but never past the event it was waiting for): an event the re-plan put in the past
-        is not played late, one due in the last moment still is, and one both plans hold is never lost.
-        The thread asks for real-time priority (:func:`rvae_server.system.realtime.set_realtime_priority`) when the
-        engine was given ``realtime_priority``."""
-        if self.realtime_priority:
-            from rvae_server.system.realtime import set_realtime_priority
-
-            set_realtime_priority(self.realtime_priority)
-        # the earliest latency offset of the sinks (s, negative = earlier): the player wakes that much earlier than
-        # the notes' times; a sink with a later offset delays its notes itself (see outputs.sinks.MidiSink)
-        shift = min((float(getattr(sink, "offset", 0.0)) for sink in self.sinks), default=0.0)
-        generation = -1
-        cursor = 0.0
-        was_running = False
-        sent: set[tuple[int, int, int, int]] = set()  # (layer, bar, tick, instrument) already played
-        fresh = True  # the next clock generation starts a new timeline (after a stop, or at first)
-        while not self._quit.is_set():
-            clock = self.clock
-            seen = clock.generation
-            running = clock.running
-            if running != was_running:
-                was_running = running
-                for sink in [*self.sinks, *(self._melody.sinks if self._melody is not None else ())]:
-                    sink.transport(running)
-                if not running:
-                    fresh = True
-                    self._all_notes_off()
-            if not running:
-                clock.wait_for_change(seen, timeout=0.1)  # a Start is a new generation: heard at once
-                continue
-            if clock.generation != generation:
-                generation = clock.generation
-                position = clock.position()
-                if not (fresh or cursor - 1.0 <= position <= cursor + 2.0):
-                    fresh = True  # a jump (start, locate, song position): not a tempo change
-                if fresh:
-                    cursor = position - 0.5  # play what is due within half a tick (an early downbeat)
-                    sent.clear()
-                    fresh = False
-                    self._request_bar(math.floor(max(cursor, 0.0) / TICKS))
-            bar_now = math.floor(max(cursor, 0.0) / TICKS)
-            target = float((bar_now + 1) * TICKS)  # the next bar line
-            token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
-            plans = self._plans
-            lines = self._melody.plans if self._melody is not None else NO_PLANS
-            for table in (plans, lines):
-                for (_, bar_number), plan in table.items():
-                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                        continue
-                    idx = int(np.searchsorted(plan.positions, cursor, side="right"))
-                    if idx < plan.positions.size and plan.positions[idx] < target:
-                        target = float(plan.positions[idx])
-            shift_ticks = shift * clock.bpm * TICKS_PER_BEAT / 60.0
-            if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token):
-                # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
-                # events in the past (a timeout ends before the awaited event, and nothing else changed)
-                if clock.interrupts != token and clock.generation == generation and clock.running:
-                    # events before ``target`` can only come from the new plans (``target`` was the first event
-                    # of the old ones): those already past are skipped; ``target`` and later still play
-                    late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
-                    cursor = max(cursor, min(clock.position() - shift_ticks - late, target - 1e-6))
-                    sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
-                continue
-            now = time.perf_counter()
-            plans = self._plans  # the freshest plans at the moment of sending
-            lines = self._melody.plans if self._melody is not None else NO_PLANS
-            for table in (plans, lines):
-                for (layer, bar_number), plan in table.items():
-                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                        continue
-                    lo = int(np.searchsorted(plan.positions, cursor, side="right"))
-                    hi = int(np.searchsorted(plan.positions, target, side="right"))
-                    for i in range(lo, hi):
-                        key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
-                        if key in sent:
-                            continue
-                        sent.add(key)
-                        when = clock.time_at(float(plan.positions[i]))
-                        if plan.lengths is not None:  # a note of the melody's line: to its own sinks
-                            self._send_line(plan, i, when)
-                        else:
-                            for sink in self.sinks:
-                                sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
-                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
-                        if len(self.lateness) < self.max_lateness_records:
-                            self.lateness.append(now - when - shift)
-            sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
-            cursor = target
-
-    def _enter_bar(
-        self, bar_now: int, new_bar: int, sent: set[tuple[int, int, int, int]]
-    ) -> set[tuple[int, int, int, int]]:
-        """The player's cursor moved from ``bar_now`` into ``new_bar``: ask the planner for it and forget what was
-        sent before the bar prior to it. Returns the ``sent`` set to keep."""
-        if new_bar <= bar_now:
-            return sent
-        self._request_bar(new_bar)
-        return {key for key in sent if key[1] >= new_bar - 1}
-
-    def _request_bar(self, bar_number: int) -> None:
-        with self._wake:
-            self._wanted_bar = bar_number
-            self._wake.notify_all()
-
-    def _all_notes_off(self) -> None:
-        channels = sorted({s.channel for s in self._states})
-        for sink in self.sinks:
-            try:
-                sink.all_notes_off(channels)
-            except Exception:
-                log.exception("all notes off failed on %r", sink)
-        if self._melody is not None:
-            self._melody.silence()

@@ -33,10 +33,11 @@ from rvae_server.engine.api import NoteSink, PatternModel
 from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
 from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
+from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.outputs.sinks import AudioSink, MidiSink
 from rvae_server.session.melody import apply_explicit as apply_melody_config
-from rvae_server.session.melody import describe as describe_melody
 from rvae_server.session.melody import open_melody
+from rvae_server.session.report import report
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,9 @@ class Daemon:
         self.state_keeper: Any = None
         self.restored = False
         self.training: Any = None  # TrainingService
+        self.capture_sink: CaptureSink | None = None
+        self.capture: Capture | None = None
+        self.follow_input: Any = None  # FollowInput
         self.osc: Any = None
         self.web: Any = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
@@ -155,10 +159,11 @@ class Daemon:
                     self.clock, self.midi_out, offset=self.config.midi_out_latency / 1000.0
                 )
                 log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
+        self.capture_sink = CaptureSink(self.clock, self.config.layers)  # always on: what was played, as sent
         engine = Engine(
             self.models,
             self.clock,
-            self.sinks,
+            [*self.sinks, self.capture_sink],
             default_model=self.default_model,
             layers=self.config.layers,
             seed=self.config.seed,
@@ -180,8 +185,10 @@ class Daemon:
         self._open_training()
         # one owner of "a model of this name changed": the watcher and training jobs both go through it
         self.watcher = ModelWatcher(search_dirs(self.config.models_dir), self.training.swaps.offer).start()
+        self._open_follow()
         self._open_osc()
         self._open_web()
+        self._attach_capture()
         if self.state_keeper is not None:
             self.state_keeper.start()
         if not self.sinks:
@@ -354,6 +361,28 @@ class Daemon:
         elif kind == "train-cancelled":
             osc.train_failed("cancelled")
 
+    def _open_follow(self) -> None:
+        from rvae_server.surfaces.follow import Follower, FollowInput
+
+        assert self.engine is not None
+        follower = Follower(self.engine)
+        try:
+            self.follow_input = FollowInput(follower, self.config.follow_in, self._midi_backend)
+        except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
+            follower.close()
+            self._problem(f"follow in: could not open ({err}); no follow mode")
+
+    def _attach_capture(self) -> None:
+        from rvae_server.core.config import default_capture_dir
+
+        assert self.capture_sink is not None
+        folder = self.config.capture_dir or default_capture_dir()
+        self.capture = Capture(self.capture_sink, folder)
+        if self.osc is not None:
+            self.osc.attach_capture(self.capture)
+        if self.web is not None:
+            self.web.capture = self.capture
+
     def _open_osc(self) -> None:
         from rvae_server.surfaces.osc.server import start_osc
 
@@ -387,54 +416,8 @@ class Daemon:
             self._problem(f"web page: cannot listen on http {cfg.http_host}:{cfg.http_port} ({err.strerror or err})")
 
     def describe(self) -> list[str]:
-        """What the daemon listens on and plays to, one line each (printed at start)."""
-        assert self.clock is not None
-        lines = [f"clock: {self.config.clock} at {self.clock.bpm:.1f} BPM"]
-        lines.append(f"models: {', '.join(sorted(self.models))} (default {self.default_model!r})")
-        if self.engine is not None:
-            for k in range(self.engine.layer_count):
-                st = self.engine.state(k)
-                playing = "playing" if st.enabled else "silent"
-                lines.append(
-                    f"layer {k + 1}: {playing} model {st.model!r} at XY ({st.x:g}, {st.y:g}), "
-                    f"threshold {st.threshold:g}, channel {st.channel}"
-                )
-        if self.midi_out is not None:
-            shift = f", latency offset {self.config.midi_out_latency:+g} ms" if self.config.midi_out_latency else ""
-            lines.append(
-                f"MIDI out: {self.midi_out.name!r}" + (" (with MIDI clock)" if self.clock_sender else "") + shift
-            )
-        if self.audio_out is not None:
-            lines.append("audio: built-in drum kit")
-        if self.osc is not None:
-            lines.append(f"OSC: listening on udp {self.osc.host}:{self.osc.port}")
-        if self.web is not None:
-            lines.append(f"web page: {self.web.url}")
-        if self.controllers is not None:
-            lines.append(f"controller in: {self.controllers.name!r} ({len(self.mapper.bindings)} bindings)")
-        if self.training is not None:
-            lines.append(f"training: clip folders {', '.join(map(str, self.clip_dirs))}")
-        if self.state_keeper is not None:
-            how = "restored from" if self.restored else "saved to"
-            lines.append(f"state: {how} {self.state_keeper.path}")
-        lines.extend(self._places())
-        lines.extend(describe_melody(self))
-        lines.extend(f"not available: {p}" for p in self.problems)
-        if self.rendered:
-            lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, self.rendered))} to listen to")
-        return lines
-
-    def _places(self) -> list[str]:
-        """Where this machine keeps rvae's files (the config read, trained models), for the start-up report."""
-        from rvae_server.core import places
-
-        default = places.config_file()
-        if self.config_path is not None:
-            config = f"config: read {self.config_path}"
-        else:
-            config = f"config: none (rvae reads {default} when it exists; --config FILE)"
-        new_models = search_dirs(self.config.models_dir)[0]
-        return [config, f"models: trained models are saved to {new_models} (rvae models lists them)"]
+        """What the daemon listens on and plays to, one line each (printed at start): see :mod:`.report`."""
+        return report(self)
 
     # ------------------------------------------------------------------ run and stop
 
@@ -448,7 +431,7 @@ class Daemon:
         if self._closed:
             return
         self._closed = True
-        _close_each(self.web, self.osc, self.controllers, self.state_keeper, self.training)
+        _close_each(self.web, self.osc, self.controllers, self.follow_input, self.state_keeper, self.training)
         if self._upload_tmp is not None:
             self._upload_tmp.close()
         if self.watcher is not None:

@@ -2,11 +2,12 @@
 
 What is kept
     Each layer's :meth:`~rvae_server.engine.engine.LayerState.to_dict` (model, XY, threshold, noise, mutes, velocity
-    mode, timing, channel, notes, enabled), the tempo, and — when a controller mapper is given that has no map
-    file of its own — its bindings. The file is JSON::
+    mode, timing, channel, notes, enabled), the tempo, each layer's motion and shaping (LFOs, path, swing,
+    densities, follow mode, morph time, gesture loop, presets: ``Engine.performance_state``), and — when a
+    controller mapper is given that has no map file of its own — its bindings. The file is JSON::
 
         {"format": "rvae-state", "version": 1, "saved": <unix time>, "bpm": 120.0,
-         "layers": [{...}, ...], "controllers": [{...}, ...]}
+         "layers": [{...}, ...], "performance": [{...}, ...], "controllers": [{...}, ...]}
 
 When
     :class:`StateKeeper` listens to the engine (``state`` and ``transport`` events, any thread: it only sets a
@@ -70,6 +71,7 @@ def state_to_dict(engine: EngineControl, mapper: CCMapper | None = None) -> dict
         data["melody"] = snapshot["melody"]
     if mapper is not None:
         data["controllers"] = mapper.to_list()
+    data["performance"] = engine.performance_state()  # motion, shaping, follow, presets, gesture loops per layer
     return data
 
 
@@ -136,6 +138,10 @@ def apply_state(engine: EngineControl, data: Mapping[str, Any], mapper: CCMapper
             notes += [f"layer {k + 1}: {n}" for n in engine.update(k, **changes)]
         except ControlError as err:
             notes.append(f"layer {k + 1}: {err}; skipped")
+    performance = data.get("performance", [])
+    for k, saved in enumerate(performance[: engine.layer_count] if isinstance(performance, list) else []):
+        if isinstance(saved, Mapping):
+            notes += [f"layer {k + 1}: {n}" for n in engine.restore_performance(k, saved)]
     notes += _apply_melody(engine, data.get("melody"))
     if mapper is not None and isinstance(data.get("controllers"), list):
         try:

@@ -12,8 +12,10 @@ Bindings
     * continuous — ``x``, ``y``, ``threshold``, ``noise``, ``timing`` (0..1), ``fixed_velocity`` (1..127),
       ``bpm`` (the binding's ``lo``..``hi``, default 60..180): CC value 0..127 is scaled linearly to
       ``lo``..``hi`` (defaults: the parameter's full range);
-    * switches — ``mute:<instrument>`` (value ≥ 64 mutes, < 64 unmutes), ``enabled``;
-    * triggers — ``play``, ``stop`` (fire on a value ≥ 64);
+    * switches — ``mute:<instrument>`` (value ≥ 64 mutes, < 64 unmutes), ``enabled``, ``follow``;
+    * triggers — ``play``, ``stop``, ``preset:1`` … ``preset:16`` (recall with the layer's morph time),
+      ``gesture:record`` (4 bars), ``gesture:clear`` (fire on a value ≥ 64);
+    * motion and shaping — see :mod:`rvae_server.surfaces.motion_targets`;
     * ``touch`` — a gate: value ≥ 64 = touched. A binding with ``gated = true`` moves only while its layer's
       gate is touched (the Kaoss Pad sends its pad's last X/Y after release; the gate ignores those).
 
@@ -54,6 +56,13 @@ from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, check_data, read_regular
 from rvae_server.engine.api import ControlError, EngineControl
+from rvae_server.surfaces.motion_targets import (
+    MOTION_CONTINUOUS,
+    MOTION_SWITCHES,
+    MOTION_TRIGGERS,
+    apply_continuous,
+    apply_switch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +76,10 @@ CONTINUOUS: dict[str, tuple[float, float]] = {
     "fixed_velocity": (1.0, 127.0),
     "bpm": (60.0, 180.0),
 }
-SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES))
-TRIGGERS: tuple[str, ...] = ("play", "stop")
+#: Motion and shaping (continuous): swing in percent, LFO depths, densities, the default morph time in bars.
+CONTINUOUS.update(MOTION_CONTINUOUS)
+SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), *MOTION_SWITCHES)
+TRIGGERS: tuple[str, ...] = ("play", "stop", *MOTION_TRIGGERS)
 GATE = "touch"
 #: Every target a binding (or MIDI learn) may name.
 TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
@@ -349,6 +360,9 @@ class CCMapper:
         if b.target == GATE:
             with self._lock:
                 (self._touched.add if on else self._touched.discard)(b.layer)
+            touch = getattr(engine, "touch", None)
+            if touch is not None:
+                touch(b.layer, on)  # the hand on the pad plays over a gesture loop
             return []
         if b.gated and b.layer not in self._touched:
             return []
@@ -360,11 +374,15 @@ class CCMapper:
                 return engine.set_bpm(number)
             if b.target == "fixed_velocity":
                 return engine.update(b.layer, fixed_velocity=round(number))
+            if b.target not in ("x", "y", "threshold", "noise", "timing"):
+                return apply_continuous(engine, b.layer, b.target, number)
             return engine.update(b.layer, **{b.target: number})
         if b.target.startswith("mute:"):
             return engine.set_mute(b.layer, b.target.partition(":")[2], on)
         if b.target == "enabled":
             return engine.update(b.layer, enabled=on)
+        if b.target in MOTION_SWITCHES or b.target in MOTION_TRIGGERS:
+            return apply_switch(engine, b.layer, b.target, on)
         if b.target == "play" and on:
             if not engine.clock.running:
                 engine.play()

@@ -18,6 +18,7 @@ from typing import Any
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.spec import PREFIX, OscArgError
 from rvae_server.surfaces.osc.table import lookup, table_as_dict
+from rvae_server.web.motion import MOTION_VERBS, apply_motion
 
 #: The melody layer's verbs and the engine's names for them.
 MELODY_SETTINGS = {
@@ -30,9 +31,11 @@ WEB_VERBS = frozenset(
     {"xy", "x", "y", "threshold", "noise", "mute", "model", "enable", "velocity", "timing", "channel", "bpm"}
     | {"play", "stop", "state", "models"}
     | set(MELODY_SETTINGS)
+    | MOTION_VERBS
 )
 MAX_ARGS = 8
 MAX_STRING = 200
+MAX_PATH_STRING = 4000
 
 
 def table_json() -> list[dict[str, Any]]:
@@ -60,8 +63,9 @@ def apply_control(engine: EngineControl, address: object, args: object) -> tuple
         args = []
     if not isinstance(args, list) or len(args) > MAX_ARGS:
         raise ControlError(f"{address}: args must be a list of at most {MAX_ARGS} values")
-    if any(isinstance(a, str) and len(a) > MAX_STRING for a in args):
-        raise ControlError(f"{address}: a string argument is longer than {MAX_STRING} characters")
+    limit = MAX_PATH_STRING if verb == "path" else MAX_STRING  # a drawn path's points
+    if any(isinstance(a, str) and len(a) > limit for a in args):
+        raise ControlError(f"{address}: a string argument is longer than {limit} characters")
     try:
         values = entry.convert(args)
     except OscArgError as err:
@@ -72,6 +76,8 @@ def apply_control(engine: EngineControl, address: object, args: object) -> tuple
 
 
 def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> list[str]:
+    if verb in MOTION_VERBS:
+        return apply_motion(engine, layer, verb, values)
     if verb == "xy":
         return engine.update(layer, x=values[0], y=values[1])
     if verb in ("x", "y", "threshold", "noise", "timing", "channel"):

@@ -14,6 +14,7 @@ from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.web.clients import Client, dumps
 from rvae_server.web.controls import apply_control
 from rvae_server.web.http import refuse_constant
+from rvae_server.web.motion import capture_from_page
 from rvae_server.web.training import TrainingService
 from rvae_server.web.uploads import UploadStore
 
@@ -78,6 +79,7 @@ class PageInput:
             "train_cancel": {"type"},
             "uploads": {"type"},
             "uploads_clear": {"type"},
+            "capture": {"type", "bars", "name"},
         }
         if kind not in allowed:
             raise ControlError(f"unknown message type {kind[:40]!r}")
@@ -113,6 +115,8 @@ class PageInput:
         elif kind == "uploads_clear":
             self.uploads.clear(client.session)
             self._send_uploads(client)
+        elif kind == "capture":
+            capture_from_page(self, client, data)
 
     def _send_uploads(self, client: Client) -> None:
         files = self.uploads.files(client.session)

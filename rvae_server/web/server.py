@@ -25,19 +25,22 @@ WebSocket messages, server → page (JSON text unless said)
     ``uploads``  ``{files:[[name, bytes]], total}``.
     ``reply``    ``{address, state|models}`` answer to ``/rvae/state`` and ``/rvae/models``.
     ``note``     ``{address, message}`` a value was clamped. ``error`` ``{message, address?}`` a message was refused.
+    ``motion``   ``{layers: [[x, y] | null]}`` each layer's point as played, while something moves it;
+    ``captured`` ``{path, notes}`` (see :mod:`rvae_server.web.motion`).
 
 Page → server (JSON text, ≤ 16 KB, ≤ 300 a second)
     ``{"type":"control","address":"/rvae/[layer/N/]…","args":[…]}`` (OSC addresses and arguments; see
     :mod:`rvae_server.web.controls`),
     ``{"type":"view","layer":L}`` (0-based layer the page shows: its grid is sent),
     ``{"type":"train","name":"…","layers":[L…]}``, ``{"type":"train_cancel"}``, ``{"type":"uploads"}``,
-    ``{"type":"uploads_clear"}``.
+    ``{"type":"uploads_clear"}``, ``{"type":"capture","bars":N,"name":"…"}``.
 
 HTTP
     ``GET /`` the page, ``/static/…`` its assets, ``/api/instruments``, ``/api/controls``, ``/api/state``,
     ``/api/osc`` (the whole OSC address table, :func:`rvae_server.surfaces.osc.table.table_as_dict`),
     ``/api/map?model=NAME`` (the map of a model's space, :mod:`rvae_server.web.mapdata`),
-    ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`). Every request
+    ``POST /api/upload`` (multipart, header ``X-RVAE-Session``; see :mod:`rvae_server.web.uploads`),
+    ``POST /api/encode?layer=L`` (a clip dropped on the pad; see :mod:`rvae_server.web.motion`). Every request
     passes :class:`rvae_server.web.access.Access` first (allowed Host names, Origin, the token off loopback).
 """
 
@@ -65,6 +68,7 @@ from rvae_server.web.grid import Grid, GridCache
 from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
 from rvae_server.web.mapdata import MapCache, handle_map
+from rvae_server.web.motion import MOTION_RATE, handle_encode, motion_message
 from rvae_server.web.training import TrainingService, TrainingUpdate
 from rvae_server.web.uploads import UploadStore
 
@@ -120,6 +124,7 @@ class WebServer(PageInput):
         self._models_seen: tuple[str, ...] = ()
         self._train_history: list[dict[str, Any]] = []
         self._closed = False
+        self.capture: Any = None  # the capture service (rvae_server.outputs.capture.Capture), set by the daemon
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -198,6 +203,7 @@ class WebServer(PageInput):
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
         app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=MapCache()))
+        app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -428,10 +434,16 @@ class WebServer(PageInput):
     async def _ticker(self) -> None:
         """Clock messages, and the models list when a model was added (``Engine.add_model`` is silent)."""
         last = 0.0
+        tick = 0
         while True:
             await asyncio.sleep(0.05)
             now = time.monotonic()
             running = self.engine.clock.running
+            tick += 1
+            if running and self.clients and tick % max(1, round(20 / MOTION_RATE)) == 0:
+                moving = motion_message(self.engine)  # each layer's point as played, while something moves it
+                if moving is not None:
+                    self._broadcast(dumps(moving))
             if now - last >= (CLOCK_PLAYING if running else CLOCK_STOPPED):
                 last = now
                 if self.clients:

@@ -55,6 +55,12 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
         out.append((address, [n, "channel", int(s["channel"])]))
         out.append((address, [n, "enabled", 1 if s["enabled"] else 0]))
         out.append((address, [n, "mutes", *(1 if s["mutes"][name] else 0 for name in INSTRUMENT_NAMES)]))
+        if "xy_now" in s:  # motion and shaping (see rvae_server.engine.performing)
+            out.append((address, [n, "xy_now", *(float(v) for v in s["xy_now"])]))
+            out.append((address, [n, "swing", float(s["swing"]["amount"]), int(s["swing"]["unit"])]))
+            out.append((address, [n, "gesture", str(s["gesture"]["state"]), int(s["gesture"]["bars"])]))
+            out.append((address, [n, "follow", 1 if s["follow"]["on"] else 0]))
+            out.append((address, [n, "presets", *(1 if p else 0 for p in s["presets"])]))
     melody = snapshot.get("melody")
     if melody is not None and layers_given is None:
         out += melody_state_messages(melody)

@@ -200,3 +200,92 @@ def plans(server: Host, call: Call) -> None:
     dest = (call.client[0], port)
     server.subscribe_plans(dest, call.layer, on)
     call.reply(f"{PREFIX}/plans/subscribed", call.layer + 1, port, 1 if on else 0)
+
+
+# ------------------------------------------------------------------ motion, shaping, presets, follow, capture
+
+
+def lfo(target: str) -> Handler:
+    def handler(server: Host, call: Call) -> None:
+        call.warn(server.engine.set_lfo(call.layer, target, *call.args))
+
+    return handler
+
+
+def path(server: Host, call: Call) -> None:
+    shape, bars, size, points = (*call.args, None, None, None)[:4]
+    call.warn(server.engine.set_path(call.layer, shape, bars, size, points))
+
+
+def touch(server: Host, call: Call) -> None:
+    server.engine.touch(call.layer, call.args[0])
+
+
+def gesture(action: str) -> Handler:
+    def handler(server: Host, call: Call) -> None:
+        call.warn(server.engine.gesture(call.layer, action, call.args[0] if call.args else None))
+
+    return handler
+
+
+def swing(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_swing(call.layer, *call.args))
+
+
+def density(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_density(call.layer, call.args[0], call.args[1]))
+
+
+def preset_store(server: Host, call: Call) -> None:
+    server.engine.preset_store(call.layer, call.args[0])
+    call.reply(f"{PREFIX}/preset/stored", call.layer + 1, call.args[0])
+
+
+def preset_recall(server: Host, call: Call) -> None:
+    call.warn(server.engine.preset_recall(call.layer, *call.args))
+
+
+def preset_morph(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_morph(call.layer, *call.args))
+
+
+def follow(server: Host, call: Call) -> None:
+    call.warn(server.engine.set_follow(call.layer, *call.args))
+
+
+def glide(server: Host, call: Call) -> None:
+    call.warn(server.engine.glide(call.layer, *call.args))
+
+
+def encode(server: Host, call: Call) -> None:
+    from rvae_server.surfaces.encoding import encode_clip
+
+    points = encode_clip(server.engine, call.layer, call.args[0], server.clip_dirs)
+    call.reply(f"{PREFIX}/encoded", call.layer + 1, points[0][0], points[0][1], len(points))
+
+
+def _capture(server: Host) -> Any:
+    if server.capture is None:
+        raise OscArgError("capture is not available in this server")
+    return server.capture
+
+
+def capture_last(server: Host, call: Call) -> None:
+    try:
+        written, count = _capture(server).last(call.args[0], call.args[1])
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    call.reply(f"{PREFIX}/captured", written, count)
+
+
+def capture_start(server: Host, call: Call) -> None:
+    _capture(server).start()
+    call.reply(f"{PREFIX}/capture/started", 1)
+
+
+def capture_stop(server: Host, call: Call) -> None:
+    try:
+        written, count = _capture(server).stop(call.args[0])
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    call.reply(f"{PREFIX}/captured", written, count)

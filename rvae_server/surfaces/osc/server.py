@@ -30,6 +30,7 @@ from rvae_server.surfaces.osc.spec import (
     DEFAULT_PORT,
     PREFIX,
     Call,
+    CaptureService,
     Client,
     Learner,
     OscArgError,
@@ -79,6 +80,8 @@ class OscServer(FeedbackSender):
     accepted besides loopback), ``clip_dirs`` (where ``/rvae/train`` may read), ``training`` and ``learner``
     (optional hooks; attach later with :meth:`attach_training` / :meth:`attach_learner`), ``feedback_clients``
     (``(ip, port)`` pairs that always get feedback)."""
+
+    capture: CaptureService | None = None  #: the capture service (attach with :meth:`attach_capture`)
 
     def __init__(
         self,
@@ -159,6 +162,9 @@ class OscServer(FeedbackSender):
 
     def attach_training(self, service: TrainingService | None) -> None:
         self.training = service
+
+    def attach_capture(self, service: CaptureService | None) -> None:
+        self.capture = service
 
     def attach_learner(self, learner: Learner | None) -> None:
         self.learner = learner

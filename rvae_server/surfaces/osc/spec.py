@@ -51,6 +51,18 @@ class Learner(Protocol):
     def cancel_learn(self) -> bool: ...
 
 
+class CaptureService(Protocol):
+    """What ``/rvae/capture/...`` calls (see :class:`rvae_server.outputs.capture.Capture`): ``last(bars, name)`` and
+    ``stop(name)`` write a file and return its path and note count, raising ``ValueError`` with a message for
+    the performer (a bad name, nothing played)."""
+
+    def last(self, bars: int, name: str) -> tuple[str, int]: ...
+
+    def start(self) -> None: ...
+
+    def stop(self, name: str) -> tuple[str, int]: ...
+
+
 class Host(Protocol):
     """What a handler may use of the server it runs in (see :class:`rvae_server.surfaces.osc.server.OscServer`)."""
 
@@ -58,6 +70,7 @@ class Host(Protocol):
     training: TrainingService | None
     learner: Learner | None
     clip_dirs: list[str | os.PathLike[str]]
+    capture: CaptureService | None
 
     def allowed(self, host: str) -> bool: ...
 
@@ -71,7 +84,8 @@ class Host(Protocol):
 @dataclass(frozen=True)
 class Arg:
     """One argument: ``kind`` is ``float`` (int or float accepted; NaN/inf refused), ``int`` (an int, or a
-    float with no fraction), ``string``, ``bool`` (0/1, T/F), or ``name-or-index`` (a string or an int).
+    float with no fraction), ``string``, ``bool`` (0/1, T/F), ``name-or-index`` (a string or an int), or
+    ``number-or-string`` (a finite number, or a string such as an LFO rate ``1/8d``).
     ``lo``/``hi`` document the range (the engine clamps and reports); ``choices`` restrict strings."""
 
     name: str
@@ -108,6 +122,12 @@ class Arg:
             if self.choices and value not in self.choices:
                 raise OscArgError(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
             return value
+        if kind == "number-or-string":
+            if isinstance(value, str):
+                return value
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise OscArgError(f"{self.name} must be a number or a string, not {_describe(value)}")
+            return float(value)
         if kind == "name-or-index":
             if isinstance(value, str):
                 return value

@@ -12,6 +12,7 @@ from typing import Any
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS
 from rvae_server.surfaces.controllers import TARGETS
 from rvae_server.surfaces.osc import handlers as h
+from rvae_server.surfaces.osc.motion_table import MOTION_ADDRESSES, MOTION_FEEDBACK
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
 
 MELODY_FAMILIES = ("bass", "keys", "guitar", "pad", "lead")  # rvae_server.melody.families.FAMILIES
@@ -199,6 +200,7 @@ ADDRESSES: tuple[Entry, ...] = (
         h.plans,
         reply="/rvae/plans/subscribed layer port 0|1, then the plans kept (the bar playing and the next one)",
     ),
+    *MOTION_ADDRESSES,  # motion, shaping, presets, follow, encode, capture (motion_table.py)
 )
 
 _ROW = Arg("velocities", "int", "96 ints, one per tick: 0 = no onset, else MIDI velocity 1..127", 0, 127)
@@ -236,7 +238,8 @@ FEEDBACK: tuple[Feedback, ...] = (
         f"{PREFIX}/state/layer",
         (Arg("layer", "int", "1-based"), Arg("field", "string", ""), Arg("value", "any", "")),
         "One layer field: x, y, threshold, noise, timing (float), model (string), velocity (mode, fixed), "
-        "channel, enabled (int), mutes (9 ints, 1 = muted).",
+        "channel, enabled (int), mutes (9 ints, 1 = muted), xy_now (x y: the point as played), swing (percent, "
+        "unit), gesture (state, bars), follow (on), presets (16 ints, 1 = stored).",
     ),
     Feedback(
         f"{PREFIX}/train/progress",
@@ -299,6 +302,7 @@ FEEDBACK: tuple[Feedback, ...] = (
         "One layer's planned bar (to /rvae/plans subscribers): whenever it changes, and the next bar about a bar "
         "before its bar line. Positions run from -0.5 (an early downbeat) to 95.5 (96 ticks a bar, 4 beats).",
     ),
+    *MOTION_FEEDBACK,
 )
 
 _BY_VERB: dict[str, Entry] = {entry.verb: entry for entry in ADDRESSES}

@@ -4,6 +4,7 @@ import { $, position, S, toast, TOKEN } from "./state.js";
 import { resizePad } from "./pad.js";
 import { onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
+import { onMotionMessage } from "./motion.js";
 import { onMelody, onMelodyState, onMelodyWelcome } from "./melody.js";
 
 export function connect() {
@@ -63,6 +64,8 @@ function handle(msg) {
       S.bars.set(msg.layer, msg);
       return;
     case "training": return onTraining(msg);
+    case "motion":
+    case "captured": return onMotionMessage(msg);
     case "uploads": return showFiles(msg.files);
     case "reply": return;
     case "note": return toast(msg.message, "note");

@@ -4,7 +4,8 @@
  * Modules: state.js (shared state, constants, helpers), connection.js (the WebSocket), panel.js (controls and
  * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js, map.js (the
  * map of the model's space: training bars by style; click a bar to play it), melody.js (the melody layer's controls
- * and its piano roll).
+ * and its piano roll), motion.js (LFOs, path, gesture loop, swing, densities, presets, follow, capture;
+ * the point as played, the trail).
  *
  * Timing: the server sends {type:"clock", position, bpm, running} a few times a second; the page extrapolates
  * the position (24-ppqn ticks) with performance.now() and animates the grid through the 96 ticks of the bar.
@@ -85,6 +86,8 @@ window.rvae = {
   lossEpochs: () => S.training.length,
   lossArrivals: () => S.training.map((u) => u.at),
   errors: () => S.errors.slice(),
+  motion: () => (S.motion ? S.motion.slice() : null),
+  encoded: () => S.encoded,
   map: () => mapDebug(),
   mapPoint: (i) => mapPoint(i),
   connected: () => !!S.ws && S.ws.readyState === WebSocket.OPEN && !!S.welcome,

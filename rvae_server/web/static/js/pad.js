@@ -1,6 +1,7 @@
 /* The XY pad: the visualizer (the grid of points lit with their rhythms, in time) and the performer's marker. */
 
 import { $, GLIDE_MS, layerState, position, S, SEND_INTERVAL_MS, sendControl, TICKS, touched } from "./state.js";
+import { drawMotion, encodeDropped, finishDrawing } from "./motion.js";
 
 const pad = $("pad");
 const padCtx = pad.getContext("2d", { alpha: false });
@@ -164,6 +165,7 @@ export function drawPad(now) {
   padCtx.moveTo(mx + r, my);
   padCtx.lineTo(w, my);
   padCtx.stroke();
+  drawMotion(padCtx, (x, y) => { const p = padToCss(x, y); return { x: p.x * dpr, y: p.y * dpr }; }, r, dpr);
   if (!S.grid) {
     padCtx.fillStyle = "#8a93a6";
     padCtx.font = `${16 * dpr}px system-ui, sans-serif`;
@@ -179,16 +181,35 @@ export function wirePad() {
   };
   pad.addEventListener("pointerdown", (ev) => {
     pad.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+    if (S.drawing) {
+      const p = at(ev);
+      S.drawn = [[p.x, p.y]];
+      return;
+    }
     S.dragging = true;
     S.target = at(ev);
-    ev.preventDefault();
+    sendControl("touch", [1]); // the hand plays over a gesture loop until released
   });
   pad.addEventListener("pointermove", (ev) => {
-    if (S.dragging) S.target = at(ev);
+    if (S.drawing && S.drawn) {
+      const p = at(ev);
+      S.drawn.push([p.x, p.y]);
+    } else if (S.dragging) S.target = at(ev);
   });
   const up = () => {
+    if (S.drawing && S.drawn) {
+      finishDrawing();
+      return;
+    }
+    if (S.dragging) sendControl("touch", [0]);
     S.dragging = false;
   };
+  pad.addEventListener("dragover", (ev) => ev.preventDefault());
+  pad.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    for (const f of ev.dataTransfer.files) encodeDropped(f);
+  });
   pad.addEventListener("pointerup", up);
   pad.addEventListener("pointercancel", up);
   window.addEventListener("resize", resizePad);

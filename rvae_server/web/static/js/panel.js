@@ -6,6 +6,7 @@ import {
 } from "./state.js";
 import { wirePad } from "./pad.js";
 import { drawLoss, onTraining, wireTraining } from "./training.js";
+import { buildMotion, onMotionState } from "./motion.js";
 
 export function onWelcome(msg) {
   S.welcome = msg;
@@ -18,6 +19,7 @@ export function onWelcome(msg) {
   buildLayers();
   buildMutes();
   buildLegend();
+  buildMotion();
   applyRanges();
   $("train-unavailable").hidden = msg.training;
   $("train-body").hidden = !msg.training;
@@ -166,6 +168,7 @@ export function onState(msg) {
   $("roll-title").textContent = `layer ${S.layer + 1} · ${ls.model}`;
   S.clock.running = msg.playing;
   updateTransport();
+  onMotionState();
 }
 
 export function updateTransport() {

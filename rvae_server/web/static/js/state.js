@@ -44,6 +44,11 @@ export const S = {
   training: [], // epoch updates of the current job
   trainInfo: "",
   errors: [],
+  motion: null, // each layer's point as played ([x, y], or null: the performer's own), from "motion" messages
+  drawing: false, // the next drag on the pad draws a path
+  drawn: null, // the points being drawn
+  storing: false, // the next preset slot clicked stores
+  encoded: null, // the points of the last clip dropped on the pad
 };
 
 export function control(name) {

@@ -1,0 +1,220 @@
+"""Capture: every note the player sends, kept in an always-on ring buffer, written to a standard MIDI file on
+request — the last N bars (retroactively), or from a start to a stop — one track per layer, with the tempo and
+the meter (:mod:`rvae_server.core.notewrite`).
+
+:class:`CaptureSink` is a :class:`~rvae_server.engine.api.NoteSink` beside the MIDI and audio sinks, so it
+records exactly what was sent (layer, note, velocity, channel) and where (the clock position of the note's
+ideal time). Positions go on one continuous timeline: a restart of the transport (or a jump) continues at the
+next bar line after the last note, so "the last 8 bars" spans a stop and start as it was heard.
+
+:class:`Capture` is the service the surfaces use (OSC ``/rvae/capture/...``, the web page, ``rvae capture``):
+files go to one folder (``serve --capture-dir``) under a plain name (letters, digits, ``.``, ``_``, ``-``;
+``.mid`` added), never elsewhere; an existing file is not replaced (``-2``, ``-3`` … are added).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
+from rvae_server.core.notewrite import TimedNote, write_notes
+
+#: Notes the ring buffer keeps (about 40 minutes of two busy layers).
+MAX_NOTES = 200_000
+#: Most bars one capture may hold.
+MAX_BARS = 512
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class CaptureError(ValueError):
+    """A capture that cannot be written; the message says why."""
+
+
+class ClockView(Protocol):
+    @property
+    def running(self) -> bool: ...
+    @property
+    def bpm(self) -> float: ...
+    def position(self) -> float: ...
+    def time_at(self, position: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class Take:
+    """Notes of a capture, positions from its first bar line; ``tempos`` as ``(position, bpm)``."""
+
+    notes: list[TimedNote]
+    tempos: list[tuple[float, float]]
+    bars: int
+    layers: int
+
+
+class CaptureSink:
+    """A note sink that keeps what was sent (see the module docstring). ``layers``: the engine's layer count."""
+
+    def __init__(self, clock: ClockView, layers: int, max_notes: int = MAX_NOTES) -> None:
+        self.clock = clock
+        self.layers = layers
+        self._lock = threading.Lock()
+        self._notes: deque[TimedNote] = deque(maxlen=max_notes)
+        self._tempos: deque[tuple[float, float]] = deque(maxlen=10_000)
+        self._offset = 0.0  # continuous position - clock position
+        self._last_raw: float | None = None
+        self._last = -math.inf  # the latest continuous position recorded
+        self._new_segment = True
+        self._recording: list[TimedNote] | None = None
+        self._recording_tempos: list[tuple[float, float]] = []
+        self._recording_start = 0.0
+
+    # -- NoteSink (the player thread: a few microseconds, no I/O)
+    def note(self, when: float, layer: int, instrument: int, note: int, velocity: int, channel: int) -> None:
+        clock = self.clock
+        bpm = clock.bpm
+        per_second = bpm * TICKS_PER_BEAT / 60.0
+        guess = clock.position() - (time.perf_counter() - when) * per_second
+        at = clock.time_at(guess)  # one step back onto the clock's own timeline: the position ``when`` was sent for
+        raw = round(guess + (when - at) * per_second if math.isfinite(at) else guess, 6)
+        with self._lock:
+            if self._new_segment or (self._last_raw is not None and raw < self._last_raw - 1.0):
+                line = 0.0 if self._last == -math.inf else (math.floor((self._last + 0.5) / TICKS) + 1) * TICKS
+                self._offset = line - math.floor((raw + 0.5) / TICKS) * TICKS
+                self._new_segment = False
+            self._last_raw = raw
+            position = raw + self._offset
+            self._last = max(self._last, position)
+            if not self._tempos or self._tempos[-1][1] != bpm:
+                self._tempos.append((position, bpm))
+                if self._recording is not None:
+                    self._recording_tempos.append((position, bpm))
+            entry = TimedNote(position, layer, note, velocity, channel)
+            self._notes.append(entry)
+            if self._recording is not None and len(self._recording) < 10 * MAX_NOTES:
+                self._recording.append(entry)
+
+    def transport(self, playing: bool) -> None:
+        if playing:
+            with self._lock:
+                self._new_segment = True
+
+    def all_notes_off(self, channels: Sequence[int]) -> None:
+        """Nothing to silence."""
+
+    def __repr__(self) -> str:
+        return "CaptureSink()"
+
+    # -- reading (any thread)
+    def now(self) -> float:
+        """The continuous position of now (while playing), else just after the last note."""
+        with self._lock:
+            if self.clock.running and not self._new_segment and self._last_raw is not None:
+                return self.clock.position() + self._offset
+            return self._last + 0.5 if self._last > -math.inf else 0.0
+
+    def last_bars(self, bars: int) -> Take:
+        """The last ``bars`` whole bars played (while playing: up to the bar line before now)."""
+        if not 1 <= bars <= MAX_BARS:
+            raise CaptureError(f"bars must be 1..{MAX_BARS}, not {bars}")
+        now = self.now()
+        end = math.floor(now / TICKS) + (0 if self.clock.running else 1)
+        with self._lock:
+            notes, tempos = list(self._notes), list(self._tempos)
+        if not notes:
+            raise CaptureError("nothing has been played yet")
+        first = math.floor((notes[0].position + 0.5) / TICKS)
+        start = max(end - bars, first)
+        return self._take(notes, tempos, start, max(end, start + 1))
+
+    def start_recording(self) -> None:
+        """Record from the next bar line on (in addition to the ring buffer), until :meth:`stop_recording`."""
+        with self._lock:
+            self._recording, self._recording_tempos = [], []
+        self._recording_start = float(math.ceil(self.now() / TICKS) * TICKS)
+
+    def stop_recording(self) -> Take:
+        with self._lock:
+            notes, tempos, self._recording = self._recording, self._recording_tempos, None
+        if notes is None:
+            raise CaptureError("no capture is running (/rvae/capture/start first)")
+        if not notes:
+            raise CaptureError("nothing was played while capturing")
+        start = math.floor(max(self._recording_start, notes[0].position + 0.5) / TICKS)
+        end = math.floor((notes[-1].position + 0.5) / TICKS) + 1
+        return self._take(notes, tempos or [(notes[0].position, self.clock.bpm)], start, end)
+
+    @property
+    def recording(self) -> bool:
+        return self._recording is not None
+
+    def _take(self, notes: list[TimedNote], tempos: list[tuple[float, float]], start: int, end: int) -> Take:
+        lo, hi = start * TICKS - 0.5, end * TICKS - 0.5
+        picked = [n._replace(position=n.position - start * TICKS) for n in notes if lo <= n.position < hi]
+        before = [t for t in tempos if t[0] < lo]
+        at_start = before[-1][1] if before else (tempos[0][1] if tempos else self.clock.bpm)
+        changes = [(max(0.0, p - start * TICKS), b) for p, b in tempos if lo <= p < hi and b != at_start]
+        return Take(picked, [(0.0, at_start), *changes], end - start, self.layers)
+
+
+class Capture:
+    """The capture service (see the module docstring): a :class:`CaptureSink` and the folder files go to."""
+
+    def __init__(self, sink: CaptureSink, folder: str | Path) -> None:
+        self.sink = sink
+        self.folder = Path(folder).expanduser()
+
+    def path_for(self, name: str) -> Path:
+        """The file ``name`` gives inside the capture folder (a new one: never an existing file)."""
+        stem = name[:-4] if name.lower().endswith(".mid") else name
+        if not isinstance(name, str) or not NAME.fullmatch(stem) or ".." in stem:
+            raise CaptureError(
+                f"capture name {name!r}: use 1..64 letters, digits, '.', '_' or '-' (first a letter or digit)"
+            )
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise CaptureError(f"cannot make the capture folder {self.folder}: {err.strerror or err}") from None
+        root = self.folder.resolve()
+        target = root / f"{stem}.mid"
+        k = 2
+        while target.exists():
+            target = root / f"{stem}-{k}.mid"
+            k += 1
+        if target.resolve().parent != root:
+            raise CaptureError(f"capture name {name!r} leads outside the capture folder")
+        return target
+
+    def write(self, take: Take, name: str) -> tuple[str, int]:
+        path = self.path_for(name)
+        try:
+            write_notes(
+                path,
+                take.notes,
+                [f"layer {k + 1}" for k in range(take.layers)],
+                take.tempos,
+                length=take.bars * TICKS,
+            )
+        except OSError as err:
+            raise CaptureError(f"cannot write {path}: {err.strerror or err}") from None
+        return str(path), len(take.notes)
+
+    def last(self, bars: int, name: str) -> tuple[str, int]:
+        """Write the last ``bars`` bars played to ``<folder>/<name>.mid``; returns the path and the note count."""
+        self.path_for(name)  # a bad name is refused before anything else
+        return self.write(self.sink.last_bars(bars), name)
+
+    def start(self) -> None:
+        self.sink.start_recording()
+
+    def stop(self, name: str) -> tuple[str, int]:
+        self.path_for(name)
+        return self.write(self.sink.stop_recording(), name)
+
+
+__all__ = ["MAX_BARS", "MAX_NOTES", "Capture", "CaptureError", "CaptureSink", "Take"]
