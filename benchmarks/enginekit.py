@@ -36,21 +36,30 @@ class XrunWatch:
     def __init__(self, jack: Any) -> None:
         self.jack = jack
         self.events: list[tuple[float, str]] = []
-        self._seen = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="xrun-watch", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.005):
-            lines = self.jack.log().splitlines()
-            now = time.perf_counter()
-            for line in lines[self._seen :]:
-                if "JackTimedDriver::Process XRun" in line:
-                    self.events.append((now, "driver"))
-                elif "was not finished" in line and "client = " in line:
-                    self.events.append((now, line.split("client = ", 1)[1].split(" ", 1)[0]))
-            self._seen = len(lines)
+        # only what jackd wrote since the last look is read (re-reading the whole log every 5 ms made garbage
+        # enough for hundreds of collections a second in this process, each one holding the GIL from the player)
+        path = getattr(self.jack, "log_path", "")
+        if not path:
+            return
+        with open(path, errors="replace") as fh:
+            pending = ""
+            while not self._stop.wait(0.005):
+                chunk = fh.read()
+                if not chunk:
+                    continue
+                now = time.perf_counter()
+                pending += chunk
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    if "JackTimedDriver::Process XRun" in line:
+                        self.events.append((now, "driver"))
+                    elif "was not finished" in line and "client = " in line:
+                        self.events.append((now, line.split("client = ", 1)[1].split(" ", 1)[0]))
 
     def near(self, lo: float, hi: float) -> bool:
         return any(lo <= t <= hi for t, _ in self.events)
@@ -78,7 +87,7 @@ class PolledRecorder:
     def __init__(self, connect_to: str, name: str) -> None:
         import rtmidi
 
-        self.events: list[tuple[float, bytes]] = []
+        self._raw: list[tuple[float, bytes]] = []  # (driver time, message)
         self._rt = rtmidi.MidiIn(rtapi=rtmidi.API_UNIX_JACK, name=name, queue_size_limit=65536)
         self._rt.ignore_types(sysex=False, timing=False, active_sense=False)
         ports = self._rt.get_ports()
@@ -91,18 +100,19 @@ class PolledRecorder:
         time.sleep(0.2)  # the connection takes effect a few cycles later
 
     def _poll(self) -> None:
-        raw: list[tuple[float, bytes]] = []
+        # arrivals are kept in driver time and mapped to perf_counter only when asked (timed): rebuilding the whole
+        # list every millisecond made garbage enough for hundreds of collections a second, each holding the GIL
         while not self._stop.wait(0.001):
             while (got := self._rt.get_message()) is not None:
                 message, delta = got
                 self._driver += delta
                 now = time.perf_counter()
                 self._offset = min(self._offset, now - self._driver)
-                raw.append((self._driver, bytes(message)))
-            self.events = [(d + self._offset, m) for d, m in raw]
+                self._raw.append((self._driver, bytes(message)))
 
     def timed(self) -> list[tuple[float, bytes]]:
-        return list(self.events)
+        offset = self._offset
+        return [(d + offset, m) for d, m in list(self._raw)]
 
     def close(self) -> None:
         self._stop.set()
