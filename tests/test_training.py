@@ -3,6 +3,7 @@ failure."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from pathlib import Path
@@ -196,13 +197,30 @@ def test_keep_best_keeps_the_best_validation_epoch(
         return 1.0, next(scores), 0.0
 
     monkeypatch.setattr(training, "validation_scores", scripted)
-    recipe = get_recipe().with_changes(keep_best=True, best_tolerance=tolerance, hidden=32)
+    recipe = get_recipe().with_changes(keep_best=True, best_tolerance=tolerance, hidden=32, min_validation_bars=1)
     result = train_model(split, recipe=recipe, epochs=4, seed=0)
     assert result.best_epoch == kept
     for key, value in result.model.state_dict().items():
         assert torch.equal(value, weights[kept - 1][key])
     if kept != 4:  # not simply the last epoch's
         assert not torch.equal(result.model.state_dict()["decoder.onsets.bias"], weights[-1]["decoder.onsets.bias"])
+
+
+def test_too_few_validation_bars_keep_the_last_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same scripted scores, but fewer validation bars than the recipe's minimum: the scores are reported
+    and the last epoch's weights are kept."""
+    split = split_data(load_training_bars(FEW), seed=0)
+    assert 0 < len(split.validation) < 16
+    scores = itertools.cycle([0.5, 0.9, 0.6, 0.3])  # the same four epochs for each run
+    events: list[TrainEvent] = []
+    monkeypatch.setattr(training, "validation_scores", lambda model, x, beta: (1.0, next(scores), 0.0))
+    recipe = get_recipe().with_changes(keep_best=True, hidden=32)
+    assert recipe.min_validation_bars == 16
+    result = train_model(split, recipe=recipe, epochs=4, seed=0, progress=events.append)
+    assert result.best_epoch == 4
+    assert len(events) == 4
+    again = train_model(split, recipe=recipe.with_changes(min_validation_bars=len(split.validation)), epochs=4, seed=0)
+    assert again.best_epoch != 4  # no wrong fixture: with the minimum met, the scores do choose
 
 
 @pytest.mark.parametrize("regularizer", ["vae", "ae", "acai"])

@@ -113,6 +113,7 @@ def train_model(
     best_state: dict[str, torch.Tensor] | None = None
     best_epoch = epochs
     warmup = recipe.beta_warmup * epochs
+    choose = recipe.keep_best and len(x_val) >= recipe.min_validation_bars  # Recipe: too few bars to choose by
     for epoch in range(1, epochs + 1):
         model.train()
         beta = config.beta if config.regularizer == "vae" else 0.0
@@ -149,7 +150,7 @@ def train_model(
         val_loss, val_f1, val_se = validation_scores(model, x_val, beta) if len(x_val) else (nan, nan, nan)
         event = TrainEvent(epoch, epochs, total / batches, val_loss, time.perf_counter() - start)
         history.append(event)
-        if recipe.keep_best and math.isfinite(val_f1):
+        if choose and math.isfinite(val_f1):
             if val_f1 > best[0]:
                 best = (val_f1, max(val_se, recipe.best_tolerance))
             if val_f1 >= best[0] - best[1]:  # as good as the best so far (Recipe.keep_best): keep the later
