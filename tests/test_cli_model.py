@@ -91,13 +91,13 @@ def test_ctrl_c_leaves_previous_model_untouched(trained: tuple[Path, dict[str, o
     shutil.copytree(models / "cli-test", tmp_path / "cli-test")
     before = {p.name: p.read_bytes() for p in (tmp_path / "cli-test").iterdir()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rvae_server.cli", "train", *map(str, CLIPS), "--name", "cli-test", "--epochs", "500",
+        [sys.executable, "-m", "rvae_server.cli", "train", *map(str, CLIPS), "--name", "cli-test", "--epochs", "50000",
          "--models-dir", str(tmp_path), "--force"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
     )  # fmt: skip
     assert proc.stderr is not None
     for line in proc.stderr:
-        if line.startswith("epoch 1/500"):
+        if line.startswith("epoch 1/50000"):  # minutes of training: still running when the signal comes
             break
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130
