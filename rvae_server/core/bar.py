@@ -33,6 +33,7 @@ TICKS_PER_BEAT = 24
 BEATS_PER_BAR = 4
 TICKS = TICKS_PER_BEAT * BEATS_PER_BAR  # 96
 PLANES = ("onsets", "velocities", "microtiming")
+MIN_VELOCITY = 1.0 / 127.0  # the softest onset a decoded bar plays (MIDI velocity 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,18 @@ class Bar:
         is made read-only. For readers that build planes themselves; everyone else uses :meth:`from_planes`."""
         planes.flags.writeable = False
         return Bar(planes[0], planes[1], planes[2])
+
+    @staticmethod
+    def from_decoded(planes: NDArray[np.float32], onsets: NDArray[np.bool_]) -> Bar:
+        """A bar from a decoder's planes ``(3, 96, 9)`` (probability, velocity, microtiming) and the onsets
+        chosen from them ``(96, 9)``: velocity clamped to ``[MIN_VELOCITY, 1]`` (MIDI 1–127), microtiming to
+        ``[-1, 1]``, both zero off the onsets. The thresholding rules live with their callers."""
+        out = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
+        out[0] = onsets
+        np.clip(planes[1], MIN_VELOCITY, 1.0, out=out[1])
+        np.clip(planes[2], -1.0, 1.0, out=out[2])
+        out[1:] = np.where(onsets, out[1:], np.float32(0.0))
+        return Bar.from_valid_planes(out)
 
     @staticmethod
     def from_notes(notes: Iterable[tuple[int, int, float, float]]) -> Bar:

@@ -137,8 +137,8 @@ class Lfo:
             raise MotionError(f"LFO shape must be one of {', '.join(SHAPES)} (or off), not {shape!r}")
         notes: list[str] = []
         bars = _clamp("rate", parse_rate(rate), MIN_RATE, MAX_RATE, notes)
-        amount = _clamp("depth", _number("depth", depth), 0.0, 1.0, notes)
-        turn = _number("phase", phase) % 1.0
+        amount = _clamp("depth", finite_number("depth", depth), 0.0, 1.0, notes)
+        turn = finite_number("phase", phase) % 1.0
         return Lfo(str(shape), bars, amount, turn, seed), notes
 
     @staticmethod
@@ -192,8 +192,8 @@ class Path:
         if shape not in PATH_SHAPES:
             raise MotionError(f"path shape must be one of {', '.join(PATH_SHAPES)} (or off), not {shape!r}")
         notes: list[str] = []
-        length = round(_clamp("bars", _number("bars", bars), MIN_BARS, MAX_BARS, notes))
-        radius = _clamp("size", _number("size", size), 0.0, 0.5, notes)
+        length = round(_clamp("bars", finite_number("bars", bars), MIN_BARS, MAX_BARS, notes))
+        radius = _clamp("size", finite_number("size", size), 0.0, 0.5, notes)
         pts = parse_points(points) if shape == "drawn" else ()
         if shape == "drawn" and not pts:
             raise MotionError("a drawn path needs at least one point (x,y pairs in 0..1)")
@@ -282,7 +282,7 @@ class GestureLoop:
         for run in runs:
             if not (isinstance(run, list) and len(run) == 3):
                 raise MotionError(f"gesture loop run {run!r} is not [tick, x, y]")
-            tick, x, y = (_number("gesture loop value", v) for v in run)
+            tick, x, y = (finite_number("gesture loop value", v) for v in run)
             starts.append((int(tick), min(1.0, max(0.0, x)), min(1.0, max(0.0, y))))
         starts.sort()
         for k, (tick, x, y) in enumerate(starts):
@@ -315,7 +315,8 @@ def record_loop(
     return GestureLoop(bars, out)
 
 
-def _number(name: str, value: object) -> float:
+def finite_number(name: str, value: object) -> float:
+    """``value`` as a float, or :class:`MotionError` naming ``name`` if it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise MotionError(f"{name} must be a number, not {value!r}")
     number = float(value)
@@ -344,6 +345,7 @@ __all__ = [
     "Lfo",
     "MotionError",
     "Path",
+    "finite_number",
     "parse_points",
     "parse_rate",
     "record_loop",

@@ -16,7 +16,6 @@ all of it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +25,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, instrument_index
 from rvae_server.engine.api import LayerState
-from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path
+from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path, finite_number
 from rvae_server.engine.shaping import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS
 
 MORPH_UNITS = ("beats", "bars")
@@ -119,17 +118,8 @@ class Performance:
 # ----------------------------------------------------------------------------------------- validation helpers
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise MotionError(f"{name} must be a number, not {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise MotionError(f"{name} must be a finite number, not {number}")
-    return number
-
-
 def _clamped(name: str, value: object, lo: float, hi: float) -> tuple[float, list[str]]:
-    number = _number(name, value)
+    number = finite_number(name, value)
     if lo <= number <= hi:
         return number, []
     clamped = min(hi, max(lo, number))
@@ -141,7 +131,7 @@ def swing_value(value: object) -> tuple[float, list[str]]:
 
 
 def swing_unit(value: object) -> int:
-    number = _number("swing unit", value) if not isinstance(value, str) else None
+    number = finite_number("swing unit", value) if not isinstance(value, str) else None
     text = str(value).strip().lower().removeprefix("1/").removesuffix("th").removesuffix("s")
     for unit in SWING_UNITS:
         if number == unit or text == str(unit):

@@ -23,7 +23,6 @@ from rvae_server.engine.plans import Plan
 MIN_SWING, MAX_SWING = 50.0, 75.0
 SWING_UNITS = (8, 16)
 DENSITY_RANGE = (-0.5, 0.5)
-MIN_VELOCITY = 1.0 / 127.0
 
 
 def cell_thresholds(threshold: float | NDArray[np.floating], densities: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -45,12 +44,7 @@ def threshold_cells(
     onsets = arr[0] >= thresholds
     if keep is not None:
         onsets &= np.broadcast_to(np.asarray(keep, dtype=bool), (TICKS, N_INSTRUMENTS))
-    out = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
-    out[0] = onsets
-    np.clip(arr[1], MIN_VELOCITY, 1.0, out=out[1])
-    np.clip(arr[2], -1.0, 1.0, out=out[2])
-    out[1:] = np.where(onsets, out[1:], np.float32(0.0))
-    return Bar.from_valid_planes(out)
+    return Bar.from_decoded(arr, onsets)
 
 
 def swing_times(

@@ -38,8 +38,6 @@ from rvae_server.model.modeldirs import resolve_model
 from rvae_server.model.modelfile import ModelData, load_model
 from rvae_server.model.network import ModelConfig, PadMapping, RhythmVAE, flatten_bars, hidden_layer_names
 
-MIN_VELOCITY = 1.0 / 127.0
-
 
 @dataclass(frozen=True, slots=True)
 class DecodedPlanes:
@@ -83,12 +81,7 @@ def threshold_planes(
         if keep.shape != (N_INSTRUMENTS,):
             raise ValueError(f"mutes have {N_INSTRUMENTS} entries, not {keep.shape}")
         onsets &= keep[None, :]
-    out = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
-    out[0] = onsets
-    np.clip(arr[1], MIN_VELOCITY, 1.0, out=out[1])
-    np.clip(arr[2], -1.0, 1.0, out=out[2])
-    out[1:] = np.where(onsets, out[1:], np.float32(0.0))
-    return Bar.from_valid_planes(out)
+    return Bar.from_decoded(arr, onsets)
 
 
 def mutes_from_indices(indices: Iterable[int]) -> NDArray[np.bool_]:
