@@ -86,6 +86,12 @@ def test_train_progress_lines_and_errors(tmp_path: Path, capsys: pytest.CaptureF
     assert status == 1 and "invalid model name" in err
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as at a terminal: a suite started in the background by a shell (``tests &``) ignores SIGINT, and
+    a child inherits that, so Python would never raise KeyboardInterrupt in it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_leaves_previous_model_untouched(trained: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
     models, _ = trained
     shutil.copytree(models / "cli-test", tmp_path / "cli-test")
@@ -94,6 +100,7 @@ def test_ctrl_c_leaves_previous_model_untouched(trained: tuple[Path, dict[str, o
         [sys.executable, "-m", "rvae_server.cli", "train", *map(str, CLIPS), "--name", "cli-test", "--epochs", "50000",
          "--models-dir", str(tmp_path), "--force"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        preexec_fn=_default_sigint,
     )  # fmt: skip
     assert proc.stderr is not None
     for line in proc.stderr:

@@ -158,7 +158,9 @@ def test_the_server_survives_a_storm_and_keeps_time(seed, caplog):
         assert clock.running and clock.generation == generation
         during = np.array(engine.lateness)
         assert during.size > 50 and np.median(during) < 0.1
-        for layer in (0, 1):  # the storm left the layers anywhere (muted, silent): make them play again
+        engine.set_bpm(240.0)  # the storm may have left the tempo at its slowest
+        for layer in (0, 1):  # ... and the layers anywhere (muted, silent, swung, moving): make them play again
+            engine.restore_performance(layer, {})  # no motion, swing, density, gesture loop or follow
             engine.update(layer, x=0.9, y=0.9, threshold=0.5, mutes=[False] * 9, enabled=True, model="a")
         time.sleep(0.3)
         figures = []

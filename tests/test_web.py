@@ -469,7 +469,7 @@ def test_retraining_shows_a_loss_curve_growing_epoch_by_epoch(browser, tmp_path)
         assert browser.js("document.getElementById('train-unavailable').hidden") is True
         clips = sorted(str(p) for p in DATA.rglob("*.mid"))[:5]
         browser.set_files("#files", clips)
-        browser.wait_for(f"document.querySelectorAll('#file-list li').length === {len(clips)}", 10)
+        browser.wait_for(f"document.querySelectorAll('#file-list li').length === {len(clips)}", 30)  # busy machine
         browser.js("document.getElementById('train-name').value = 'fresh'")
         box = browser.js(
             "(() => { const r = document.getElementById('loss'); r.scrollIntoView();"
