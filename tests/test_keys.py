@@ -1,5 +1,5 @@
-"""Keys: names, parsing, the two detectors (measured on the hand-labelled melodies of ../shared/data/keys) and
-``rvae key``."""
+"""Keys: names, parsing, the two detectors (measured on the hand-labelled melodies of tests/data/keys, a copy of
+../shared/data/keys) and ``rvae key``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from rvae_server.melody.keys import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYS_DATA = ROOT.parent / "shared" / "data" / "keys"
+KEYS_DATA = Path(__file__).parent / "data" / "keys"  # a copy of ../shared/data/keys
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from rvae_server.melody.training import train_melody, train_seed
 from rvae_server.model.modeldirs import bundled_models_dir
 from rvae_server.model.modelfile import ModelFileError
 
-MELODY_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "melody"
+MELODY_DATA = Path(__file__).parent / "data" / "melody"  # songs copied from ../shared/data/melody
 BUNDLED = bundled_models_dir() / "melody"
 
 
