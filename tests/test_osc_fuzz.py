@@ -158,6 +158,13 @@ def test_the_server_survives_a_storm_and_keeps_time(seed, caplog):
         assert clock.running and clock.generation == generation
         during = np.array(engine.lateness)
         assert during.size > 50 and np.median(during) < 0.1
+        # On a busy machine the server may still be working through the storm's backlog in the socket buffer:
+        # wait until it has looked at everything, or those datagrams would undo the reset below.
+        settle = time.monotonic() + 20.0
+        seen = -1
+        while server.handled + server.errors != seen and time.monotonic() < settle:
+            seen = server.handled + server.errors
+            time.sleep(0.3)
         engine.set_bpm(240.0)  # the storm may have left the tempo at its slowest
         for layer in (0, 1):  # ... and the layers anywhere (muted, silent, swung, moving): make them play again
             engine.restore_performance(layer, {})  # no motion, swing, density, gesture loop or follow
@@ -168,7 +175,7 @@ def test_the_server_survives_a_storm_and_keeps_time(seed, caplog):
             mark = len(engine.lateness)
             time.sleep(1.0)
             after = np.array(engine.lateness[mark:])
-            assert after.size > 50
+            assert after.size > 50, engine.snapshot()
             figures.append((float(np.median(after)), float(np.percentile(after, 90))))
             if figures[-1][0] < 0.003 and figures[-1][1] < 0.015:
                 break
