@@ -469,7 +469,11 @@ def test_retraining_shows_a_loss_curve_growing_epoch_by_epoch(browser, tmp_path)
         assert browser.js("document.getElementById('train-unavailable').hidden") is True
         clips = sorted(str(p) for p in DATA.rglob("*.mid"))[:5]
         browser.set_files("#files", clips)
-        browser.wait_for(f"document.querySelectorAll('#file-list li').length === {len(clips)}", 30)  # busy machine
+        try:
+            browser.wait_for(f"document.querySelectorAll('#file-list li').length === {len(clips)}", 30)  # busy machine
+        except TimeoutError as err:
+            page = browser.js("[...document.querySelectorAll('#file-list li')].map(li => li.textContent).join(' | ')")
+            raise AssertionError(f"{err}; the list holds {page!r}; console {browser.console_errors}") from err
         browser.js("document.getElementById('train-name').value = 'fresh'")
         box = browser.js(
             "(() => { const r = document.getElementById('loss'); r.scrollIntoView();"
