@@ -527,4 +527,4 @@ def test_close_stops_serving(browser):
 
     assert asyncio.run(go()) is False
     # the engine listener of a closed server is harmless
-    r.engine._emit(EngineEvent("state", {}))
+    r.engine.layers.emit(EngineEvent("state", {}))

@@ -1,43 +1,36 @@
-"""The performance engine: layers of state, per-bar decoding ahead of the clock, and the player thread.
+"""The performance engine: a facade over its named parts, and the public control API's implementation.
 
-Threads and data flow (one way: controls → planner → player → sinks):
+The parts, and what each holds (references run one way, down this list):
 
-* **Control** calls (OSC, web, MIDI CC, the CLI) change a layer's :class:`LayerState` under a lock and wake the
-  planner. They never decode and never touch outputs.
-* The **planner** thread decodes (the model's forward pass, ~0.2 ms a bar) and turns the decoded planes into a
-  :class:`Plan`: the bar's notes with absolute positions (ticks since the clock's start, microtiming
-  included), velocities and output notes. It keeps a plan for the bar playing *and* the next one, so an early
-  note on the next downbeat is ready before the bar line. A change of XY, threshold, noise, mutes, velocity or
-  timing replaces both plans at once — heard from the next tick; a model change takes effect at the next bar
-  line. Noise is drawn once per bar (a unit Gaussian per layer and bar, scaled by the current noise amount).
-  Motion (LFOs, paths, gesture loops, morphs), swing and densities are evaluated here too, per tick of each
-  bar planned (:mod:`rvae_server.engine.performing`).
-* The **player** thread only sends what is already computed: it asks the clock to wake it at the next
-  event's position (sleep until just before the absolute deadline, then spin), sends every event due, and
-  moves its cursor. It never decodes, allocates little and takes no lock that the planner holds for long.
-  Plans are immutable and swapped by reference, so the player reads them without locking.
+* :class:`~rvae_server.engine.layers.Layers` — each layer's :class:`~rvae_server.engine.api.LayerState`, the
+  models, the change counters, the one lock, the listeners. Every other part reads it.
+* :class:`~rvae_server.engine.gestures.Hands` — the performer's hand and gesture loops.
+* :class:`~rvae_server.engine.performing.PerformanceControls` — LFOs, paths, swing, densities, presets and
+  morphs, follow settings, trails.
+* :class:`~rvae_server.engine.melodyhost.MelodyHost` — the melody layer, when one is attached.
+* :class:`~rvae_server.engine.planner.Planner` — decodes ahead of the clock: plans for the bar playing and the
+  next (immutable, swapped by reference). Reads the layers, the hands and the performance controls; hands its
+  plans to the melody host after every round.
+* :class:`~rvae_server.engine.player.Player` — the thread that sends what is planned, on time, to the sinks.
+
+A control call (OSC, web, MIDI CC, the CLI) reads top to bottom: the facade checks the layer, the part validates
+and applies the change under the layers' lock, and the planner re-plans at once on the caller's thread
+(:meth:`Planner.changed <rvae_server.engine.planner.Planner.changed>`), so the player sends the new notes from the
+next tick. Controls never touch the outputs; the player never decodes.
 
 Positions are in 24-ppqn ticks since the clock's start (a bar = 96 ticks, one tick = one MIDI clock pulse).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rvae_server.core.bar import (
-    N_INSTRUMENTS,
-    Bar,
-    instrument_index,
-)
+from rvae_server.core.bar import Bar, instrument_index
 from rvae_server.engine.api import (
-    RANGES,
     Clock,
     ControlError,
     EngineEvent,
@@ -47,19 +40,20 @@ from rvae_server.engine.api import (
     PatternModel,
     clamp,
 )
+from rvae_server.engine.gestures import Hands
+from rvae_server.engine.layers import Layers
 from rvae_server.engine.melodyhost import MelodyHost
+from rvae_server.engine.melodylayer import MelodyLayer
+from rvae_server.engine.performance import Performance
 from rvae_server.engine.performing import PerformanceControls
-from rvae_server.engine.plans import Plan, make_plan, plan_event_data, same_plan
-from rvae_server.engine.playable import check_playable
+from rvae_server.engine.planner import Planner
+from rvae_server.engine.plans import plan_event_data
 from rvae_server.engine.player import Player
 
-log = logging.getLogger(__name__)
 
-
-class Engine(PerformanceControls, MelodyHost, Player):
-    """Layers of state, the planner and the player. Thread-safe control methods; start with :meth:`start`.
-    A melody layer may be attached (:class:`~rvae_server.engine.melodyhost.MelodyHost`); motion and
-    shaping: :class:`~rvae_server.engine.performing.PerformanceControls`."""
+class Engine:
+    """Layers of state, the planner and the player (see the module docstring). Thread-safe control methods;
+    start with :meth:`start`, stop with :meth:`close`."""
 
     def __init__(
         self,
@@ -72,153 +66,121 @@ class Engine(PerformanceControls, MelodyHost, Player):
         seed: int | None = None,
         realtime_priority: int = 0,
     ) -> None:
-        if default_model not in models:
-            raise ValueError(f"default model {default_model!r} is not loaded (loaded: {', '.join(models)})")
-        if layers < 1:
-            raise ValueError("at least one layer")
-        for name, model in models.items():
-            check_playable(name, model)  # a model that cannot play is refused here, not at every bar
-        self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
-        self._models: dict[str, PatternModel] = dict(models)
         self.clock = clock
-        self.sinks = list(sinks)
         self.default_model = default_model
-        self._lock = threading.RLock()
-        self._wake = threading.Condition(self._lock)
-        self._plan_lock = threading.RLock()  # one planning round at a time (planner thread or a control call)
-        self._states: list[LayerState] = [
-            LayerState(model=default_model, channel=10, enabled=(k == 0)) for k in range(layers)
-        ]
-        self._version = 0  # bumped on every state change the planner must see
-        self._layer_versions = [0] * layers  # which layers changed
-        self._planned_layers = [-1] * layers
-        self._plans: dict[tuple[int, int], Plan] = {}  # (layer, bar) → plan; replaced whole, read lock-free
-        self._bar_models: dict[tuple[int, int], tuple[str, PatternModel]] = {}  # the model a started bar keeps
-        self._unit_noise: dict[tuple[int, int], NDArray[np.float32]] = {}
-        self._rng = np.random.default_rng(seed)
-        self._current_bar = 0
-        self._wanted_bar = 0
-        self._listeners: list[Listener] = []
-        self._quit = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self.lateness: list[float] = []  # seconds late of each sent event (bounded; for benchmarks and logs)
-        self.max_lateness_records = 100_000
-        self._planned_version = -1
-        self._decode_cache: dict[tuple[int, float, float], NDArray[np.float32]] = {}
-        self._layer_errors: dict[int, str] = {}  # the last failure of each layer's decoding, logged once
-        self._melody = None  # the melody layer, when one is attached (MelodyHost)
-        self._init_performance(layers)
+        self.layers = Layers(models, default_model, layers)
+        self.hands = Hands(self.layers, clock)
+        self.motion = PerformanceControls(self.layers, self.hands, clock)
+        self.melody_host = MelodyHost(self.layers, clock)
+        self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self.melody_host.feed)
+        self.player = Player(
+            self.layers, self.planner, self.melody_host, clock, sinks, realtime_priority=realtime_priority
+        )
+        self._closed = False
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
-        if self._melody is not None:
-            self._melody.start()
-        for target, name in ((self._planner, "rvae-planner"), (self._player, "rvae-player")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self.melody_host.start()
+        self.planner.start()
+        self.player.start()
 
     def close(self) -> None:
         """Stop the threads and silence every channel used. Idempotent."""
-        if self._quit.is_set():
+        if self._closed:
             return
-        self._quit.set()
-        with self._wake:
-            self._wake.notify_all()
-        self.clock.interrupt()
-        for thread in self._threads:
-            thread.join(timeout=2.0)
-        if self._melody is not None:
-            self._melody.close()
-        self._all_notes_off()
+        self._closed = True
+        self.planner.close()
+        self.player.close()
+        self.melody_host.close()
+        self.player.all_notes_off()
 
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        self.layers.add_listener(listener)
+
+    @property
+    def sinks(self) -> list[NoteSink]:
+        """The outputs the player sends to (a list: a test may add a recorder before :meth:`start`)."""
+        return self.player.sinks
+
+    @property
+    def lateness(self) -> list[float]:
+        """Seconds late of each event sent (bounded; for benchmarks and logs)."""
+        return self.player.lateness
 
     # ---------------------------------------------------------------- models
 
     @property
     def models(self) -> dict[str, PatternModel]:
-        return dict(self._models)
+        return dict(self.layers.models)
 
     def add_model(self, name: str, model: PatternModel) -> None:
         """Load (or replace) a model in memory; layers using that name pick it up at their next bar line. Raises
         :class:`ControlError` (and changes nothing) for a model the engine cannot play."""
-        check_playable(name, model)
-        with self._wake:
-            self._models[name] = model
-            self._decode_cache.clear()
-            self._version += 1
-            self._layer_versions = [v + 1 for v in self._layer_versions]
-            self._wake.notify_all()
+        self.layers.add_model(name, model)
+        self.planner.models_changed()
 
-    # ---------------------------------------------------------------- controls (any thread)
+    # ---------------------------------------------------------------- reading the state
 
     @property
     def layer_count(self) -> int:
-        return len(self._states)
+        return self.layers.count
 
     def state(self, layer: int = 0) -> LayerState:
-        return self._states[self._layer(layer)]
+        return self.layers.states[self.layers.index(layer)]
+
+    def performance(self, layer: int = 0) -> Performance:
+        return self.motion.performance(self.layers.index(layer))
 
     def snapshot(self) -> dict[str, Any]:
-        with self._lock:
+        layers = self.layers
+        with layers.lock:
             return {
                 "playing": self.clock.running,
                 "bpm": round(self.clock.bpm, 3),
                 "position": self.clock.position(),
-                "models": sorted(self._models),
-                "layers": [{**s.to_dict(), **self._layer_extras(k)} for k, s in enumerate(self._states)],
-                "melody": self.melody_state(),
+                "models": sorted(layers.models),
+                "layers": [{**s.to_dict(), **self.motion.extras(k)} for k, s in enumerate(layers.states)],
+                "melody": self.melody_host.state(),
             }
+
+    def current_bar(self, layer: int = 0) -> Bar:
+        """The pattern of the bar playing now (or about to play) on a layer."""
+        planner = self.planner
+        plan = planner.plans.get((self.layers.index(layer), planner.current_bar))
+        return self.render(layer) if plan is None else plan.bar
+
+    def planned(self, layer: int = 0) -> list[dict[str, Any]]:
+        """The plans held for a layer (the bar playing and the next one), as ``EngineEvent("plan")`` data."""
+        k = self.layers.index(layer)
+        plans = self.planner.plans
+        return [plan_event_data(plans[key]) for key in sorted(plans) if key[0] == k]
+
+    def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar:
+        """The pattern the layer's current state gives, without noise unless ``rng_unit`` (a unit Gaussian draw)
+        is given. The same function the player uses, so ``rvae render`` and the live output agree."""
+        state = self.state(layer)
+        return self.planner.decoder.pattern(self.layers.models[state.model], state, rng_unit)
+
+    def xy_now(self, layer: int = 0) -> tuple[float, float]:
+        """The point the layer plays right now (the performer's point moved by LFOs, paths, loops, morphs)."""
+        return self.motion.xy_now(self.layers.index(layer))
+
+    def performance_state(self) -> list[dict[str, Any]]:
+        """Each layer's settings, gesture loop and presets as plain data (for the saved performance state)."""
+        return self.motion.performance_state()
+
+    # ---------------------------------------------------------------- the layer's state (any thread)
 
     def update(self, layer: int, **changes: Any) -> list[str]:
         """Change fields of one layer's state. Numbers are clamped to their range (the returned notes say so);
         anything unusable raises :class:`ControlError` and changes nothing."""
-        k = self._layer(layer)
-        notes: list[str] = []
-        clean: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in RANGES:
-                number, note = clamp(key, value, *RANGES[key])
-                clean[key] = round(number) if key in ("fixed_velocity", "channel") else number
-                if note:
-                    notes.append(note)
-            elif key == "model":
-                if value not in self._models:
-                    raise ControlError(f"unknown model {value!r}: loaded are {', '.join(sorted(self._models))}")
-                clean[key] = value
-            elif key == "velocity_mode":
-                if value not in ("model", "fixed"):
-                    raise ControlError(f"velocity mode must be 'model' or 'fixed', not {value!r}")
-                clean[key] = value
-            elif key == "mutes":
-                mutes = tuple(bool(m) for m in value)
-                if len(mutes) != N_INSTRUMENTS:
-                    raise ControlError(f"mutes need {N_INSTRUMENTS} entries, not {len(mutes)}")
-                clean[key] = mutes
-            elif key == "notes":
-                out = tuple(int(clamp("note", n, 0, 127)[0]) for n in value)
-                if len(out) != N_INSTRUMENTS:
-                    raise ControlError(f"notes need {N_INSTRUMENTS} entries, not {len(out)}")
-                clean[key] = out
-            elif key == "enabled":
-                clean[key] = bool(value)
-            else:
-                raise ControlError(f"unknown setting {key!r}")
-        with self._wake:
-            self._states[k] = replace(self._states[k], **clean)
-            self._on_update(k, clean)
-            self._version += 1
-            self._layer_versions[k] += 1
-            inline = bool(self._threads) and not self._coalescing()
-            if not inline:
-                self._wake.notify_all()
-        if inline:
-            self._plan_now()  # planned here and now: heard from the next tick
-        self._emit(EngineEvent("state", {"layer": k}))
-        return notes
+        k = self.layers.index(layer)
+        clean, notes = self.layers.validate(changes)
+        with self.layers.lock:
+            self.layers.apply(k, clean)
+            self.motion.updated(k, clean)  # a glide of what changed ends; a moved point is the hand
+        return self._replanned(k, notes)
 
     def set_mute(self, layer: int, instrument: str | int, muted: bool) -> list[str]:
         try:
@@ -229,153 +191,127 @@ class Engine(PerformanceControls, MelodyHost, Player):
         mutes[index] = bool(muted)
         return self.update(layer, mutes=mutes)
 
+    # ---------------------------------------------------------------- transport
+
     def set_bpm(self, bpm: float) -> list[str]:
         value, note = clamp("bpm", bpm, 20.0, 400.0)
         self.clock.set_bpm(value)
-        self._emit(EngineEvent("state", {}))
+        self.layers.emit(EngineEvent("state", {}))
         return [note] if note else []
 
     def play(self) -> None:
         self.clock.start()
-        self._emit(EngineEvent("transport", {"playing": True}))
+        self.layers.emit(EngineEvent("transport", {"playing": True}))
 
     def stop(self) -> None:
         self.clock.stop()
-        self._emit(EngineEvent("transport", {"playing": False}))
+        self.layers.emit(EngineEvent("transport", {"playing": False}))
 
-    def current_bar(self, layer: int = 0) -> Bar:
-        """The pattern of the bar playing now (or about to play) on a layer."""
-        plan = self._plans.get((self._layer(layer), self._current_bar))
-        if plan is None:
-            return self.render(layer)
-        return plan.bar
+    # ---------------------------------------------------------------- motion, shaping, presets, follow
 
-    def planned(self, layer: int = 0) -> list[dict[str, Any]]:
-        """The plans held for a layer (the bar playing and the next one), as ``EngineEvent("plan")`` data."""
-        k = self._layer(layer)
-        plans = self._plans
-        return [plan_event_data(plans[key]) for key in sorted(plans) if key[0] == k]
+    def set_lfo(
+        self, layer: int, target: str, shape: str, rate: object = None, depth: object = None, phase: object = None
+    ) -> list[str]:
+        """See :meth:`PerformanceControls.set_lfo <rvae_server.engine.performing.PerformanceControls.set_lfo>`."""
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.set_lfo(k, target, shape, rate, depth, phase))
 
-    def render(self, layer: int = 0, rng_unit: NDArray[np.float32] | None = None) -> Bar:
-        """The pattern the layer's current state gives, without noise unless ``rng_unit`` (a unit Gaussian draw)
-        is given. The same function the player uses, so ``rvae render`` and the live output agree."""
-        state = self.state(layer)
-        model = self._models[state.model]
-        return self._pattern(model, state, rng_unit)
+    def set_path(
+        self, layer: int, shape: str, bars: object = None, size: object = None, points: object = None
+    ) -> list[str]:
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.set_path(k, shape, bars, size, points))
 
-    # ---------------------------------------------------------------- internals
+    def set_swing(self, layer: int, amount: object, unit: object = None) -> list[str]:
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.set_swing(k, amount, unit))
 
-    def _layer(self, layer: int) -> int:
-        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(self._states):
-            raise ControlError(f"layer must be 1..{len(self._states)}, not {layer!r} (0-based {layer})")
-        return layer
+    def set_density(self, layer: int, which: str | int, value: object) -> list[str]:
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.set_density(k, which, value))
 
-    def _emit(self, event: EngineEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a listener's bug must never stop the music
-                log.exception("engine listener %r failed on %s", listener, event.kind)
+    def preset_store(self, layer: int, slot: object) -> None:
+        k = self.layers.index(layer)
+        self.motion.preset_store(k, slot)
+        self._told(k)
 
-    def _planner(self) -> None:
-        """Keep plans for the bar playing and the next one up to date: a new bar when the player asks for it,
-        and any change that was not already planned where it was made (see :meth:`_plan_now`)."""
-        while not self._quit.is_set():
-            with self._wake:
-                while not self._quit.is_set() and not self._plan_due():
-                    self._wake.wait(self._perf_wait())
-                if self._quit.is_set():
-                    return
-            self._plan_now()
+    def preset_recall(self, layer: int, slot: object, time: object = None, unit: object = None) -> list[str]:
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.preset_recall(k, slot, time, unit))
 
-    def _plan_due(self) -> bool:
-        changed = self._planned_version != self._version and not self._coalescing()
-        return changed or self._wanted_bar != self._current_bar or self._perf_due()
+    def set_morph(self, layer: int, time: object, unit: object = "bars") -> list[str]:
+        k = self.layers.index(layer)
+        notes = self.motion.set_morph(k, time, unit)
+        self._told(k)
+        return notes
 
-    def _plan_now(self) -> None:
-        """One planning round, if one is due. Called by the planner thread, and by a control method on its own
-        thread right after a change: that saves a thread wake-up (and its GIL hand-over, measured at 1-3 ms
-        while the player spins) between a move of the pad and the plan the player sends from."""
-        with self._plan_lock:
-            with self._wake:
-                if self._quit.is_set() or not self._plan_due():
-                    return
-                self._advance(self._wanted_bar)  # recordings, touches and glides move on with the bars
-                version = self._version
-                layer_versions = list(self._layer_versions)
-                started = self._wanted_bar
-                new_bar = started != self._current_bar or self._planned_version < 0
-                self._current_bar = started
-                states = list(self._states)
-                models = dict(self._models)
-            dirty = [new_bar or v != p for v, p in zip(layer_versions, self._planned_layers, strict=True)]
-            try:  # the bar playing first, handed to the player at once; then the next one
-                self._replan(states, models, started, dirty, (started,))
-                self._replan(states, models, started, dirty, (started + 1,))
-            except Exception:  # the music goes on with the previous plans
-                log.exception("planning bar %d failed; keeping the previous plans", started)
-            self._planned_version = version
-            self._planned_layers = layer_versions
-            self._feed_melody(started)
-            if new_bar:
-                for k in range(len(states)):
-                    plan = self._plans.get((k, started))
-                    if plan is not None:
-                        self._emit(
-                            EngineEvent(
-                                "bar", {"layer": k, "bar_number": started, "bar": plan.bar, "model": plan.model}
-                            )
-                        )
+    def set_follow(self, layer: int, on: bool, min_count: object = None, glide: object = None) -> list[str]:
+        k = self.layers.index(layer)
+        notes = self.motion.set_follow(k, on, min_count, glide)
+        self._told(k)
+        return notes
 
-    def _replan(
-        self,
-        states: list[LayerState],
-        models: dict[str, PatternModel],
-        current: int,
-        dirty: list[bool],
-        bars: tuple[int, ...],
-    ) -> None:
-        plans = dict(self._plans)
-        changed = False
-        fresh: list[Plan] = []
-        for k, state in enumerate(states):
-            if not dirty[k]:
-                continue
-            for bar_number in bars:
-                key = (k, bar_number)
-                # a started bar keeps its model (the object: a retrained model may reuse the name); a model
-                # change is heard from the next bar line
-                chosen = (state.model, models[state.model])
-                if bar_number <= current:
-                    chosen = self._bar_models.setdefault(key, chosen)
-                model_name, model = chosen
-                unit = self._unit_noise.get(key)
-                if unit is None:
-                    unit = self._rng.standard_normal(2).astype(np.float32)
-                    self._unit_noise[key] = unit
-                playing_state = replace(state, model=model_name)
-                try:
-                    plan = self._plan_bar(k, bar_number, playing_state, model, unit)
-                except Exception as err:  # this layer rests; the others play on
-                    plan = make_plan(k, bar_number, playing_state, Bar.empty())
-                    if self._layer_errors.get(k) != repr(err):
-                        self._layer_errors[k] = repr(err)
-                        log.error("layer %d: model %r cannot play (%r); the layer rests", k + 1, model_name, err)
-                else:
-                    self._layer_errors.pop(k, None)
-                old = plans.get(key)
-                if old is None or not same_plan(old, plan):
-                    plans[key] = plan
-                    changed = True
-                    fresh.append(plan)
-        for key in [key for key in plans if key[1] < current - 1]:
-            del plans[key]
-        for store in (self._bar_models, self._unit_noise):
-            for key in [key for key in store if key[1] < current - 1]:
-                del store[key]
-        self._plans = plans  # one reference swap: the player sees all of it or none
-        if changed:
-            self.clock.interrupt()
-        for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
-            data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
-            self._emit(EngineEvent("plan", data))
+    def glide(self, layer: int, x: object, y: object, beats: object = 1.0) -> list[str]:
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.glide(k, x, y, beats))
+
+    def set_trail(self, layer: int, points: Sequence[Sequence[float]]) -> None:
+        k = self.layers.index(layer)
+        self.motion.set_trail(k, points)
+        self._told(k)
+
+    def restore_performance(self, layer: int, data: Mapping[str, Any]) -> list[str]:
+        """Apply :meth:`performance_state` output for one layer; returns notes on what did not fit."""
+        k = self.layers.index(layer)
+        return self._replanned(k, self.motion.restore_performance(k, data))
+
+    def gesture(self, layer: int, action: str, value: object = None) -> list[str]:
+        """See :meth:`Hands.gesture <rvae_server.engine.gestures.Hands.gesture>`."""
+        k = self.layers.index(layer)
+        return self._replanned(k, self.hands.gesture(k, action, value))
+
+    def touch(self, layer: int, on: bool) -> None:
+        k = self.layers.index(layer)
+        if self.hands.touch(k, on):
+            self._replanned(k, [])
+
+    # ---------------------------------------------------------------- the melody layer
+
+    def attach_melody(self, melody: MelodyLayer) -> None:
+        """Tie a melody layer to this engine before :meth:`start` (see :class:`MelodyHost`)."""
+        self.melody_host.attach(melody)
+
+    @property
+    def melody(self) -> MelodyLayer | None:
+        return self.melody_host.melody
+
+    def melody_state(self) -> dict[str, Any] | None:
+        return self.melody_host.state()
+
+    def update_melody(self, **changes: Any) -> list[str]:
+        """Change the melody layer's settings; heard from the first bar line at least half a bar away (the next
+        bar's line is made at mid-bar). :class:`ControlError` without a melody layer or for an unusable value."""
+        notes = self.melody_host.update(**changes)
+        planner = self.planner
+        with planner.lock:
+            self.melody_host.feed(planner.plans, planner.current_bar)
+        self.layers.emit(EngineEvent("state", {"melody": True}))
+        return notes
+
+    def current_melody(self) -> list[tuple[int, int, int, int]]:
+        """``(tick, pitch, length, velocity)`` of the melody notes of the bar playing now."""
+        return self.melody_host.current()
+
+    # ---------------------------------------------------------------- after a change
+
+    def _replanned(self, k: int, notes: list[str]) -> list[str]:
+        """Layer ``k`` changed: re-plan it (heard from the next tick) and tell the listeners."""
+        self.planner.changed(k)
+        self._told(k)
+        return notes
+
+    def _told(self, k: int) -> None:
+        self.layers.emit(EngineEvent("state", {"layer": k}))
+
+
+__all__ = ["Engine"]

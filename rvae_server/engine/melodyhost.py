@@ -1,84 +1,90 @@
-"""What the engine does for a melody layer (:mod:`rvae_server.engine.melodylayer`), apart from the player's sending
-(:meth:`rvae_server.engine.engine.Engine._send`): attach it, hand it the tied drum layer's planned bars after
-every planning round, and the control methods of the engine's public API for it."""
+"""What the engine does for a melody layer (:mod:`rvae_server.engine.melodylayer`): attach it, hand it the tied drum
+layer's planned bars after every planning round (:meth:`MelodyHost.feed`), give the player its plans and sinks, and
+the control methods of the engine's public API for it."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from rvae_server.engine.api import Clock, ControlError, EngineEvent, LayerState
-from rvae_server.engine.melodylayer import MelodyLayer
+from rvae_server.engine.api import Clock, ControlError
+from rvae_server.engine.layers import Layers
+from rvae_server.engine.melodylayer import LineSink, MelodyLayer
 from rvae_server.engine.plans import Plan
+
+NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
 
 
 class MelodyHost:
-    """Mixed into :class:`~rvae_server.engine.engine.Engine`, whose attributes below it uses."""
+    """The engine's melody layer, when one is attached (see the module docstring)."""
 
-    _melody: MelodyLayer | None
-    clock: Clock
-    _plans: dict[tuple[int, int], Plan]
-    _states: list[LayerState]
-    _plan_lock: threading.RLock
-    _current_bar: int
+    def __init__(self, layers: Layers, clock: Clock) -> None:
+        self._layers = layers
+        self._clock = clock
+        self.melody: MelodyLayer | None = None
 
-    def _emit(self, event: EngineEvent) -> None:  # the engine's
-        raise NotImplementedError
-
-    def _layer(self, layer: int) -> int:  # the engine's
-        raise NotImplementedError
-
-    def attach_melody(self, melody: MelodyLayer) -> None:
-        """Tie a melody layer to this engine before :meth:`start`: it hears the drum plans of its layer after every
+    def attach(self, melody: MelodyLayer) -> None:
+        """Tie a melody layer to the engine before it starts: it hears the drum plans of its layer after every
         planning round, the player sends its plans, its events reach the listeners."""
-        melody.on_plans = self.clock.interrupt
-        melody.clock = self.clock
-        melody.emit = self._emit
-        self._melody = melody
+        melody.on_plans = self._clock.interrupt
+        melody.clock = self._clock
+        melody.emit = self._layers.emit
+        self.melody = melody
+
+    def start(self) -> None:
+        if self.melody is not None:
+            self.melody.start()
+
+    def close(self) -> None:
+        if self.melody is not None:
+            self.melody.close()
+
+    # ------------------------------------------------------------------ what the player reads
 
     @property
-    def melody(self) -> MelodyLayer | None:
-        return self._melody
+    def plans(self) -> dict[tuple[int, int], Plan]:
+        """The line's plans (read lock-free, like the drum plans)."""
+        return self.melody.plans if self.melody is not None else NO_PLANS
 
-    def melody_state(self) -> dict[str, Any] | None:
+    @property
+    def sinks(self) -> list[LineSink]:
+        return self.melody.sinks if self.melody is not None else []
+
+    def silence(self) -> None:
+        if self.melody is not None:
+            self.melody.silence()
+
+    # ------------------------------------------------------------------ controls
+
+    def state(self) -> dict[str, Any] | None:
         """The melody layer's state (``enabled``, ``layer`` 0-based, ``channel``, ``key``, ``family``, ``octave``,
         ``density``, ``temperature``, ``scale_lock``), or ``None`` without a melody layer."""
-        return self._melody.state.to_dict() if self._melody is not None else None
+        return self.melody.state.to_dict() if self.melody is not None else None
 
-    def update_melody(self, **changes: Any) -> list[str]:
-        """Change the melody layer's settings (see :meth:`MelodyLayer.update`); heard from the first bar line at
-        least half a bar away (the next bar's line is made at mid-bar).
-        Raises :class:`ControlError` when there is no melody layer or a value is unusable."""
-        if self._melody is None:
+    def update(self, **changes: Any) -> list[str]:
+        """Change the melody layer's settings (see :meth:`MelodyLayer.update`). Raises :class:`ControlError` when
+        there is no melody layer or a value is unusable; the caller feeds it the drums again and tells the
+        listeners."""
+        if self.melody is None:
             raise ControlError("no melody layer: start rvae serve with a melody model (the bundled one is the default)")
         if "layer" in changes:
-            changes["layer"] = self._layer(changes["layer"])
-        notes = self._melody.update(**changes)
-        with self._plan_lock:
-            self._feed_melody(self._current_bar)
-        self._emit(EngineEvent("state", {"melody": True}))
-        return notes
+            changes["layer"] = self._layers.index(changes["layer"])
+        return self.melody.update(**changes)
 
-    def current_melody(self) -> list[tuple[int, int, int, int]]:
+    def current(self) -> list[tuple[int, int, int, int]]:
         """``(tick, pitch, length, velocity)`` of the melody notes of the bar playing now."""
-        return self._melody.current_line() if self._melody is not None else []
+        return self.melody.current_line() if self.melody is not None else []
 
-    def _send_line(self, plan: Plan, i: int, when: float) -> None:
-        """The player sends note ``i`` of a line's plan to the melody layer's sinks, with its length in seconds."""
-        if self._melody is not None:
-            seconds = self.clock.time_at(float(plan.positions[i] + plan.lengths[i])) - when  # type: ignore[index]
-            for sink in self._melody.sinks:
-                sink.line_note(when, int(plan.notes[i]), int(plan.velocities[i]), seconds, plan.channel)
+    # ------------------------------------------------------------------ after every planning round
 
-    def _feed_melody(self, current: int) -> None:
+    def feed(self, plans: dict[tuple[int, int], Plan], current: int) -> None:
         """Hand the tied layer's planned drum bars (this bar and the next) to the melody layer."""
-        melody = self._melody
+        melody = self.melody
         if melody is None:
             return
-        layer = min(melody.state.layer, len(self._states) - 1)
+        layer = min(melody.state.layer, self._layers.count - 1)
         drums = {}
         for bar_number in (current, current + 1):
-            plan = self._plans.get((layer, bar_number))
+            plan = plans.get((layer, bar_number))
             if plan is not None and plan.latent is not None:
                 drums[bar_number] = (plan.bar, plan.latent)
         if drums:

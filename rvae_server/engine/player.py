@@ -1,7 +1,7 @@
 """The player: the only thread that talks to the sinks on time. It sends what the planner already computed
-(the layers' plans and the melody layer's), each event at its absolute position on the clock (sleep until just
-before the deadline, then spin), and asks the planner for the next bar as its cursor moves. Mixed into
-:class:`rvae_server.engine.engine.Engine`, whose plans, clock, sinks and planner hand-off it uses.
+(:attr:`Planner.plans <rvae_server.engine.planner.Planner.plans>` and the melody layer's), each event at its
+absolute position on the clock (sleep until just before the deadline, then spin), and asks the planner for the
+next bar as its cursor moves.
 """
 
 from __future__ import annotations
@@ -10,12 +10,15 @@ import logging
 import math
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
-from rvae_server.engine.api import Clock, LayerState, NoteSink
+from rvae_server.engine.api import Clock, NoteSink
+from rvae_server.engine.layers import Layers
+from rvae_server.engine.melodyhost import MelodyHost
+from rvae_server.engine.planner import Planner
 from rvae_server.engine.plans import Plan
 
 log = logging.getLogger(__name__)
@@ -23,28 +26,46 @@ log = logging.getLogger(__name__)
 #: An event a re-plan puts this far in the past (or less) is still played; anything older is skipped, never
 #: played late (an XY change is heard from the next tick, not as a flam of past notes).
 LATE_SECONDS = 0.002
-NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer
+#: Lateness records kept (seconds late of each sent event; for benchmarks and logs).
+MAX_LATENESS_RECORDS = 100_000
 
 
 class Player:
-    """Mixed into the engine (see the module docstring)."""
+    """The player's thread and what it sends to (see the module docstring)."""
 
-    clock: Clock
-    sinks: list[NoteSink]
-    realtime_priority: int
-    lateness: list[float]
-    max_lateness_records: int
-    _quit: threading.Event
-    _wake: threading.Condition
-    _states: list[LayerState]
-    _plans: dict[tuple[int, int], Plan]
-    _wanted_bar: int
-    _melody: Any
+    def __init__(
+        self,
+        layers: Layers,
+        planner: Planner,
+        melody: MelodyHost,
+        clock: Clock,
+        sinks: Sequence[NoteSink],
+        *,
+        realtime_priority: int = 0,
+    ) -> None:
+        self._layers = layers
+        self._planner = planner
+        self._melody = melody
+        self.clock = clock
+        self.sinks = list(sinks)
+        self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
+        self.lateness: list[float] = []  # seconds late of each sent event (bounded; for benchmarks and logs)
+        self.max_lateness_records = MAX_LATENESS_RECORDS
+        self._quit = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def _send_line(self, plan: Plan, i: int, when: float) -> None:
-        raise NotImplementedError
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rvae-player", daemon=True)
+        self._thread.start()
 
-    def _player(self) -> None:
+    def close(self) -> None:
+        """Stop the thread (the caller interrupts the clock so a wait ends)."""
+        self._quit.set()
+        self.clock.interrupt()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+    def _run(self) -> None:
         """Send every planned event at its position; the only thread that talks to the sinks on time.
 
         When a re-plan interrupts a wait, the cursor moves up to the clock's position less
@@ -70,11 +91,13 @@ class Player:
             running = clock.running
             if running != was_running:
                 was_running = running
-                for sink in [*self.sinks, *(self._melody.sinks if self._melody is not None else ())]:
+                for sink in self.sinks:
                     sink.transport(running)
+                for line_sink in self._melody.sinks:
+                    line_sink.transport(running)
                 if not running:
                     fresh = True
-                    self._all_notes_off()
+                    self.all_notes_off()
             if not running:
                 clock.wait_for_change(seen, timeout=0.1)  # a Start is a new generation: heard at once
                 continue
@@ -87,12 +110,12 @@ class Player:
                     cursor = position - 0.5  # play what is due within half a tick (an early downbeat)
                     sent.clear()
                     fresh = False
-                    self._request_bar(math.floor(max(cursor, 0.0) / TICKS))
+                    self._planner.request_bar(math.floor(max(cursor, 0.0) / TICKS))
             bar_now = math.floor(max(cursor, 0.0) / TICKS)
             target = float((bar_now + 1) * TICKS)  # the next bar line
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
-            plans = self._plans
-            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            plans = self._planner.plans
+            lines = self._melody.plans
             for table in (plans, lines):
                 for (_, bar_number), plan in table.items():
                     if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -112,8 +135,8 @@ class Player:
                     sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
                 continue
             now = time.perf_counter()
-            plans = self._plans  # the freshest plans at the moment of sending
-            lines = self._melody.plans if self._melody is not None else NO_PLANS
+            plans = self._planner.plans  # the freshest plans at the moment of sending
+            lines = self._melody.plans
             for table in (plans, lines):
                 for (layer, bar_number), plan in table.items():
                     if bar_number < bar_now - 1 or bar_number > bar_now + 1:
@@ -144,20 +167,21 @@ class Player:
         sent before the bar prior to it. Returns the ``sent`` set to keep."""
         if new_bar <= bar_now:
             return sent
-        self._request_bar(new_bar)
+        self._planner.request_bar(new_bar)
         return {key for key in sent if key[1] >= new_bar - 1}
 
-    def _request_bar(self, bar_number: int) -> None:
-        with self._wake:
-            self._wanted_bar = bar_number
-            self._wake.notify_all()
+    def _send_line(self, plan: Plan, i: int, when: float) -> None:
+        """Note ``i`` of a line's plan to the melody layer's sinks, with its length in seconds."""
+        seconds = self.clock.time_at(float(plan.positions[i] + plan.lengths[i])) - when  # type: ignore[index]
+        for sink in self._melody.sinks:
+            sink.line_note(when, int(plan.notes[i]), int(plan.velocities[i]), seconds, plan.channel)
 
-    def _all_notes_off(self) -> None:
-        channels = sorted({s.channel for s in self._states})
+    def all_notes_off(self) -> None:
+        """Silence every channel the layers use, on every sink, and the melody layer."""
+        channels = sorted({s.channel for s in self._layers.states})
         for sink in self.sinks:
             try:
                 sink.all_notes_off(channels)
             except Exception:
                 log.exception("all notes off failed on %r", sink)
-        if self._melody is not None:
-            self._melody.silence()
+        self._melody.silence()
