@@ -59,7 +59,7 @@ def swing_times(
     u = t - pair * period
     half = period / 2.0
     warped = np.where(u < half, u * 2.0 * s, s * period + (u - half) * 2.0 * (1.0 - s))
-    return pair * period + warped
+    return np.asarray(pair * period + warped, dtype=np.float64)
 
 
 def apply_swing(plan: Plan, amount: float | NDArray[np.floating], unit: int | NDArray[np.integer]) -> Plan:

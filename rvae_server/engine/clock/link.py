@@ -150,7 +150,7 @@ class LinkClock(Clock):
         playing, or joined). A whole number of bars, so bar lines stay the session's."""
         bar = TICKS_PER_BEAT * self._quantum
         if since > 0 and (micros - since) * 1e-6 < STALE_START and self._local_since is None:
-            start = state.beatAtTime(since, self._quantum) * TICKS_PER_BEAT
+            start = float(state.beatAtTime(since, self._quantum)) * TICKS_PER_BEAT
             return math.ceil(start / bar - 0.5 / bar) * bar  # a start proposed here: beat 0, the next bar line
         return math.ceil(beat * TICKS_PER_BEAT / bar - 1e-9) * bar
 
@@ -216,7 +216,7 @@ class LinkClock(Clock):
     def _deadline_locked(self, position: float) -> float:
         state = self._link.captureAppSessionState()
         beat = (position + self._origin) / TICKS_PER_BEAT
-        return state.timeAtBeat(beat, self._quantum) * 1e-6 + self._offset
+        return float(state.timeAtBeat(beat, self._quantum)) * 1e-6 + self._offset
 
     def close(self) -> None:
         self._stop_event.set()
