@@ -107,7 +107,9 @@ class Planner:
         self.decoder.clear()
 
     def request_bar(self, bar_number: int) -> None:
-        """The player's cursor entered ``bar_number``: plan it and the next."""
+        """The player's cursor is in ``bar_number``: plan it and the next (nothing to do if already asked)."""
+        if bar_number == self._wanted_bar:
+            return
         with self._layers.wake:
             self._wanted_bar = bar_number
             self._layers.wake.notify_all()

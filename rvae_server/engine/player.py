@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
 from rvae_server.engine.api import Clock, NoteSink
+from rvae_server.engine.cursor import Cursor, Due
 from rvae_server.engine.layers import Layers
 from rvae_server.engine.melodyhost import MelodyHost
 from rvae_server.engine.planner import Planner
@@ -66,11 +65,8 @@ class Player:
             self._thread.join(timeout=2.0)
 
     def _run(self) -> None:
-        """Send every planned event at its position; the only thread that talks to the sinks on time.
-
-        When a re-plan interrupts a wait, the cursor moves up to the clock's position less
-        :data:`LATE_SECONDS` (but never past the event it was waiting for): an event the re-plan put in the past
-        is not played late, one due in the last moment still is, and one both plans hold is never lost.
+        """Send every planned event at its position; the only thread that talks to the sinks on time. What is due
+        when — after a start, a jump or a re-plan — is the :class:`~rvae_server.engine.cursor.Cursor`'s rule.
         The thread asks for real-time priority (:func:`rvae_server.system.realtime.set_realtime_priority`) when the
         engine was given ``realtime_priority``."""
         if self.realtime_priority:
@@ -81,9 +77,8 @@ class Player:
         # the notes' times; a sink with a later offset delays its notes itself (see outputs.sinks.MidiSink)
         shift = min((float(getattr(sink, "offset", 0.0)) for sink in self.sinks), default=0.0)
         generation = -1
-        cursor = 0.0
+        cursor = Cursor()
         was_running = False
-        sent: set[tuple[int, int, int, int]] = set()  # (layer, bar, tick, instrument) already played
         fresh = True  # the next clock generation starts a new timeline (after a stop, or at first)
         while not self._quit.is_set():
             clock = self.clock
@@ -99,76 +94,53 @@ class Player:
                     fresh = True
                     self.all_notes_off()
             if not running:
+                # plan where playing will resume, so its first bar is ready at the start
+                self._planner.request_bar(math.floor(max(clock.position(), 0.0) / TICKS))
                 clock.wait_for_change(seen, timeout=0.1)  # a Start is a new generation: heard at once
                 continue
             if clock.generation != generation:
                 generation = clock.generation
                 position = clock.position()
-                if not (fresh or cursor - 1.0 <= position <= cursor + 2.0):
+                if not (fresh or cursor.position - 1.0 <= position <= cursor.position + 2.0):
                     fresh = True  # a jump (start, locate, song position): not a tempo change
                 if fresh:
-                    cursor = position - 0.5  # play what is due within half a tick (an early downbeat)
-                    sent.clear()
+                    cursor.restart(position)
                     fresh = False
-                    self._planner.request_bar(math.floor(max(cursor, 0.0) / TICKS))
-            bar_now = math.floor(max(cursor, 0.0) / TICKS)
-            target = float((bar_now + 1) * TICKS)  # the next bar line
+            bar_now = cursor.bar
+            self._planner.request_bar(bar_now)
             token = clock.interrupts  # before the plans are read: a re-plan from here on ends the wait
-            plans = self._planner.plans
-            lines = self._melody.plans
-            for table in (plans, lines):
-                for (_, bar_number), plan in table.items():
-                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                        continue
-                    idx = int(np.searchsorted(plan.positions, cursor, side="right"))
-                    if idx < plan.positions.size and plan.positions[idx] < target:
-                        target = float(plan.positions[idx])
+            tables = (self._planner.plans, self._melody.plans)
+            target = cursor.next_position(tables)
             shift_ticks = shift * clock.bpm * TICKS_PER_BEAT / 60.0
             if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
                 if clock.interrupts != token and clock.generation == generation and clock.running:
-                    # events before ``target`` can only come from the new plans (``target`` was the first event
-                    # of the old ones): those already past are skipped; ``target`` and later still play
                     late = LATE_SECONDS * clock.bpm / 60.0 * TICKS_PER_BEAT
-                    cursor = max(cursor, min(clock.position() - shift_ticks - late, target - 1e-6))
-                    sent = self._enter_bar(bar_now, math.floor(max(cursor, 0.0) / TICKS), sent)
+                    tables = (self._planner.plans, self._melody.plans)
+                    self._send(cursor.replanned(tables, clock.position() - shift_ticks, late, target), shift)
                 continue
-            now = time.perf_counter()
-            plans = self._planner.plans  # the freshest plans at the moment of sending
-            lines = self._melody.plans
-            for table in (plans, lines):
-                for (layer, bar_number), plan in table.items():
-                    if bar_number < bar_now - 1 or bar_number > bar_now + 1:
-                        continue
-                    lo = int(np.searchsorted(plan.positions, cursor, side="right"))
-                    hi = int(np.searchsorted(plan.positions, target, side="right"))
-                    for i in range(lo, hi):
-                        key = (layer, bar_number, int(plan.ticks[i]), int(plan.instruments[i]))
-                        if key in sent:
-                            continue
-                        sent.add(key)
-                        when = clock.time_at(float(plan.positions[i]))
-                        if plan.lengths is not None:  # a note of the melody's line: to its own sinks
-                            self._send_line(plan, i, when)
-                        else:
-                            for sink in self.sinks:
-                                sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
-                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
-                        if len(self.lateness) < self.max_lateness_records:
-                            self.lateness.append(now - when - shift)
-            sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
-            cursor = target
+            tables = (self._planner.plans, self._melody.plans)  # the freshest plans at the moment of sending
+            self._send(cursor.take(tables, target), shift)
 
-    def _enter_bar(
-        self, bar_now: int, new_bar: int, sent: set[tuple[int, int, int, int]]
-    ) -> set[tuple[int, int, int, int]]:
-        """The player's cursor moved from ``bar_now`` into ``new_bar``: ask the planner for it and forget what was
-        sent before the bar prior to it. Returns the ``sent`` set to keep."""
-        if new_bar <= bar_now:
-            return sent
-        self._planner.request_bar(new_bar)
-        return {key for key in sent if key[1] >= new_bar - 1}
+    def _send(self, due: list[Due], shift: float) -> None:
+        """Hand each due event to its sinks (a drum note to the engine's sinks, a line's note to the melody
+        layer's) and record how late it went out."""
+        if not due:
+            return
+        now = time.perf_counter()
+        clock = self.clock
+        for event in due:
+            plan, i = event.plan, event.index
+            when = clock.time_at(event.position)
+            if plan.lengths is not None:  # a note of the melody's line: to its own sinks
+                self._send_line(plan, i, when)
+            else:
+                for sink in self.sinks:
+                    sink.note(when, plan.layer, int(plan.instruments[i]), int(plan.notes[i]),
+                              int(plan.velocities[i]), plan.channel)  # fmt: skip
+            if len(self.lateness) < self.max_lateness_records:
+                self.lateness.append(now - when - shift)
 
     def _send_line(self, plan: Plan, i: int, when: float) -> None:
         """Note ``i`` of a line's plan to the melody layer's sinks, with its length in seconds."""
