@@ -80,6 +80,20 @@ class NoteSink(Protocol):
     def all_notes_off(self, channels: Sequence[int]) -> None: ...
 
 
+class LineSink(Protocol):
+    """An output the melody layer plays to (its MIDI port, the built-in synth, a test recorder)."""
+
+    def line_note(self, when: float, note: int, velocity: int, seconds: float, channel: int) -> None:
+        """Play ``note`` now for ``seconds``; ``when`` is its ideal ``time.perf_counter()`` time."""
+
+    def program(self, channel: int, program: int) -> None:
+        """Select a General MIDI program (the layer's family) on ``channel``."""
+
+    def transport(self, playing: bool) -> None: ...
+
+    def all_notes_off(self, channels: Sequence[int]) -> None: ...
+
+
 # ------------------------------------------------------------------------------------------ state
 
 

@@ -74,7 +74,7 @@ class Engine:
         self.melody_host = MelodyHost(self.layers, clock)
         self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self.melody_host.feed)
         self.player = Player(
-            self.layers, self.planner, self.melody_host, clock, sinks, realtime_priority=realtime_priority
+            self.planner, self.melody_host, clock, sinks, self._channels, realtime_priority=realtime_priority
         )
         self._closed = False
 
@@ -303,6 +303,10 @@ class Engine:
         return self.melody_host.current()
 
     # ---------------------------------------------------------------- after a change
+
+    def _channels(self) -> list[int]:
+        """The drum channels the layers use."""
+        return [state.channel for state in self.layers.states]
 
     def _replanned(self, k: int, notes: list[str]) -> list[str]:
         """Layer ``k`` changed: re-plan it (heard from the next tick) and tell the listeners."""

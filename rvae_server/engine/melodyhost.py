@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rvae_server.engine.api import Clock, ControlError
+from rvae_server.engine.api import Clock, ControlError, LineSink
 from rvae_server.engine.layers import Layers
-from rvae_server.engine.melodylayer import LineSink, MelodyLayer
+from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.engine.plans import Plan
 
 NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is no melody layer

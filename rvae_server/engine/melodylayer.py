@@ -25,13 +25,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT, Bar
-from rvae_server.engine.api import ClockView, ControlError, EngineEvent, clamp
+from rvae_server.engine.api import ClockView, ControlError, EngineEvent, LineSink, clamp
 from rvae_server.engine.plans import Plan
 from rvae_server.melody.families import FAMILIES, OCTAVES, PROGRAMS, parse_family
 from rvae_server.melody.generate import MAX_TEMPERATURE, MIN_TEMPERATURE, MelodyModel, MelodySettings, generate
@@ -46,20 +46,6 @@ MELODY_LAYER = 100
 #: settings of that moment (a change after it is heard a bar later), once, so a gesture costs no more work.
 DECIDE_AT = 0.5
 DEFAULT_CHANNEL = 1
-
-
-class LineSink(Protocol):
-    """An output the melody layer plays to (its MIDI port, the built-in synth, a test recorder)."""
-
-    def line_note(self, when: float, note: int, velocity: int, seconds: float, channel: int) -> None:
-        """Play ``note`` now for ``seconds``; ``when`` is its ideal ``time.perf_counter()`` time."""
-
-    def program(self, channel: int, program: int) -> None:
-        """Select a General MIDI program (the layer's family) on ``channel``."""
-
-    def transport(self, playing: bool) -> None: ...
-
-    def all_notes_off(self, channels: Sequence[int]) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The player: the only thread that talks to the sinks on time. It sends what the planner already computed
-(:attr:`Planner.plans <rvae_server.engine.planner.Planner.plans>` and the melody layer's), each event at its
-absolute position on the clock (sleep until just before the deadline, then spin), and asks the planner for the
-next bar as its cursor moves.
+"""The player: the only thread that talks to the sinks on time. It sends what is already planned — the drum plans
+of a :class:`PlanSource` (the planner, or a mirror of its plans in the player process) and the lines of a
+:class:`LineSource` (the melody layer) — each event at its absolute position on the clock (sleep until just before
+the deadline, then spin), and asks for the next bar as its cursor moves. What is due when is the
+:class:`~rvae_server.engine.cursor.Cursor`'s rule. It imports nothing that decodes (no model, no torch), so the
+player process runs it as it is.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
-from rvae_server.engine.api import Clock, NoteSink
+from rvae_server.engine.api import Clock, LineSink, NoteSink
 from rvae_server.engine.cursor import Cursor, Due
-from rvae_server.engine.layers import Layers
-from rvae_server.engine.melodyhost import MelodyHost
-from rvae_server.engine.planner import Planner
 from rvae_server.engine.plans import Plan
 
 log = logging.getLogger(__name__)
@@ -29,22 +29,46 @@ LATE_SECONDS = 0.002
 MAX_LATENESS_RECORDS = 100_000
 
 
+class PlanSource(Protocol):
+    """Where the player reads the drum plans: ``{(layer, bar): Plan}``, replaced whole (read without a lock)."""
+
+    @property
+    def plans(self) -> Mapping[tuple[int, int], Plan]: ...
+
+    def request_bar(self, bar_number: int) -> None:
+        """The player's cursor is in ``bar_number``: plan it and the next."""
+
+
+class LineSource(Protocol):
+    """Where the player reads the melody's plans and which sinks play them."""
+
+    @property
+    def plans(self) -> Mapping[tuple[int, int], Plan]: ...
+
+    @property
+    def sinks(self) -> Sequence[LineSink]: ...
+
+    def silence(self) -> None:
+        """Every line note off."""
+
+
 class Player:
-    """The player's thread and what it sends to (see the module docstring)."""
+    """The player's thread and what it sends to (see the module docstring). ``channels`` gives the drum channels
+    in use (all notes off on them at a stop)."""
 
     def __init__(
         self,
-        layers: Layers,
-        planner: Planner,
-        melody: MelodyHost,
+        drums: PlanSource,
+        lines: LineSource,
         clock: Clock,
         sinks: Sequence[NoteSink],
+        channels: Callable[[], Iterable[int]],
         *,
         realtime_priority: int = 0,
     ) -> None:
-        self._layers = layers
-        self._planner = planner
-        self._melody = melody
+        self._planner = drums
+        self._melody = lines
+        self._channels = channels
         self.clock = clock
         self.sinks = list(sinks)
         self.realtime_priority = realtime_priority  # SCHED_FIFO priority of the player thread (0: none)
@@ -150,7 +174,7 @@ class Player:
 
     def all_notes_off(self) -> None:
         """Silence every channel the layers use, on every sink, and the melody layer."""
-        channels = sorted({s.channel for s in self._layers.states})
+        channels = sorted(set(self._channels()))
         for sink in self.sinks:
             try:
                 sink.all_notes_off(channels)

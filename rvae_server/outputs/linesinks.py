@@ -1,4 +1,4 @@
-"""The melody layer's outputs (:class:`rvae_server.engine.melodylayer.LineSink`): its own MIDI port and channel,
+"""The melody layer's outputs (:class:`rvae_server.engine.api.LineSink`): its own MIDI port and channel,
 and the built-in synth. Like the drum sinks they only hand each note on; lengths are in seconds."""
 
 from __future__ import annotations

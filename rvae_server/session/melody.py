@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from rvae_server.engine.api import ControlError
+from rvae_server.engine.api import ControlError, LineSink
 from rvae_server.engine.engine import Engine
-from rvae_server.engine.melodylayer import LineSink, MelodyLayer, MelodyState
+from rvae_server.engine.melodylayer import MelodyLayer, MelodyState
 from rvae_server.melody.families import FAMILIES, OCTAVES, parse_family
 from rvae_server.melody.generate import MelodySettings
 from rvae_server.melody.keys import parse_key
