@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from rvae_server.engine.api import ControlError
-from rvae_server.engine.engine import Engine
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
-from rvae_server.session.modelswap import ModelSwaps
+from rvae_server.session.modelswap import ModelHost, ModelSwaps
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +82,12 @@ def _job_main(
 
 
 class TrainingService:
-    """Starts and watches training jobs for a running :class:`~rvae_server.engine.engine.Engine`. One job at a time."""
+    """Starts and watches training jobs for a running engine (a :class:`~rvae_server.session.modelswap.ModelHost`,
+    such as :class:`~rvae_server.engine.engine.Engine`). One job at a time."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: ModelHost,
         models_dir: str | os.PathLike[str],
         clip_dirs: Sequence[str | os.PathLike[str]] = (),
         *,
