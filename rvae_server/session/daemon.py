@@ -400,7 +400,7 @@ class Daemon:
         if self.osc is not None:
             self.osc.attach_capture(self.capture)
         if self.web is not None:
-            self.web.capture = self.capture
+            self.web.attach_capture(self.capture)
 
     def _open_osc(self) -> None:
         from rvae_server.surfaces.osc.server import start_osc
