@@ -55,7 +55,7 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
         out.append((address, [n, "channel", int(s["channel"])]))
         out.append((address, [n, "enabled", 1 if s["enabled"] else 0]))
         out.append((address, [n, "mutes", *(1 if s["mutes"][name] else 0 for name in INSTRUMENT_NAMES)]))
-        if "xy_now" in s:  # motion and shaping (see rvae_server.engine.performing)
+        if "xy_now" in s:  # motion and shaping (the engine's snapshot holds them for each layer)
             out.append((address, [n, "xy_now", *(float(v) for v in s["xy_now"])]))
             out.append((address, [n, "swing", float(s["swing"]["amount"]), int(s["swing"]["unit"])]))
             out.append((address, [n, "gesture", str(s["gesture"]["state"]), int(s["gesture"]["bars"])]))
