@@ -128,8 +128,13 @@ class WebServer:
         token = f"?token={self.access.token}" if self.access.token else ""
         return f"http://{host}:{self.port}/{token}"
 
+    @property
+    def capture(self) -> CaptureService | None:
+        """The capture service the page's ``capture`` messages use (set with :meth:`attach_capture`)."""
+        return self.input.capture
+
     def attach_capture(self, service: CaptureService | None) -> None:
-        """The capture service the page's ``capture`` messages use (:class:`rvae_server.outputs.capture.Capture`)."""
+        """Use ``service`` (:class:`rvae_server.outputs.capture.Capture`) for the page's ``capture`` messages."""
         self.input.capture = service
 
     def start(self) -> WebServer:
