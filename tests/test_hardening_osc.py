@@ -29,7 +29,7 @@ def test_a_datagram_from_the_servers_own_address_is_dropped(rig):  # noqa: F811
     _, server, _, _ = rig
     before = server.errors
     server.handle_datagram(build_message("/rvae/state/layer", [1, "x", 0.5]), ("127.0.0.1", server.port))
-    assert server.errors == before and server._queue.qsize() == 0
+    assert server.errors == before and server.feedback._queue.qsize() == 0
 
 
 def test_port_0_removes_only_what_this_sender_registered(rig):  # noqa: F811

@@ -447,11 +447,11 @@ def test_engine_listeners_never_wait_for_the_network():
         bar = engine.render(0)
         start = time.perf_counter()
         for k in range(QUEUE_SIZE + 500):
-            server._on_engine_event(EngineEvent("bar", {"layer": 0, "bar_number": k, "bar": bar}))
+            server.feedback.on_engine_event(EngineEvent("bar", {"layer": 0, "bar_number": k, "bar": bar}))
         elapsed = time.perf_counter() - start
         assert server.dropped_feedback == 500 and elapsed < 1.0
         for _ in range(1000):  # state changes coalesce into one pending marker
-            server._on_engine_event(EngineEvent("state", {"layer": 0}))
+            server.feedback.on_engine_event(EngineEvent("state", {"layer": 0}))
         assert server.dropped_feedback == 501
     finally:
         server.close()

@@ -39,7 +39,7 @@ def rig(tmp_path):
     r = Rig()
     sink = CaptureSink(r.clock, layers=2)
     r.engine.sinks.append(sink)
-    r.server.capture = Capture(sink, tmp_path / "takes")
+    r.server.attach_capture(Capture(sink, tmp_path / "takes"))
     yield r
     r.close()
 

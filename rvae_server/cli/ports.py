@@ -19,8 +19,7 @@ def register(subparsers: Any) -> None:
 
 def collect(backend: str | None) -> dict[str, Any]:
     from rvae_server.outputs.audio import list_audio_devices
-    from rvae_server.session.daemon import jack_running
-    from rvae_server.system.midiports import MidiUnavailable, list_ports
+    from rvae_server.system.midiports import MidiUnavailable, jack_running, list_ports
 
     report: dict[str, Any] = {"midi_backend": backend or "default"}
     try:

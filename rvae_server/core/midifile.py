@@ -238,7 +238,7 @@ def _drum_notes(path: Path, ev: _Events, warnings: list[str]) -> NDArray[np.bool
     """Mask of the notes that are drums (channel 10, or the only channel in use)."""
     if ev.note_ticks.size == 0:
         raise ClipError(path, "no notes in the file")
-    drums = ev.note_channels == DRUM_CHANNEL
+    drums: NDArray[np.bool_] = ev.note_channels == DRUM_CHANNEL
     if drums.any():
         return drums
     used = sorted({int(c) + 1 for c in np.unique(ev.note_channels)})

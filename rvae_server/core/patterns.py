@@ -66,13 +66,17 @@ def column_entropy(bars: NDArray[np.generic]) -> NDArray[np.float64]:
     p = counts / ticks
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(counts > 0, -p * np.log2(np.where(counts > 0, p, 1.0)), 0.0)
-    return terms.sum(axis=1)
+    entropy: NDArray[np.float64] = terms.sum(axis=1)
+    return entropy
 
 
 def basic_ok(bars: NDArray[np.generic]) -> NDArray[np.bool_]:
     """The count part of the filter: ≥ 4 onsets on ≥ 2 instruments, ``(N,)``."""
     onsets = _onsets(bars)
-    return (onsets.sum(axis=(1, 2)) >= MIN_ONSETS) & (onsets.any(axis=1).sum(axis=1) >= MIN_INSTRUMENTS)
+    enough_onsets = onsets.sum(axis=(1, 2)) >= MIN_ONSETS
+    enough_instruments = onsets.any(axis=1).sum(axis=1) >= MIN_INSTRUMENTS
+    ok: NDArray[np.bool_] = enough_onsets & enough_instruments
+    return ok
 
 
 def passes(bars: NDArray[np.generic], k: float | None = None) -> NDArray[np.bool_]:

@@ -47,7 +47,7 @@ from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.engine.performance import Performance
 from rvae_server.engine.performing import PerformanceControls
 from rvae_server.engine.planner import Planner
-from rvae_server.engine.plans import plan_event_data
+from rvae_server.engine.plans import DRUM_PLANS, LINE_PLANS, Plan, PlanSink, plan_event_data
 from rvae_server.engine.player import Player
 
 
@@ -68,15 +68,16 @@ class Engine:
     ) -> None:
         self.clock = clock
         self.default_model = default_model
+        self._plan_sinks: list[PlanSink] = []  # outputs that play whole plans (add_plan_sink)
+        self._closed = False
         self.layers = Layers(models, default_model, layers)
         self.hands = Hands(self.layers, clock)
         self.motion = PerformanceControls(self.layers, self.hands, clock)
-        self.melody_host = MelodyHost(self.layers, clock)
-        self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self.melody_host.feed)
+        self.melody_host = MelodyHost(self.layers, clock, planned=self._lines_planned)
+        self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self._drums_planned)
         self.player = Player(
             self.planner, self.melody_host, clock, sinks, self._channels, realtime_priority=realtime_priority
         )
-        self._closed = False
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -97,6 +98,13 @@ class Engine:
 
     def add_listener(self, listener: Listener) -> None:
         self.layers.add_listener(listener)
+
+    def add_plan_sink(self, sink: PlanSink) -> None:
+        """An output that plays whole plans itself (the player process): handed every table's plans after each
+        change, and the current ones now."""
+        self._plan_sinks.append(sink)
+        sink.plans(DRUM_PLANS, self.planner.plans)
+        sink.plans(LINE_PLANS, self.melody_host.plans)
 
     @property
     def sinks(self) -> list[NoteSink]:
@@ -303,6 +311,16 @@ class Engine:
         return self.melody_host.current()
 
     # ---------------------------------------------------------------- after a change
+
+    def _drums_planned(self, plans: dict[tuple[int, int], Plan], current: int) -> None:
+        """After every planning round: the melody layer hears the drums; plan sinks get the new plans."""
+        self.melody_host.feed(plans, current)
+        for sink in self._plan_sinks:
+            sink.plans(DRUM_PLANS, plans)
+
+    def _lines_planned(self) -> None:
+        for sink in self._plan_sinks:
+            sink.plans(LINE_PLANS, self.melody_host.plans)
 
     def _channels(self) -> list[int]:
         """The drum channels the layers use."""

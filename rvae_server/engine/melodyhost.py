@@ -4,6 +4,7 @@ the control methods of the engine's public API for it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rvae_server.engine.api import Clock, ControlError, LineSink
@@ -17,18 +18,25 @@ NO_PLANS: dict[tuple[int, int], Plan] = {}  # the melody's plans when there is n
 class MelodyHost:
     """The engine's melody layer, when one is attached (see the module docstring)."""
 
-    def __init__(self, layers: Layers, clock: Clock) -> None:
+    def __init__(self, layers: Layers, clock: Clock, planned: Callable[[], None] | None = None) -> None:
         self._layers = layers
         self._clock = clock
+        self._planned = planned
         self.melody: MelodyLayer | None = None
 
     def attach(self, melody: MelodyLayer) -> None:
         """Tie a melody layer to the engine before it starts: it hears the drum plans of its layer after every
         planning round, the player sends its plans, its events reach the listeners."""
-        melody.on_plans = self._clock.interrupt
+        melody.on_plans = self._published
         melody.clock = self._clock
         melody.emit = self._layers.emit
         self.melody = melody
+
+    def _published(self) -> None:
+        """The melody layer published new plans: the player looks again, the engine's hook hears it."""
+        self._clock.interrupt()
+        if self._planned is not None:
+            self._planned()
 
     def start(self) -> None:
         if self.melody is not None:

@@ -1,8 +1,11 @@
-"""Plans: one layer's notes for one bar, with absolute positions, ready for the player to send."""
+"""Plans: one layer's notes for one bar, with absolute positions, ready for the player to send; and what an output
+that plays whole plans itself needs (:class:`PlanSink`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +30,17 @@ class Plan:
     model: str
     lengths: NDArray[np.float64] | None = None  # ticks each note lasts (a melody line's); None: drum hits
     latent: NDArray[np.float32] | None = None  # the latent point the bar was decoded from (drum plans)
+
+
+#: The tables of plans a :class:`PlanSink` is handed: the drum layers', the melody's lines.
+DRUM_PLANS, LINE_PLANS = 0, 1
+
+
+class PlanSink(Protocol):
+    """An output that plays whole plans itself, on a clock of its own (the player process): handed a table's plans
+    (``{(layer, bar): Plan}``) after every change of it, without waiting."""
+
+    def plans(self, table: int, plans: Mapping[tuple[int, int], Plan]) -> None: ...
 
 
 def make_plan(

@@ -19,12 +19,11 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import shutil
 import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -35,9 +34,22 @@ from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
 from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.outputs.sinks import AudioSink, MidiSink
+from rvae_server.session.melody import MelodyParts, open_melody
 from rvae_server.session.melody import apply_explicit as apply_melody_config
-from rvae_server.session.melody import open_melody
 from rvae_server.session.report import report
+from rvae_server.system.midiports import jack_running
+
+if TYPE_CHECKING:  # the parts opened later, imported when they open (start-up stays lazy)
+    from rvae_server.core.tempdirs import OwnedTempDir
+    from rvae_server.outputs.audio import AudioOutput
+    from rvae_server.outputs.midiout import MidiOut
+    from rvae_server.session.instance import InstanceClaim
+    from rvae_server.session.state import StateKeeper
+    from rvae_server.session.trainjobs import TrainingService
+    from rvae_server.surfaces.controllers import CCMapper, ControllerInput
+    from rvae_server.surfaces.follow import FollowInput
+    from rvae_server.surfaces.osc.server import OscServer
+    from rvae_server.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +65,11 @@ PLAYER_PRIORITY = 10
 UPLOAD_PREFIX = "rvae-uploads-"
 
 
-def _close_each(*parts: Any) -> None:
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def _close_each(*parts: _Closable | None) -> None:
     """Close each part that was opened; one that fails to close is logged and the others still close."""
     for part in parts:
         if part is not None:
@@ -86,20 +102,6 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
     return round(float(points[index, 0]), 4), round(float(points[index, 1]), 4)
 
 
-def jack_running() -> bool:
-    """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
-    import subprocess
-
-    exe = shutil.which("jack_lsp")
-    if exe is None:
-        return False
-    try:
-        env = {**os.environ, "JACK_NO_START_SERVER": "1"}
-        return subprocess.run([exe], capture_output=True, timeout=3, env=env, check=False).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 class Daemon:
     """The running instrument. ``models`` maps names to loaded models; ``default_model`` is played first."""
 
@@ -110,27 +112,27 @@ class Daemon:
         self.problems: list[str] = []  # what could not be opened, in plain words
         self.clock: Clock | None = None
         self.engine: Engine | None = None
-        self.midi_out: Any = None
-        self.audio_out: Any = None
+        self.midi_out: MidiOut | None = None
+        self.audio_out: AudioOutput | None = None
         self.clock_sender: MidiClockSender | None = None
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
         self.rendered: list[Path] = []  # demo files written when there was no output
-        self.melody_parts: Any = None  # the melody layer and its outputs (session/melody.py)
-        self.mapper: Any = None  # the controller map (CCMapper)
-        self.controllers: Any = None  # the controller input port (ControllerInput)
-        self.state_keeper: Any = None
+        self.melody_parts: MelodyParts | None = None  # the melody layer and its outputs
+        self.mapper: CCMapper | None = None  # the controller map
+        self.controllers: ControllerInput | None = None  # the controller input port
+        self.state_keeper: StateKeeper | None = None
         self.restored = False
-        self.training: Any = None  # TrainingService
+        self.training: TrainingService | None = None
         self.capture_sink: CaptureSink | None = None
         self.capture: Capture | None = None
-        self.follow_input: Any = None  # FollowInput
-        self.osc: Any = None
-        self.web: Any = None
+        self.follow_input: FollowInput | None = None
+        self.osc: OscServer | None = None
+        self.web: WebServer | None = None
         self.upload_dir: Path | None = None  # where the web page's uploads go (one of the clip folders)
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
-        self._upload_tmp: Any = None  # the OwnedTempDir of the uploads, when no upload-dir is configured
-        self.instance: Any = None  # the InstanceClaim (the state file's lock)
+        self._upload_tmp: OwnedTempDir | None = None  # the uploads' folder, when no upload-dir is configured
+        self.instance: InstanceClaim | None = None  # the state file's lock
         self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self.config_path: str | os.PathLike[str] | None = None  # the config file read (for the start-up report)
         self._closed = False
@@ -182,9 +184,9 @@ class Daemon:
         gc.freeze()
         engine.start()
         self._open_controllers()
-        self._open_training()
+        training = self._open_training()
         # one owner of "a model of this name changed": the watcher and training jobs both go through it
-        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), self.training.swaps.offer).start()
+        self.watcher = ModelWatcher(search_dirs(self.config.models_dir), training.swaps.offer).start()
         self._open_follow()
         self._open_osc()
         self._open_web()
@@ -316,12 +318,13 @@ class Daemon:
     def _open_controllers(self) -> None:
         from rvae_server.surfaces.controllers import ControllerInput
 
+        assert self.mapper is not None  # made by _open_state
         try:
             self.controllers = ControllerInput(self.mapper, self.config.controller_in, self._midi_backend)
         except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
             self._problem(f"controller in: could not open ({err}); no MIDI controller input")
 
-    def _open_training(self) -> None:
+    def _open_training(self) -> TrainingService:
         from rvae_server.session.trainjobs import TrainingService
 
         assert self.engine is not None
@@ -336,15 +339,17 @@ class Daemon:
         self.upload_dir = upload
         self.clip_dirs = [Path(d).expanduser() for d in cfg.clip_dirs] + [upload]
         models_dir = search_dirs(cfg.models_dir)[0]
-        self.training = TrainingService(
+        training = TrainingService(
             self.engine,
             models_dir,
             self.clip_dirs,
             epochs=cfg.train_epochs,
             seed=cfg.seed if cfg.seed is not None else 0,
         )
-        self.training.add_listener(self._on_training_event)
+        training.add_listener(self._on_training_event)
+        self.training = training
         log.info("training: new models go to %s; clips from %s", models_dir, ", ".join(map(str, self.clip_dirs)))
+        return training
 
     def _on_training_event(self, event: dict[str, Any]) -> None:
         """Training events on to OSC's feedback clients (the web page listens to the service itself)."""
@@ -381,7 +386,7 @@ class Daemon:
         if self.osc is not None:
             self.osc.attach_capture(self.capture)
         if self.web is not None:
-            self.web.capture = self.capture
+            self.web.attach_capture(self.capture)
 
     def _open_osc(self) -> None:
         from rvae_server.surfaces.osc.server import start_osc

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from rvae_server.core.config import ServeConfig
 from rvae_server.engine.api import ControlError, LineSink
-from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import MelodyLayer, MelodyState
 from rvae_server.melody.families import FAMILIES, OCTAVES, parse_family
 from rvae_server.melody.generate import MelodySettings
@@ -24,6 +24,10 @@ from rvae_server.melody.modelfile import load_melody
 from rvae_server.model.modelfile import ModelFileError
 from rvae_server.outputs.linesinks import AudioLineSink, MidiLineSink
 
+if TYPE_CHECKING:
+    from rvae_server.outputs.audio import AudioOutput
+    from rvae_server.outputs.midiout import MidiOut
+
 log = logging.getLogger(__name__)
 
 PORT_NAME = "R-VAE melody"
@@ -31,13 +35,26 @@ PORT_NAME = "R-VAE melody"
 SETTINGS = {"melody_key": "key", "melody_family": "family", "melody_channel": "channel", "melody_layer": "layer"}
 
 
+class MelodyHost(Protocol):
+    """What this module uses of the engine (:class:`~rvae_server.engine.engine.Engine` is one): the melody layer."""
+
+    @property
+    def melody(self) -> MelodyLayer | None: ...
+    def attach_melody(self, melody: MelodyLayer) -> None: ...
+    def update_melody(self, **changes: Any) -> list[str]: ...
+
+
 class Daemon(Protocol):
     """What this module uses of :class:`rvae_server.session.daemon.Daemon` (which imports this module)."""
 
-    config: Any
-    engine: Engine | None
-    audio_out: Any
-    melody_parts: Any
+    @property
+    def config(self) -> ServeConfig: ...
+    @property
+    def engine(self) -> MelodyHost | None: ...
+    @property
+    def audio_out(self) -> AudioOutput | None: ...
+    @property
+    def melody_parts(self) -> MelodyParts | None: ...
 
     def _problem(self, text: str) -> None: ...
 
@@ -47,7 +64,7 @@ class MelodyParts:
     """What :func:`open_melody` opened: the layer, its MIDI output (or None) and its sinks."""
 
     layer: MelodyLayer
-    midi_out: Any = None
+    midi_out: MidiOut | None = None
     sinks: list[LineSink] = field(default_factory=list)
 
     def close(self) -> None:
@@ -55,7 +72,7 @@ class MelodyParts:
             self.midi_out.close()
 
 
-def _settings(config: Any) -> MelodyState:
+def _settings(config: ServeConfig) -> MelodyState:
     """The layer's starting state from the config; raises ``ValueError`` naming a bad key."""
     try:
         key = parse_key(config.melody_key)
@@ -73,7 +90,7 @@ def _settings(config: Any) -> MelodyState:
     return MelodyState(layer=config.melody_layer - 1, channel=config.melody_channel, settings=settings)
 
 
-def open_melody(daemon: Daemon, engine: Engine) -> MelodyParts | None:
+def open_melody(daemon: Daemon, engine: MelodyHost) -> MelodyParts | None:
     """Open the melody layer for ``daemon`` and attach it to ``engine`` (before the engine starts)."""
     config = daemon.config
     if not config.melody:

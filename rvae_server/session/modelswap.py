@@ -8,21 +8,34 @@ the server, a copied folder, a training process that saved and died before repor
   whichever of the two comes second changes nothing, so the order in which they arrive does not matter;
 * keeps, for every layer whose model changes, the model it played before, so :meth:`ModelSwaps.undo` brings it
   back at once. A model replaced under its own name stays reachable as ``NAME~previous``.
+
+What it needs of the engine is :class:`ModelHost` (the running :class:`~rvae_server.engine.engine.Engine` is one).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from rvae_server.engine.api import ControlError
-from rvae_server.engine.engine import Engine
+from rvae_server.engine.api import ControlError, LayerState, PatternModel
 
 log = logging.getLogger(__name__)
 
 PREVIOUS_SUFFIX = "~previous"
+
+
+class ModelHost(Protocol):
+    """What model swaps and training jobs use of the engine: its layers, its models and adding one."""
+
+    @property
+    def layer_count(self) -> int: ...
+    @property
+    def models(self) -> Mapping[str, PatternModel]: ...
+    def state(self, layer: int = 0) -> LayerState: ...
+    def update(self, layer: int, **changes: Any) -> list[str]: ...
+    def add_model(self, name: str, model: PatternModel) -> None: ...
 
 
 def weights_digest(model: Any) -> str | None:
@@ -43,12 +56,12 @@ def same_weights(a: Any, b: Any) -> bool:
 class ModelSwaps:
     """Installs changed models in ``engine`` and keeps what each layer played before, for undo. Thread-safe."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: ModelHost) -> None:
         self.engine = engine
         self._lock = threading.RLock()
-        self._previous: dict[int, tuple[str, Any]] = {}  # layer → (model name, model object) before a swap
+        self._previous: dict[int, tuple[str, PatternModel]] = {}  # layer → (model name, model object) before a swap
 
-    def offer(self, name: str, model: Any, layers: Sequence[int] = ()) -> bool:
+    def offer(self, name: str, model: PatternModel, layers: Sequence[int] = ()) -> bool:
         """A model ``name`` was loaded from disk. Install it (unless the engine holds the same weights already) —
         layers playing ``name`` hear it from the next bar line — and switch ``layers`` (0-based) to it. Returns
         whether it was installed. Raises :class:`ControlError` for a model the engine cannot play."""
@@ -88,4 +101,4 @@ class ModelSwaps:
         return name
 
 
-__all__ = ["PREVIOUS_SUFFIX", "ModelSwaps", "same_weights", "weights_digest"]
+__all__ = ["PREVIOUS_SUFFIX", "ModelHost", "ModelSwaps", "same_weights", "weights_digest"]

@@ -37,9 +37,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core.atomic import atomic_write_text
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.engine.api import ControlError, EngineControl, EngineEvent, LayerState
-from rvae_server.surfaces.controllers import Binding, CCMapper, MapError, write_atomic
+from rvae_server.surfaces.controllers import Binding, CCMapper, MapError
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ class StateKeeper:
         with self._lock:
             try:
                 text = json.dumps(state_to_dict(self.engine, self.mapper), indent=1, allow_nan=False)
-                write_atomic(self.path, text + "\n")
+                atomic_write_text(self.path, text + "\n")
             except (OSError, ValueError) as err:
                 self.failures += 1
                 if self.failures <= 3 or self.failures % 100 == 0:

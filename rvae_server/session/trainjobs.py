@@ -1,8 +1,8 @@
 """Live retraining between sets: a training job in a **separate process**, progress per epoch, and a hot-swap
 of the new model at the next bar line for the layers that asked — with the old model kept for instant undo.
 
-Why a process: a training thread in the server would share the GIL with the clock thread (RECIPES.md measured
-85–109 ms p99 lateness); a separate, niced process with one torch thread leaves the clock's core alone. The job
+Why a process: a training thread in the server would share the GIL with the clock thread (measured: 85–109 ms
+p99 lateness); a separate, niced process with one torch thread leaves the clock's core alone. The job
 runs :func:`rvae_server.model.training.train_and_save`, which saves atomically and only at the end, so a failed,
 cancelled or killed job leaves the saved models and the music untouched — unless it was killed after saving and
 before reporting: then the failure says that the model on disk changed, and the new model (which the model watcher
@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from rvae_server.engine.api import ControlError
-from rvae_server.engine.engine import Engine
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
-from rvae_server.session.modelswap import ModelSwaps
+from rvae_server.session.modelswap import ModelHost, ModelSwaps
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +82,12 @@ def _job_main(
 
 
 class TrainingService:
-    """Starts and watches training jobs for a running :class:`~rvae_server.engine.engine.Engine`. One job at a time."""
+    """Starts and watches training jobs for a running engine (a :class:`~rvae_server.session.modelswap.ModelHost`,
+    such as :class:`~rvae_server.engine.engine.Engine`). One job at a time."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: ModelHost,
         models_dir: str | os.PathLike[str],
         clip_dirs: Sequence[str | os.PathLike[str]] = (),
         *,

@@ -16,6 +16,8 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -46,6 +48,18 @@ class MidiUnavailable(MidiError):
 
 class MidiPortError(MidiError):
     """No port, or more than one, matches the name given."""
+
+
+def jack_running() -> bool:
+    """Whether a JACK server answers (``jack_lsp`` exits 0), without starting one."""
+    exe = shutil.which("jack_lsp")
+    if exe is None:
+        return False
+    try:
+        env = {**os.environ, "JACK_NO_START_SERVER": "1"}
+        return subprocess.run([exe], capture_output=True, timeout=3, env=env, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def resolve_backend(backend: str | None) -> int:

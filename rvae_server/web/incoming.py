@@ -1,5 +1,7 @@
 """The page → server half of the web server: rate limits, JSON checks and what each message type does (controls
-through the OSC table, the layer shown, training, uploads). Errors go back to the page that sent the message."""
+through the OSC table, the layer shown, training, uploads, capture). Errors go back to the page that sent the
+message. :class:`PageInput` is the part of :class:`~rvae_server.web.server.WebServer` that does it; grids go out
+through the server's :class:`~rvae_server.web.pages.Pages`."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rvae_server.engine.api import ControlError, EngineControl
+from rvae_server.surfaces.osc.spec import CaptureService
 from rvae_server.web.clients import Client, dumps
 from rvae_server.web.controls import apply_control
 from rvae_server.web.http import refuse_constant
 from rvae_server.web.motion import capture_from_page
+from rvae_server.web.pages import Pages
 from rvae_server.web.training import TrainingService
 from rvae_server.web.uploads import UploadStore
 
@@ -25,50 +29,60 @@ MAX_RATE = 300  # messages a second from one page; more are refused
 
 
 class PageInput:
-    """Mixed into :class:`~rvae_server.web.server.WebServer`, which provides the attributes below and sends grids."""
+    """What the pages send, handled on the server's ``loop``: controls to ``engine``, the layer shown (its grid
+    through ``pages``), training on ``training`` (None: not available; its calls run off the loop), the page's
+    uploads in ``uploads``, captures to :attr:`capture` (None until attached)."""
 
-    engine: EngineControl
-    training: TrainingService | None
-    uploads: UploadStore
-    clients: set[Client]
-    _loop: asyncio.AbstractEventLoop | None
+    def __init__(
+        self,
+        engine: EngineControl,
+        pages: Pages,
+        uploads: UploadStore,
+        training: TrainingService | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.engine = engine
+        self.pages = pages
+        self.uploads = uploads
+        self.training = training
+        self.loop = loop
+        self.capture: CaptureService | None = None
 
-    def _ensure_grid(self, client: Client) -> None:
-        raise NotImplementedError
-
-    def _error(self, client: Client, message: str, address: str | None = None) -> None:
+    def error(self, client: Client, message: str, address: str | None = None) -> None:
+        """Send ``client`` an ``error`` message."""
         data: dict[str, Any] = {"type": "error", "message": message}
         if address is not None:
             data["address"] = address
         client.send(dumps(data))
 
-    def _handle_text(self, client: Client, text: str) -> None:
+    def handle_text(self, client: Client, text: str) -> None:
+        """One text message from ``client``'s page."""
         now = time.monotonic()
         if now - client.window_start >= 1.0:
             client.window_start, client.window_count = now, 0
         client.window_count += 1
         if client.window_count > MAX_RATE:
             if client.window_count == MAX_RATE + 1:
-                self._error(client, f"more than {MAX_RATE} messages a second: ignoring the rest of this second")
+                self.error(client, f"more than {MAX_RATE} messages a second: ignoring the rest of this second")
             return
         if len(text) > MAX_MESSAGE:
-            self._error(client, f"message of {len(text)} characters refused (at most {MAX_MESSAGE})")
+            self.error(client, f"message of {len(text)} characters refused (at most {MAX_MESSAGE})")
             return
         try:
             data = json.loads(text, parse_constant=refuse_constant)
         except (ValueError, RecursionError) as err:
-            self._error(client, f"not valid JSON: {str(err)[:100]}")
+            self.error(client, f"not valid JSON: {str(err)[:100]}")
             return
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            self._error(client, 'a message must be a JSON object with a "type"')
+            self.error(client, 'a message must be a JSON object with a "type"')
             return
         try:
             self._dispatch(client, data)
         except ControlError as err:
-            self._error(client, str(err), data.get("address") if isinstance(data.get("address"), str) else None)
+            self.error(client, str(err), data.get("address") if isinstance(data.get("address"), str) else None)
         except Exception as err:  # a bug here must never take the server down
             log.exception("web: handling %r failed", data.get("type"))
-            self._error(client, f"{data.get('type')}: internal error ({type(err).__name__})")
+            self.error(client, f"{data.get('type')}: internal error ({type(err).__name__})")
 
     def _dispatch(self, client: Client, data: dict[str, Any]) -> None:
         kind = data["type"]
@@ -90,8 +104,7 @@ class PageInput:
             address = data.get("address")
             _, verb, notes = apply_control(self.engine, address, data.get("args"))
             if verb == "model":  # ship the grid now, not after the coalesced state message
-                for other in list(self.clients):
-                    self._ensure_grid(other)
+                self.pages.ensure_grids()
             for note in notes:
                 client.send(dumps({"type": "note", "address": address, "message": note}))
             if verb == "state":
@@ -103,7 +116,7 @@ class PageInput:
             if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < self.engine.layer_count:
                 raise ControlError(f"view: layer must be 0..{self.engine.layer_count - 1} (0-based), not {layer!r}")
             client.layer = layer
-            self._ensure_grid(client)
+            self.pages.ensure_grid(client)
         elif kind == "train":
             self._start_training(client, data.get("name"), data.get("layers", [client.layer]))
         elif kind == "train_cancel":
@@ -116,7 +129,7 @@ class PageInput:
             self.uploads.clear(client.session)
             self._send_uploads(client)
         elif kind == "capture":
-            capture_from_page(self, client, data)
+            capture_from_page(self.capture, self.loop, client, data)
 
     def _send_uploads(self, client: Client) -> None:
         files = self.uploads.files(client.session)
@@ -148,12 +161,11 @@ class PageInput:
 
     def _in_worker(self, client: Client, what: str, call: Callable[[], object]) -> None:
         """Run a training-service call off the loop; its error goes back to the page."""
-        assert self._loop is not None
-        future = self._loop.run_in_executor(None, call)
+        future = self.loop.run_in_executor(None, call)
 
         def done(fut: asyncio.Future[object]) -> None:
             err = fut.exception()
             if err is not None:
-                self._error(client, f"{what}: {err}")
+                self.error(client, f"{what}: {err}")
 
         future.add_done_callback(done)

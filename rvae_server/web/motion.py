@@ -25,6 +25,7 @@ from aiohttp import web
 
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.encoding import clip_bars, encode_bars, jump
+from rvae_server.surfaces.osc.spec import CaptureService
 from rvae_server.web.clients import Client, dumps
 from rvae_server.web.http import same_origin
 
@@ -115,16 +116,16 @@ def _encode_file(engine: EngineControl, layer: int, path: str, name: str) -> lis
     return points
 
 
-def capture_from_page(server: Any, client: Client, data: dict[str, Any]) -> None:
-    """``{"type": "capture", "bars", "name"}``: write the capture off the loop; answer the page."""
-    capture = getattr(server, "capture", None)
+def capture_from_page(
+    capture: CaptureService | None, loop: asyncio.AbstractEventLoop, client: Client, data: dict[str, Any]
+) -> None:
+    """``{"type": "capture", "bars", "name"}``: write the capture off ``loop`` (the server's); answer the page."""
     if capture is None:
         raise ControlError("capture is not available in this server")
     bars, name = data.get("bars"), data.get("name")
     if isinstance(bars, bool) or not isinstance(bars, int) or not isinstance(name, str):
         raise ControlError("capture: bars must be a whole number and name a string")
-    assert server._loop is not None
-    future = server._loop.run_in_executor(None, capture.last, bars, name)
+    future = loop.run_in_executor(None, capture.last, bars, name)
 
     def done(fut: asyncio.Future[tuple[str, int]]) -> None:
         err = fut.exception()

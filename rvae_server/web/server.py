@@ -1,6 +1,11 @@
 """The web page's server: aiohttp on its own thread and event loop, serving the page (``static/``, no CDN), a few
 JSON endpoints and one WebSocket ``/ws`` per page.
 
+Parts
+    :class:`WebServer` holds the HTTP application and its loop, and two parts it hands what they need:
+    :class:`~rvae_server.web.pages.Pages` (the connected pages and what is pushed to them) and
+    :class:`~rvae_server.web.incoming.PageInput` (what the pages send), which sends grids through the pages.
+
 Threads
     The engine calls its listeners on the planner thread; the listener only hands the event to the loop with
     ``loop.call_soon_threadsafe`` (never blocks the music). Grids are decoded on a one-thread executor, so the
@@ -51,39 +56,36 @@ import contextlib
 import functools
 import logging
 import threading
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from rvae_server.core.bar import Bar
-from rvae_server.engine.api import EngineControl, EngineEvent
+from rvae_server.engine.api import EngineControl
+from rvae_server.surfaces.osc.spec import CaptureService
 from rvae_server.surfaces.osc.table import table_as_dict
 from rvae_server.web.access import Access
-from rvae_server.web.clients import Client, bar_json, dumps
+from rvae_server.web.clients import Client, dumps
 from rvae_server.web.controls import table_json
 from rvae_server.web.grid import Grid, GridCache
 from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
 from rvae_server.web.mapdata import MapCache, handle_map
-from rvae_server.web.motion import MOTION_RATE, handle_encode, motion_message
-from rvae_server.web.training import TrainingService, TrainingUpdate
+from rvae_server.web.motion import handle_encode
+from rvae_server.web.pages import Pages
+from rvae_server.web.training import TrainingService
 from rvae_server.web.uploads import UploadStore
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 1024 * 1024  # larger frames close the connection (1009)
-CLOCK_PLAYING = 0.25  # seconds between clock messages while playing
-CLOCK_STOPPED = 1.0
-STATE_COALESCE = 0.033  # state messages at most ~30 a second
-BAR_REFRESH = 0.05  # seconds between looks at a layer's re-planned bar after a state change
-BAR_SETTLE = 0.3  # ... for this long after the last change
 
 
-class WebServer(PageInput):
-    """The running web server. Build with :func:`start_web`."""
+class WebServer:
+    """The running web server. Build with :func:`start_web`. Its parts: :attr:`pages`
+    (:class:`~rvae_server.web.pages.Pages`) and :attr:`input` (:class:`~rvae_server.web.incoming.PageInput`),
+    both on the server's own event loop, made here and run on the ``rvae-web`` thread by :meth:`start`."""
 
     def __init__(
         self,
@@ -108,23 +110,15 @@ class WebServer(PageInput):
         self.prewarm = prewarm
         self.uploads = UploadStore(upload_dir)
         self.port = 0
-        self.clients: set[Client] = set()
         self._requested_port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop = asyncio.new_event_loop()  # run on the rvae-web thread (closed when it ends, or by close())
+        self.pages = Pages(engine, self._loop, GridCache(grid_size), prewarm)
+        self.input = PageInput(engine, self.pages, self.uploads, training, self._loop)
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
         self._stop: asyncio.Event | None = None
-        self._runner: web.AppRunner | None = None
-        self.grids = GridCache(grid_size)
-        self._state_pending = False
-        self._bar_pending: set[int] = set()
-        self._bar_changed: dict[int, float] = {}
-        self._bar_sent: dict[int, Bar] = {}
-        self._models_seen: tuple[str, ...] = ()
-        self._train_history: list[dict[str, Any]] = []
         self._closed = False
-        self.capture: Any = None  # the capture service (rvae_server.outputs.capture.Capture), set by the daemon
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -133,6 +127,15 @@ class WebServer(PageInput):
         host = f"[{self.host}]" if ":" in self.host else self.host
         token = f"?token={self.access.token}" if self.access.token else ""
         return f"http://{host}:{self.port}/{token}"
+
+    @property
+    def capture(self) -> CaptureService | None:
+        """The capture service the page's ``capture`` messages use (set with :meth:`attach_capture`)."""
+        return self.input.capture
+
+    def attach_capture(self, service: CaptureService | None) -> None:
+        """Use ``service`` (:class:`rvae_server.outputs.capture.Capture`) for the page's ``capture`` messages."""
+        self.input.capture = service
 
     def start(self) -> WebServer:
         """Bind and serve on a thread of its own; returns once bound (raises ``OSError`` if it cannot bind)."""
@@ -150,9 +153,9 @@ class WebServer(PageInput):
                 "web: the page on %s:%d is open to the network: it answers only requests carrying its token "
                 "(open %s, with this machine's address for %s)", self.host, self.port, self.url, self.host,
             )  # fmt: skip
-        self.engine.add_listener(self._on_engine_event)
+        self.engine.add_listener(self.pages.on_engine_event)
         if self.training is not None:
-            self.training.add_listener(self._on_training_event)
+            self.training.add_listener(self.pages.on_training_event)
             dirs = getattr(self.training, "clip_dirs", None)
             root = self.uploads.root.resolve()
             if dirs is not None and not any(
@@ -166,18 +169,20 @@ class WebServer(PageInput):
         if self._closed:
             return
         self._closed = True
+        self.pages.close()
         loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and not loop.is_closed():
+        if stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(stop.set)
         if self._thread is not None:
             self._thread.join(5.0)
-        self.grids.close()
+        elif not loop.is_closed():
+            loop.close()  # never started
+        self.pages.grids.close()
         self.uploads.close()
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
+        loop = self._loop
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._serve())
@@ -208,23 +213,20 @@ class WebServer(PageInput):
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        self._runner = runner
         site = web.TCPSite(runner, self.host, self._requested_port)
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = int(sockets[0].getsockname()[1]) if sockets else self._requested_port
-        self._models_seen = tuple(sorted(self.engine.models))
+        self.pages.note_models()
         self._ready.set()
-        ticker = asyncio.create_task(self._ticker())
-        self._prewarm_models()
+        ticker = asyncio.create_task(self.pages.ticker())
+        self.pages.prewarm_models()
         try:
             await self._stop.wait()
         finally:
             ticker.cancel()
-            for client in list(self.clients):
-                with contextlib.suppress(Exception):
-                    await client.ws.close(code=1001, message=b"server closing")
+            await self.pages.disconnect_all()
             await runner.cleanup()
 
     # ------------------------------------------------------------------ HTTP
@@ -257,28 +259,19 @@ class WebServer(PageInput):
         wanted = request.query.get("session", "")
         session = wanted if self.uploads.known(wanted) else self.uploads.new_session()
         client = Client(ws, session)
-        self.clients.add(client)
         writer = asyncio.create_task(client.write())
         try:
             client.send(dumps(self._welcome(client)))
-            client.send(dumps({"type": "state", **self.engine.snapshot()}))
-            client.send(dumps(self._clock_message()))
-            for layer in range(self.engine.layer_count):
-                client.send(dumps(bar_json(layer, -1, self.engine.current_bar(layer))))
-            melody = self.engine.melody_state()
-            if melody is not None:
-                notes = [list(n) for n in self.engine.current_melody()]
-                client.send(dumps({"type": "melody", "bar_number": -1, "notes": notes, **melody}))
-            self._ensure_grid(client)
+            self.pages.greet(client)
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
-                    self._handle_text(client, msg.data)
+                    self.input.handle_text(client, msg.data)
                 elif msg.type == WSMsgType.BINARY:
-                    self._error(client, "binary messages are not accepted")
+                    self.input.error(client, "binary messages are not accepted")
                 elif msg.type == WSMsgType.ERROR:
                     break
         finally:
-            self.clients.discard(client)
+            self.pages.leave(client)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -294,173 +287,23 @@ class WebServer(PageInput):
             "controls": table_json(),
             "training": self.training is not None,
             "limits": {"file_bytes": self.uploads.max_file, "session_bytes": self.uploads.max_total},
-            "history": list(self._train_history),
+            "history": list(self.pages.history),
         }
 
-    # ------------------------------------------------------------------ grids
-
-    def _ensure_grid(self, client: Client) -> None:
-        """Send the grid of the model the client's layer plays, unless it has it already."""
-        name = self.engine.state(client.layer).model
-        model = self.engine.models.get(name)
-        if model is None:
-            return
-        key = (name, id(model))
-        if client.grid_sent == key:
-            return
-        client.grid_sent = key
-        layer = client.layer
-        self._spawn(self._send_grid(client, key, model, layer))
-
-    async def _send_grid(self, client: Client, key: tuple[str, int], model: Any, layer: int) -> None:
-        grid = await self.grid_for(key, model)
-        if client in self.clients and client.grid_sent == key:
-            client.send(grid.message(layer))
-
-    async def grid_for(self, key: tuple[str, int], model: Any) -> Grid:
-        """The packed grid of a model (see :meth:`GridCache.get`)."""
-        return await self.grids.get(key, model, self.engine.models)
-
-    def _prewarm_models(self) -> None:
-        if self.prewarm:
-            for coro in self.grids.missing(self.engine.models):
-                self._spawn(coro)
+    # ------------------------------------------------------------------ figures
 
     def cached_grid(self, model_name: str) -> Grid | None:
         """The grid the pages were sent for a model (None if not decoded yet). Any thread (for tests)."""
-        return self.grids.cached(model_name, self.engine.models)
+        return self.pages.cached_grid(model_name)
 
     @property
     def grid_timings(self) -> list[tuple[str, float]]:
         """``(model, seconds to decode and pack)`` of every grid decoded so far."""
-        return self.grids.timings
-
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coro)
-        task.add_done_callback(_log_task_error)
-
-    # ------------------------------------------------------------------ pushing
-
-    def _broadcast(self, message: str | bytes) -> None:
-        for client in self.clients:
-            client.send(message)
-
-    def _clock_message(self) -> dict[str, Any]:
-        clock = self.engine.clock
-        return {
-            "type": "clock",
-            "position": round(clock.position(), 4),
-            "bpm": round(clock.bpm, 4),
-            "running": clock.running,
-            "server_time": round(time.time(), 4),
-        }
-
-    def _call_soon(self, callback: Callable[..., None], *args: Any) -> None:
-        loop = self._loop
-        if loop is None or self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-            loop.call_soon_threadsafe(callback, *args)
-
-    def _on_engine_event(self, event: EngineEvent) -> None:
-        """Engine listener (planner or control thread): hand over to the loop, nothing else."""
-        if event.kind == "plan":  # the OSC plan stream's; the page draws bars and state
-            return
-        self._call_soon(self._engine_event, event)
-
-    def _on_training_event(self, event: dict[str, Any]) -> None:
-        update = TrainingUpdate.from_event(event)
-        if update is not None:
-            self._call_soon(self._training_update, update)
-
-    def _engine_event(self, event: EngineEvent) -> None:
-        if event.kind == "bar":
-            data = event.data
-            self._bar_sent[int(data["layer"])] = data["bar"]
-            self._broadcast(dumps(bar_json(int(data["layer"]), int(data["bar_number"]), data["bar"])))
-            return
-        if event.kind == "melody":
-            self._broadcast(dumps({"type": "melody", **event.data}))
-            return
-        if event.kind == "transport":
-            self._broadcast(dumps(self._clock_message()))
-        layer = event.data.get("layer")
-        if isinstance(layer, int):
-            self._bar_changed[layer] = time.monotonic()
-            if layer not in self._bar_pending:
-                self._bar_pending.add(layer)
-                assert self._loop is not None
-                self._loop.call_later(BAR_REFRESH, self._refresh_bar, layer)
-        if not self._state_pending:
-            self._state_pending = True
-            assert self._loop is not None
-            self._loop.call_later(STATE_COALESCE, self._flush_state)
-
-    def _flush_state(self) -> None:
-        self._state_pending = False
-        snapshot = self.engine.snapshot()
-        if tuple(snapshot["models"]) != self._models_seen:
-            self._models_seen = tuple(snapshot["models"])
-            self._prewarm_models()
-        self._broadcast(dumps({"type": "state", **snapshot}))
-        self._broadcast(dumps(self._clock_message()))
-        for client in list(self.clients):
-            self._ensure_grid(client)
-
-    def _refresh_bar(self, layer: int) -> None:
-        """Send the layer's re-planned bar when it changed: looked at every BAR_REFRESH during a gesture and for
-        BAR_SETTLE after its last change (the planner re-plans within ~1 ms of a change, later under load)."""
-        self._bar_pending.discard(layer)
-        bar = self.engine.current_bar(layer)
-        if self._bar_sent.get(layer) != bar:
-            self._bar_sent[layer] = bar
-            self._broadcast(dumps(bar_json(layer, -1, bar)))
-        if time.monotonic() - self._bar_changed.get(layer, 0.0) < BAR_SETTLE:
-            self._bar_pending.add(layer)
-            assert self._loop is not None
-            self._loop.call_later(BAR_REFRESH, self._refresh_bar, layer)
-
-    def _training_update(self, update: TrainingUpdate) -> None:
-        data = update.to_json()
-        if update.kind == "started":
-            self._train_history = []
-        self._train_history.append(data)
-        if len(self._train_history) > 5000:
-            del self._train_history[1:1000]
-        self._broadcast(dumps(data))
-        if update.kind == "done":
-            self._flush_state()  # the new model in the menu
-
-    async def _ticker(self) -> None:
-        """Clock messages, and the models list when a model was added (``Engine.add_model`` is silent)."""
-        last = 0.0
-        tick = 0
-        while True:
-            await asyncio.sleep(0.05)
-            now = time.monotonic()
-            running = self.engine.clock.running
-            tick += 1
-            if running and self.clients and tick % max(1, round(20 / MOTION_RATE)) == 0:
-                moving = motion_message(self.engine)  # each layer's point as played, while something moves it
-                if moving is not None:
-                    self._broadcast(dumps(moving))
-            if now - last >= (CLOCK_PLAYING if running else CLOCK_STOPPED):
-                last = now
-                if self.clients:
-                    self._broadcast(dumps(self._clock_message()))
-            if tuple(sorted(self.engine.models)) != self._models_seen and not self._state_pending:
-                self._flush_state()
-
-    # ------------------------------------------------------------------ figures
+        return self.pages.grids.timings
 
     def traffic(self) -> tuple[int, int]:
         """``(bytes, messages)`` sent to all connected pages so far."""
-        return sum(c.bytes_sent for c in self.clients), sum(c.messages_sent for c in self.clients)
-
-
-def _log_task_error(task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("web: a task failed", exc_info=task.exception())
+        return self.pages.traffic()
 
 
 def start_web(

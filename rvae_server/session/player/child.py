@@ -1,35 +1,39 @@
 """The player process: the engine's :class:`~rvae_server.engine.player.Player` on its own interpreter, sending the
 plans the server planned to the MIDI ports it owns, on time.
 
-It is started by :class:`~rvae_server.session.player.proxy.ProcessPlayer` (``multiprocessing``'s spawn: a fresh
-interpreter that imports only this module's needs — no model, no torch, no OSC, no web server) and runs:
+It is started by :class:`~rvae_server.session.player.proxy.ProcessPlayer` as ``python -m
+rvae_server.session.player.child SPEC`` (a fresh interpreter that imports only what playing needs — no model, no
+torch, no OSC, no web server; SPEC is a :class:`~rvae_server.session.player.wire.PlayerSpec` as JSON), talks to the
+server over its standard input and output (anything a library prints goes to standard error) and runs:
 
 * the main thread: receives the server's messages (:mod:`rvae_server.session.player.wire`) — plans into two
   tables (:class:`Mirror`: the drums', the melody's), timelines into a
   :class:`~rvae_server.engine.clock.mirror.MirrorClock` — and interrupts the clock when plans change, so the
-  player looks again; every fifth of a second it sends back the lateness figures;
+  player looks again;
+* a reporter thread: every :data:`REPORT_EVERY` s the lateness figures go to the server;
 * the player thread (real-time priority): the same player and cursor as in the server, waiting on this clock;
 * the ports' own threads (note-offs, reconnection) and, as MIDI clock master, the clock sender's.
 
 Following a MIDI clock master, it opens its own :class:`~rvae_server.engine.clock.midi.MidiClockFollower` on the
 same input as the server's (a port takes any number of listeners): pulses reach the player without crossing the
-server's interpreter. Its log lines go to the server. It ends on ``Q``, on the end of the server's pipe, or with
-the server (it is a daemon process).
+server's interpreter. Its log lines go to the server. It ends on ``Q`` or at the end of its standard input (the
+server is gone), silencing its ports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import time
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from rvae_server.engine.api import LineSink, NoteSink
 from rvae_server.engine.clock.base import Clock
 from rvae_server.engine.clock.mirror import MirrorClock
-from rvae_server.engine.player import Player
 from rvae_server.engine.plans import Plan
+from rvae_server.engine.player import Player
 from rvae_server.session.player import wire
 
 #: Seconds between two reports of lateness figures to the server.
@@ -83,37 +87,45 @@ class _Lines:
             sink.all_notes_off(channels)
 
 
+class _Out:
+    """The pipe to the server, written from any thread of this process, one message at a time."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+
+    def send(self, message: bytes) -> None:
+        with self._lock, contextlib.suppress(OSError):  # the server is gone: nobody to tell
+            wire.write_frame(self._fd, message)
+
+
 class _ToServer(logging.Handler):
     """Log records of this process, to the server (which logs them as its own)."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, out: _Out) -> None:
         super().__init__(logging.INFO)
-        self._conn = conn
+        self._out = out
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self._conn.send_bytes(wire.log_line(record.levelno, f"player process: {record.getMessage()}"))
-        except Exception:
-            pass  # the server is gone: nobody to tell
+        self._out.send(wire.log_line(record.levelno, f"player process: {record.getMessage()}"))
 
 
-def _open_port(spec: Mapping[str, Any]) -> Any:
-    """A MIDI output as ``spec`` says (``target`` port or a virtual one named ``client``); without a backend named,
-    JACK when the default backend is unavailable here and a JACK server runs (as ``rvae serve`` does)."""
+def _open_port(port: wire.PortSpec, priority: int) -> Any:
+    """A MIDI output as ``port`` says; without a backend named, JACK when the default backend is unavailable here
+    and a JACK server runs (as ``rvae serve`` does)."""
     from rvae_server.outputs.midiout import open_output
     from rvae_server.system.midiports import MidiUnavailable, jack_running
 
-    args = (spec.get("target"), spec.get("backend"), str(spec.get("client", "R-VAE")))
-    kwargs = {"note_length": float(spec.get("note_length", 0.1)), "realtime_priority": spec.get("priority")}
+    rt = priority - 1 if priority > 1 else None  # note-offs: below the player
     try:
-        return open_output(*args, **kwargs)
+        return open_output(port.target, port.backend, port.client, port.note_length, rt)
     except MidiUnavailable:
-        if spec.get("backend") is not None or not jack_running():
+        if port.backend is not None or not jack_running():
             raise
-        return open_output(args[0], "jack", args[2], **kwargs)
+        return open_output(port.target, "jack", port.client, port.note_length, rt)
 
 
-def _open(spec: Mapping[str, Any], report: dict[str, Any]) -> tuple[list[NoteSink], list[LineSink], list[Any]]:
+def _open(spec: wire.PlayerSpec, report: dict[str, Any]) -> tuple[list[NoteSink], list[LineSink], list[Any]]:
     """The ports ``spec`` names, in :data:`~rvae_server.session.player.wire.ROLES` order (None: not asked for, or
     could not open: ``report`` says which and why)."""
     from rvae_server.outputs.linesinks import MidiLineSink
@@ -122,106 +134,104 @@ def _open(spec: Mapping[str, Any], report: dict[str, Any]) -> tuple[list[NoteSin
     sinks: list[NoteSink] = []
     lines: list[LineSink] = []
     outs: list[Any] = []
-    for role in wire.ROLES:
-        port = spec.get(role)
+    for role, port in zip(wire.ROLES, (spec.drums, spec.melody), strict=True):
         out = None
         if port is not None:
             try:
-                out = _open_port(port)
+                out = _open_port(port, spec.priority)
             except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
                 report[role] = {"error": str(err) or type(err).__name__}
             else:
                 report[role] = {"name": out.name}
         outs.append(out)
-        if out is None:
+        if out is None or port is None:
             continue
         if role == "drums":
-            sinks.append(MidiSink(out, offset=float(port.get("offset", 0.0))))
+            sinks.append(MidiSink(out, offset=port.offset))
         else:
             lines.append(MidiLineSink(out))
     return sinks, lines, outs
 
 
-def _clock(spec: Mapping[str, Any]) -> Clock:
-    follow = spec.get("follow")
+def _clock(follow: wire.FollowSpec | None) -> Clock:
     if follow is None:
         return MirrorClock()
     from rvae_server.engine.clock.midi import MidiClockFollower
 
-    return MidiClockFollower(follow["port"], follow.get("backend"), bpm_hint=float(follow.get("bpm", 120.0)))
+    return MidiClockFollower(follow.port, follow.backend, bpm_hint=follow.bpm)
 
 
-def main(conn: Any, spec: dict[str, Any]) -> None:
-    """The player process (see the module docstring). ``spec``: ``drums`` and ``melody`` ports (``target``,
-    ``client``, ``backend``, ``note_length``, ``offset``, each or None), ``follow`` (a MIDI clock input: ``port``,
-    ``backend``, ``bpm``; None: the server's timelines), ``send_clock`` (be the MIDI clock master of the drums'
-    port), ``priority`` (the player thread's real-time priority, 0 for none)."""
+def main(incoming: BinaryIO, outgoing: int, spec: wire.PlayerSpec) -> None:
+    """The player process (see the module docstring and :class:`~rvae_server.session.player.wire.PlayerSpec`):
+    ``incoming`` the stream from the server, ``outgoing`` the file descriptor to it."""
+    out = _Out(outgoing)
     root = logging.getLogger()
-    root.addHandler(_ToServer(conn))
+    root.addHandler(_ToServer(out))
     root.setLevel(logging.INFO)
     report: dict[str, Any] = {}
     sinks, line_sinks, outs = _open(spec, report)
     try:
-        clock = _clock(spec)
+        clock = _clock(spec.follow)
     except Exception as err:
-        report["clock"] = {"error": str(err)}
-        conn.send_bytes(wire.hello(report))
+        report["clock"] = {"error": str(err) or type(err).__name__}
+        out.send(wire.hello(report))
         return
     mirror = Mirror(line_sinks)
-    player = Player(mirror, _Lines(mirror), clock, sinks, mirror.channels, realtime_priority=int(spec["priority"]))
+    player = Player(mirror, _Lines(mirror), clock, sinks, mirror.channels, realtime_priority=spec.priority)
     sender = None
-    if spec.get("send_clock") and outs[0] is not None:
+    if spec.send_clock and spec.drums is not None and outs[0] is not None:
         from rvae_server.engine.clock.sender import MidiClockSender
 
-        offset = float(spec["drums"].get("offset", 0.0))
-        sender = MidiClockSender(clock, outs[0], realtime_priority=spec.get("priority") or None, offset=offset)
-    report["pid"] = _pid()
-    conn.send_bytes(wire.hello(report))
+        priority = spec.priority or None
+        sender = MidiClockSender(clock, outs[0], realtime_priority=priority, offset=spec.drums.offset)
+    out.send(wire.hello(report))
     player.start()
+    done = threading.Event()
+    reporter = threading.Thread(target=_report, args=(out, player, done), name="player-report", daemon=True)
+    reporter.start()
     try:
-        _serve(conn, mirror, clock, player, outs)
+        _serve(incoming, mirror, clock, outs)
     finally:
+        done.set()
+        reporter.join(timeout=1.0)
         if sender is not None:
             sender.close()
         player.close()
         player.all_notes_off()
-        for out in outs:
-            if out is not None:
-                out.close()
+        for port in outs:
+            if port is not None:
+                port.close()
         clock.close()
 
 
-def _pid() -> int:
-    import os
-
-    return os.getpid()
-
-
-def _serve(conn: Any, mirror: Mirror, clock: Clock, player: Player, outs: list[Any]) -> None:
-    """Receive until told to quit (or the server is gone); report lateness every :data:`REPORT_EVERY` s."""
-    reported = 0
-    next_report = time.monotonic() + REPORT_EVERY
+def _serve(incoming: BinaryIO, mirror: Mirror, clock: Clock, outs: list[Any]) -> None:
+    """Receive until told to quit, or the server is gone."""
+    log = logging.getLogger(__name__)
     while True:
-        if conn.poll(max(0.0, next_report - time.monotonic())):
-            try:
-                message = conn.recv_bytes()
-            except (EOFError, OSError):
-                return
-            if message == wire.QUIT:
-                return
-            try:
-                _apply(message, mirror, clock, outs)
-            except wire.WireError as err:
-                logging.getLogger(__name__).error("a message from the server could not be read: %s", err)
-        if time.monotonic() >= next_report:
-            next_report = time.monotonic() + REPORT_EVERY
-            values = player.lateness[reported:]
-            if values:
-                reported += len(values)
-                conn.send_bytes(wire.lateness(values))
-            if len(player.lateness) >= player.max_lateness_records:
-                player.lateness.clear()
-                reported = 0
+        try:
+            message = wire.read_frame(incoming)
+        except (OSError, wire.WireError) as err:
+            log.error("the pipe from the server broke: %s", err)
+            return
+        if message is None or message == wire.QUIT:
+            return
+        try:
+            _apply(message, mirror, clock, outs)
+        except wire.WireError as err:
+            log.error("a message from the server could not be read: %s", err)
+
+
+def _report(out: _Out, player: Player, done: threading.Event) -> None:
+    """Every :data:`REPORT_EVERY` s: the lateness figures since the last report."""
+    reported = 0
+    while not done.wait(REPORT_EVERY):
+        values = player.lateness[reported:]
+        if values:
+            reported += len(values)
+            out.send(wire.lateness(values))
+        if reported >= player.max_lateness_records:
+            player.lateness.clear()
+            reported = 0
 
 
 def _apply(message: bytes, mirror: Mirror, clock: Clock, outs: list[Any]) -> None:
@@ -246,4 +256,19 @@ def _apply(message: bytes, mirror: Mirror, clock: Clock, outs: list[Any]) -> Non
         raise wire.WireError(f"unknown message kind {kind!r}")
 
 
-__all__ = ["Mirror", "main"]
+def run() -> None:
+    """``python -m rvae_server.session.player.child SPEC``: the server's standard output is ours alone; what any
+    library prints goes to standard error."""
+    import os
+    import sys
+
+    outgoing = os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    main(sys.stdin.buffer, outgoing, wire.PlayerSpec.from_json(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    run()
+
+
+__all__ = ["Mirror", "main", "run"]

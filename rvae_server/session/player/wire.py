@@ -6,14 +6,18 @@ a table (``P``: table 0 the drums, 1 the melody's lines; the notes as fixed 17-b
 Player process → server: its hello (``H``: the ports it opened or could not, as JSON), lateness figures (``L``:
 float64 seconds) and log lines (``W``: level and text).
 
-Every decoder checks what it reads and raises :class:`WireError` naming what was wrong.
+Messages travel as frames (:func:`write_frame`, :func:`read_frame`: a 4-byte length, then the message) over the
+process's standard input and output. Every decoder checks what it reads and raises :class:`WireError` naming what
+was wrong.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -24,9 +28,7 @@ from rvae_server.engine.plans import Plan
 
 #: One note of a plan: absolute position (ticks), length (ticks; lines only), tick in the bar, instrument (or the
 #: line's pitch), MIDI note and velocity.
-NOTE = np.dtype(
-    [("pos", "<f8"), ("len", "<f4"), ("tick", "<i2"), ("inst", "u1"), ("note", "u1"), ("vel", "u1")]
-)
+NOTE = np.dtype([("pos", "<f8"), ("len", "<f4"), ("tick", "<i2"), ("inst", "u1"), ("note", "u1"), ("vel", "u1")])
 _TIMELINE = struct.Struct("<q?dddddb")
 _PLAN = struct.Struct("<BiiBB?I")  # table, layer, bar, channel, model-name length, has lengths, notes
 _DROP = struct.Struct("<Bii")
@@ -39,6 +41,80 @@ ROLES = ("drums", "melody")
 
 class WireError(ValueError):
     """A message that cannot be read."""
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """A MIDI output the player process opens: the port whose name contains ``target``, or (None) a virtual port
+    named ``client``; ``backend`` as ``rvae serve --midi-backend`` (None: the default, JACK when that is unavailable
+    and a JACK server runs); ``note_length`` (s); ``offset`` (s, the output's latency offset)."""
+
+    target: str | None = None
+    client: str = "R-VAE"
+    backend: str | None = None
+    note_length: float = 0.1
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class FollowSpec:
+    """A MIDI clock master to follow from an input port (``port`` a part of its name)."""
+
+    port: str
+    backend: str | None = None
+    bpm: float = 120.0
+
+
+@dataclass(frozen=True)
+class PlayerSpec:
+    """What the player process opens and does: its ``drums`` and ``melody`` ports, the clock it follows
+    (``follow``; None: the server's timelines), whether it is the MIDI clock master of the drums' port
+    (``send_clock``), and the real-time priority of its threads (0: none)."""
+
+    drums: PortSpec | None = None
+    melody: PortSpec | None = None
+    follow: FollowSpec | None = None
+    send_clock: bool = False
+    priority: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @staticmethod
+    def from_json(text: str) -> PlayerSpec:
+        data = json.loads(text)
+        try:
+            ports = {k: PortSpec(**data[k]) if data.get(k) else None for k in ("drums", "melody")}
+            follow = FollowSpec(**data["follow"]) if data.get("follow") else None
+            return PlayerSpec(
+                **ports, follow=follow, send_clock=bool(data["send_clock"]), priority=int(data["priority"])
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise WireError(f"player spec: {err}") from None
+
+
+_FRAME = struct.Struct("<I")
+#: The largest message read (a plan holds at most 96 x 9 notes).
+MAX_FRAME = 1 << 20
+
+
+def write_frame(fd: int, message: bytes) -> None:
+    """One message to a pipe, in one write when it fits in one (a pipe takes up to 4096 bytes whole)."""
+    data = _FRAME.pack(len(message)) + message
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def read_frame(stream: BinaryIO) -> bytes | None:
+    """The next message, or None at the end of the stream."""
+    head = stream.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        return None
+    (n,) = _FRAME.unpack(head)
+    if n > MAX_FRAME:
+        raise WireError(f"a frame of {n} bytes (at most {MAX_FRAME})")
+    body = stream.read(n)
+    return body if len(body) == n else None
 
 
 def timeline(line: Timeline, event: Transport | None = None) -> bytes:
@@ -106,7 +182,7 @@ def read_plan(body: bytes) -> tuple[int, Plan]:
     notes = np.frombuffer(body, dtype=NOTE, count=n, offset=start)
     if n and not (np.isfinite(notes["pos"]).all() and np.all(np.diff(notes["pos"]) >= 0)):
         raise WireError("plan positions must be finite and in playing order")
-    if n and (notes["note"].max() > 127 or not (1 <= notes["vel"].min() and notes["vel"].max() <= 127)):
+    if n and (notes["note"].max() > 127 or notes["vel"].min() < 1 or notes["vel"].max() > 127):
         raise WireError("plan notes must be 0..127 with velocities 1..127")
     item = Plan(
         layer, bar_number, Bar.empty(), notes["pos"].astype(np.float64), notes["tick"].astype(np.int64),
@@ -123,6 +199,13 @@ def read_drop(body: bytes) -> tuple[int, int, int]:
     return table, layer, bar_number
 
 
+def read_lateness(body: bytes) -> list[float]:
+    if len(body) % 8:
+        raise WireError(f"lateness figures of {len(body)} bytes (not whole float64s)")
+    values: list[float] = np.frombuffer(body, dtype="<f8").tolist()
+    return values
+
+
 def read_log(body: bytes) -> tuple[int, str]:
     if len(body) < 2:
         raise WireError("log line without a level")
@@ -135,6 +218,9 @@ __all__ = [
     "NOTE",
     "QUIT",
     "ROLES",
+    "FollowSpec",
+    "PlayerSpec",
+    "PortSpec",
     "WireError",
     "drop",
     "hello",
@@ -143,8 +229,11 @@ __all__ = [
     "plan",
     "raw",
     "read_drop",
+    "read_frame",
+    "read_lateness",
     "read_log",
     "read_plan",
     "read_timeline",
     "timeline",
+    "write_frame",
 ]

@@ -1,5 +1,5 @@
-"""Feedback: the ``/rvae/state/...`` and ``/rvae/bar`` messages, and the thread that sends replies and broadcasts to
-feedback clients."""
+"""Feedback: the ``/rvae/state/...`` and ``/rvae/bar`` messages, and :class:`Feedback`, the part of the OSC server
+that keeps the feedback clients and runs the thread that sends replies and broadcasts to them."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def state_messages(snapshot: dict[str, Any], layers: Iterable[int] | None) -> li
         out.append((address, [n, "channel", int(s["channel"])]))
         out.append((address, [n, "enabled", 1 if s["enabled"] else 0]))
         out.append((address, [n, "mutes", *(1 if s["mutes"][name] else 0 for name in INSTRUMENT_NAMES)]))
-        if "xy_now" in s:  # motion and shaping (see rvae_server.engine.performing)
+        if "xy_now" in s:  # motion and shaping (the engine's snapshot holds them for each layer)
             out.append((address, [n, "xy_now", *(float(v) for v in s["xy_now"])]))
             out.append((address, [n, "swing", float(s["swing"]["amount"]), int(s["swing"]["unit"])]))
             out.append((address, [n, "gesture", str(s["gesture"]["state"]), int(s["gesture"]["bars"])]))
@@ -104,29 +104,72 @@ def bar_messages(layer: int, bar_number: int, model: str, bar: Bar) -> list[tupl
     return out
 
 
-class FeedbackSender:
-    """The sending half of the OSC surface: feedback clients, and the ``rvae-osc-feedback`` thread that sends
+def static_clients(pairs: Iterable[tuple[str, int]]) -> set[Client]:
+    """The configured feedback clients as ``(ip, port)``; raises ``ValueError`` for a host that is not an IP address."""
+    return {(str(ipaddress.ip_address(h)), int(p)) for h, p in pairs}
+
+
+class Feedback:
+    """The sending part of the OSC surface: feedback clients, and the ``rvae-osc-feedback`` thread that sends
     replies, bars, state changes and training progress from a bounded queue (see the package docstring,
-    "Feedback routing"). Producers on any thread only enqueue (:meth:`_put`); a full queue drops and counts.
-    The receiving :class:`~rvae_server.surfaces.osc.server.OscServer` builds on it and provides the socket."""
+    "Feedback routing"). Producers on any thread only enqueue; a full queue drops and counts.
 
-    sock: socket.socket  #: the socket replies are sent from (the server's, so replies come from its port)
+    :class:`~rvae_server.surfaces.osc.server.OscServer` holds one and hands it what it sends with: ``sock`` (the
+    server's bound socket, so replies come from its port) and ``host``/``port`` (the server's own address, where
+    feedback never goes). ``clients``: the configured ones (:func:`static_clients`); those feedback may not go to
+    are dropped with a warning. Call :meth:`on_engine_event` from the engine's listeners."""
 
-    host: str = "127.0.0.1"  #: the address the server listens on (set by the server)
-    port: int = 0  #: the server's own port (set by the server once bound)
-
-    def __init__(self, engine: EngineControl, feedback_clients: Iterable[Client], ratelog: RateLimitedLog) -> None:
+    def __init__(
+        self,
+        engine: EngineControl,
+        sock: socket.socket,
+        host: str,
+        port: int,
+        clients: Iterable[Client],
+        ratelog: RateLimitedLog,
+    ) -> None:
         self.engine = engine
+        self.sock = sock
+        self.host = host
+        self.port = port
         self.ratelog = ratelog
         self._clients: list[Client] = []
         self._owners: dict[Client, Client | None] = {}  # registered client → the sender that registered it
-        self._static_clients = {(str(ipaddress.ip_address(h)), int(p)) for h, p in feedback_clients}
+        self._static_clients: set[Client] = set()
+        for client in sorted(clients):
+            reason = self.feedback_refusal(client, None)
+            if reason is None:
+                self._static_clients.add(client)
+            else:
+                log.warning("OSC: osc-feedback %s:%d ignored: %s", client[0], client[1], reason)
         self._clients_lock = threading.Lock()
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
         self._pending_state: set[int | None] = set()  # state markers queued and not yet read by the sender
         self.dropped_feedback = 0
         self.plans = PlanStream()  # /rvae/plan: the planned bars, to the clients that subscribed
         self._pending_plans: set[tuple[int, int]] = set()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the ``rvae-osc-feedback`` thread."""
+        self._thread = threading.Thread(target=self._send_loop, name="rvae-osc-feedback", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the sender thread (what is queued before the stop is sent first). Never blocks forever."""
+        thread = self._thread
+        if thread is None:
+            return
+        while True:  # make room for the quit marker (the sender drains meanwhile)
+            try:
+                self._queue.put(("quit",), timeout=0.1)
+                break
+            except queue.Full:
+                if not thread.is_alive():
+                    break
+        thread.join(timeout=2.0)
 
     # ------------------------------------------------------------------ clients
 
@@ -196,7 +239,15 @@ class FeedbackSender:
             self.dropped_feedback += 1
             self.ratelog(logging.WARNING, "OSC: feedback queue full; dropped %d so far", self.dropped_feedback)
 
-    def _on_engine_event(self, event: EngineEvent) -> None:
+    def send_replies(self, client: Client, replies: list[tuple[str, list[Any]]]) -> None:
+        """Send ``replies`` to ``client`` and the feedback clients on its host (the server rate-limits first)."""
+        self._put(("reply", client, replies))
+
+    def learned(self, target: str, layer: int, channel: int, cc: int) -> None:
+        """MIDI learn mapped ``target`` of ``layer`` (1-based) to ``cc`` on ``channel``: ``/rvae/learned``."""
+        self._put(("learned", target, layer, channel, cc))
+
+    def on_engine_event(self, event: EngineEvent) -> None:
         """Engine listener (on the planner or a control thread): enqueue only."""
         if event.kind == "plan":
             plan_key = (int(event.data["layer"]), int(event.data["bar_number"]))

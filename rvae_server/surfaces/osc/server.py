@@ -1,7 +1,8 @@
 """The OSC server: a UDP socket on the ``rvae-osc`` thread that validates datagrams and dispatches their messages
-through the address table, with an allow-list for hosts beyond loopback; feedback goes out through
-:class:`~rvae_server.surfaces.osc.feedback.FeedbackSender`. Replies are rate-limited per client host (a small
-request never buys a flood: :data:`~rvae_server.surfaces.osc.ratelimit.REPLY_BURST` datagrams, then
+through the address table, with an allow-list for hosts beyond loopback; feedback goes out through its
+:class:`~rvae_server.surfaces.osc.feedback.Feedback` part (:attr:`OscServer.feedback`, handed the bound socket).
+Replies are rate-limited per client host (a small request never buys a flood:
+:data:`~rvae_server.surfaces.osc.ratelimit.REPLY_BURST` datagrams, then
 :data:`~rvae_server.surfaces.osc.ratelimit.REPLY_RATE` a second), a datagram from the server's own address is
 dropped (it never talks to itself), and text from the network is escaped before it is logged."""
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import queue
 import socket
 import sys
 import threading
@@ -22,7 +22,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from rvae_server.core.untrusted import printable
 from rvae_server.engine.api import ControlError, EngineControl
-from rvae_server.surfaces.osc.feedback import FeedbackSender
+from rvae_server.surfaces.osc.feedback import Feedback, static_clients
 from rvae_server.surfaces.osc.packets import PacketError, parse_packet
 from rvae_server.surfaces.osc.ratelimit import REPLY_BURST, REPLY_RATE, RateLimitedLog, TokenBucket
 from rvae_server.surfaces.osc.spec import (
@@ -73,15 +73,18 @@ class _UDPServer(BlockingOSCUDPServer):
         )  # fmt: skip
 
 
-class OscServer(FeedbackSender):
+class OscServer:
     """The OSC control surface of one engine (:class:`~rvae_server.engine.api.EngineControl`). Use :func:`start_osc`.
 
     ``host``/``port`` (port 0: any free port; :attr:`port` is the bound one), ``allow`` (IPs or networks
     accepted besides loopback), ``clip_dirs`` (where ``/rvae/train`` may read), ``training`` and ``learner``
     (optional hooks; attach later with :meth:`attach_training` / :meth:`attach_learner`), ``feedback_clients``
-    (``(ip, port)`` pairs that always get feedback)."""
+    (``(ip, port)`` pairs that always get feedback).
 
-    capture: CaptureService | None = None  #: the capture service (attach with :meth:`attach_capture`)
+    Its parts: the UDP socket (the ``rvae-osc`` thread receives on it) and :attr:`feedback`
+    (:class:`~rvae_server.surfaces.osc.feedback.Feedback`: the feedback clients and the ``rvae-osc-feedback``
+    thread, sending from the same socket). The handlers of the address table get the server itself
+    (:class:`~rvae_server.surfaces.osc.spec.Host`); what they ask of the feedback clients is passed on."""
 
     def __init__(
         self,
@@ -95,11 +98,14 @@ class OscServer(FeedbackSender):
         learner: Learner | None = None,
         feedback_clients: Iterable[Client] = (),
     ) -> None:
-        super().__init__(engine, feedback_clients, RateLimitedLog(log))
+        self.engine = engine
+        self.ratelog = RateLimitedLog(log)
         self.training = training
         self.learner = learner
+        self.capture: CaptureService | None = None  #: the capture service (attach with :meth:`attach_capture`)
         self.clip_dirs: list[str | os.PathLike[str]] = list(clip_dirs)
         self._allow = [ipaddress.ip_network(a.strip(), strict=False) for a in allow]
+        configured = static_clients(feedback_clients)  # a bad address raises before the port is bound
         self.dispatcher = Dispatcher(strict_timing=False)
         for entry in ADDRESSES:  # python-osc's own dispatch reaches the same table (tests, embedding)
             for address, _ in entry.addresses(engine.layer_count):
@@ -112,30 +118,24 @@ class OscServer(FeedbackSender):
         self.handled = 0  #: messages applied
         self._udp = _UDPServer((host, port), self.dispatcher, self)
         self.host = host
-        self.sock = self._udp.socket
         self.port: int = self._udp.server_address[1]
-        for client in sorted(self._static_clients):
-            reason = self.feedback_refusal(client, None)
-            if reason is not None:
-                self._static_clients.discard(client)
-                log.warning("OSC: osc-feedback %s:%d ignored: %s", client[0], client[1], reason)
+        self.feedback = Feedback(engine, self._udp.socket, host, self.port, configured, self.ratelog)
         if not self._allow and not ipaddress.ip_address(host).is_loopback:
             log.warning(
                 "OSC on %s:%d accepts only loopback clients: list the pad's address in osc-allow", host, self.port
             )
         self._closed = threading.Event()
-        self._threads: list[threading.Thread] = []
-        engine.add_listener(self._on_engine_event)
+        self._thread: threading.Thread | None = None
+        engine.add_listener(self.feedback.on_engine_event)
         if learner is not None:
             self._listen_learner(learner)
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> OscServer:
-        for target, name in ((self._serve, "rvae-osc"), (self._send_loop, "rvae-osc-feedback")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._thread = threading.Thread(target=self._serve, name="rvae-osc", daemon=True)
+        self._thread.start()
+        self.feedback.start()
         log.info("OSC: listening on udp %s:%d", self.host, self.port)
         return self
 
@@ -147,17 +147,10 @@ class OscServer(FeedbackSender):
         if self._closed.is_set():
             return
         self._closed.set()
-        if self._threads:
-            self._udp.shutdown()
-            while True:  # make room for the quit marker (the sender drains meanwhile; never blocks forever)
-                try:
-                    self._queue.put(("quit",), timeout=0.1)
-                    break
-                except queue.Full:
-                    if not self._threads[-1].is_alive():
-                        break
-        for thread in self._threads:
-            thread.join(timeout=2.0)
+        if self._thread is not None:
+            self._udp.shutdown()  # nothing more is received, so nothing more is replied
+            self._thread.join(timeout=2.0)
+        self.feedback.close()
         self._udp.server_close()
 
     def attach_training(self, service: TrainingService | None) -> None:
@@ -174,7 +167,43 @@ class OscServer(FeedbackSender):
     def _listen_learner(self, learner: Learner) -> None:
         add = getattr(learner, "add_listener", None)
         if add is not None:
-            add(lambda b: self._put(("learned", b.target, b.layer + 1, b.channel, b.cc)))
+            add(lambda b: self.feedback.learned(b.target, b.layer + 1, b.channel, b.cc))
+
+    # ------------------------------------------------------------------ feedback (what the handlers and the daemon use)
+
+    @property
+    def clients(self) -> list[Client]:
+        """The feedback clients: the configured ones, then those registered with ``/rvae/feedback``."""
+        return self.feedback.clients
+
+    def add_client(self, client: Client, owner: Client | None = None) -> None:
+        """See :meth:`Feedback.add_client <rvae_server.surfaces.osc.feedback.Feedback.add_client>`."""
+        self.feedback.add_client(client, owner)
+
+    def remove_client(self, host: str, owner: Client | None = None) -> int:
+        """See :meth:`Feedback.remove_client <rvae_server.surfaces.osc.feedback.Feedback.remove_client>`."""
+        return self.feedback.remove_client(host, owner)
+
+    def subscribe_plans(self, client: Client, layer: int, on: bool) -> None:
+        """See :meth:`Feedback.subscribe_plans <rvae_server.surfaces.osc.feedback.Feedback.subscribe_plans>`."""
+        self.feedback.subscribe_plans(client, layer, on)
+
+    def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
+        """Report one finished training epoch to feedback clients (``val_loss`` None → -1). Any thread."""
+        self.feedback.train_progress(epoch, epochs, train_loss, val_loss)
+
+    def train_done(self, model: str, layers: Iterable[int]) -> None:
+        """Training finished: ``model`` saved and swapped into ``layers`` (0-based). Any thread."""
+        self.feedback.train_done(model, layers)
+
+    def train_failed(self, reason: str) -> None:
+        """Training failed or was cancelled; nothing changed. Any thread."""
+        self.feedback.train_failed(reason)
+
+    @property
+    def dropped_feedback(self) -> int:
+        """Feedback datagrams dropped because the sender's queue was full."""
+        return self.feedback.dropped_feedback
 
     # ------------------------------------------------------------------ clients
 
@@ -197,7 +226,7 @@ class OscServer(FeedbackSender):
 
     def handle_datagram(self, data: bytes, client: Client) -> None:
         """Validate one datagram and apply its messages in order; every problem gets an error reply."""
-        if self.is_own_address(client):  # its own feedback come back: never answered (no loop)
+        if self.feedback.is_own_address(client):  # its own feedback come back: never answered (no loop)
             self.dropped_datagrams += 1
             return
         if len(data) > MAX_DATAGRAM:
@@ -261,7 +290,7 @@ class OscServer(FeedbackSender):
             self.ratelog(logging.WARNING, "OSC: %s asks faster than replies are sent; %d replies dropped so far",
                          _who(client), self.dropped_replies)  # fmt: skip
             return
-        self._put(("reply", client, replies))
+        self.feedback.send_replies(client, replies)
 
     def _error_reply(self, client: Client | None, address: str, reason: str) -> list[tuple[str, list[Any]]]:
         self.errors += 1
