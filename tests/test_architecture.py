@@ -176,6 +176,37 @@ def test_nothing_in_the_clock_imports_torch():
     assert result.stdout.strip() == "[]", result.stdout
 
 
+def torch_free_modules() -> list[str]:
+    """The control path: the engine's control API, the control surfaces, ``rvae osc`` and the Max patch generator."""
+    names = [
+        name
+        for name in modules()
+        if name.startswith(("rvae_server.surfaces", "maxpatch"))
+        or name in ("rvae_server.engine.api", "rvae_server.cli.osc_send", "rvae_server.model.planes")
+    ]
+    return sorted(names)
+
+
+def test_the_control_path_never_imports_torch():
+    """Importing the control-path modules one after the other in a fresh interpreter leaves torch (and
+    safetensors) out of ``sys.modules`` after each: ``rvae osc`` and the Max generator start in a fraction of a
+    second. Torch, once loaded, stays: the first module that loads it is the one named."""
+    names = torch_free_modules()
+    assert len(names) >= 25 and "rvae_server.surfaces.osc.table" in names
+    code = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'safetensors'))\n"
+        "    if heavy:\n"
+        "        print(name, 'loads', heavy[0])\n"
+        "        break\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", result.stdout
+
+
 def test_no_module_is_over_500_lines():
     sources = [
         *PACKAGE.rglob("*.py"),

@@ -28,8 +28,9 @@ from rvae_server.melody.generate import MelodySettings, generate
 from rvae_server.melody.jamfile import write_jam
 from rvae_server.melody.line import Line
 from rvae_server.melody.modelfile import DEFAULT_NAME, load_melody
-from rvae_server.model.inference import LoadedModel, threshold_planes
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import ModelFileError
+from rvae_server.model.planes import threshold_planes
 
 MAX_BARS = 4096
 

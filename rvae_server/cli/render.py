@@ -23,8 +23,9 @@ import numpy as np
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar, parse_instruments
 from rvae_server.core.midiwrite import write_bars
-from rvae_server.model.inference import LoadedModel, mutes_from_indices
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import ModelFileError
+from rvae_server.model.planes import mutes_from_indices
 
 MAX_BARS = 4096
 

@@ -21,8 +21,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, Bar
 from rvae_server.engine import motion as _motion
-from rvae_server.model.inference import DecodedPlanes
-from rvae_server.model.network import pad_to_latent
+from rvae_server.model.planes import DecodedPlanes, pad_to_latent
 
 #: The LFO shapes, what LFOs may move, the path shapes (what the surfaces may offer; see engine/motion.py).
 LFO_SHAPES, LFO_TARGETS, PATH_SHAPES = _motion.SHAPES, _motion.TARGETS, _motion.PATH_SHAPES
@@ -42,7 +41,7 @@ class PatternModel(Protocol):
 
 def model_pad_to_latent(model: PatternModel, xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
     """Pad → latent with the model's own mapping (:meth:`rvae_server.model.inference.LoadedModel.pad_to_latent`),
-    or the fixed :func:`rvae_server.model.network.pad_to_latent` for a model that has none."""
+    or the fixed :func:`rvae_server.model.planes.pad_to_latent` for a model that has none."""
     own = getattr(model, "pad_to_latent", None)
     return own(xy) if callable(own) else pad_to_latent(xy)
 

@@ -39,7 +39,7 @@ def threshold_cells(
     """A bar from decoded planes ``(3, 96, 9)`` (probability, velocity, microtiming; each tick may come from
     another point): an onset where probability ≥ its cell's threshold (``(96, 9)``) and ``keep`` (``(96, 9)`` or
     ``(9,)``; None: every instrument plays). Velocity clamped to [1/127, 1], microtiming to [-1, 1], as
-    :func:`rvae_server.model.inference.threshold_planes` does with one threshold."""
+    :func:`rvae_server.model.planes.threshold_planes` does with one threshold."""
     arr = np.asarray(planes, dtype=np.float32)
     onsets = arr[0] >= thresholds
     if keep is not None:

@@ -62,6 +62,7 @@ from rvae_server.core.bar import INSTRUMENTS, N_INSTRUMENTS, TICKS
 from rvae_server.core.tempdirs import pid_alive
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
+from rvae_server.model.planes import PLAYABLE
 
 FORMAT = "rvae-model"
 FORMAT_VERSION = 1
@@ -81,8 +82,6 @@ META_TYPES: dict[str, type[Any]] = {
     "licence": dict,
 }  # fmt: skip
 MAX_CONFIG_FIELDS = 64
-#: What the engine plays (the bar of rvae_server.core.bar and the 2-D pad): a model's config must match.
-PLAYABLE = {"ticks": TICKS, "instruments": N_INSTRUMENTS, "latent": 2}
 
 
 class ModelFileError(Exception):
@@ -345,7 +344,7 @@ def _short(value: object) -> str:
 
 
 def check_playable(path: Path, config: ModelConfig) -> None:
-    """Refuse a config the engine cannot play (see :data:`PLAYABLE`), naming what differs."""
+    """Refuse a config the engine cannot play (see :data:`rvae_server.model.planes.PLAYABLE`), naming what differs."""
     wrong = [f"{key} {getattr(config, key)!r}" for key, want in PLAYABLE.items() if getattr(config, key) != want]
     if wrong:
         raise ModelFileError(
