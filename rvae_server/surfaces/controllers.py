@@ -7,7 +7,8 @@ thread of its own applies them (never the JACK process thread, never the clock o
 
 Bindings
     A :class:`Binding` maps ``(channel, cc)`` to a **target** on a **layer** (0-based inside Python, 1-based in
-    map files and on the wire). ``channel`` is 1..16, or 0 for any channel. Targets (see :data:`TARGETS`):
+    map files and on the wire). ``channel`` is 1..16, or 0 for any channel. Targets (the table is
+    :mod:`rvae_server.surfaces.targets`):
 
     * continuous — ``x``, ``y``, ``threshold``, ``noise``, ``timing`` (0..1), ``fixed_velocity`` (1..127),
       ``bpm`` (the binding's ``lo``..``hi``, default 60..180): CC value 0..127 is scaled linearly to
@@ -53,36 +54,12 @@ from typing import Any
 import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
-from rvae_server.core.bar import INSTRUMENT_NAMES
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, check_data, read_regular
 from rvae_server.engine.api import ControlError, EngineControl
-from rvae_server.surfaces.motion_targets import (
-    MOTION_CONTINUOUS,
-    MOTION_SWITCHES,
-    MOTION_TRIGGERS,
-    apply_continuous,
-    apply_switch,
-)
+from rvae_server.surfaces.motion_targets import MOTION_SWITCHES, MOTION_TRIGGERS, apply_continuous, apply_switch
+from rvae_server.surfaces.targets import CONTINUOUS, GATE, TARGETS
 
 log = logging.getLogger(__name__)
-
-#: Continuous targets and their full ranges (CC 0 ↦ lo, CC 127 ↦ hi unless a binding says otherwise).
-CONTINUOUS: dict[str, tuple[float, float]] = {
-    "x": (0.0, 1.0),
-    "y": (0.0, 1.0),
-    "threshold": (0.0, 1.0),
-    "noise": (0.0, 1.0),
-    "timing": (0.0, 1.0),
-    "fixed_velocity": (1.0, 127.0),
-    "bpm": (60.0, 180.0),
-}
-#: Motion and shaping (continuous): swing in percent, LFO depths, densities, the default morph time in bars.
-CONTINUOUS.update(MOTION_CONTINUOUS)
-SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), *MOTION_SWITCHES)
-TRIGGERS: tuple[str, ...] = ("play", "stop", *MOTION_TRIGGERS)
-GATE = "touch"
-#: Every target a binding (or MIDI learn) may name.
-TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
 
 #: Kaoss Pad KP3/KP3+ controller numbers.
 KP3_PAD_X, KP3_PAD_Y, KP3_TOUCH = 12, 13, 92
@@ -464,12 +441,9 @@ def start_controllers(
 
 
 __all__ = [
-    "CONTINUOUS",
-    "GATE",
     "KP3_PAD_X",
     "KP3_PAD_Y",
     "KP3_TOUCH",
-    "TARGETS",
     "Binding",
     "CCMapper",
     "ControllerInput",
