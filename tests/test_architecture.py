@@ -207,6 +207,26 @@ def test_the_control_path_never_imports_torch():
     assert result.stdout.strip() == "", result.stdout
 
 
+def test_rvae_osc_parses_and_runs_without_torch_and_help_lists_every_command():
+    """``rvae osc`` builds only its own subcommand's parser (the others import the model); ``rvae --help`` still
+    lists every subcommand."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from rvae_server.cli import COMMANDS, build_parser, main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['-v', 'osc', '--list']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))\n"
+        "print(' '.join(COMMANDS))\n"
+        "print(build_parser().format_help())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded, commands, help_text = result.stdout.split("\n", 2)
+    assert loaded == "[]"
+    assert len(commands.split()) == 14
+    for command in commands.split():
+        assert f"\n    {command} " in help_text, command
+
+
 def test_no_module_is_over_500_lines():
     sources = [
         *PACKAGE.rglob("*.py"),
