@@ -14,10 +14,10 @@ from typing import Any
 
 import rvae_server
 from rvae_server.core import places
+from rvae_server.core.names import is_plain_name
 from rvae_server.core.untrusted import is_link_outside
 from rvae_server.model.modelfile import (
     META_FILE,
-    NAME_RE,
     PICKLE_SUFFIXES,
     README_FILE,
     ModelFileError,
@@ -176,7 +176,7 @@ def resolve_model(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.
     text = os.fspath(name_or_path)
     search = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
     looks_like_path = os.sep in text or "/" in text or Path(text).suffix.lower() in PICKLE_SUFFIXES
-    if not looks_like_path and NAME_RE.match(text):
+    if not looks_like_path and is_plain_name(text):
         for d in search:
             candidate = d / text
             if not candidate.exists() and d.is_dir():

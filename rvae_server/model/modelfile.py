@@ -59,6 +59,7 @@ import safetensors.numpy
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENTS, N_INSTRUMENTS, TICKS
+from rvae_server.core.names import NAME_RULE, ModelName, is_plain_name
 from rvae_server.core.tempdirs import pid_alive
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
@@ -72,7 +73,6 @@ README_FILE = "README.md"
 MAX_META_BYTES = 16 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 WEIGHT_DTYPES: dict[str, type[np.floating[Any]]] = {"float16": np.float16, "float32": np.float32}
 #: Bounds on a meta.json (a model trained for 10,000 epochs with 5,000 clips stays well inside).
 META_LIMITS = Limits(depth=16, values=500_000, string=65_536, int_digits=18)
@@ -119,14 +119,14 @@ class ModelData:
 # ------------------------------------------------------------------------------------------------- names
 
 
-def check_model_name(name: str) -> str:
-    """A model name: 1–64 of letters, digits, ``.``, ``_``, ``-``, starting with a letter or digit."""
-    if not NAME_RE.match(name):
-        raise ModelFileError(
-            name or "''",
-            "invalid model name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-        )
-    return name
+def check_model_name(name: str) -> ModelName:
+    """``name`` if it is a plain name (:data:`rvae_server.core.names.PLAIN_NAME`, matched whole), else
+    :class:`ModelFileError` naming it. :func:`write_model_folder` checks here before it writes ``models_dir/name``;
+    names from outside are checked where they enter (:func:`rvae_server.core.names.model_name`)."""
+    if not is_plain_name(name):
+        shown = name if name.isprintable() and name else repr(name)
+        raise ModelFileError(shown, f"invalid model name: use {NAME_RULE}")
+    return ModelName(name)
 
 
 # --------------------------------------------------------------------------------------------------- saving
@@ -194,7 +194,7 @@ def tidy(models_dir: Path, name: str | None = None) -> None:
             continue
         target = models_dir / match["name"]
         try:
-            if match["kind"] == "old" and not os.path.lexists(target) and NAME_RE.match(match["name"]):
+            if match["kind"] == "old" and not os.path.lexists(target) and is_plain_name(match["name"]):
                 os.rename(entry, target)  # a crash between the fallback's two renames: the old model comes back
             elif not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -218,9 +218,8 @@ def save_model(
 
     ``meta`` supplies the ``training`` and ``licence`` parts (and anything else to keep); the format fields,
     config, instrument table and weights description are filled in here. An existing folder of that name that
-    is not a model is never replaced.
+    is not a model is never replaced. The name is checked where the folder is written (:func:`write_model_folder`).
     """
-    check_model_name(name)
     if dtype not in WEIGHT_DTYPES:
         raise ModelFileError(name, f"weights dtype must be one of {', '.join(WEIGHT_DTYPES)}, not {dtype!r}")
     parent = Path(models_dir)
