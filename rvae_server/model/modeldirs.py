@@ -113,13 +113,14 @@ def link_refusal(entry: Path, models_dir: Path) -> str | None:
 
 
 def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
-    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any."""
+    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any and if
+    it is a plain name (:func:`rvae_server.core.names.is_plain_name`)."""
     try:
         text = (Path(models_dir) / README_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = re.search(r"^\s*default model:\s*`?([A-Za-z0-9][A-Za-z0-9._-]*)`?", text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else None
+    match = re.search(r"^\s*default model:\s*`?([^\s`]+)`?", text, re.IGNORECASE | re.MULTILINE)
+    return match.group(1) if match and is_plain_name(match.group(1)) else None
 
 
 def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[ModelInfo]:
