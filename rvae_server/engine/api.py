@@ -182,13 +182,15 @@ Listener = Callable[[EngineEvent], None]
 
 
 class ClockView(Protocol):
-    """What a control surface may read of the clock."""
+    """What a control surface, an output (the capture) or the melody layer may read of the clock: the transport,
+    the tempo, the position in ticks and the ``time.perf_counter()`` time of a position."""
 
     @property
     def running(self) -> bool: ...
     @property
     def bpm(self) -> float: ...
     def position(self) -> float: ...
+    def time_at(self, position: float) -> float: ...
 
 
 class EngineControl(Protocol):

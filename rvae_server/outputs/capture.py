@@ -21,11 +21,11 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
 from rvae_server.core.names import NAME_RULE, is_plain_name
 from rvae_server.core.notewrite import TimedNote, write_notes
+from rvae_server.engine.api import ClockView
 
 #: Notes the ring buffer keeps (about 40 minutes of two busy layers).
 MAX_NOTES = 200_000
@@ -35,15 +35,6 @@ MAX_BARS = 512
 
 class CaptureError(ValueError):
     """A capture that cannot be written; the message says why."""
-
-
-class ClockView(Protocol):
-    @property
-    def running(self) -> bool: ...
-    @property
-    def bpm(self) -> float: ...
-    def position(self) -> float: ...
-    def time_at(self, position: float) -> float: ...
 
 
 @dataclass(frozen=True)

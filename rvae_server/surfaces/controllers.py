@@ -2,7 +2,7 @@
 
 The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.api.EngineControl`; it
 owns no port and no thread, so tests feed it bytes. :class:`ControllerInput` opens a MIDI input port
-(python-rtmidi, backends as in :mod:`rvae_server.outputs.midiout`) whose callback only queues the bytes; a worker
+(python-rtmidi, backends as in :mod:`rvae_server.system.midiports`) whose callback only queues the bytes; a worker
 thread of its own applies them (never the JACK process thread, never the clock or planner threads).
 
 Bindings
@@ -375,25 +375,12 @@ class ControllerInput:
     applies them. ``name`` is the port's name."""
 
     def __init__(self, mapper: CCMapper, port: str | None, backend: str | None, client_name: str = "R-VAE") -> None:
-        from rvae_server.system.midiports import new_client, release_client, resolve_backend, select_port
+        from rvae_server.system.midiports import open_input, release_client
 
         self.mapper = mapper
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._release = release_client
-        rt = new_client("input", resolve_backend(backend), f"{client_name} controllers")
-        try:
-            rt.ignore_types(sysex=True, timing=True, active_sense=True)
-            if port is None:
-                rt.open_virtual_port("controller in")
-                self.name = f"{client_name} controllers:controller in"
-            else:
-                index, self.name = select_port(rt.get_ports(), port, "input")
-                rt.open_port(index, "controller in")
-            rt.set_callback(self._on_message)
-        except BaseException:
-            release_client(rt)
-            raise
-        self._rt = rt
+        self._rt, self.name = open_input(backend, f"{client_name} controllers", port, "controller in", self._on_message)
         self._thread = threading.Thread(target=self._run, name="rvae-controllers", daemon=True)
         self._thread.start()
         log.info("controllers: listening on %r (%d bindings)", self.name, len(mapper.bindings))
