@@ -181,7 +181,9 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see :mod:`rvae_server.core.atomic`)."""
+    """Write ``text`` to ``path`` atomically: :func:`rvae_server.core.atomic.atomic_write_text`, the one home, which
+    the controllers use; kept only while :mod:`rvae_server.session.state` imports it from here (issue 20: it moves
+    to core/atomic, then this goes)."""
     atomic_write_text(path, text)
 
 
@@ -245,7 +247,7 @@ class CCMapper:
         if self.path is None:
             return
         try:
-            write_atomic(self.path, bindings_to_toml(self.bindings))
+            atomic_write_text(self.path, bindings_to_toml(self.bindings))
         except OSError as err:
             log.error("controller map %s: cannot save (%s)", self.path, err)
 
