@@ -9,7 +9,7 @@ every value from where it was to where it goes, in sync, by the same amount at e
 :mod:`rvae_server.engine.motion` for the shapes.
 
 Which base point plays: the performer's own while touching (a hand on the pad, the Kaoss Pad's touch, or a
-move within the last :data:`~rvae_server.engine.performing.RELEASE` seconds); else a gesture loop if there is
+move within the last :data:`~rvae_server.engine.gestures.RELEASE` seconds); else a gesture loop if there is
 one; else a drawn path; else the performer's. Circles and figure-eights move around the base point; LFOs add to
 all of it.
 """
