@@ -125,8 +125,8 @@ def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
 
 def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[ModelInfo]:
     """Every model folder in ``dirs`` (default :func:`default_model_dirs`), in dir order then by name. Only the
-    metadata is read (weights are checked by :func:`load_model`). A folder with a bad ``meta.json`` is listed
-    with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
+    metadata is read (weights are checked by :func:`~rvae_server.model.modelfile.load_model`). A folder with a bad
+    ``meta.json`` is listed with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
     found: list[ModelInfo] = []
     for raw in default_model_dirs() if dirs is None else dirs:
         d = Path(raw)

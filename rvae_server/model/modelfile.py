@@ -31,10 +31,11 @@ are never listed as models; stale temporary folders of dead processes are remove
 Loading (:func:`load_model`) validates the format and version, the config, the instrument table, the weights'
 checksum, and every tensor's name, shape and dtype; anything wrong raises :class:`ModelFileError` naming the
 file and the cause, and touches nothing. Both files are read only if they are regular files (never through a
-symbolic link, never a FIFO or a device), their size read once and bounded (:func:`rvae_server.core.untrusted.
-read_regular`); ``meta.json`` is parsed with bounded depth, size and numbers, and its parts must have their types
-(``config``, ``weights``, ``training``, ``licence`` objects; ``instruments`` a list). A model whose config the engine
-cannot play (not 96 ticks × 9 instruments with a 2-D latent) is refused with a message saying so.
+symbolic link, never a FIFO or a device), their size read once and bounded
+(:func:`rvae_server.core.untrusted.read_regular`); ``meta.json`` is parsed with bounded depth, size and numbers,
+and its parts must have their types (``config``, ``weights``, ``training``, ``licence`` objects; ``instruments`` a
+list). A model whose config the engine cannot play (not 96 ticks × 9 instruments with a 2-D latent) is refused
+with a message saying so.
 """
 
 from __future__ import annotations

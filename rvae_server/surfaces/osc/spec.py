@@ -33,9 +33,10 @@ class TrainingService(Protocol):
     model name checked where it entered (:func:`rvae_server.core.names.model_name`), and 0-based engine layers
     to hot-swap when done; it returns a job id or raises ``ValueError``/``RuntimeError`` with a message for the
     performer (e.g. a job is already running). ``undo_model(layer)`` (0-based) puts back the layer's previous
-    model and returns its name. Progress flows back through :meth:`OscServer.train_progress`,
-    :meth:`OscServer.train_done` and
-    :meth:`OscServer.train_failed` (thread-safe, never block)."""
+    model and returns its name. Progress flows back through
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_progress`,
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_done` and
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_failed` (thread-safe, never block)."""
 
     def start(self, folder: str, name: ModelName, layers: list[int]) -> str: ...
 
