@@ -6,7 +6,13 @@ state may use of the engine, and the types they exchange with it. Nothing here p
 * :class:`LayerState` (one layer's performance state, immutable), :class:`ControlError` (an unusable control
   value), :class:`EngineEvent` (what listeners hear: a bar started, the state changed, the transport moved).
 * :class:`PatternModel`, :class:`Clock` and :class:`NoteSink`: what the engine needs of a model, a clock source
-  and an output.
+  and an output; :class:`ClockView`: what the surfaces, the capture and the melody layer read of the clock.
+* The rules the surfaces share with the engine: :data:`RANGES` (each layer setting's range) and :func:`clamp`,
+  :data:`LFO_SHAPES`, :data:`LFO_TARGETS`, :data:`PATH_SHAPES`, :data:`MELODY_FAMILIES`;
+  :func:`model_pad_to_latent`.
+
+Imports neither torch nor the model's network: :mod:`rvae_server.model.planes` gives the decoded planes and the
+fixed pad mapping.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, Bar
 from rvae_server.engine import motion as _motion
+from rvae_server.melody.families import FAMILIES
 from rvae_server.model.planes import DecodedPlanes, pad_to_latent
 
 #: The LFO shapes, what LFOs may move, the path shapes (what the surfaces may offer; see engine/motion.py).
 LFO_SHAPES, LFO_TARGETS, PATH_SHAPES = _motion.SHAPES, _motion.TARGETS, _motion.PATH_SHAPES
+#: The melody layer's instrument families (see melody/families.py), as the surfaces offer them.
+MELODY_FAMILIES: tuple[str, ...] = FAMILIES
 
 # ------------------------------------------------------------------------------------------ collaborators
 

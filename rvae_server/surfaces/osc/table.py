@@ -11,13 +11,11 @@ from typing import Any
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS
 from rvae_server.core.tempo import MAX_BPM, MIN_BPM
-from rvae_server.engine.api import RANGES
+from rvae_server.engine.api import MELODY_FAMILIES, RANGES
 from rvae_server.surfaces.osc import handlers as h
 from rvae_server.surfaces.osc.motion_table import MOTION_ADDRESSES, MOTION_FEEDBACK
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
 from rvae_server.surfaces.targets import TARGETS
-
-MELODY_FAMILIES = ("bass", "keys", "guitar", "pad", "lead")  # rvae_server.melody.families.FAMILIES
 
 
 def _f(name: str, doc: str, lo: float = 0.0, hi: float = 1.0) -> Arg:
