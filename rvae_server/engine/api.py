@@ -8,8 +8,8 @@ state may use of the engine, and the types they exchange with it. Nothing here p
 * :class:`PatternModel`, :class:`Clock` and :class:`NoteSink`: what the engine needs of a model, a clock source
   and an output; :class:`ClockView`: what the surfaces, the capture and the melody layer read of the clock.
 * The rules the surfaces share with the engine: :data:`RANGES` (each layer setting's range) and :func:`clamp`,
-  :data:`LFO_SHAPES`, :data:`LFO_TARGETS`, :data:`PATH_SHAPES`, :data:`MELODY_FAMILIES`;
-  :func:`model_pad_to_latent`.
+  :data:`LFO_SHAPES`, :data:`LFO_TARGETS`, :data:`PATH_SHAPES`, :data:`MELODY_FAMILIES`, :data:`MIN_SWING`,
+  :data:`MAX_SWING`, :data:`SWING_UNITS`, :data:`DENSITY_RANGE`, :data:`PRESET_SLOTS`; :func:`model_pad_to_latent`.
 
 Imports neither torch nor the model's network: :mod:`rvae_server.model.planes` gives the decoded planes and the
 fixed pad mapping.
@@ -34,6 +34,13 @@ from rvae_server.model.planes import DecodedPlanes, pad_to_latent
 LFO_SHAPES, LFO_TARGETS, PATH_SHAPES = _motion.SHAPES, _motion.TARGETS, _motion.PATH_SHAPES
 #: The melody layer's instrument families (see melody/families.py), as the surfaces offer them.
 MELODY_FAMILIES: tuple[str, ...] = FAMILIES
+#: Swing in percent (50 straight … 75) and the notes it swings (8ths, 16ths); see engine/shaping.py.
+MIN_SWING, MAX_SWING = 50.0, 75.0
+SWING_UNITS = (8, 16)
+#: A density: the threshold offset of one instrument (+ denser); see engine/shaping.py.
+DENSITY_RANGE = (-0.5, 0.5)
+#: Preset slots per layer (1-based on every surface); see engine/presets.py.
+PRESET_SLOTS = 16
 
 # ------------------------------------------------------------------------------------------ collaborators
 
