@@ -24,9 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, instrument_index
-from rvae_server.engine.api import LayerState
+from rvae_server.engine.api import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS, LayerState
 from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path, finite_number
-from rvae_server.engine.shaping import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS
 
 MORPH_UNITS = ("beats", "bars")
 #: Longest morph (bars).
