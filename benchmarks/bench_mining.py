@@ -84,7 +84,8 @@ def calibrate(data: Path) -> None:
 
 
 def models() -> None:
-    from rvae_server.model.inference import LoadedModel, threshold_planes
+    from rvae_server.model.inference import LoadedModel
+    from rvae_server.model.planes import threshold_planes
 
     print("\n== models (decoded 30 × 30 grid at the suggested threshold)")
     print(f"  {'model':<22}{'val loss':>10}{'grid passes':>13}{'distinct':>10}")

@@ -48,8 +48,9 @@ from rvae_server.core.midifile import find_clips  # noqa: E402
 from rvae_server.core.patterns import passes  # noqa: E402
 from rvae_server.model.calibrate import fit_space  # noqa: E402
 from rvae_server.model.evaluate import evaluate_model, grid_figures  # noqa: E402
-from rvae_server.model.inference import LoadedModel, grid_points  # noqa: E402
+from rvae_server.model.inference import LoadedModel  # noqa: E402
 from rvae_server.model.modeldirs import find_models  # noqa: E402
+from rvae_server.model.planes import grid_points  # noqa: E402
 from rvae_server.model.recipe import get_recipe  # noqa: E402
 from rvae_server.model.training import train_model  # noqa: E402
 from rvae_server.model.trainingdata import Split, load_training_bars, split_data  # noqa: E402

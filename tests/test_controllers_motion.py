@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rvae_server.surfaces.controllers import TARGETS, Binding, CCMapper
+from rvae_server.surfaces.controllers import Binding, CCMapper
+from rvae_server.surfaces.targets import TARGETS
 from tests.test_controllers import cc, engine  # noqa: F401  (a fixture)
 
 

@@ -15,7 +15,7 @@ from rvae_server.engine.api import ControlError, LayerState
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.engine.plans import make_plan
-from rvae_server.model.inference import DecodedPlanes, threshold_planes
+from rvae_server.model.planes import DecodedPlanes, threshold_planes
 
 KICK, SNARE, CH, OH = (INSTRUMENT_NAMES.index(n) for n in ("kick", "snare", "closed-hat", "open-hat"))
 

@@ -26,11 +26,12 @@ from rvae_server.core.untrusted import UnsafeFile, read_regular
 from rvae_server.engine.api import ControlError
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
-from rvae_server.model.inference import DecodedPlanes, LoadedModel
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.library import ModelWatcher, NoModels, load_models
 from rvae_server.model.modeldirs import bundled_models_dir, default_model, find_models, resolve_model
 from rvae_server.model.modelfile import ModelFileError, load_model, save_model
 from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.model.planes import DecodedPlanes
 from rvae_server.model.trainingdata import load_training_bars
 from rvae_server.session.daemon import Daemon
 from tests.test_engine import Recorder, SyntheticModel

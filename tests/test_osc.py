@@ -458,7 +458,9 @@ def test_engine_listeners_never_wait_for_the_network():
         clock.close()
 
 
-def test_python_osc_dispatch_reaches_the_same_table(rig):
+def test_a_datagram_for_a_layer_address_reaches_that_layer(rig):
+    """The one dispatch path: a datagram is parsed, looked up in the address table and handled
+    (:meth:`OscServer.handle_datagram`, what the UDP server calls for each datagram)."""
     engine, server, _, _ = rig
-    server.dispatcher.call_handlers_for_packet(build_message("/rvae/layer/2/y", [0.125]), ("127.0.0.1", 9))
-    assert engine.state(1).y == 0.125
+    server.handle_datagram(build_message("/rvae/layer/2/y", [0.125]), ("127.0.0.1", 9))
+    assert engine.state(1).y == 0.125 and engine.state(0).y != 0.125

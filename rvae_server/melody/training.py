@@ -7,7 +7,8 @@
   each one is seen once in every key.
 * The validation loss is computed each epoch on the validation songs, untransposed; the weights of the epoch
   with the lowest validation loss are kept.
-* Progress goes to a callback, one :class:`EpochReport` per epoch. A NaN loss raises :class:`TrainingError`.
+* Progress goes to a callback, one :class:`EpochReport` per epoch. A NaN loss raises
+  :class:`rvae_server.model.trainingdata.TrainingError` (the one training error, drums and melody alike).
 """
 
 from __future__ import annotations
@@ -33,14 +34,11 @@ from rvae_server.melody.network import (
     melody_loss,
 )
 from rvae_server.melody.pairs import PairSet, transposition
+from rvae_server.model.trainingdata import TrainingError
 
 DEFAULT_EPOCHS = 12
 DEFAULT_BATCH = 128
 DEFAULT_LR = 1e-3
-
-
-class TrainingError(Exception):
-    """Training could not produce a model; ``str(err)`` says why."""
 
 
 @dataclass(slots=True)
@@ -200,4 +198,4 @@ def train_seed(
     return _loop(module, len(windows[True]), len(windows[False]), loss_of, epochs, batch, lr, seed, progress)
 
 
-__all__ = ["EpochReport", "TrainResult", "TrainingError", "train_melody", "train_seed"]
+__all__ = ["EpochReport", "TrainResult", "train_melody", "train_seed"]

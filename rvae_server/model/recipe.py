@@ -113,7 +113,7 @@ def get_recipe(name: str | None = None) -> Recipe:
 def free_threads(max_threads: int | None = None) -> int:
     """Torch threads for training: the cores not busy according to the 1-minute load average
     (``/proc/loadavg``), at least 1, at most ``max_threads`` (default: all cores). On a busy machine one thread
-    trains much faster than several fighting for cores (RECIPES.md: 4–50× slower with 2 threads under load)."""
+    trains much faster than several fighting for cores (measured 4–50× slower with 2 threads under load)."""
     cores = os.cpu_count() or 1
     try:
         load = os.getloadavg()[0]
