@@ -180,13 +180,6 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: :func:`rvae_server.core.atomic.atomic_write_text`, the one home, which
-    the controllers use; kept only while :mod:`rvae_server.session.state` imports it from here (issue 20: it moves
-    to core/atomic, then this goes)."""
-    atomic_write_text(path, text)
-
-
 LearnListener = Callable[[Binding], None]
 
 
@@ -441,5 +434,4 @@ __all__ = [
     "bindings_to_toml",
     "kaoss_pad_map",
     "start_controllers",
-    "write_atomic",
 ]
