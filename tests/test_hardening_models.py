@@ -33,7 +33,7 @@ from rvae_server.model.modelfile import ModelFileError, load_model, save_model
 from rvae_server.model.network import ModelConfig, RhythmVAE
 from rvae_server.model.trainingdata import load_training_bars
 from rvae_server.session.daemon import Daemon
-from tests.test_engine import Recorder, SyntheticModel
+from rvae_server.testing import Recorder, SyntheticModel
 
 DATA = Path(__file__).parent / "data" / "groove"
 
