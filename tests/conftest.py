@@ -6,7 +6,9 @@ Fixtures
     ``loop``; ``engine``: a started engine on an internal clock at 120 BPM with the synthetic model ``a``;
     ``osc_rig``: an OSC server on port 0 over an engine at 300 BPM (models ``a`` and ``b``, no snare), a clip
     folder ``set1`` and an :class:`~rvae_server.testing.OscClient`, as ``(engine, server, client, clips)``;
-    ``plan_inline``: turns off the engine's coalescing of control changes (see its docstring).
+    ``plan_inline``: turns off the engine's coalescing of control changes (see its docstring); ``rvae_here``: runs
+    ``rvae ARGS`` in this process (no interpreter to start: for the many checks of a bad argument), giving
+    ``(status, stdout, stderr)``.
 
 Markers (registered in pyproject.toml; none skips anything: CI runs everything)
     ``jack``: needs a JACK server; ``browser``: needs Chromium. Given here to every test that uses the
@@ -17,11 +19,12 @@ Markers (registered in pyproject.toml; none skips anything: CI runs everything)
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from rvae_server.cli import main as rvae_main
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.model.modeldirs import bundled_models_dir, default_model
@@ -103,3 +106,13 @@ def plan_inline(monkeypatch: pytest.MonkeyPatch) -> None:
     from rvae_server.engine import performing
 
     monkeypatch.setattr(performing, "COALESCE", 0.0)
+
+
+@pytest.fixture
+def rvae_here(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    def run(*args: str) -> tuple[int, str, str]:
+        status = rvae_main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
