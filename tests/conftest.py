@@ -6,7 +6,9 @@ Fixtures
     ``loop``; ``engine``: a started engine on an internal clock at 120 BPM with the synthetic model ``a``;
     ``osc_rig``: an OSC server on port 0 over an engine at 300 BPM (models ``a`` and ``b``, no snare), a clip
     folder ``set1`` and an :class:`~rvae_server.testing.OscClient`, as ``(engine, server, client, clips)``;
-    ``plan_inline``: turns off the engine's coalescing of control changes (see its docstring); ``rvae_here``: runs
+    ``plan_inline``: turns off the engine's coalescing of control changes (see its docstring); ``stepped_engine``:
+    makes started engines on a :class:`~rvae_server.testing.SteppedClock` with a :class:`~rvae_server.testing.Recorder`
+    as their sink, as ``(engine, stepper, recorder)``, with ``plan_inline``; ``rvae_here``: runs
     ``rvae ARGS`` in this process (no interpreter to start: for the many checks of a bad argument), giving
     ``(status, stdout, stderr)``.
 
@@ -25,11 +27,12 @@ from pathlib import Path
 import pytest
 
 from rvae_server.cli import main as rvae_main
+from rvae_server.engine.api import PatternModel
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.model.modeldirs import bundled_models_dir, default_model
 from rvae_server.surfaces.osc.server import OscServer, start_osc
-from rvae_server.testing import OscClient, SyntheticModel
+from rvae_server.testing import EngineStepper, OscClient, Recorder, SteppedClock, SyntheticModel
 from tests.browser import Browser
 from tests.fixtures_jack import JackServer, start_jack_server, stop_jack_server
 
@@ -116,3 +119,27 @@ def rvae_here(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, st
         return status, out, err
 
     return run
+
+
+@pytest.fixture
+def stepped_engine(plan_inline: None) -> Iterator[Callable[..., tuple[Engine, EngineStepper, Recorder]]]:
+    """``make(models=None, *, bpm=300.0, layers=2, seed=7)``: a started engine (default model: the first given;
+    default models: the synthetic ``a``) on a stepped clock, its stepper and its recorder; closed after the test."""
+    made: list[tuple[Engine, SteppedClock]] = []
+
+    def make(
+        models: dict[str, PatternModel] | None = None, *, bpm: float = 300.0, layers: int = 2, seed: int | None = 7
+    ) -> tuple[Engine, EngineStepper, Recorder]:
+        models = models or {"a": SyntheticModel("a")}
+        clock = SteppedClock(bpm=bpm)
+        recorder = Recorder()
+        engine = Engine(models, clock, [recorder], default_model=next(iter(models)), layers=layers, seed=seed)
+        stepper = EngineStepper(engine, clock)
+        engine.start()
+        made.append((engine, clock))
+        return engine, stepper, recorder
+
+    yield make
+    for engine, clock in made:
+        engine.close()
+        clock.close()

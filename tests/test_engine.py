@@ -15,21 +15,13 @@ from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.engine.plans import make_plan
 from rvae_server.model.inference import threshold_planes
-from rvae_server.testing import CH, KICK, OH, SNARE, EngineStepper, Recorder, SteppedClock, SyntheticModel, position_of
+from rvae_server.testing import CH, KICK, OH, SNARE, EngineStepper, Recorder, SyntheticModel, position_of
 
 
 @pytest.fixture
-def rig(plan_inline):
+def rig(stepped_engine):
     """The engine on a stepped clock at 300 BPM: a test steps it and asserts exactly what was sent."""
-    clock = SteppedClock(bpm=300.0)
-    models = {"a": SyntheticModel("a"), "b": SyntheticModel("b", snare=False)}
-    recorder = Recorder()
-    engine = Engine(models, clock, [recorder], default_model="a", layers=2, seed=7)
-    stepper = EngineStepper(engine, clock)
-    engine.start()
-    yield engine, stepper, recorder
-    engine.close()
-    clock.close()
+    return stepped_engine({"a": SyntheticModel("a"), "b": SyntheticModel("b", snare=False)})
 
 
 @pytest.fixture

@@ -14,22 +14,15 @@ from rvae_server.engine.api import ControlError
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.engine.shaping import swing_times
-from rvae_server.testing import CH, KICK, OH, EngineStepper, PlainModel, Recorder, SteppedClock, SyntheticModel
+from rvae_server.testing import CH, KICK, OH, PlainModel, SyntheticModel
 
 BPM = 300.0
 HATS = [i not in (CH, OH) for i in range(9)]  # mutes: hats only
 
 
 @pytest.fixture
-def rig(plan_inline):
-    clock = SteppedClock(bpm=BPM)
-    recorder = Recorder()
-    engine = Engine({"a": SyntheticModel("a")}, clock, [recorder], default_model="a", layers=2, seed=7)
-    stepper = EngineStepper(engine, clock)
-    engine.start()
-    yield engine, stepper, recorder
-    engine.close()
-    clock.close()
+def rig(stepped_engine):
+    return stepped_engine(bpm=BPM)
 
 
 def played(stepper, recorder, layer=None):
@@ -62,21 +55,13 @@ def test_a_square_lfo_on_x_flips_the_pattern_at_the_half_bar_and_restarts_with_t
     assert played(stepper, rec) == [(float(t), CH) for t in range(21)]
 
 
-def test_the_engine_decodes_each_point_of_a_moving_bar_for_a_model_without_decode_ticks(plan_inline):
-    clock = SteppedClock(bpm=BPM)
-    recorder = Recorder()
-    engine = Engine({"p": PlainModel("p")}, clock, [recorder], default_model="p", layers=1)
-    stepper = EngineStepper(engine, clock)
-    engine.start()
-    try:
-        engine.update(0, x=0.5, y=0.5, timing=0.0, mutes=HATS)
-        engine.set_lfo(0, "x", "square", 1, 0.3)
-        stepper.play()
-        stepper.bar(2)
-        assert hats_by_tick(played(stepper, recorder), 1) == split_at(48, CH, OH)
-    finally:
-        engine.close()
-        clock.close()
+def test_the_engine_decodes_each_point_of_a_moving_bar_for_a_model_without_decode_ticks(stepped_engine):
+    engine, stepper, recorder = stepped_engine({"p": PlainModel("p")}, bpm=BPM, layers=1)
+    engine.update(0, x=0.5, y=0.5, timing=0.0, mutes=HATS)
+    engine.set_lfo(0, "x", "square", 1, 0.3)
+    stepper.play()
+    stepper.bar(2)
+    assert hats_by_tick(played(stepper, recorder), 1) == split_at(48, CH, OH)
 
 
 def test_two_layers_with_the_same_lfo_play_in_phase_and_xy_now_moves(rig):

@@ -12,17 +12,14 @@ import time
 import pytest
 
 from rvae_server.engine.clock import Transport
-from rvae_server.engine.engine import Engine
 from rvae_server.testing import (
     CH,
     KICK,
     OH,
-    EngineStepper,
     FakeTraining,
     OscClient,
     Recorder,
     SteppedClock,
-    SyntheticModel,
 )
 from tests.test_architecture import ROOT, imports_of, modules
 
@@ -105,15 +102,8 @@ def test_settle_names_a_thread_that_never_waits_again():
 
 
 @pytest.fixture
-def stepped(plan_inline):
-    clock = SteppedClock(bpm=400.0)
-    recorder = Recorder()
-    engine = Engine({"a": SyntheticModel("a")}, clock, [recorder], default_model="a", layers=2, seed=1)
-    engine.start()
-    stepper = EngineStepper(engine, clock)  # after the start: it finds the first plans by looking at them
-    yield engine, stepper, recorder
-    engine.close()
-    clock.close()
+def stepped(stepped_engine):
+    return stepped_engine(bpm=400.0, seed=1)
 
 
 def test_steps_across_many_bar_lines_send_every_bar_as_rendered(stepped):

@@ -25,9 +25,10 @@ class EngineStepper:
     event): that round plans the bar after it, so no step ever runs ahead of the plans. Steps never jump a bar
     line: :meth:`step_to` stops at each one on the way.
 
-    Control changes are planned on the caller's thread (heard from the next step), except while a bar in motion was
-    planned in the last few milliseconds (the engine then plans them together on its planner thread): after such
-    a change, :meth:`wait_plan` for the plan it makes before stepping on."""
+    Control changes are planned on the caller's thread, heard from the next step; except that the engine plans the
+    changes made within a few milliseconds of planning a bar in motion together, later, on its planner thread (the
+    tests turn that off: tests/conftest.py's ``plan_inline``). What the engine does on its own in real time (an
+    implicit touch ending) is planned on that thread too: :meth:`mark`, then :meth:`wait_plan` for its plan."""
 
     def __init__(self, engine: EngineControl, clock: SteppedClock, timeout: float = 10.0) -> None:
         self.engine = engine
