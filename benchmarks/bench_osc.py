@@ -11,7 +11,7 @@
    sent late, so with a new random pattern every 2 ms few notes are sent — the early-microtimed ones of each
    pattern are already past when it arrives). Target (issue 4): p99 ≤ 1 ms, max ≤ 3 ms.
 
-The engine plays the bundled model (``--synthetic`` for test_engine's stand-in) at ``--bpm`` into a null sink,
+The engine plays the bundled model (``--synthetic`` for the test kit's stand-in) at ``--bpm`` into a null sink,
 with the daemon's switch interval. Loopback only.
 
     python -m benchmarks.bench_osc [--rate 500] [--seconds 8] [--count 2000] [--bpm 120] [--synthetic]

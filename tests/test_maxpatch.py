@@ -5,7 +5,7 @@ unique ids; every box declares the inlet/outlet counts Max gives that object; ev
 boxes within those counts; every OSC address the patch sends is one the server handles, and reaches the
 udpsend; the 9 mutes are the instrument table in order; every address the patch routes is one the server sends.
 
-Live check: a real OSC server (real Engine on an InternalClock, the synthetic model of test_engine) on a free
+Live check: a real OSC server (real Engine on an InternalClock, the test kit's synthetic model) on a free
 loopback port gets every message the patch can send, with sample arguments, over real UDP; none may come back as
 an error, and the feedback the patch draws from (bar rows, state, model list) has the shape the patch expects.
 """
