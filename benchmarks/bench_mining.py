@@ -13,7 +13,7 @@ Prints (figures measured on a shared, busy machine are noisy: re-run on an idle 
    metadata), the share of the decoded 30 × 30 grid that passes the quality filter, and the distinct patterns
    on that grid (``rvae eval`` on another branch will give the full table).
 
-    python benchmarks/bench_mining.py [--data ../shared/data] [--repeat 3] [--calibrate] [--models]
+    python -m benchmarks.bench_mining [--data ../shared/data] [--repeat 3] [--calibrate] [--models]
 """
 
 from __future__ import annotations

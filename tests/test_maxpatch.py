@@ -5,7 +5,7 @@ unique ids; every box declares the inlet/outlet counts Max gives that object; ev
 boxes within those counts; every OSC address the patch sends is one the server handles, and reaches the
 udpsend; the 9 mutes are the instrument table in order; every address the patch routes is one the server sends.
 
-Live check: a real OSC server (real Engine on an InternalClock, the synthetic model of test_engine) on a free
+Live check: a real OSC server (real Engine on an InternalClock, the test kit's synthetic model) on a free
 loopback port gets every message the patch can send, with sample arguments, over real UDP; none may come back as
 an error, and the feedback the patch draws from (bar rows, state, model list) has the shape the patch expects.
 """
@@ -15,17 +15,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import socket
 import struct
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from pythonosc.osc_message import OscMessage
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
 from rvae_server.engine.clock import InternalClock
@@ -33,10 +30,9 @@ from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.melody.modelfile import load_melody
 from rvae_server.surfaces.osc import spec, table
-from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.server import OscServer, start_osc
 from rvae_server.surfaces.osc.table import FEEDBACK, handles, lookup
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import FakeTraining, OscClient, SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
 MAXPAT = ROOT / "maxpatch" / "rvae.maxpat"
@@ -421,60 +417,8 @@ def test_amxd_container_is_a_midi_effect_holding_the_patch_plus_a_midi_thru():
 # ------------------------------------------------------------------------------------------ live check
 
 
-class FakeTraining:
-    """Records /rvae/train calls (the real service runs a process; here only the patch's messages matter)."""
-
-    def __init__(self) -> None:
-        self.started: list[tuple[str, str, list[int]]] = []
-
-    def start(self, folder: str, name: str, layers: list[int]) -> str:
-        self.started.append((folder, name, layers))
-        return "job-1"
-
-    def cancel(self) -> bool:
-        return True
-
-    def undo_model(self, layer: int) -> str:
-        return "a"
-
-
-class Client:
-    """A UDP socket on 127.0.0.1, like Max's udpsend + udpreceive on one port."""
-
-    def __init__(self, server_port: int) -> None:
-        self.server = ("127.0.0.1", server_port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port: int = self.sock.getsockname()[1]
-
-    def send(self, address: str, args: list[Any]) -> None:
-        self.sock.sendto(build_message(address, args), self.server)
-
-    def receive(
-        self, seconds: float, until: str | None = None, quiet: float | None = None
-    ) -> list[tuple[str, list[Any]]]:
-        """Messages until ``until`` arrives, ``seconds`` pass, or (with ``quiet``) nothing came for that long."""
-        out: list[tuple[str, list[Any]]] = []
-        deadline = time.monotonic() + seconds
-        last = time.monotonic()
-        while time.monotonic() < deadline:
-            try:
-                data, _ = self.sock.recvfrom(65536)
-            except TimeoutError:
-                if quiet is not None and time.monotonic() - last > quiet:
-                    break
-                continue
-            last = time.monotonic()
-            message = OscMessage(data)
-            out.append((message.address, list(message.params)))
-            if until is not None and message.address == until:
-                break
-        return out
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, FakeTraining]]:
+def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, OscClient, Path, FakeTraining]]:
     clock = InternalClock(bpm=300.0)
     engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=2)
     engine.attach_melody(MelodyLayer(load_melody(), seed=1))  # the melody panel's messages need a melody layer
@@ -483,7 +427,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, Fa
     (clips / "set1").mkdir(parents=True)
     training = FakeTraining()
     srv = start_osc(engine, port=0, clip_dirs=[clips], training=training)
-    client = Client(srv.port)
+    client = OscClient(srv.port)
     yield engine, srv, client, clips, training
     client.sock.close()
     srv.close()
@@ -546,8 +490,10 @@ def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server, l
     replies: list[tuple[str, list[Any]]] = []
     for text, box in templates:
         address, args = concrete(text, box, clips, client.port)
-        client.send(address, args)
-        got = client.receive(1.0, quiet=0.1)
+        client.send(address, *args)
+        if address != "/rvae/models":  # answered after every reply to the message before it: the end of those
+            client.send("/rvae/models")
+        got = client.receive(2.0, until="/rvae/models")
         replies += got
         problems += [(text, address, args, r) for a, r in got if a == "/rvae/error"]
     assert not problems, problems
@@ -558,19 +504,19 @@ def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server, l
 
 def test_feedback_has_the_shapes_the_patch_draws(server):
     engine, _, client, _, _ = server
-    client.send("/rvae/feedback", ["127.0.0.1", client.port])
+    client.send("/rvae/feedback", "127.0.0.1", client.port)
     got = client.receive(1.0, until="/rvae/state/layer")
-    got += client.receive(0.3)
+    got += client.receive(0.3, quiet=None)
     models = [args for a, args in got if a == "/rvae/state/models"]
     assert models and models[0] == ["a", "b"]  # -> umenu: clear, append each
     layer_fields = {args[1]: args[2:] for a, args in got if a == "/rvae/state/layer" and args[0] == 1}
     assert len(layer_fields["mutes"]) == len(INSTRUMENT_NAMES)  # -> unpack 0 x 9 -> the 9 mute toggles
     assert isinstance(layer_fields["threshold"][0], float) and isinstance(layer_fields["model"][0], str)
-    client.send("/rvae/models", [])
+    client.send("/rvae/models")
     assert ("/rvae/models", ["a", "b"]) in client.receive(1.0, until="/rvae/models")
-    client.send("/rvae/play", [])
+    client.send("/rvae/play")
     got = client.receive(4.0, until="/rvae/bar/row")
-    got += client.receive(0.5)
+    got += client.receive(0.5, quiet=None)
     rows = [args for a, args in got if a == "/rvae/bar/row"]
     assert [r for r in rows if r[0] == 1], "no bar feedback for layer 1 while playing"
     for args in rows:

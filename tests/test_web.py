@@ -67,12 +67,6 @@ def rig():
     r.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with Browser() as b:  # raises (the test fails) if Chromium cannot start
-        yield b
-
-
 def open_page(browser: Browser, rig: Rig) -> None:
     browser.navigate("about:blank")  # the previous test's page (reconnecting to its closed server) is gone
     time.sleep(0.05)

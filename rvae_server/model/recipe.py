@@ -2,7 +2,7 @@
 reproducible and the previous one stays available for comparison (``rvae train --recipe v1``).
 
 Each setting was measured with ``rvae eval`` figures on two fixed sets (docs/quality.md, made by
-``python benchmarks/bench_quality.py``). :func:`free_threads` picks torch's thread count from the idle cores.
+``python -m benchmarks.bench_quality``). :func:`free_threads` picks torch's thread count from the idle cores.
 """
 
 from __future__ import annotations
