@@ -78,8 +78,9 @@ def by_id(patcher: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # Inlets and outlets Max 8/9 gives each object the patch uses (Max recomputes them on load, so a line to an
-# outlet that does not really exist would be dropped silently: the declared counts must be the real ones).
-UI_COUNTS = {
+# outlet that does not really exist would be dropped silently: the declared counts must be the real ones): the UI
+# objects by maxclass, the fixed-count objects of newobj boxes by name (the others: newobj_counts).
+COUNTS = {
     "comment": (1, 0),
     "panel": (1, 0),
     "message": (2, 1),
@@ -93,35 +94,33 @@ UI_COUNTS = {
     "dropfile": (1, 2),
     "multislider": (1, 2),
     "matrixctrl": (1, 2),
+    "loadbang": (1, 1),
+    "deferlow": (1, 1),
+    "udpsend": (1, 0),
+    "udpreceive": (1, 1),
+    "s": (1, 0),
+    "r": (0, 1),
+    "print": (1, 0),
+    "prepend": (1, 1),
+    "zl": (2, 2),
+    "listfunnel": (1, 1),
+    "conformpath": (1, 2),
+    "midiin": (1, 1),
+    "midiout": (1, 0),
+    "*": (2, 1),
+    ">": (2, 1),
+    "metro": (2, 1),
+    "transport": (2, 9),
+    "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
+    "pattr": (1, 3),
 }
 
 
 def newobj_counts(text: str) -> tuple[int, int]:
     name, *args = text.split()
     n = len(args)
-    fixed = {
-        "loadbang": (1, 1),
-        "deferlow": (1, 1),
-        "udpsend": (1, 0),
-        "udpreceive": (1, 1),
-        "s": (1, 0),
-        "r": (0, 1),
-        "print": (1, 0),
-        "prepend": (1, 1),
-        "zl": (2, 2),
-        "listfunnel": (1, 1),
-        "conformpath": (1, 2),
-        "midiin": (1, 1),
-        "midiout": (1, 0),
-        "*": (2, 1),
-        ">": (2, 1),
-        "metro": (2, 1),
-        "transport": (2, 9),
-        "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
-        "pattr": (1, 3),
-    }
-    if name in fixed:
-        return fixed[name]
+    if name in COUNTS:
+        return COUNTS[name]
     if name == "route":
         return 2, n + 1
     if name in ("t", "trigger"):
@@ -186,8 +185,8 @@ def test_valid_patcher_with_unique_ids_and_real_io_counts(document):
             assert len(box["outlettype"]) == outlets, box
         assert len(box["patching_rect"]) == 4
         cls = box["maxclass"]
-        expected = newobj_counts(box["text"]) if cls == "newobj" else UI_COUNTS.get(cls)
-        assert expected is not None, f"unknown maxclass {cls}: add its counts to UI_COUNTS"
+        expected = newobj_counts(box["text"]) if cls == "newobj" else COUNTS.get(cls)
+        assert expected is not None, f"unknown maxclass {cls}: add its counts to COUNTS"
         assert (inlets, outlets) == expected, f"{box['id']} [{box.get('text', cls)}] declares {inlets}/{outlets}"
     parameters = patcher["parameters"]
     for box in boxes(patcher):
