@@ -1,6 +1,6 @@
 """Audio callback cost and underflows of the built-in drum voice, at 48 kHz / 256 frames on a JACK dummy server.
 
-Run: ``python benchmarks/bench_audio.py [--seconds 30] [--train-seconds 20]``
+Run: ``python -m benchmarks.bench_audio [--seconds 30] [--train-seconds 20]``
 
 Starts a private JACK dummy server (``jackd -n rvae-bench-<pid> --no-realtime -d dummy -r 48000 -p 256``), opens
 an :class:`rvae_server.outputs.audio.AudioOutput` on it and sends dense notes from a clock-like thread (every 16th at
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.outputs.drumkit import DrumKit, Mixer
 
-from rvae_server.outputs.drumkit import DrumKit, Mixer  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 SR, BLOCK, BPM = 48000, 256, 170.0
 TRAIN = """

@@ -3,7 +3,7 @@
 Prints wall time (median of --repeat runs), files and bars per second, and the ratio against mido's own
 parser on the same files (the reader's former implementation). Target: all of GMD in under 5 s on 2 cores.
 
-    python benchmarks/bench_clips.py [--data DIR] [--repeat 3] [--no-mido]
+    python -m benchmarks.bench_clips [--data DIR] [--repeat 3] [--no-mido]
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Clock and MIDI-out timing figures (issue 4). Prints a table; needs jackd (it starts a private server).
 
-    python benchmarks/bench_clock.py            # 16 bars at 170 BPM per condition (~4 minutes)
-    python benchmarks/bench_clock.py --long     # adds the 5-minute drift run
-    python benchmarks/bench_clock.py --bars 32 --no-rt-compare
+    python -m benchmarks.bench_clock            # 16 bars at 170 BPM per condition (~4 minutes)
+    python -m benchmarks.bench_clock --long     # adds the 5-minute drift run
+    python -m benchmarks.bench_clock --bars 32 --no-rt-compare
 
 Measured, per condition (idle / a torch training loop in a separate process / 500 OSC messages per second
 into a BlockingOSCUDPServer thread of this process), with the set-up ``rvae serve --send-clock`` uses:
@@ -32,12 +32,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.engine.clock import InternalClock, MidiClockFollower, MidiClockSender, fit_line, ticks_per_second
+from rvae_server.outputs.midiout import MidiOut, open_output
+from rvae_server.system.realtime import set_realtime_priority
 
-from rvae_server.engine.clock import InternalClock, MidiClockFollower, MidiClockSender, fit_line, ticks_per_second  # noqa: E402
-from rvae_server.outputs.midiout import MidiOut, open_output  # noqa: E402
-from rvae_server.system.realtime import set_realtime_priority  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -55,10 +54,10 @@ def fmt(s: dict[str, float]) -> str:
 # -- child roles (run in their own processes) ------------------------------------------------------------------
 def role_recorder(connect: str, seconds: float) -> None:
     """Record perf_counter arrival times of every message from ``connect``; print JSON at the end."""
-    from tests.fixtures_midi import Recorder
+    from rvae_server.testing import Recorder
 
     set_realtime_priority(20)
-    rec = Recorder(connect, name="bench-rec")
+    rec = Recorder.jack(connect, name="bench-rec")
     print("ready", flush=True)
     time.sleep(seconds)
     events = rec.timed()
@@ -113,7 +112,7 @@ def role_osc_sender(port: int, rate: float, seconds: float) -> None:
 
 def child(role: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, __file__, "--role", role, *args],
+        [sys.executable, "-m", "benchmarks.bench_clock", "--role", role, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -12,14 +12,14 @@ Then the **XY change to the first note that reflects it** (a decoder whose close
 one side of the pad and the open hat on the other, so the first reflecting note is the first tick after the
 change can be heard), and the end-to-end lateness through the JACK loopback (it includes JACK's period).
 
-    python benchmarks/bench_engine.py [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
+    python -m benchmarks.bench_engine [--bars 16] [--bpm 170] [--skip-training] [--skip-osc] [--no-rt]
                                       [--melody] [--noise N] [--motion]
 
 ``--melody`` attaches the melody layer (the bundled melody model, following layer 1, to a second virtual JACK
 port): its notes count in the lateness too, and its generation times are printed. ``--noise N`` sets layer 1's
 noise (a new drum bar every bar, so the melody is regenerated every bar: its worst case).
 
-    python benchmarks/bench_engine.py --runs 5      # five consecutive runs, each a fresh process; a summary
+    python -m benchmarks.bench_engine --runs 5      # five consecutive runs, each a fresh process; a summary
 
 ``--motion`` turns every motion on in both layers before measuring (issue 13): LFOs on x, y, threshold and noise,
 a circle path, a recorded gesture loop, swing, densities, and a preset recalled with a one-bar morph every bar
@@ -57,12 +57,7 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-GROOVE = ROOT.parent / "shared" / "data" / "groove"
-
-from benchmarks.enginekit import (  # noqa: E402
+from benchmarks.enginekit import (
     GcWatch,
     PolledRecorder,
     XrunWatch,
@@ -70,6 +65,10 @@ from benchmarks.enginekit import (  # noqa: E402
     attach_melody,
     late_causes,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GROOVE = ROOT.parent / "shared" / "data" / "groove"
 
 
 def stats(values_s: list[float]) -> str:
@@ -137,7 +136,8 @@ def many_runs(args: argparse.Namespace) -> int:
     runs: list[dict[str, Any]] = []
     for k in range(args.runs):
         print(f"== run {k + 1} of {args.runs}", flush=True)
-        proc = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True, check=False)
+        command = [sys.executable, "-m", "benchmarks.bench_engine", *argv]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
         sys.stdout.write(proc.stdout)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("SUMMARY ")]
         if proc.returncode != 0 or not lines:
@@ -325,7 +325,7 @@ def xy_change_latency(bpm: float, priority: int) -> dict[str, float]:
     from rvae_server.core.bar import INSTRUMENT_NAMES
     from rvae_server.engine.clock import InternalClock
     from rvae_server.engine.engine import Engine
-    from tests.test_engine import Recorder, SyntheticModel
+    from rvae_server.testing import Recorder, SyntheticModel
 
     closed = INSTRUMENT_NAMES.index("closed-hat")
     opened = INSTRUMENT_NAMES.index("open-hat")

@@ -19,7 +19,7 @@ feedback), each followed by a check that it still answers ``/rvae/state`` and st
 Figures: datagrams sent, crashes (server gone or a traceback in its log), RSS before/after, bars played per
 phase, refused requests, models loaded.
 
-    python benchmarks/bench_hostile.py [--datagrams 232000] [--seed 1]
+    python -m benchmarks.bench_hostile [--datagrams 232000] [--seed 1]
 """
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ import threading
 import time
 from pathlib import Path
 
+from pythonosc.osc_message import OscMessage
+
+from rvae_server.model.modeldirs import bundled_models_dir, default_model
+from rvae_server.surfaces.osc.packets import build_message
+from tests.test_osc_fuzz import datagrams
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from pythonosc.osc_message import OscMessage  # noqa: E402
-
-from rvae_server.model.modeldirs import bundled_models_dir, default_model  # noqa: E402
-from rvae_server.surfaces.osc.packets import build_message  # noqa: E402
-from tests.test_osc_fuzz import datagrams  # noqa: E402
 
 GROOVE = ROOT / "tests" / "data" / "groove"
 STARTED: list[subprocess.Popen[str]] = []  # every server started: none outlives the script (atexit)

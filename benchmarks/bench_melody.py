@@ -13,10 +13,10 @@ the clock's lateness with the melody layer on.
    at 0.5.
 3. **Generation time per bar**: :func:`~rvae_server.melody.generate.generate` for one bar as the layer calls it,
    against the time the planner has (a bar ahead: 1.41 s at 170 BPM).
-4. **Clock lateness** with the melody layer on and off: ``benchmarks/bench_engine.py --noise 0.3 [--melody]``
+4. **Clock lateness** with the melody layer on and off: ``python -m benchmarks.bench_engine --noise 0.3 [--melody]``
    (noise makes a new drum bar, so a new melody, every bar).
 
-    python benchmarks/bench_melody.py [--windows 600] [--bars 8] [--skip-lateness] [--pairs-cache FILE]
+    python -m benchmarks.bench_melody [--windows 600] [--bars 8] [--skip-lateness] [--pairs-cache FILE]
 
 Run it on an otherwise idle machine; one torch thread.
 """
@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 KEYS_DATA = ROOT.parent / "shared" / "data" / "keys"
 MELODY_DATA = ROOT.parent / "shared" / "data" / "melody"
@@ -148,9 +147,9 @@ def lateness(args: argparse.Namespace) -> None:
     print("\n4. clock lateness at 170 BPM, layer 1 with noise 0.3 (benchmarks/bench_engine.py harness):")
     for label, extra in (("melody off", []), ("melody on", ["--melody"])):
         result = subprocess.run(
-            [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), "--bars", str(args.bars), "--noise", "0.3",
+            [sys.executable, "-m", "benchmarks.bench_engine", "--bars", str(args.bars), "--noise", "0.3",
              "--skip-training", *extra],
-            capture_output=True, text=True, timeout=900, check=False,
+            capture_output=True, text=True, timeout=900, check=False, cwd=ROOT,
         )  # fmt: skip
         wanted = ("idle", "while 500 OSC", "all conditions", "melody:", "within limit")
         lines = [line.strip() for line in result.stdout.splitlines() if any(w in line for w in wanted)]

@@ -13,7 +13,7 @@ Prints (figures measured on a shared, busy machine are noisy: re-run on an idle 
    metadata), the share of the decoded 30 × 30 grid that passes the quality filter, and the distinct patterns
    on that grid (``rvae eval`` on another branch will give the full table).
 
-    python benchmarks/bench_mining.py [--data ../shared/data] [--repeat 3] [--calibrate] [--models]
+    python -m benchmarks.bench_mining [--data ../shared/data] [--repeat 3] [--calibrate] [--models]
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def calibrate(data: Path) -> None:
 
 
 def models() -> None:
-    from rvae_server.model.inference import LoadedModel, threshold_planes
+    from rvae_server.model.inference import LoadedModel
+    from rvae_server.model.planes import threshold_planes
 
     print("\n== models (decoded 30 × 30 grid at the suggested threshold)")
     print(f"  {'model':<22}{'val loss':>10}{'grid passes':>13}{'distinct':>10}")

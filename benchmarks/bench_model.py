@@ -1,7 +1,7 @@
 """Benchmark of the rhythm VAE: training time, reconstruction, the shape of the pad space, decoding latency,
 and the β and epochs sweeps that chose the defaults.
 
-    python benchmarks/bench_model.py [--clips DIR] [--betas 0.01,0.1,...] [--epochs-sweep 25,50,...] [--quick]
+    python -m benchmarks.bench_model [--clips DIR] [--betas 0.01,0.1,...] [--epochs-sweep 25,50,...] [--quick]
 
 Data: the thirteen 4/4 ``beat`` clips of ``tests/data/groove`` (Groove MIDI Dataset, "the dozen clips").
 Training uses 2 torch threads (this machine has 2 cores; the server trains in its own process); decoding is
@@ -32,15 +32,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.core.midifile import find_clips
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.modelfile import save_model
+from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.model.training import DEFAULT_BATCH, DEFAULT_EPOCHS, train_model
+from rvae_server.model.trainingdata import Split, TrainEvent, load_training_bars, split_data
 
-from rvae_server.core.midifile import find_clips  # noqa: E402
-from rvae_server.model.inference import LoadedModel  # noqa: E402
-from rvae_server.model.modelfile import save_model  # noqa: E402
-from rvae_server.model.network import ModelConfig, RhythmVAE  # noqa: E402
-from rvae_server.model.training import DEFAULT_BATCH, DEFAULT_EPOCHS, train_model  # noqa: E402
-from rvae_server.model.trainingdata import Split, TrainEvent, load_training_bars, split_data  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 BATCH = DEFAULT_BATCH
 

@@ -15,7 +15,7 @@ the notes sent.
    file is read back (mido) and each note compared: track (layer), note, velocity and channel must be equal,
    in the same order; the timing difference must stay within half a file tick (960 ppq).
 
-    python benchmarks/bench_motion.py [--bars 150] [--bpm 400] [--capture-bars 16]
+    python -m benchmarks.bench_motion [--bars 150] [--bpm 400] [--capture-bars 16]
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 class Sent:
@@ -61,7 +60,7 @@ def phase(args: argparse.Namespace) -> None:
     from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
     from rvae_server.engine.clock import InternalClock
     from rvae_server.engine.engine import Engine
-    from tests.test_engine import SyntheticModel
+    from rvae_server.testing import SyntheticModel
 
     closed, opened = INSTRUMENT_NAMES.index("closed-hat"), INSTRUMENT_NAMES.index("open-hat")
     clock = InternalClock(args.bpm)

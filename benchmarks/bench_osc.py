@@ -11,10 +11,10 @@
    sent late, so with a new random pattern every 2 ms few notes are sent — the early-microtimed ones of each
    pattern are already past when it arrives). Target (issue 4): p99 ≤ 1 ms, max ≤ 3 ms.
 
-The engine plays the bundled model (``--synthetic`` for test_engine's stand-in) at ``--bpm`` into a null sink,
+The engine plays the bundled model (``--synthetic`` for the test kit's stand-in) at ``--bpm`` into a null sink,
 with the daemon's switch interval. Loopback only.
 
-    python benchmarks/bench_osc.py [--rate 500] [--seconds 8] [--count 2000] [--bpm 120] [--synthetic]
+    python -m benchmarks.bench_osc [--rate 500] [--seconds 8] [--count 2000] [--bpm 120] [--synthetic]
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SENDER = r"""
 import socket, sys, time
@@ -91,7 +90,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each lateness condition")
     parser.add_argument("--count", type=int, default=2000, help="messages for the latency figure")
     parser.add_argument("--bpm", type=float, default=120.0)
-    parser.add_argument("--synthetic", action="store_true", help="test_engine's synthetic model instead")
+    parser.add_argument("--synthetic", action="store_true", help="the test kit's synthetic model instead")
     args = parser.parse_args()
 
     from rvae_server.engine.api import EngineEvent, PatternModel
@@ -104,7 +103,7 @@ def main() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     models: dict[str, PatternModel]
     if args.synthetic:
-        from tests.test_engine import SyntheticModel
+        from rvae_server.testing import SyntheticModel
 
         models, default = {"synthetic": SyntheticModel("synthetic")}, "synthetic"
     else:

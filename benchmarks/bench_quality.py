@@ -1,7 +1,7 @@
 """How the models play on a pad (issue 10): the targets (a), (b), (c), each beside the previous recipe's figure
 measured in the same run, training seconds on 1 and 2 threads, and the seed's Table 2 (AE / VAE / ACAI / real).
 
-    python benchmarks/bench_quality.py [--clips tests/data/groove] [--seeds 0] [--models models]
+    python -m benchmarks.bench_quality [--clips tests/data/groove] [--seeds 0] [--models models]
                                        [--old-models DIR] [--data ../shared/data/groove] [--skip-table2]
                                        [--skip-bundled | --only-bundled] [--sweep] [--json OUT]
 
@@ -39,21 +39,22 @@ from typing import Any
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.cli.eval import own_bars
+from rvae_server.core.bar import instrument_index
+from rvae_server.core.midifile import find_clips
+from rvae_server.core.patterns import passes
+from rvae_server.model.calibrate import fit_space
+from rvae_server.model.evaluate import evaluate_model, grid_figures
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.modeldirs import find_models
+from rvae_server.model.planes import grid_points
+from rvae_server.model.recipe import get_recipe
+from rvae_server.model.training import train_model
+from rvae_server.model.trainingdata import Split, load_training_bars, split_data
+from rvae_server.session.daemon import playable_start
 
-from rvae_server.cli.eval import own_bars  # noqa: E402
-from rvae_server.core.bar import instrument_index  # noqa: E402
-from rvae_server.core.midifile import find_clips  # noqa: E402
-from rvae_server.core.patterns import passes  # noqa: E402
-from rvae_server.model.calibrate import fit_space  # noqa: E402
-from rvae_server.model.evaluate import evaluate_model, grid_figures  # noqa: E402
-from rvae_server.model.inference import LoadedModel, grid_points  # noqa: E402
-from rvae_server.model.modeldirs import find_models  # noqa: E402
-from rvae_server.model.recipe import get_recipe  # noqa: E402
-from rvae_server.model.training import train_model  # noqa: E402
-from rvae_server.model.trainingdata import Split, load_training_bars, split_data  # noqa: E402
-from rvae_server.session.daemon import playable_start  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 #: One change at a time from the current recipe: how each of its choices was measured (``--sweep``).
 SWEEP: tuple[tuple[str, dict[str, Any]], ...] = (

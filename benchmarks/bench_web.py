@@ -8,7 +8,7 @@
 The model is trained for a few epochs on the test clips (tests/data/groove) so the bars have a realistic
 density (``--random`` uses untrained weights: denser bars). Prints medians and p99.
 
-    python benchmarks/bench_web.py [--changes 20] [--seconds 10] [--random]
+    python -m benchmarks.bench_web [--changes 20] [--seconds 10] [--random]
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import asyncio
 import copy
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,15 +26,14 @@ import aiohttp
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.engine.clock import InternalClock
+from rvae_server.engine.engine import Engine
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.web import start_web
+from tests.browser import Browser
 
-from rvae_server.engine.clock import InternalClock  # noqa: E402
-from rvae_server.engine.engine import Engine  # noqa: E402
-from rvae_server.model.inference import LoadedModel  # noqa: E402
-from rvae_server.model.network import ModelConfig, RhythmVAE  # noqa: E402
-from rvae_server.web import start_web  # noqa: E402
-from tests.browser import Browser  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pct(values: list[float], q: float) -> float:

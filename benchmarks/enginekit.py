@@ -78,7 +78,7 @@ class XrunWatch:
 
 class PolledRecorder:
     """A JACK MIDI input that never runs Python in JACK's process thread: rtmidi queues what arrives (C++ only) and
-    a thread here polls the queue every millisecond. With a callback instead (tests/fixtures_midi.Recorder), the
+    a thread here polls the queue every millisecond. With a callback instead (the test kit's ``Recorder.jack``), the
     process thread waits for the GIL while the engine's threads hold it: the measuring client itself then makes
     JACK xruns (jackd: "client = benchrec was not finished") that delay every client's MIDI in that cycle.
     Arrival times come from rtmidi's delta times (taken in the process thread) mapped to ``perf_counter`` by the

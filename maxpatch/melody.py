@@ -4,7 +4,7 @@ temperature (``/rvae/melody/...``, global addresses), and what the server says o
 
 from __future__ import annotations
 
-from rvae_server.surfaces.osc.table import MELODY_FAMILIES
+from rvae_server.engine.api import MELODY_FAMILIES
 
 from .patcher import ACCENT, FG, Patcher, dial
 from .setup import Setup, Ui

@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.core.bar import stack
+from rvae_server.core.midifile import ClipError, find_clips, read_clip
+from rvae_server.core.patterns import ENTROPY_K, REAL_PASS_RATE, basic_ok, calibrate_entropy_k, passes
 
-from rvae_server.core.bar import stack  # noqa: E402
-from rvae_server.core.midifile import ClipError, find_clips, read_clip  # noqa: E402
-from rvae_server.core.patterns import ENTROPY_K, REAL_PASS_RATE, basic_ok, calibrate_entropy_k, passes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.model.evaluate import table
+from rvae_server.model.recipe import DEFAULT_RECIPE, RECIPES, get_recipe
+from rvae_server.model.training import GMD_LICENCE, train_and_save
+from rvae_server.model.trainingdata import TrainEvent, load_training_bars
 
-from rvae_server.model.evaluate import table  # noqa: E402
-from rvae_server.model.recipe import DEFAULT_RECIPE, RECIPES, get_recipe  # noqa: E402
-from rvae_server.model.training import GMD_LICENCE, train_and_save  # noqa: E402
-from rvae_server.model.trainingdata import TrainEvent, load_training_bars  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 DATA = ROOT.parent / "shared" / "data" / "groove"
 

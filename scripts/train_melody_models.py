@@ -18,16 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from rvae_server.melody.drumencoder import DrumEncoder
+from rvae_server.melody.modelfile import save_melody_model
+from rvae_server.melody.pairs import PairSet, data_sources, mine_pairs, split_by_song
+from rvae_server.melody.training import EpochReport, train_melody, train_seed
+from rvae_server.model.inference import LoadedModel
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
-
-from rvae_server.melody.drumencoder import DrumEncoder  # noqa: E402
-from rvae_server.melody.modelfile import save_melody_model  # noqa: E402
-from rvae_server.melody.pairs import PairSet, data_sources, mine_pairs, split_by_song  # noqa: E402
-from rvae_server.melody.training import EpochReport, train_melody, train_seed  # noqa: E402
-from rvae_server.model.inference import LoadedModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "melody"
 ENCODER = "groove-all"

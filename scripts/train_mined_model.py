@@ -25,14 +25,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rvae_server.core.dataset import read_dataset
+from rvae_server.mining.pipeline import mine
+from rvae_server.mining.work import Settings
+from rvae_server.model.training import train_and_save
+from rvae_server.model.trainingdata import TrainEvent, load_training_bars
 
-from rvae_server.core.dataset import read_dataset  # noqa: E402
-from rvae_server.mining.pipeline import mine  # noqa: E402
-from rvae_server.mining.work import Settings  # noqa: E402
-from rvae_server.model.training import train_and_save  # noqa: E402
-from rvae_server.model.trainingdata import TrainEvent, load_training_bars  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+
 
 DATA = ROOT.parent / "shared" / "data"
 NAME = "mined-all"

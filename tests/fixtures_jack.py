@@ -1,10 +1,6 @@
-"""A pytest fixture that provides a running JACK server (dummy driver) for MIDI and audio tests.
-
-Use it from a test module with::
-
-    from tests import fixtures_jack
-
-    jack_server = fixtures_jack.jack_server  # pytest finds the fixture by this module-level name
+"""A running JACK server (dummy driver) for MIDI and audio tests: :func:`start_jack_server` and
+:func:`stop_jack_server`, behind the session fixture ``jack_server`` of tests/conftest.py. A test asks for it by
+name (the conftest marks it ``jack``)::
 
     def test_something(jack_server):
         import sounddevice  # import PortAudio/rtmidi clients *after* the server is up
@@ -49,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -254,14 +249,3 @@ def stop_jack_server(server: JackServer) -> None:
         _stop(server.process)
         with contextlib.suppress(OSError):
             os.unlink(server.log_path)
-
-
-@pytest.fixture(scope="session")
-def jack_server() -> Iterator[JackServer]:
-    """A running JACK dummy server at 48000 Hz / 256 frames, selected through ``JACK_DEFAULT_SERVER``;
-    see the module docstring. Fails (never skips) when JACK cannot start."""
-    server = start_jack_server()
-    try:
-        yield server
-    finally:
-        stop_jack_server(server)

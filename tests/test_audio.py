@@ -16,11 +16,8 @@ import pytest
 from rvae_server.core.bar import TICKS
 from rvae_server.outputs.audio import AudioOutput, AudioUnavailable, find_output_device, list_audio_devices
 from rvae_server.outputs.drumkit import DrumKit
-from tests import fixtures_jack
 from tests.fixtures_jack import JackServer
 from tests.test_drumkit import detect_onsets
-
-jack_server = fixtures_jack.jack_server  # the session fixture; pytest finds it by this name
 
 SR = 48000
 BPM = 170.0

@@ -13,8 +13,9 @@ from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS, instrument_index
 from rvae_server.core.patterns import passes
 from rvae_server.engine.api import model_pad_to_latent
 from rvae_server.model.calibrate import fit_space, fit_threshold, pad_mapping, start_point
-from rvae_server.model.inference import LoadedModel, grid_points
-from rvae_server.model.network import PadMapping, RhythmVAE
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.network import RhythmVAE
+from rvae_server.model.planes import PadMapping, grid_points
 from rvae_server.model.training import train_model
 from rvae_server.model.trainingdata import load_training_bars, split_data
 from rvae_server.session.daemon import playable_start
@@ -94,7 +95,7 @@ def test_start_point_plays_a_groove() -> None:
             self.bars = bars
 
         def decode_pad(self, xy: np.ndarray):
-            from rvae_server.model.inference import DecodedPlanes
+            from rvae_server.model.planes import DecodedPlanes
 
             return DecodedPlanes(self.bars[: len(xy)].astype(np.float32))
 

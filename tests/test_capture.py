@@ -19,9 +19,7 @@ from rvae_server.engine.engine import Engine
 from rvae_server.outputs.capture import Capture, CaptureError, CaptureSink
 from rvae_server.outputs.midiout import open_output
 from rvae_server.outputs.sinks import MidiSink
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.fixtures_midi import Recorder as PortRecorder
-from tests.test_engine import Recorder, SyntheticModel
+from rvae_server.testing import Recorder, SyntheticModel
 
 
 def position_of(clock: InternalClock, when: float, anchor: tuple[float, float, float]) -> float:
@@ -63,10 +61,10 @@ def test_timed_notes_to_a_type_1_file_with_tempo_meter_and_one_track_per_part():
 
 
 @pytest.fixture
-def playing(jack_server, tmp_path):  # noqa: F811
+def playing(jack_server, tmp_path):
     clock = InternalClock(bpm=BPM)
     out = open_output(None, "jack", client_name="capture-test")
-    port = PortRecorder(connect_to="capture-test:capture-test", name="capturerec")
+    port = Recorder.jack(connect_to="capture-test:capture-test", name="capturerec")
     sent = Recorder()
     sink = CaptureSink(clock, layers=2)
     engine = Engine({"a": SyntheticModel("a")}, clock, [MidiSink(out), sent, sink], default_model="a", layers=2)

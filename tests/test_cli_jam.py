@@ -1,4 +1,5 @@
-"""``rvae jam``: drums and a melody made for them, to a MIDI file, run as a performer runs it."""
+"""``rvae jam``: drums and a melody made for them, to a MIDI file, run as a performer runs it (a subprocess; the
+checks of bad arguments run the command in this process)."""
 
 from __future__ import annotations
 
@@ -87,18 +88,18 @@ def test_same_seed_same_file_and_the_options_are_heard(tmp_path: Path):
      ({"--family": ["drums"]}, "unknown instrument family"), ({"--xy": ["2", "0"]}, "--xy"),
      ({"-o": ["x.wav"]}, ".mid or .midi"), ({"--temperature": ["0"]}, "--temperature")],
 )  # fmt: skip
-def test_bad_arguments_are_named(tmp_path: Path, change: dict[str, list[str]], message: str):
+def test_bad_arguments_are_named(rvae_here, tmp_path: Path, change: dict[str, list[str]], message: str):
     options = {"--model": ["groove-all"], "--xy": ["0.5", "0.5"], "--key": ["Am"], "--bars": ["2"],
                "-o": [str(tmp_path / "o.mid")]} | change  # fmt: skip
-    result = rvae("jam", *[a for key, values in options.items() for a in (key, *values)])
-    assert result.returncode == 1 and message in result.stderr, result.stderr
+    status, _, err = rvae_here("jam", *[a for key, values in options.items() for a in (key, *values)])
+    assert status == 1 and message in err, err
     assert not (tmp_path / "o.mid").exists()
 
 
-def test_an_unknown_model_is_an_error_naming_it(tmp_path: Path):
-    result = rvae("jam", "--model", "nope", "--xy", "0.5", "0.5", "--key", "C", "--bars", "1", "-o",
-                  str(tmp_path / "o.mid"))  # fmt: skip
-    assert result.returncode == 1 and "nope" in result.stderr
-    result = rvae("jam", "--model", "groove-all", "--xy", "0.5", "0.5", "--key", "C", "--bars", "1",
-                  "--melody-model", str(tmp_path / "none"), "-o", str(tmp_path / "o.mid"))  # fmt: skip
-    assert result.returncode == 1 and "no melody model" in result.stderr
+def test_an_unknown_model_is_an_error_naming_it(rvae_here, tmp_path: Path):
+    status, _, err = rvae_here("jam", "--model", "nope", "--xy", "0.5", "0.5", "--key", "C", "--bars", "1", "-o",
+                               str(tmp_path / "o.mid"))  # fmt: skip
+    assert status == 1 and "nope" in err
+    status, _, err = rvae_here("jam", "--model", "groove-all", "--xy", "0.5", "0.5", "--key", "C", "--bars", "1",
+                               "--melody-model", str(tmp_path / "none"), "-o", str(tmp_path / "o.mid"))  # fmt: skip
+    assert status == 1 and "no melody model" in err

@@ -1,5 +1,6 @@
-"""``rvae mine`` as a command: the JSON summary line, resuming after a kill, broken files counted, and the
-executor seam (local processes, a Dask LocalCluster of 2 workers, a local Ray) giving the same dataset."""
+"""``rvae mine`` as a command (a subprocess; the checks of bad arguments run it in this process): the JSON summary
+line, resuming after a kill, broken files counted, and the executor seam (local processes, a Dask LocalCluster of 2
+workers, a local Ray) giving the same dataset."""
 
 from __future__ import annotations
 
@@ -97,10 +98,12 @@ def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path)
         (["{corpus}", "--executor", "local", "--address", "tcp://127.0.0.1:1"], "--address is for"),
     ],
 )
-def test_bad_arguments_are_errors_naming_the_cause(corpus, tmp_path, args, message):
-    done = rvae("mine", *[a.format(corpus=corpus[0]) for a in args], "-o", str(tmp_path / "x.npz"), "--json")
-    assert done.returncode == 1
-    assert message in json.loads(done.stdout.strip().splitlines()[-1])["error"]
+def test_bad_arguments_are_errors_naming_the_cause(rvae_here, corpus, tmp_path, args, message):
+    status, out, _ = rvae_here(
+        "mine", *[a.format(corpus=corpus[0]) for a in args], "-o", str(tmp_path / "x.npz"), "--json"
+    )
+    assert status == 1
+    assert message in json.loads(out.strip().splitlines()[-1])["error"]
 
 
 @pytest.mark.parametrize("executor", ["dask", "ray"])

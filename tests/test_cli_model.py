@@ -17,7 +17,8 @@ import torch
 from rvae_server.cli import main
 from rvae_server.core.bar import parse_instruments
 from rvae_server.core.midifile import read_clip
-from rvae_server.model.inference import LoadedModel, mutes_from_indices
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.planes import mutes_from_indices
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 CLIPS = [

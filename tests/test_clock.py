@@ -28,8 +28,9 @@ from rvae_server.engine.clock import (
     ticks_per_second,
 )
 from rvae_server.system.realtime import set_realtime_priority
-from tests.fixtures_jack import JackServer, jack_server  # noqa: F401
-from tests.fixtures_midi import ClockSource, Recorder, stats_ms
+from rvae_server.testing import Recorder
+from tests.fixtures_jack import JackServer
+from tests.fixtures_midi import ClockSource, stats_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,7 +272,7 @@ def _follow_two_bars(src: ClockSource, follower: MidiClockFollower) -> tuple[flo
     return follower.tempo_estimate(), math.floor(follower.position())  # the last tick received
 
 
-def test_follower_on_jack(jack_server: JackServer) -> None:  # noqa: F811
+def test_follower_on_jack(jack_server: JackServer) -> None:
     src = ClockSource("clk-src", bpm=133.0)
     follower = MidiClockFollower("clk-src", backend="jack", client_name="rvae-test")
     try:
@@ -305,11 +306,11 @@ def test_follower_on_jack(jack_server: JackServer) -> None:  # noqa: F811
         src.close()
 
 
-def test_clock_sender_on_jack(jack_server: JackServer) -> None:  # noqa: F811
+def test_clock_sender_on_jack(jack_server: JackServer) -> None:
     from rvae_server.outputs.midiout import open_output
 
     out = open_output(backend="jack", client_name="rvae-sender")
-    rec = Recorder("rvae-sender:rvae-sender", name="sender-rec")
+    rec = Recorder.jack("rvae-sender:rvae-sender", name="sender-rec")
     clock = InternalClock(170.0)
     sender = MidiClockSender(clock, out)
     try:

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from rvae_server.engine.clock import InternalClock
-from rvae_server.engine.engine import Engine
 from rvae_server.surfaces.controllers import (
     Binding,
     CCMapper,
@@ -17,18 +15,6 @@ from rvae_server.surfaces.controllers import (
     kaoss_pad_map,
     start_controllers,
 )
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture, found by name)
-from tests.test_engine import SyntheticModel
-
-
-@pytest.fixture
-def engine():
-    clock = InternalClock(bpm=120.0)
-    eng = Engine({"a": SyntheticModel("a")}, clock, [], default_model="a", layers=2)
-    eng.start()
-    yield eng
-    eng.close()
-    clock.close()
 
 
 def cc(channel: int, number: int, value: int) -> bytes:
@@ -147,7 +133,7 @@ def test_map_files_round_trip_and_bad_ones_are_named(engine, tmp_path):
     assert mapper.load() is False and mapper.bindings == kaoss_pad_map()  # kept the default
 
 
-def test_a_kaoss_pad_on_a_jack_port_moves_the_pad(jack_server, engine, tmp_path):  # noqa: F811
+def test_a_kaoss_pad_on_a_jack_port_moves_the_pad(jack_server, engine, tmp_path):
     import rtmidi
 
     controllers = start_controllers(engine, None, "jack", tmp_path / "map.toml", channel=1)
@@ -175,7 +161,7 @@ def test_a_kaoss_pad_on_a_jack_port_moves_the_pad(jack_server, engine, tmp_path)
         controllers.close()
 
 
-def test_controller_port_by_name(jack_server, engine):  # noqa: F811
+def test_controller_port_by_name(jack_server, engine):
     import rtmidi
 
     from rvae_server.system.midiports import MidiPortError

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from rvae_server.surfaces.controllers import TARGETS, Binding, CCMapper
-from tests.test_controllers import cc, engine  # noqa: F401  (a fixture)
+from rvae_server.surfaces.controllers import Binding, CCMapper
+from rvae_server.surfaces.targets import TARGETS
+from tests.test_controllers import cc
 
 
-def test_learn_and_play_motion_targets(engine):  # noqa: F811
+def test_learn_and_play_motion_targets(engine):
     assert {"swing", "lfo-x-depth", "density:kick", "morph", "follow", "preset:16", "gesture:record"} <= set(TARGETS)
     mapper = CCMapper(engine, [])
     mapper.learn("swing", 1)
@@ -48,7 +49,7 @@ def test_learn_and_play_motion_targets(engine):  # noqa: F811
     ]  # fmt: skip
 
 
-def test_the_kaoss_pad_touch_is_the_hand_on_the_pad(engine):  # noqa: F811
+def test_the_kaoss_pad_touch_is_the_hand_on_the_pad(engine):
     mapper = CCMapper(engine, [Binding(1, 92, "touch", 0)])
     mapper.feed(cc(1, 92, 127))
     assert engine.snapshot()["layers"][0]["touching"]

@@ -12,8 +12,9 @@ import torch
 from rvae_server.core.bar import TICKS, stack
 from rvae_server.core.midifile import read_clip
 from rvae_server.model.evaluate import evaluate_model, grid_figures, reconstruction, table, warnings
-from rvae_server.model.inference import DecodedPlanes, LoadedModel
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.model.planes import DecodedPlanes
 
 GROOVE = Path(__file__).parent / "data" / "groove"
 CLIP = GROOVE / "drummer7/session2/79_funk_100_beat_4-4.mid"

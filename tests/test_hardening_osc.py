@@ -10,11 +10,12 @@ import threading
 import time
 
 from rvae_server.surfaces.osc.packets import build_message
-from tests.test_osc import Client, errors, rig, wait_for  # noqa: F401  (the fixture)
+from rvae_server.testing import OscClient
+from tests.test_osc import errors, wait_for
 
 
-def test_feedback_never_points_the_server_at_its_own_port(rig):  # noqa: F811
-    _, server, client, _ = rig
+def test_feedback_never_points_the_server_at_its_own_port(osc_rig):
+    _, server, client, _ = osc_rig
     for host in ("127.0.0.1", "127.0.0.2"):
         got = client.ask("/rvae/feedback", host, server.port, until="/rvae/error")
         assert errors(got) and "own" in errors(got)[0][1], got
@@ -24,17 +25,17 @@ def test_feedback_never_points_the_server_at_its_own_port(rig):  # noqa: F811
     assert wait_for(lambda: server.handled == 1)
 
 
-def test_a_datagram_from_the_servers_own_address_is_dropped(rig):  # noqa: F811
+def test_a_datagram_from_the_servers_own_address_is_dropped(osc_rig):
     """Even if the server's own feedback reached it (e.g. a configured client), it never answers itself."""
-    _, server, _, _ = rig
+    _, server, _, _ = osc_rig
     before = server.errors
     server.handle_datagram(build_message("/rvae/state/layer", [1, "x", 0.5]), ("127.0.0.1", server.port))
     assert server.errors == before and server.feedback._queue.qsize() == 0
 
 
-def test_port_0_removes_only_what_this_sender_registered(rig):  # noqa: F811
-    _, server, client, _ = rig
-    other = Client(server.port)  # another application on this machine (the Max patch, say)
+def test_port_0_removes_only_what_this_sender_registered(osc_rig):
+    _, server, client, _ = osc_rig
+    other = OscClient(server.port)  # another application on this machine (the Max patch, say)
     try:
         other.ask("/rvae/feedback", until="/rvae/state/json")
         client.ask("/rvae/feedback", until="/rvae/state/json")
@@ -46,17 +47,17 @@ def test_port_0_removes_only_what_this_sender_registered(rig):  # noqa: F811
         other.close()
 
 
-def test_a_remote_client_cannot_aim_feedback_at_loopback(rig):  # noqa: F811
-    _, server, _, _ = rig
+def test_a_remote_client_cannot_aim_feedback_at_loopback(osc_rig):
+    _, server, _, _ = osc_rig
     server._allow = [__import__("ipaddress").ip_network("10.9.8.0/24")]
     replies = server.call("/rvae/feedback", ["127.0.0.1", 5353], ("10.9.8.7", 40000))
     assert replies and replies[0][0] == "/rvae/error" and "loopback" in replies[0][1][1], replies
     assert server.clients == []
 
 
-def test_replies_are_rate_limited_per_client(rig):  # noqa: F811
+def test_replies_are_rate_limited_per_client(osc_rig):
     """One 16-byte /rvae/state asks for ~24 datagrams: a flood of them must not be answered in full."""
-    _, server, _, _ = rig
+    _, server, _, _ = osc_rig
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: count what the server sends, not drops
     sock.bind(("127.0.0.1", 0))
@@ -91,8 +92,8 @@ def test_replies_are_rate_limited_per_client(rig):  # noqa: F811
     assert getattr(server, "dropped_replies", 0) > 0
 
 
-def test_network_text_is_escaped_before_it_is_logged(rig, caplog):  # noqa: F811
-    _, server, client, _ = rig
+def test_network_text_is_escaped_before_it_is_logged(osc_rig, caplog):
+    _, server, client, _ = osc_rig
     caplog.set_level(logging.INFO)
     forged = "/rvae/x\nINFO rvae_server: model 'evil' loaded\x1b[2J\x1b[31m"
     client.send(forged, 0.5)

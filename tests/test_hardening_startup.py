@@ -22,8 +22,7 @@ from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.session.state import StateKeeper
 from rvae_server.surfaces.controllers import CCMapper, MapError, bindings_from_toml
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import SyntheticModel
 
 DEEP_JSON = '{"format": "rvae-state", "version": 1, "layers": ' + "[" * 100_000 + "]" * 100_000 + "}"
 HUGE_JSON = '{"format": "rvae-state", "version": 1, "bpm": ' + "9" * 5000 + "}"
@@ -158,7 +157,7 @@ def r_vae_ports(jack: object) -> list[str]:
     return [p for p in jack.ports() if p.startswith("R-VAE") and "controllers" not in p]  # type: ignore[attr-defined]
 
 
-def test_a_second_server_on_the_same_ports_or_state_is_refused(jack_server, tmp_path):  # noqa: F811
+def test_a_second_server_on_the_same_ports_or_state_is_refused(jack_server, tmp_path):
     env = {**jack_server.env, "TMPDIR": str(tmp_path)}
     state = tmp_path / "state.json"
     first = Started(env, tmp_path, "--midi-backend", "jack", "--osc-port", "0", "--http-port", "0",

@@ -22,7 +22,6 @@ import pytest
 
 from rvae_server.core.midifile import ClipError, read_clip
 from rvae_server.web import start_web
-from tests.browser import Browser
 from tests.test_web import DATA, Rig, _collect, _post
 
 CLIP = (DATA / "drummer7/session2/26_rock_118_beat_4-4.mid").read_bytes()
@@ -136,12 +135,6 @@ def test_a_network_bind_warns_and_requires_the_token(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with Browser() as b:
-        yield b
 
 
 def test_the_page_carries_its_token_on_its_websocket_and_uploads(browser, tmp_path):

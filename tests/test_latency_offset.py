@@ -15,10 +15,8 @@ import pytest
 
 from rvae_server.engine.clock import InternalClock, MidiClockSender
 from rvae_server.engine.engine import Engine
+from rvae_server.testing import Recorder, SyntheticModel
 from tests.fixtures_jack import JackServer
-from tests.fixtures_jack import jack_server as jack_server
-from tests.fixtures_midi import Recorder
-from tests.test_engine import SyntheticModel
 
 
 class RawOut:
@@ -67,7 +65,7 @@ def _offsets_seen(offset_ms: float, jack: JackServer) -> tuple[list[float], list
 
     name = f"rvae-offset{int(offset_ms) + 1000}"
     out = open_output(backend="jack", client_name=name)
-    rec = Recorder(f"{name}:{name}", name=f"rec{int(offset_ms) + 1000}")
+    rec = Recorder.jack(f"{name}:{name}", name=f"rec{int(offset_ms) + 1000}")
     clock = InternalClock(240.0)
     ideal: list[float] = []
 

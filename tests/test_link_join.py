@@ -26,7 +26,7 @@ def _join_child(join: str) -> None:
 
     from rvae_server.engine.clock import LinkClock
     from rvae_server.engine.engine import Engine
-    from tests.test_engine import Recorder, SyntheticModel
+    from rvae_server.testing import Recorder, SyntheticModel
 
     peer = link.Link(TEMPO)
     peer.startStopSyncEnabled = True

@@ -135,6 +135,7 @@ def test_the_map_endpoint_serves_the_points_of_a_models_dataset(rig, space):
     assert status == 400
 
 
+@pytest.mark.browser  # (its own Chromium)
 def test_hovering_a_point_names_its_source_and_clicking_it_moves_the_pad(rig):
     with Browser() as browser:
         browser.navigate(rig.server.url)

@@ -5,7 +5,7 @@ unique ids; every box declares the inlet/outlet counts Max gives that object; ev
 boxes within those counts; every OSC address the patch sends is one the server handles, and reaches the
 udpsend; the 9 mutes are the instrument table in order; every address the patch routes is one the server sends.
 
-Live check: a real OSC server (real Engine on an InternalClock, the synthetic model of test_engine) on a free
+Live check: a real OSC server (real Engine on an InternalClock, the test kit's synthetic model) on a free
 loopback port gets every message the patch can send, with sample arguments, over real UDP; none may come back as
 an error, and the feedback the patch draws from (bar rows, state, model list) has the shape the patch expects.
 """
@@ -15,17 +15,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import socket
 import struct
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from pythonosc.osc_message import OscMessage
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, TICKS
 from rvae_server.engine.clock import InternalClock
@@ -33,10 +30,9 @@ from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.melody.modelfile import load_melody
 from rvae_server.surfaces.osc import spec, table
-from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.server import OscServer, start_osc
 from rvae_server.surfaces.osc.table import FEEDBACK, handles, lookup
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import FakeTraining, OscClient, SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
 MAXPAT = ROOT / "maxpatch" / "rvae.maxpat"
@@ -82,8 +78,9 @@ def by_id(patcher: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # Inlets and outlets Max 8/9 gives each object the patch uses (Max recomputes them on load, so a line to an
-# outlet that does not really exist would be dropped silently: the declared counts must be the real ones).
-UI_COUNTS = {
+# outlet that does not really exist would be dropped silently: the declared counts must be the real ones): the UI
+# objects by maxclass, the fixed-count objects of newobj boxes by name (the others: newobj_counts).
+COUNTS = {
     "comment": (1, 0),
     "panel": (1, 0),
     "message": (2, 1),
@@ -97,35 +94,33 @@ UI_COUNTS = {
     "dropfile": (1, 2),
     "multislider": (1, 2),
     "matrixctrl": (1, 2),
+    "loadbang": (1, 1),
+    "deferlow": (1, 1),
+    "udpsend": (1, 0),
+    "udpreceive": (1, 1),
+    "s": (1, 0),
+    "r": (0, 1),
+    "print": (1, 0),
+    "prepend": (1, 1),
+    "zl": (2, 2),
+    "listfunnel": (1, 1),
+    "conformpath": (1, 2),
+    "midiin": (1, 1),
+    "midiout": (1, 0),
+    "*": (2, 1),
+    ">": (2, 1),
+    "metro": (2, 1),
+    "transport": (2, 9),
+    "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
+    "pattr": (1, 3),
 }
 
 
 def newobj_counts(text: str) -> tuple[int, int]:
     name, *args = text.split()
     n = len(args)
-    fixed = {
-        "loadbang": (1, 1),
-        "deferlow": (1, 1),
-        "udpsend": (1, 0),
-        "udpreceive": (1, 1),
-        "s": (1, 0),
-        "r": (0, 1),
-        "print": (1, 0),
-        "prepend": (1, 1),
-        "zl": (2, 2),
-        "listfunnel": (1, 1),
-        "conformpath": (1, 2),
-        "midiin": (1, 1),
-        "midiout": (1, 0),
-        "*": (2, 1),
-        ">": (2, 1),
-        "metro": (2, 1),
-        "transport": (2, 9),
-        "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
-        "pattr": (1, 3),
-    }
-    if name in fixed:
-        return fixed[name]
+    if name in COUNTS:
+        return COUNTS[name]
     if name == "route":
         return 2, n + 1
     if name in ("t", "trigger"):
@@ -190,8 +185,8 @@ def test_valid_patcher_with_unique_ids_and_real_io_counts(document):
             assert len(box["outlettype"]) == outlets, box
         assert len(box["patching_rect"]) == 4
         cls = box["maxclass"]
-        expected = newobj_counts(box["text"]) if cls == "newobj" else UI_COUNTS.get(cls)
-        assert expected is not None, f"unknown maxclass {cls}: add its counts to UI_COUNTS"
+        expected = newobj_counts(box["text"]) if cls == "newobj" else COUNTS.get(cls)
+        assert expected is not None, f"unknown maxclass {cls}: add its counts to COUNTS"
         assert (inlets, outlets) == expected, f"{box['id']} [{box.get('text', cls)}] declares {inlets}/{outlets}"
     parameters = patcher["parameters"]
     for box in boxes(patcher):
@@ -421,60 +416,8 @@ def test_amxd_container_is_a_midi_effect_holding_the_patch_plus_a_midi_thru():
 # ------------------------------------------------------------------------------------------ live check
 
 
-class FakeTraining:
-    """Records /rvae/train calls (the real service runs a process; here only the patch's messages matter)."""
-
-    def __init__(self) -> None:
-        self.started: list[tuple[str, str, list[int]]] = []
-
-    def start(self, folder: str, name: str, layers: list[int]) -> str:
-        self.started.append((folder, name, layers))
-        return "job-1"
-
-    def cancel(self) -> bool:
-        return True
-
-    def undo_model(self, layer: int) -> str:
-        return "a"
-
-
-class Client:
-    """A UDP socket on 127.0.0.1, like Max's udpsend + udpreceive on one port."""
-
-    def __init__(self, server_port: int) -> None:
-        self.server = ("127.0.0.1", server_port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port: int = self.sock.getsockname()[1]
-
-    def send(self, address: str, args: list[Any]) -> None:
-        self.sock.sendto(build_message(address, args), self.server)
-
-    def receive(
-        self, seconds: float, until: str | None = None, quiet: float | None = None
-    ) -> list[tuple[str, list[Any]]]:
-        """Messages until ``until`` arrives, ``seconds`` pass, or (with ``quiet``) nothing came for that long."""
-        out: list[tuple[str, list[Any]]] = []
-        deadline = time.monotonic() + seconds
-        last = time.monotonic()
-        while time.monotonic() < deadline:
-            try:
-                data, _ = self.sock.recvfrom(65536)
-            except TimeoutError:
-                if quiet is not None and time.monotonic() - last > quiet:
-                    break
-                continue
-            last = time.monotonic()
-            message = OscMessage(data)
-            out.append((message.address, list(message.params)))
-            if until is not None and message.address == until:
-                break
-        return out
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, FakeTraining]]:
+def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, OscClient, Path, FakeTraining]]:
     clock = InternalClock(bpm=300.0)
     engine = Engine({"a": SyntheticModel("a"), "b": SyntheticModel("b")}, clock, [], default_model="a", layers=2)
     engine.attach_melody(MelodyLayer(load_melody(), seed=1))  # the melody panel's messages need a melody layer
@@ -483,7 +426,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, Client, Path, Fa
     (clips / "set1").mkdir(parents=True)
     training = FakeTraining()
     srv = start_osc(engine, port=0, clip_dirs=[clips], training=training)
-    client = Client(srv.port)
+    client = OscClient(srv.port)
     yield engine, srv, client, clips, training
     client.sock.close()
     srv.close()
@@ -546,8 +489,10 @@ def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server, l
     replies: list[tuple[str, list[Any]]] = []
     for text, box in templates:
         address, args = concrete(text, box, clips, client.port)
-        client.send(address, args)
-        got = client.receive(1.0, quiet=0.1)
+        client.send(address, *args)
+        if address != "/rvae/models":  # answered after every reply to the message before it: the end of those
+            client.send("/rvae/models")
+        got = client.receive(2.0, until="/rvae/models")
         replies += got
         problems += [(text, address, args, r) for a, r in got if a == "/rvae/error"]
     assert not problems, problems
@@ -558,19 +503,19 @@ def test_every_message_the_patch_sends_is_accepted_by_a_running_server(server, l
 
 def test_feedback_has_the_shapes_the_patch_draws(server):
     engine, _, client, _, _ = server
-    client.send("/rvae/feedback", ["127.0.0.1", client.port])
+    client.send("/rvae/feedback", "127.0.0.1", client.port)
     got = client.receive(1.0, until="/rvae/state/layer")
-    got += client.receive(0.3)
+    got += client.receive(0.3, quiet=None)
     models = [args for a, args in got if a == "/rvae/state/models"]
     assert models and models[0] == ["a", "b"]  # -> umenu: clear, append each
     layer_fields = {args[1]: args[2:] for a, args in got if a == "/rvae/state/layer" and args[0] == 1}
     assert len(layer_fields["mutes"]) == len(INSTRUMENT_NAMES)  # -> unpack 0 x 9 -> the 9 mute toggles
     assert isinstance(layer_fields["threshold"][0], float) and isinstance(layer_fields["model"][0], str)
-    client.send("/rvae/models", [])
+    client.send("/rvae/models")
     assert ("/rvae/models", ["a", "b"]) in client.receive(1.0, until="/rvae/models")
-    client.send("/rvae/play", [])
+    client.send("/rvae/play")
     got = client.receive(4.0, until="/rvae/bar/row")
-    got += client.receive(0.5)
+    got += client.receive(0.5, quiet=None)
     rows = [args for a, args in got if a == "/rvae/bar/row"]
     assert [r for r in rows if r[0] == 1], "no bar feedback for layer 1 while playing"
     for args in rows:

@@ -1,11 +1,10 @@
-"""The melody layer in the engine: the real internal clock, the synthetic drum model of test_engine (the pad's X
-picks closed or open hats, so moving the pad changes the drum bar) and the bundled melody model."""
+"""The melody layer in the engine: the real internal clock, the kit's synthetic drum model (the pad's X picks closed
+or open hats, so moving the pad changes the drum bar) and the bundled melody model. Real time: the layer decides the
+next bar's line at a point of the bar playing, on its own thread's timer, and these tests check when lines change."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -17,30 +16,9 @@ from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import MELODY_LAYER, MelodyLayer
 from rvae_server.melody.keys import parse_key
 from rvae_server.melody.modelfile import load_melody
-from tests.test_engine import Recorder, SyntheticModel
+from rvae_server.testing import Recorder, SyntheticModel
 
 BPM = 300.0  # a bar every 0.8 s
-
-
-class LineRecorder:
-    def __init__(self) -> None:
-        self.notes: list[tuple[float, float, int, int, float, int]] = []  # (arrival, when, note, velocity, s, ch)
-        self.programs: list[tuple[int, int]] = []
-        self.offs: list[list[int]] = []
-        self.lock = threading.Lock()
-
-    def line_note(self, when: float, note: int, velocity: int, seconds: float, channel: int) -> None:
-        with self.lock:
-            self.notes.append((time.perf_counter(), when, note, velocity, seconds, channel))
-
-    def program(self, channel: int, program: int) -> None:
-        self.programs.append((channel, program))
-
-    def transport(self, playing: bool) -> None:
-        pass
-
-    def all_notes_off(self, channels: Sequence[int]) -> None:
-        self.offs.append(list(channels))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +30,7 @@ def melody_model():
 def rig(melody_model):
     clock = InternalClock(bpm=BPM)
     drums = Recorder()
-    lines = LineRecorder()
+    lines = Recorder()  # the melody layer's sink: its notes in .lines
     engine = Engine({"a": SyntheticModel("a")}, clock, [drums], default_model="a", layers=2, seed=7)
     melody = MelodyLayer(melody_model, [lines], seed=5)
     engine.attach_melody(melody)
@@ -84,7 +62,7 @@ def test_melody_notes_go_to_its_own_sinks_on_its_channel_with_lengths(rig):
     wait_for(lambda: len(bars_seen(events)) >= 3)
     engine.stop()
     assert lines.programs[0] == (1, 33)  # bass on channel 1: electric bass, sent at start
-    notes = list(lines.notes)
+    notes = list(lines.lines)
     assert len(notes) >= 6
     assert {n[5] for n in notes} == {1}
     assert all(d[2] != MELODY_LAYER for d in drums.notes)  # drums sinks never see the melody
@@ -156,15 +134,15 @@ def test_key_family_and_scale_lock_are_heard_from_a_bar_line(rig):
 def test_turning_it_off_silences_it_and_on_brings_it_back(rig):
     engine, _clock, _drums, lines, _events = rig
     engine.play()
-    wait_for(lambda: len(lines.notes) >= 3)
+    wait_for(lambda: len(lines.lines) >= 3)
     engine.update_melody(enabled=False)
     assert lines.offs and lines.offs[-1] == [1]
     time.sleep(0.05)
-    count = len(lines.notes)
+    count = len(lines.lines)
     time.sleep(1.7)  # two bars
-    assert len(lines.notes) == count and engine.current_melody() == []
+    assert len(lines.lines) == count and engine.current_melody() == []
     engine.update_melody(enabled=True)
-    wait_for(lambda: len(lines.notes) > count + 2)
+    wait_for(lambda: len(lines.lines) > count + 2)
 
 
 def test_it_follows_the_layer_it_is_told(rig):

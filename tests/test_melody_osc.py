@@ -12,9 +12,8 @@ from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.melody.modelfile import load_melody
 from rvae_server.surfaces.osc.server import start_osc
 from rvae_server.surfaces.osc.table import ADDRESSES, FEEDBACK
+from rvae_server.testing import OscClient, SyntheticModel
 from rvae_server.web.controls import WEB_VERBS, apply_control, table_json
-from tests.test_engine import SyntheticModel
-from tests.test_osc import Client
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ def served():
     engine.update(0, x=0.8, y=0.8)
     engine.start()
     server = start_osc(engine, port=0)
-    client = Client(server.port)
+    client = OscClient(server.port)
     yield engine, client
     client.close()
     server.close()

@@ -14,12 +14,10 @@ from rvae_server.outputs.drumkit import Mixer
 from rvae_server.outputs.linesinks import AudioLineSink, MidiLineSink
 from rvae_server.outputs.midiout import open_output
 from rvae_server.outputs.synth import HIGH, LOW, ToneKit, tone_instrument
-from tests import fixtures_jack
+from rvae_server.testing import Recorder
 from tests.fixtures_jack import JackServer
-from tests.fixtures_midi import Recorder
 from tests.test_audio import _Recorder
 
-jack_server = fixtures_jack.jack_server
 SR = 48000
 
 
@@ -100,7 +98,7 @@ def test_the_melody_port_sends_lengths_and_programs(jack_server: JackServer) -> 
     out = open_output(backend="jack", client_name="R-VAE melody")
     try:
         assert "R-VAE melody:R-VAE melody" in jack_server.ports()
-        rec = Recorder("R-VAE melody:R-VAE melody", name="rec-melody")
+        rec = Recorder.jack("R-VAE melody:R-VAE melody", name="rec-melody")
         try:
             sink = MidiLineSink(out)
             sink.program(1, 33)

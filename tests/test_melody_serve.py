@@ -13,10 +13,9 @@ import pytest
 
 from rvae_server.core.bar import TICKS
 from rvae_server.melody.keys import parse_key
+from rvae_server.testing import Recorder
 from tests.browser import Browser
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.fixtures_midi import Recorder
-from tests.test_serve_surfaces import Served, busy_point, models_dir  # noqa: F401  (the fixture)
+from tests.test_serve_surfaces import Served, busy_point
 
 BPM = 100.0
 
@@ -25,10 +24,10 @@ def melody_notes(events: list[tuple[float, bytes]]) -> list[tuple[float, int, in
     return [(t, m[1], m[2]) for t, m in events if len(m) == 3 and m[0] == 0x90 and m[2] > 0]
 
 
-def test_the_melody_plays_on_its_own_port_on_the_drums_grid_in_the_key_asked(jack_server, models_dir):  # noqa: F811
+def test_the_melody_plays_on_its_own_port_on_the_drums_grid_in_the_key_asked(jack_server, models_dir):
     # one recorder port that both the drum port (with the MIDI clock) and the melody port connect to: arrival
     # times then come from one client, so the melody's positions can be read off the clock
-    recorder = Recorder(name="rvaeboth")
+    recorder = Recorder.jack(name="rvaeboth")
     x, y = busy_point(models_dir / "loop")
     served = Served(
         jack_server.env,
@@ -96,7 +95,8 @@ def test_the_melody_plays_on_its_own_port_on_the_drums_grid_in_the_key_asked(jac
     ), feedback
 
 
-def test_the_page_shows_the_melody_and_sets_its_key(jack_server, models_dir):  # noqa: F811
+@pytest.mark.browser  # (its own Chromium)
+def test_the_page_shows_the_melody_and_sets_its_key(jack_server, models_dir):
     served = Served(
         jack_server.env, "--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--no-state",
         "--bpm", "160",
@@ -130,7 +130,7 @@ def test_the_page_shows_the_melody_and_sets_its_key(jack_server, models_dir):  #
         served.stop()
 
 
-def test_melody_settings_survive_a_restart_and_given_ones_win(models_dir, tmp_path):  # noqa: F811
+def test_melody_settings_survive_a_restart_and_given_ones_win(models_dir, tmp_path):
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "JACK_DEFAULT_SERVER"}
@@ -155,7 +155,7 @@ def test_melody_settings_survive_a_restart_and_given_ones_win(models_dir, tmp_pa
         second.stop()
 
 
-def test_no_melody_means_none_and_the_surfaces_say_so(models_dir, tmp_path):  # noqa: F811
+def test_no_melody_means_none_and_the_surfaces_say_so(models_dir, tmp_path):
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "JACK_DEFAULT_SERVER"}
@@ -170,7 +170,7 @@ def test_no_melody_means_none_and_the_surfaces_say_so(models_dir, tmp_path):  # 
         served.stop()
 
 
-def test_a_missing_melody_model_is_reported_and_the_drums_play_on(models_dir, tmp_path: Path):  # noqa: F811
+def test_a_missing_melody_model_is_reported_and_the_drums_play_on(models_dir, tmp_path: Path):
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "JACK_DEFAULT_SERVER"}
@@ -186,7 +186,7 @@ def test_a_missing_melody_model_is_reported_and_the_drums_play_on(models_dir, tm
 @pytest.mark.parametrize(
     ("option", "message"), [("--melody-key=H", "melody-key"), ("--melody-layer=3", "melody-layer")]
 )
-def test_bad_melody_options_are_named(models_dir, tmp_path, option, message):  # noqa: F811
+def test_bad_melody_options_are_named(models_dir, tmp_path, option, message):
     import os
     import subprocess
     import sys

@@ -17,18 +17,18 @@ import pytest
 from rvae_server.outputs.midiout import open_output
 from rvae_server.system import midiports
 from rvae_server.system.midiports import MidiError, MidiPortError, MidiUnavailable, list_ports, resolve_backend
-from tests.fixtures_jack import JackServer, jack_server  # noqa: F401
-from tests.fixtures_midi import Recorder
+from rvae_server.testing import Recorder
+from tests.fixtures_jack import JackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_virtual_port_notes_and_note_off(jack_server: JackServer) -> None:  # noqa: F811
+def test_virtual_port_notes_and_note_off(jack_server: JackServer) -> None:
     out = open_output(backend="jack", client_name="R-VAE", note_length=0.08)
     try:
         assert out.name == "R-VAE"
         assert "R-VAE:R-VAE" in jack_server.ports()
-        rec = Recorder("R-VAE:R-VAE", name="rec-virtual")
+        rec = Recorder.jack("R-VAE:R-VAE", name="rec-virtual")
         try:
             when = time.perf_counter()
             out.send_note(36, 100, channel=10, when=when)
@@ -52,9 +52,9 @@ def test_virtual_port_notes_and_note_off(jack_server: JackServer) -> None:  # no
         out.close()
 
 
-def test_retrigger_ends_the_sounding_note_first(jack_server: JackServer) -> None:  # noqa: F811
+def test_retrigger_ends_the_sounding_note_first(jack_server: JackServer) -> None:
     out = open_output(backend="jack", client_name="rvae-retrig", note_length=0.05)
-    rec = Recorder("rvae-retrig:rvae-retrig", name="rec-retrig")
+    rec = Recorder.jack("rvae-retrig:rvae-retrig", name="rec-retrig")
     try:
         out.send_note(38, 90)
         out.send_note(38, 91)
@@ -67,9 +67,9 @@ def test_retrigger_ends_the_sounding_note_first(jack_server: JackServer) -> None
         rec.close()
 
 
-def test_choose_existing_port_by_substring(jack_server: JackServer) -> None:  # noqa: F811
-    alpha = Recorder(name="drums-alpha")
-    beta = Recorder(name="drums-beta")
+def test_choose_existing_port_by_substring(jack_server: JackServer) -> None:
+    alpha = Recorder.jack(name="drums-alpha")
+    beta = Recorder.jack(name="drums-beta")
     try:
         with pytest.raises(MidiPortError, match="ambiguous") as err:
             open_output("drums", backend="jack", client_name="rvae-sub")
@@ -91,9 +91,9 @@ def test_choose_existing_port_by_substring(jack_server: JackServer) -> None:  # 
         beta.close()
 
 
-def test_all_notes_off(jack_server: JackServer) -> None:  # noqa: F811
+def test_all_notes_off(jack_server: JackServer) -> None:
     out = open_output(backend="jack", client_name="rvae-anf", note_length=10.0)
-    rec = Recorder("rvae-anf:rvae-anf", name="rec-anf")
+    rec = Recorder.jack("rvae-anf:rvae-anf", name="rec-anf")
     try:
         out.send_note(36, 100, channel=10)
         out.send_note(38, 100, channel=10)
@@ -112,9 +112,9 @@ def test_all_notes_off(jack_server: JackServer) -> None:  # noqa: F811
         rec.close()
 
 
-def test_target_port_disappears_and_returns(jack_server: JackServer, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+def test_target_port_disappears_and_returns(jack_server: JackServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="rvae_server.outputs.midiout")
-    rec = Recorder(name="flaky-synth")
+    rec = Recorder.jack(name="flaky-synth")
     out = open_output("flaky-synth", backend="jack", client_name="rvae-flaky")
     try:
         out.send_note(36, 100)
@@ -127,7 +127,7 @@ def test_target_port_disappears_and_returns(jack_server: JackServer, caplog: pyt
         assert any(r.levelno == logging.ERROR and "lost" in r.getMessage() for r in caplog.records)
         out.send_note(38, 100)  # a no-op, no exception
         out.send_raw([0xF8])
-        rec = Recorder(name="flaky-synth")
+        rec = Recorder.jack(name="flaky-synth")
         deadline = time.monotonic() + 3.0
         while not out.connected and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -140,8 +140,8 @@ def test_target_port_disappears_and_returns(jack_server: JackServer, caplog: pyt
         rec.close()
 
 
-def test_list_ports_and_backends(jack_server: JackServer) -> None:  # noqa: F811
-    rec = Recorder(name="listed")
+def test_list_ports_and_backends(jack_server: JackServer) -> None:
+    rec = Recorder.jack(name="listed")
     out = open_output(backend="mido.backends.rtmidi/UNIX_JACK", client_name="rvae-listed")
     try:
         ports = list_ports("jack")
@@ -195,7 +195,7 @@ def _server_stop_child(server: str) -> None:
     result: dict[str, object] = {}
     jackd = start()
     out = open_output(backend="jack", client_name="R-VAE")
-    rec = Recorder("R-VAE:R-VAE", name="rec")
+    rec = Recorder.jack("R-VAE:R-VAE", name="rec")
     out.send_note(36, 100)
     result["before"] = [m.hex() for m in rec.wait_for(1)]
     rec.close()
@@ -216,7 +216,7 @@ def _server_stop_child(server: str) -> None:
     while not out.connected and time.monotonic() < deadline:
         time.sleep(0.05)
     result["reconnected"] = out.connected
-    rec = Recorder("R-VAE:R-VAE", name="rec")
+    rec = Recorder.jack("R-VAE:R-VAE", name="rec")
     out.send_note(42, 99)
     result["after"] = [m.hex() for m in rec.wait_for(1)]
     rec.close()
@@ -249,5 +249,5 @@ def test_jack_server_stops_and_returns() -> None:
     assert result["after"] == [bytes([0x99, 42, 99]).hex()], result
 
 
-def test_jack_server_stamp_tracks_the_server(jack_server: JackServer) -> None:  # noqa: F811
+def test_jack_server_stamp_tracks_the_server(jack_server: JackServer) -> None:
     assert midiports.jack_server_stamp() is not None

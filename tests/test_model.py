@@ -9,21 +9,15 @@ import pytest
 import torch
 
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar, stack
-from rvae_server.model.inference import (
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors, flatten_bars, vae_loss
+from rvae_server.model.planes import (
     DecodedPlanes,
-    LoadedModel,
     grid_points,
-    mutes_from_indices,
-    threshold_planes,
-)
-from rvae_server.model.network import (
-    ModelConfig,
-    RhythmVAE,
-    expected_tensors,
-    flatten_bars,
     latent_to_pad,
+    mutes_from_indices,
     pad_to_latent,
-    vae_loss,
+    threshold_planes,
 )
 from rvae_server.model.training import train_model
 from rvae_server.model.trainingdata import load_training_bars, split_data

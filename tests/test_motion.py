@@ -22,7 +22,7 @@ from rvae_server.engine.performance import Morph, Performance, bar_positions, ev
 from rvae_server.engine.plans import make_plan
 from rvae_server.engine.presets import apply, capture, slot_index
 from rvae_server.engine.shaping import apply_swing, cell_thresholds, swing_times, threshold_cells
-from rvae_server.model.inference import threshold_planes
+from rvae_server.model.planes import threshold_planes
 
 
 def test_rates_in_bars_fractions_dotted_triplet_and_beats():

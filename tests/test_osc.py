@@ -1,17 +1,16 @@
 """The OSC surface over real UDP on loopback: a real server (port 0), a real Engine on an InternalClock with the
-synthetic model of test_engine, and raw sockets as clients (python-osc's SimpleUDPClient for the plain case)."""
+kit's synthetic model, and the kit's OSC client (python-osc's SimpleUDPClient for the plain case); the server rig is
+the ``osc_rig`` fixture (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import math
 import os
-import socket
 import struct
 import time
 from pathlib import Path
 
 import pytest
-from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
 from rvae_server.engine.clock import InternalClock
@@ -22,63 +21,9 @@ from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.server import MAX_DATAGRAM, start_osc
 from rvae_server.surfaces.osc.spec import OscArgError
 from rvae_server.surfaces.osc.table import ADDRESSES, handles, table_as_dict, table_as_json, table_as_markdown
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import FakeTraining, OscClient, SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Client:
-    """A UDP socket on 127.0.0.1 that sends OSC to the server and reads what comes back."""
-
-    def __init__(self, port: int) -> None:
-        self.server = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-
-    def send(self, address: str, *args) -> None:
-        self.sock.sendto(build_message(address, args), self.server)
-
-    def raw(self, data: bytes) -> None:
-        self.sock.sendto(data, self.server)
-
-    def receive(self, timeout: float = 1.0, until: str | None = None) -> list[tuple[str, list]]:
-        """Messages received until ``until`` arrives (or quiet for 0.15 s, or timeout)."""
-        out: list[tuple[str, list]] = []
-        deadline = time.monotonic() + timeout
-        quiet = time.monotonic() + 0.15
-        while time.monotonic() < deadline:
-            try:
-                data, _ = self.sock.recvfrom(65536)
-            except TimeoutError:
-                if until is None and time.monotonic() > quiet:
-                    break
-                continue
-            msg = OscMessage(data)
-            out.append((msg.address, list(msg.params)))
-            quiet = time.monotonic() + 0.15
-            if until is not None and msg.address == until:
-                break
-        return out
-
-    def ask(self, address: str, *args, until: str | None = None) -> list[tuple[str, list]]:
-        self.drain()
-        self.send(address, *args)
-        return self.receive(until=until)
-
-    def drain(self) -> None:
-        self.sock.settimeout(0.0)
-        try:
-            while True:
-                self.sock.recvfrom(65536)
-        except (BlockingIOError, TimeoutError):
-            pass
-        finally:
-            self.sock.settimeout(0.05)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def errors(messages):
@@ -92,29 +37,6 @@ def wait_for(predicate, timeout: float = 2.0) -> bool:
             return True
         time.sleep(0.005)
     return predicate()
-
-
-@pytest.fixture
-def rig(tmp_path):
-    clock = InternalClock(bpm=300.0)
-    engine = Engine(
-        {"a": SyntheticModel("a"), "b": SyntheticModel("b", snare=False)},
-        clock,
-        [],
-        default_model="a",
-        layers=2,
-        seed=3,
-    )
-    engine.start()
-    clips = tmp_path / "clips"
-    (clips / "set1").mkdir(parents=True)
-    server = start_osc(engine, port=0, clip_dirs=[clips])
-    client = Client(server.port)
-    yield engine, server, client, clips
-    client.close()
-    server.close()
-    engine.close()
-    clock.close()
 
 
 # ------------------------------------------------------------------------------------------ the table
@@ -138,8 +60,8 @@ def test_the_table_is_the_single_source():
 # ------------------------------------------------------------------------------------------ controls
 
 
-def test_controls_change_the_engine(rig):
-    engine, server, client, _ = rig
+def test_controls_change_the_engine(osc_rig):
+    engine, server, client, _ = osc_rig
     sc = SimpleUDPClient("127.0.0.1", server.port)
     sc.send_message("/rvae/xy", [0.25, 0.75])
     sc.send_message("/rvae/threshold", 0.3)
@@ -166,8 +88,8 @@ def test_controls_change_the_engine(rig):
     assert server.handled == 14
 
 
-def test_state_and_models_replies(rig):
-    engine, _, client, _ = rig
+def test_state_and_models_replies(osc_rig):
+    engine, _, client, _ = osc_rig
     engine.update(1, x=0.125)
     replies = client.ask("/rvae/state")
     addresses = [a for a, _ in replies]
@@ -181,8 +103,8 @@ def test_state_and_models_replies(rig):
     assert client.ask("/rvae/models") == [("/rvae/models", ["a", "b"])]
 
 
-def test_out_of_range_is_clamped_and_reported(rig):
-    engine, _, client, _ = rig
+def test_out_of_range_is_clamped_and_reported(osc_rig):
+    engine, _, client, _ = osc_rig
     replies = client.ask("/rvae/x", 1.5)
     assert engine.state(0).x == 1.0
     assert replies and replies[0][0] == "/rvae/warning" and replies[0][1][0] == "/rvae/x"
@@ -211,8 +133,8 @@ def test_out_of_range_is_clamped_and_reported(rig):
         ("/rvae/feedback", ["10.1.2.3", 9001], "sender's host or an allowed host"),
     ],
 )
-def test_bad_messages_get_an_error_naming_the_address(rig, address, args, expect):
-    engine, _, client, _ = rig
+def test_bad_messages_get_an_error_naming_the_address(osc_rig, address, args, expect):
+    engine, _, client, _ = osc_rig
     before = engine.state(0)
     replies = client.ask(address, *args)
     errs = errors(replies)
@@ -221,8 +143,8 @@ def test_bad_messages_get_an_error_naming_the_address(rig, address, args, expect
     assert engine.state(0) == before
 
 
-def test_malformed_datagrams_get_errors_and_the_server_goes_on(rig):
-    engine, _, client, _ = rig
+def test_malformed_datagrams_get_errors_and_the_server_goes_on(osc_rig):
+    engine, _, client, _ = osc_rig
     good = build_message("/rvae/x", [0.3])
     cases = {
         b"": "not an OSC message",
@@ -245,14 +167,14 @@ def test_malformed_datagrams_get_errors_and_the_server_goes_on(rig):
     assert wait_for(lambda: abs(engine.state(0).x - 0.3) < 1e-6)
 
 
-def _ask_raw(client: Client, data: bytes):
+def _ask_raw(client: OscClient, data: bytes):
     client.drain()
     client.raw(data)
     return client.receive()
 
 
-def test_a_bundle_applies_in_order_at_once_even_when_timetagged_in_the_future(rig):
-    engine, _, client, _ = rig
+def test_a_bundle_applies_in_order_at_once_even_when_timetagged_in_the_future(osc_rig):
+    engine, _, client, _ = osc_rig
     from pythonosc.osc_bundle_builder import OscBundleBuilder
     from pythonosc.osc_message_builder import OscMessageBuilder
 
@@ -269,11 +191,11 @@ def test_a_bundle_applies_in_order_at_once_even_when_timetagged_in_the_future(ri
 # ------------------------------------------------------------------------------------------ feedback
 
 
-def test_feedback_clients_get_bars_and_state_changes(rig):
-    engine, server, client, _ = rig
+def test_feedback_clients_get_bars_and_state_changes(osc_rig):
+    engine, server, client, _ = osc_rig
     replies = client.ask("/rvae/feedback", until="/rvae/state/json")
     assert ("/rvae/feedback/added", ["127.0.0.1", client.port]) in replies
-    listener = Client(server.port)
+    listener = OscClient(server.port)
     try:
         client.send("/rvae/feedback", "127.0.0.1", listener.port)
         listener.receive(until="/rvae/state/json")
@@ -305,8 +227,8 @@ def test_feedback_clients_get_bars_and_state_changes(rig):
         listener.close()
 
 
-def test_training_progress_is_broadcast(rig):
-    _, server, client, _ = rig
+def test_training_progress_is_broadcast(osc_rig):
+    _, server, client, _ = osc_rig
     client.ask("/rvae/feedback", until="/rvae/state/json")
     server.train_progress(3, 20, 0.5, float("nan"))
     server.train_done("mine", [0, 1])
@@ -320,28 +242,9 @@ def test_training_progress_is_broadcast(rig):
 # ------------------------------------------------------------------------------------------ training and learn
 
 
-class FakeTraining:
-    """A recording TrainingService (the real one runs a process; here only the OSC contract is tested)."""
-
-    def __init__(self) -> None:
-        self.started: list[tuple[str, str, list[int]]] = []
-
-    def start(self, folder: str, name: str, layers: list[int]) -> str:
-        self.started.append((folder, name, layers))
-        return "job-1"
-
-    def cancel(self) -> bool:
-        return True
-
-    def undo_model(self, layer: int) -> str:
-        if layer == 1:
-            raise ValueError("layer 2 has no previous model")
-        return "a"
-
-
-def test_train_is_confined_to_the_clip_folders(rig, tmp_path):
-    _, server, client, clips = rig
-    service = FakeTraining()
+def test_train_is_confined_to_the_clip_folders(osc_rig, tmp_path):
+    _, server, client, clips = osc_rig
+    service = FakeTraining(previous={0: "a"})
     server.attach_training(service)
     outside = tmp_path / "secret"
     outside.mkdir()
@@ -374,8 +277,8 @@ def test_confine_folder_without_clip_dirs():
         confine_folder("x", [])
 
 
-def test_learn_through_osc(rig):
-    engine, server, client, _ = rig
+def test_learn_through_osc(osc_rig):
+    engine, server, client, _ = osc_rig
     mapper = CCMapper(engine, bindings=[])
     server.attach_learner(mapper)
     client.ask("/rvae/feedback", until="/rvae/state/json")
@@ -392,8 +295,8 @@ def test_learn_through_osc(rig):
 # ------------------------------------------------------------------------------------------ the network
 
 
-def test_allow_list_drops_other_hosts(rig):
-    engine, _, _, _ = rig
+def test_allow_list_drops_other_hosts(osc_rig):
+    engine, _, _, _ = osc_rig
     server = start_osc(engine, host="127.0.0.1", port=0, allow=["192.168.1.0/24"])
     try:
         assert server.allowed("192.168.1.77") and server.allowed("127.0.0.1") and not server.allowed("10.0.0.1")
@@ -403,8 +306,8 @@ def test_allow_list_drops_other_hosts(rig):
         server.close()
 
 
-def test_error_replies_and_logs_are_rate_limited(rig, caplog):
-    _, server, client, _ = rig
+def test_error_replies_and_logs_are_rate_limited(osc_rig, caplog):
+    _, server, client, _ = osc_rig
     client.drain()
     caplog.set_level("WARNING", logger="rvae_server.surfaces.osc")
     for _ in range(300):
@@ -418,11 +321,11 @@ def test_error_replies_and_logs_are_rate_limited(rig, caplog):
 # ------------------------------------------------------------------------------------------ rvae osc
 
 
-def test_rvae_osc_sends_and_prints_replies(rig, capsys):
+def test_rvae_osc_sends_and_prints_replies(osc_rig, capsys):
     from rvae_server.cli import main
     from rvae_server.cli.osc_send import parse_arg
 
-    engine, server, _, _ = rig
+    engine, server, _, _ = osc_rig
     assert [parse_arg(a) for a in ("3", "0.5", "s:3", "kick")] == [3, 0.5, "3", "kick"]
     assert main(["osc", "/rvae/xy", "0.25", "0.75", "--port", str(server.port), "--wait-reply", "0.3"]) == 0
     assert (engine.state(0).x, engine.state(0).y) == (0.25, 0.75)
@@ -458,7 +361,9 @@ def test_engine_listeners_never_wait_for_the_network():
         clock.close()
 
 
-def test_python_osc_dispatch_reaches_the_same_table(rig):
-    engine, server, _, _ = rig
-    server.dispatcher.call_handlers_for_packet(build_message("/rvae/layer/2/y", [0.125]), ("127.0.0.1", 9))
-    assert engine.state(1).y == 0.125
+def test_a_datagram_for_a_layer_address_reaches_that_layer(osc_rig):
+    """The one dispatch path: a datagram is parsed, looked up in the address table and handled
+    (:meth:`OscServer.handle_datagram`, what the UDP server calls for each datagram)."""
+    engine, server, _, _ = osc_rig
+    server.handle_datagram(build_message("/rvae/layer/2/y", [0.125]), ("127.0.0.1", 9))
+    assert engine.state(1).y == 0.125 and engine.state(0).y != 0.125

@@ -20,7 +20,7 @@ from rvae_server.engine.engine import Engine
 from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.server import MAX_DATAGRAM, start_osc
 from rvae_server.surfaces.osc.table import ADDRESSES
-from tests.test_engine import Recorder, SyntheticModel
+from rvae_server.testing import Recorder, SyntheticModel
 
 DATAGRAMS = 6000
 TIME_LIMIT = 20.0

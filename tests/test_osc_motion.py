@@ -21,9 +21,8 @@ from rvae_server.model.modeldirs import bundled_models_dir, default_model
 from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.surfaces.follow import Follower, FollowInput
 from rvae_server.surfaces.osc.server import start_osc
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
+from rvae_server.testing import OscClient
 from tests.fixtures_midi import ClockSource
-from tests.test_osc import Client
 
 DATA = Path(__file__).parent / "data" / "groove"
 
@@ -45,7 +44,7 @@ def served(model, tmp_path):
     engine.start()
     server = start_osc(engine, port=0, clip_dirs=[clips])
     server.attach_capture(Capture(sink, tmp_path / "takes"))
-    client = Client(server.port)
+    client = OscClient(server.port)
     yield engine, clock, client, clips, tmp_path
     client.close()
     server.close()
@@ -53,7 +52,7 @@ def served(model, tmp_path):
     clock.close()
 
 
-def state(client: Client) -> dict:
+def state(client: OscClient) -> dict:
     replies = client.ask("/rvae/state", until="/rvae/state/json")
     return json.loads(next(args[0] for address, args in replies if address == "/rvae/state/json"))
 
@@ -133,7 +132,7 @@ def test_capture_last_bars_over_osc(served):
     assert errors(client.ask("/rvae/layer/2/capture/last", 2, "x")) == ["unknown address"]
 
 
-def test_follow_mode_glides_to_the_bar_played_in(jack_server, model):  # noqa: F811
+def test_follow_mode_glides_to_the_bar_played_in(jack_server, model):
     clock = InternalClock(bpm=60.0)  # a tick is 42 ms: JACK's 5 ms period stays well inside one
     engine = Engine({"groove": model}, clock, [], default_model="groove", layers=2, seed=1)
     engine.start()

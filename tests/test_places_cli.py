@@ -23,8 +23,7 @@ from rvae_server.engine.clock import MidiClockFollower
 from rvae_server.engine.engine import Engine
 from rvae_server.model.modeldirs import bundled_models_dir, default_model, default_model_dirs
 from rvae_server.surfaces.osc.server import start_osc
-from tests.fixtures_jack import jack_server as jack_server  # the fixture
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import SyntheticModel
 
 DATA = Path(__file__).parent / "data" / "groove"
 CLIPS = sorted(DATA.rglob("*4-4.mid"))[:6]

@@ -11,25 +11,21 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from pythonosc.osc_message import OscMessage
 
 from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine.api import LayerState
 from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.engine.plans import make_plan, plan_event_data
-from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.planstream import NOTES_PER_DATAGRAM, plan_messages
 from rvae_server.surfaces.osc.server import start_osc
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import OscClient, SyntheticModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQUENCER = ROOT / "maxpatch" / "rvae_sequencer.js"
@@ -181,49 +177,26 @@ def test_the_max_glue_turns_transport_ticks_into_midi_bytes_and_can_be_disabled(
 # ------------------------------------------------------------------------------------------ from a real server
 
 
-class PlanClient:
-    def __init__(self, port: int) -> None:
-        self.server = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-
-    def send(self, address: str, *args: Any) -> None:
-        self.sock.sendto(build_message(address, list(args)), self.server)
-
-    def receive(self, seconds: float) -> list[tuple[str, list[Any]]]:
-        out, end = [], time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                data, _ = self.sock.recvfrom(65536)
-            except TimeoutError:
-                continue
-            msg = OscMessage(data)
-            out.append((msg.address, list(msg.params)))
-        return out
-
-
 def test_plans_streamed_by_a_running_server_play_exactly_on_the_device():
     clock = InternalClock(bpm=300.0)
     engine = Engine({"a": SyntheticModel("a")}, clock, [], default_model="a", layers=2)
     engine.update(0, x=0.8, y=0.3, threshold=0.3)
     engine.start()
     osc = start_osc(engine, port=0)
-    client = PlanClient(osc.port)
+    client = OscClient(osc.port)
     try:
         client.send("/rvae/plans", 1, client.port)
-        first = client.receive(0.5)
+        first = client.receive(0.5, quiet=None)
         assert ("/rvae/plans/subscribed", [1, client.port, 1]) in first
         plans = [args for address, args in first if address == "/rvae/plan"]
         assert plans and all(args[0] == 1 for args in plans)  # layer 1's plans only, at once
         engine.update(0, x=0.1, y=0.9)  # a pad move: a new plan for the bar playing (and the next)
-        moved = [args for address, args in client.receive(0.5) if address == "/rvae/plan"]
+        moved = [args for address, args in client.receive(0.5, quiet=None) if address == "/rvae/plan"]
         assert moved, "no plan after a pad move"
         client.send("/rvae/plans", 0, client.port)
-        client.receive(0.2)
+        client.receive(0.2, quiet=None)
         engine.update(0, x=0.5, y=0.5)
-        assert not [a for a, _ in client.receive(0.3) if a == "/rvae/plan"], "plans after unsubscribing"
+        assert not [a for a, _ in client.receive(0.3, quiet=None) if a == "/rvae/plan"], "plans after unsubscribing"
     finally:
         client.sock.close()
         osc.close()

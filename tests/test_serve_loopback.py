@@ -19,8 +19,7 @@ import pytest
 from rvae_server.core.bar import OUTPUT_NOTES, TICKS
 from rvae_server.core.midifile import read_clip
 from rvae_server.model.modeldirs import bundled_models_dir, default_model
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.fixtures_midi import Recorder
+from rvae_server.testing import Recorder
 from tests.timing_match import bar_problems, clock_fit
 
 DATA = Path(__file__).parent / "data" / "groove"
@@ -62,8 +61,8 @@ def note_ons(events: list[tuple[float, bytes]]) -> list[tuple[float, int, int]]:
     return [(t, m[1], m[2]) for t, m in events if len(m) == 3 and m[0] == 0x99 and m[2] > 0]
 
 
-def test_loopback_notes_equal_rvae_render(jack_server, models_dir, tmp_path):  # noqa: F811
-    recorder = Recorder(name="rvaerec")  # its input port exists before the server connects to it
+def test_loopback_notes_equal_rvae_render(jack_server, models_dir, tmp_path):
+    recorder = Recorder.jack(name="rvaerec")  # its input port exists before the server connects to it
     try:  # 3.5 bars at 100 BPM
         proc = serve(
             models_dir, jack_server.env, "--midi-out", "rvaerec", "--send-clock", "--bpm", str(BPM), "--duration", "8.6"
@@ -101,8 +100,8 @@ def test_loopback_notes_equal_rvae_render(jack_server, models_dir, tmp_path):  #
         assert not problems, (f"bar {bar_number}, tolerance {tolerance:.2f} ticks", problems)
 
 
-def test_sigterm_stops_cleanly_with_all_notes_off(jack_server, models_dir):  # noqa: F811
-    recorder = Recorder(name="rvaerec2")
+def test_sigterm_stops_cleanly_with_all_notes_off(jack_server, models_dir):
+    recorder = Recorder.jack(name="rvaerec2")
     try:
         proc = serve(models_dir, jack_server.env, "--midi-out", "rvaerec2", "--bpm", "170")
         deadline = time.monotonic() + 20

@@ -10,11 +10,10 @@ import time
 
 import mido
 
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.test_serve_surfaces import Served, models_dir  # noqa: F401  (a fixture)
+from tests.test_serve_surfaces import Served
 
 
-def test_motion_survives_a_restart_and_capture_writes_the_last_bars(jack_server, models_dir, tmp_path):  # noqa: F811
+def test_motion_survives_a_restart_and_capture_writes_the_last_bars(jack_server, models_dir, tmp_path):
     state = tmp_path / "state.json"
     takes = tmp_path / "takes"
     common = ["--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--state-file", str(state),

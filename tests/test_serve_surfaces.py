@@ -22,24 +22,12 @@ import pytest
 
 from rvae_server.core.bar import OUTPUT_NOTES, TICKS
 from rvae_server.core.midifile import read_clip
-from rvae_server.model.modeldirs import bundled_models_dir, default_model
+from rvae_server.testing import OscClient, Recorder
 from tests.browser import Browser
-from tests.fixtures_jack import jack_server  # noqa: F401  (the fixture)
-from tests.fixtures_midi import Recorder
-from tests.test_osc import Client
 from tests.timing_match import bar_problems, clock_fit
 
 DATA = Path(__file__).parent / "data" / "groove"
 BPM = 100.0  # a tick is 25 ms: JACK's 5.3 ms period is a fifth of a tick
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    bundled = default_model([bundled_models_dir()])
-    assert bundled is not None
-    folder = tmp_path_factory.mktemp("models")
-    shutil.copytree(bundled.path, folder / "loop")
-    return folder
 
 
 class Served:
@@ -69,7 +57,7 @@ class Served:
         osc = re.search(r"OSC: listening on udp 127\.0\.0\.1:(\d+)", self.out)
         web = re.search(r"web page: (http://127\.0\.0\.1:\d+/)", self.out)
         assert osc and web, f"{self.out}\n{''.join(self.err)}"
-        self.osc = Client(int(osc[1]))
+        self.osc = OscClient(int(osc[1]))
         self.url = web[1]
 
     def state(self) -> dict:
@@ -87,7 +75,7 @@ class Served:
         return "".join(self.err)
 
 
-def test_osc_web_controllers_and_state_that_survives_a_restart(jack_server, models_dir, tmp_path):  # noqa: F811
+def test_osc_web_controllers_and_state_that_survives_a_restart(jack_server, models_dir, tmp_path):
     state = tmp_path / "state" / "state.json"
     common = ["--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--state-file", str(state)]
     first = Served(jack_server.env, *common)
@@ -126,7 +114,7 @@ def test_osc_web_controllers_and_state_that_survives_a_restart(jack_server, mode
         second.stop()
 
 
-def test_retrain_over_osc_reports_progress_and_plays_the_new_model(jack_server, models_dir, tmp_path):  # noqa: F811
+def test_retrain_over_osc_reports_progress_and_plays_the_new_model(jack_server, models_dir, tmp_path):
     clips = tmp_path / "clips"
     shutil.copytree(DATA, clips / "set1")
     trained = tmp_path / "trained"
@@ -182,10 +170,11 @@ def busy_point(model_dir: Path) -> tuple[float, float]:
     raise AssertionError("no busy point among the candidates")
 
 
-def test_a_click_on_the_page_is_heard_on_the_midi_loopback_as_rvae_render(jack_server, models_dir, tmp_path):  # noqa: F811
+@pytest.mark.browser  # (its own Chromium)
+def test_a_click_on_the_page_is_heard_on_the_midi_loopback_as_rvae_render(jack_server, models_dir, tmp_path):
     """Issue 6's end to end: a click on the served page moves layer 1 (seen over OSC `/rvae/state`), and the next
     whole bar arriving at a JACK MIDI client equals `rvae render` at that point (notes, velocities, positions)."""
-    recorder = Recorder(name="rvaeweb")
+    recorder = Recorder.jack(name="rvaeweb")
     served = Served(
         jack_server.env,
         "--models-dir", str(models_dir), "--model", "loop", "--midi-backend", "jack", "--no-state",
@@ -238,7 +227,7 @@ def test_a_click_on_the_page_is_heard_on_the_midi_loopback_as_rvae_render(jack_s
     assert not problems, (f"bar {first_bar}, tolerance {tolerance:.2f} ticks", problems)
 
 
-def test_serve_plays_the_built_in_kit_through_jack(jack_server, models_dir):  # noqa: F811
+def test_serve_plays_the_built_in_kit_through_jack(jack_server, models_dir):
     """`rvae serve --audio` on a machine whose only audio device is a JACK server: the kit plays the bars."""
     result = subprocess.run(
         [sys.executable, "-m", "rvae_server.cli", "serve", "--models-dir", str(models_dir), "--model", "loop",

@@ -12,7 +12,7 @@ from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.session.state import SAVE_INTERVAL, StateKeeper, apply_state, read_state
 from rvae_server.surfaces.controllers import Binding, CCMapper
-from tests.test_engine import SyntheticModel
+from rvae_server.testing import SyntheticModel
 
 
 @pytest.fixture

@@ -31,8 +31,9 @@ from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.network import ModelConfig, RhythmVAE
+from rvae_server.model.planes import grid_points
 from rvae_server.web import start_web
-from rvae_server.web.grid import MAGIC, grid_points, quantize
+from rvae_server.web.grid import MAGIC, quantize
 from rvae_server.web.server import WebServer
 from tests.browser import Browser
 
@@ -64,12 +65,6 @@ def rig():
     r = Rig()
     yield r
     r.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with Browser() as b:  # raises (the test fails) if Chromium cannot start
-        yield b
 
 
 def open_page(browser: Browser, rig: Rig) -> None:

@@ -15,7 +15,7 @@ import pytest
 from rvae_server.core.bar import stack
 from rvae_server.core.midifile import read_clip
 from rvae_server.outputs.capture import Capture, CaptureSink
-from tests.test_web import DATA, Rig, browser, open_page  # noqa: F401  (a fixture)
+from tests.test_web import DATA, Rig, open_page
 
 
 def until(check, timeout: float = 3.0) -> bool:
@@ -44,7 +44,7 @@ def rig(tmp_path):
     r.close()
 
 
-def test_motion_controls_reach_the_engine_and_the_played_point_comes_back(browser, rig):  # noqa: F811
+def test_motion_controls_reach_the_engine_and_the_played_point_comes_back(browser, rig):
     open_page(browser, rig)
     choose(browser, "lfo-x-rate", "1/2")
     choose(browser, "lfo-x-depth", "0.3", "input")
@@ -71,7 +71,7 @@ def test_motion_controls_reach_the_engine_and_the_played_point_comes_back(browse
     assert browser.console_errors == []
 
 
-def test_a_clip_dropped_on_the_pad_is_placed_by_the_model(browser, rig):  # noqa: F811
+def test_a_clip_dropped_on_the_pad_is_placed_by_the_model(browser, rig):
     open_page(browser, rig)
     clip = next(p for p in sorted(Path(DATA).rglob("*.mid")) if "4-4" in p.name)
     data = base64.b64encode(clip.read_bytes()).decode()
@@ -101,7 +101,7 @@ def test_a_clip_dropped_on_the_pad_is_placed_by_the_model(browser, rig):  # noqa
     assert browser.console_errors == []
 
 
-def test_capture_from_the_page(browser, rig, tmp_path):  # noqa: F811
+def test_capture_from_the_page(browser, rig, tmp_path):
     open_page(browser, rig)
     rig.engine.update(0, threshold=0.1)
     browser.js("document.getElementById('play').click()")

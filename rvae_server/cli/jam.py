@@ -22,14 +22,16 @@ import numpy as np
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar
+from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
 from rvae_server.melody.families import FAMILIES, OCTAVES, PROGRAMS
 from rvae_server.melody.filters import LOOP_BARS
 from rvae_server.melody.generate import MelodySettings, generate
 from rvae_server.melody.jamfile import write_jam
 from rvae_server.melody.line import Line
 from rvae_server.melody.modelfile import DEFAULT_NAME, load_melody
-from rvae_server.model.inference import LoadedModel, threshold_planes
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import ModelFileError
+from rvae_server.model.planes import threshold_planes
 
 MAX_BARS = 4096
 
@@ -71,8 +73,8 @@ def _check(args: argparse.Namespace) -> str | None:
             return f"--{name} must be in [{lo:g}, {hi:g}], not {value:g}"
     if not 1 <= args.bars <= MAX_BARS:
         return f"--bars must be between 1 and {MAX_BARS}, not {args.bars}"
-    if not (math.isfinite(args.bpm) and 1.0 <= args.bpm <= 999.0):
-        return f"--bpm must be between 1 and 999, not {args.bpm:g}"
+    if not (math.isfinite(args.bpm) and MIN_FILE_BPM <= args.bpm <= MAX_FILE_BPM):
+        return f"--bpm must be between {MIN_FILE_BPM:g} and {MAX_FILE_BPM:g}, not {args.bpm:g}"
     if not 1 <= args.channel <= 16 or args.channel == 10:
         return f"--channel must be a MIDI channel 1..16 other than 10 (the drums'), not {args.channel}"
     if args.octave is not None and not 0 <= args.octave <= 8:

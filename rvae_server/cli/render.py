@@ -23,8 +23,10 @@ import numpy as np
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar, parse_instruments
 from rvae_server.core.midiwrite import write_bars
-from rvae_server.model.inference import LoadedModel, mutes_from_indices
+from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import ModelFileError
+from rvae_server.model.planes import mutes_from_indices
 
 MAX_BARS = 4096
 
@@ -62,8 +64,8 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--noise must be in [0, 1], not {args.noise:g}"
     if not 1 <= args.bars <= MAX_BARS:
         return f"--bars must be between 1 and {MAX_BARS}, not {args.bars}"
-    if not (math.isfinite(args.bpm) and 1.0 <= args.bpm <= 999.0):
-        return f"--bpm must be between 1 and 999, not {args.bpm:g}"
+    if not (math.isfinite(args.bpm) and MIN_FILE_BPM <= args.bpm <= MAX_FILE_BPM):
+        return f"--bpm must be between {MIN_FILE_BPM:g} and {MAX_FILE_BPM:g}, not {args.bpm:g}"
     if Path(args.output).suffix.lower() not in (".mid", ".midi", ".wav"):
         return f"-o {args.output}: the output must end with .mid, .midi or .wav"
     return None

@@ -22,6 +22,7 @@ import sys
 from typing import Any, TextIO
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
+from rvae_server.core.names import NAME_RULE, InvalidName, model_name
 from rvae_server.model.evaluate import table
 from rvae_server.model.modelfile import ModelFileError
 from rvae_server.model.network import REGULARIZERS
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "paths", nargs="+", metavar="CLIP_DIR_OR_DATASET", help="MIDI clips, folders, or mined .npz datasets"
     )
-    parser.add_argument("--name", required=True, help="model name (letters, digits, '.', '_', '-')")
+    parser.add_argument("--name", required=True, help=f"model name ({NAME_RULE})")
     recipe = get_recipe()
     parser.add_argument(
         "--regularizer", choices=REGULARIZERS, default=None,
@@ -102,8 +103,12 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, progress, f"--threads must be between 1 and 256, not {args.threads}")
     if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
         return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
+    try:
+        name = model_name(args.name)  # the name enters here: checked once, before any path is made of it
+    except InvalidName as err:
+        return _fail(args, progress, str(err))
     models_dir = models_dirs(args)[0]
-    existing = models_dir / args.name
+    existing = models_dir / name
     if (existing / "meta.json").exists() and not args.force:
         return _fail(args, progress, f"a model named {args.name!r} already exists at {existing}: "
                      "pass --force to replace it, or choose another --name")  # fmt: skip
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = train_and_save(
             [str(p) for p in args.paths],
-            args.name,
+            name,
             str(models_dir),
             epochs=args.epochs,
             seed=args.seed,

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from rvae_server.core import places
+from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
 CLOCKS = ("internal", "midi", "link")
@@ -104,8 +105,8 @@ class ServeConfig:
     def validate(self, where: str = "settings") -> ServeConfig:
         if self.clock not in CLOCKS:
             raise ConfigError(f"{where}: clock must be one of {', '.join(CLOCKS)}, not {self.clock!r}")
-        if not (math.isfinite(self.bpm) and 20 <= self.bpm <= 400):
-            raise ConfigError(f"{where}: bpm must be between 20 and 400, not {self.bpm}")
+        if not (math.isfinite(self.bpm) and MIN_BPM <= self.bpm <= MAX_BPM):
+            raise ConfigError(f"{where}: bpm must be between {MIN_BPM:g} and {MAX_BPM:g}, not {self.bpm}")
         if not 1 <= self.layers <= 8:
             raise ConfigError(f"{where}: layers must be 1..8, not {self.layers}")
         if not (0.005 <= self.note_length <= 5):

@@ -19,6 +19,7 @@ import mido
 from rvae_server.core.atomic import atomic_write_bytes
 from rvae_server.core.bar import N_INSTRUMENTS, OUTPUT_NOTES, TICKS, TICKS_PER_BEAT, Bar
 from rvae_server.core.midifile import DRUM_CHANNEL
+from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
 
 
 def bars_to_midi(
@@ -37,8 +38,8 @@ def bars_to_midi(
     exactly on its last bar line; an early note on the first downbeat is written just before that end (the file
     is a loop).
     """
-    if not (math.isfinite(bpm) and 1.0 <= bpm <= 999.0):
-        raise ValueError(f"bpm must be between 1 and 999, not {bpm}")
+    if not (math.isfinite(bpm) and MIN_FILE_BPM <= bpm <= MAX_FILE_BPM):
+        raise ValueError(f"bpm must be between {MIN_FILE_BPM:g} and {MAX_FILE_BPM:g}, not {bpm}")
     if len(notes) != N_INSTRUMENTS:
         raise ValueError(f"notes need one entry per instrument ({N_INSTRUMENTS}), not {len(notes)}")
     per_tick = ppq / TICKS_PER_BEAT

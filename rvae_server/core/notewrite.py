@@ -20,6 +20,7 @@ import mido
 
 from rvae_server.core.atomic import atomic_write_bytes
 from rvae_server.core.bar import TICKS_PER_BEAT
+from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
 
 
 class TimedNote(NamedTuple):
@@ -49,7 +50,7 @@ def notes_to_midi(
         raise ValueError("at least one part (track)")
     per_tick = ppq / TICKS_PER_BEAT
     for position, bpm in tempos:
-        if not (math.isfinite(bpm) and 1.0 <= bpm <= 999.0 and math.isfinite(position)):
+        if not (math.isfinite(bpm) and MIN_FILE_BPM <= bpm <= MAX_FILE_BPM and math.isfinite(position)):
             raise ValueError(f"tempo {bpm} BPM at {position} is not usable")
     end = 0 if length is None else max(0, round(length * per_tick))
     tracks: list[list[tuple[int, int, mido.Message]]] = [[] for _ in parts]

@@ -6,7 +6,13 @@ state may use of the engine, and the types they exchange with it. Nothing here p
 * :class:`LayerState` (one layer's performance state, immutable), :class:`ControlError` (an unusable control
   value), :class:`EngineEvent` (what listeners hear: a bar started, the state changed, the transport moved).
 * :class:`PatternModel`, :class:`Clock` and :class:`NoteSink`: what the engine needs of a model, a clock source
-  and an output.
+  and an output; :class:`ClockView`: what the surfaces, the capture and the melody layer read of the clock.
+* The rules the surfaces share with the engine: :data:`RANGES` (each layer setting's range) and :func:`clamp`,
+  :data:`LFO_SHAPES`, :data:`LFO_TARGETS`, :data:`PATH_SHAPES`, :data:`MELODY_FAMILIES`, :data:`MIN_SWING`,
+  :data:`MAX_SWING`, :data:`SWING_UNITS`, :data:`DENSITY_RANGE`, :data:`PRESET_SLOTS`; :func:`model_pad_to_latent`.
+
+Imports neither torch nor the model's network: :mod:`rvae_server.model.planes` gives the decoded planes and the
+fixed pad mapping.
 """
 
 from __future__ import annotations
@@ -21,11 +27,20 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, OUTPUT_NOTES, Bar
 from rvae_server.engine import motion as _motion
-from rvae_server.model.inference import DecodedPlanes
-from rvae_server.model.network import pad_to_latent
+from rvae_server.melody.families import FAMILIES
+from rvae_server.model.planes import DecodedPlanes, pad_to_latent
 
 #: The LFO shapes, what LFOs may move, the path shapes (what the surfaces may offer; see engine/motion.py).
 LFO_SHAPES, LFO_TARGETS, PATH_SHAPES = _motion.SHAPES, _motion.TARGETS, _motion.PATH_SHAPES
+#: The melody layer's instrument families (see melody/families.py), as the surfaces offer them.
+MELODY_FAMILIES: tuple[str, ...] = FAMILIES
+#: Swing in percent (50 straight … 75) and the notes it swings (8ths, 16ths); see engine/shaping.py.
+MIN_SWING, MAX_SWING = 50.0, 75.0
+SWING_UNITS = (8, 16)
+#: A density: the threshold offset of one instrument (+ denser); see engine/shaping.py.
+DENSITY_RANGE = (-0.5, 0.5)
+#: Preset slots per layer (1-based on every surface); see engine/presets.py.
+PRESET_SLOTS = 16
 
 # ------------------------------------------------------------------------------------------ collaborators
 
@@ -42,7 +57,7 @@ class PatternModel(Protocol):
 
 def model_pad_to_latent(model: PatternModel, xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
     """Pad → latent with the model's own mapping (:meth:`rvae_server.model.inference.LoadedModel.pad_to_latent`),
-    or the fixed :func:`rvae_server.model.network.pad_to_latent` for a model that has none."""
+    or the fixed :func:`rvae_server.model.planes.pad_to_latent` for a model that has none."""
     own = getattr(model, "pad_to_latent", None)
     return own(xy) if callable(own) else pad_to_latent(xy)
 
@@ -197,13 +212,15 @@ Listener = Callable[[EngineEvent], None]
 
 
 class ClockView(Protocol):
-    """What a control surface may read of the clock."""
+    """What a control surface, an output (the capture) or the melody layer may read of the clock: the transport,
+    the tempo, the position in ticks and the ``time.perf_counter()`` time of a position."""
 
     @property
     def running(self) -> bool: ...
     @property
     def bpm(self) -> float: ...
     def position(self) -> float: ...
+    def time_at(self, position: float) -> float: ...
 
 
 class EngineControl(Protocol):

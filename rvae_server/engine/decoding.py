@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import TICKS, Bar
 from rvae_server.engine.api import LayerState, PatternModel
 from rvae_server.engine.plans import latent_of
-from rvae_server.model.inference import threshold_planes
+from rvae_server.model.planes import threshold_planes
 
 #: Decoded points kept; the cache is cleared when it grows past this (a performer plays a few points a bar).
 CACHE_POINTS = 64

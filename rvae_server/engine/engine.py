@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import Bar, instrument_index
+from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 from rvae_server.engine.api import (
     Clock,
     ControlError,
@@ -202,7 +203,7 @@ class Engine:
     # ---------------------------------------------------------------- transport
 
     def set_bpm(self, bpm: float) -> list[str]:
-        value, note = clamp("bpm", bpm, 20.0, 400.0)
+        value, note = clamp("bpm", bpm, MIN_BPM, MAX_BPM)
         self.clock.set_bpm(value)
         self.layers.emit(EngineEvent("state", {}))
         return [note] if note else []

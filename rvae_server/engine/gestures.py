@@ -51,8 +51,9 @@ class Hand:
 
 class Hands:
     """The performer's hand on every layer and the gesture loops recorded from it: a part of the engine that the
-    planner reads (:meth:`touching`, :meth:`loop`, :meth:`advance`) and the controls change (:meth:`gesture`,
-    :meth:`touch`, :meth:`moved`). Every method that changes a layer leaves the re-planning to the caller."""
+    planner reads (:meth:`touching`, :meth:`due`, :meth:`wait`, :meth:`advance`) and the controls change
+    (:meth:`gesture`, :meth:`touch`, :meth:`moved`). Every method that changes a layer leaves the re-planning to the
+    caller."""
 
     def __init__(self, layers: Layers, clock: Clock) -> None:
         self._layers = layers

@@ -9,7 +9,7 @@ every value from where it was to where it goes, in sync, by the same amount at e
 :mod:`rvae_server.engine.motion` for the shapes.
 
 Which base point plays: the performer's own while touching (a hand on the pad, the Kaoss Pad's touch, or a
-move within the last :data:`~rvae_server.engine.performing.RELEASE` seconds); else a gesture loop if there is
+move within the last :data:`~rvae_server.engine.gestures.RELEASE` seconds); else a gesture loop if there is
 one; else a drawn path; else the performer's. Circles and figure-eights move around the base point; LFOs add to
 all of it.
 """
@@ -24,9 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, TICKS_PER_BEAT, instrument_index
-from rvae_server.engine.api import LayerState
+from rvae_server.engine.api import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS, LayerState
 from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path, finite_number
-from rvae_server.engine.shaping import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS
 
 MORPH_UNITS = ("beats", "bars")
 #: Longest morph (bars).

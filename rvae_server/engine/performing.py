@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import TICKS
 from rvae_server.engine import presets
-from rvae_server.engine.api import Clock, ControlError, LayerState, clamp
+from rvae_server.engine.api import MIN_SWING, Clock, ControlError, LayerState, clamp
 from rvae_server.engine.gestures import Hands
 from rvae_server.engine.layers import Layers
 from rvae_server.engine.motion import TARGETS, GestureLoop, Lfo, MotionError, Path
@@ -42,7 +42,6 @@ from rvae_server.engine.performance import (
     swing_unit,
     swing_value,
 )
-from rvae_server.engine.shaping import MIN_SWING
 
 #: Points of an encoded clip's trail shown on the page.
 MAX_TRAIL = 64

@@ -7,9 +7,7 @@ import numpy as np
 
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS
 from rvae_server.engine.api import ControlError, PatternModel
-
-#: What a model's config must say, where it has one (the bar of rvae_server.core.bar and the 2-D pad).
-PLAYABLE = {"ticks": TICKS, "instruments": N_INSTRUMENTS, "latent": 2}
+from rvae_server.model.planes import PLAYABLE
 
 
 def check_playable(name: str, model: PatternModel) -> None:

@@ -15,11 +15,11 @@ from dataclasses import replace
 from typing import Any
 
 from rvae_server.core.bar import INSTRUMENT_NAMES
+from rvae_server.engine.api import PRESET_SLOTS as SLOTS
 from rvae_server.engine.api import RANGES, LayerState, clamp
 from rvae_server.engine.motion import MotionError
 from rvae_server.engine.performance import Performance
 
-SLOTS = 16
 #: What a preset holds of a layer's state and of its performance settings.
 STATE_KEYS = ("x", "y", "threshold", "noise")
 PERFORMANCE_KEYS = ("lfo", "path", "swing", "densities")

@@ -1,7 +1,8 @@
 """Shaping a decoded bar: thresholds per tick and instrument (per-instrument density), and swing. Pure functions.
 
 Density
-    A threshold offset per instrument (Mutable Grids' per-voice density), in :data:`DENSITY_RANGE`: positive =
+    A threshold offset per instrument (Mutable Grids' per-voice density), in
+    :data:`~rvae_server.engine.api.DENSITY_RANGE` (the ranges live in the control API): positive =
     denser. The onset threshold of instrument ``i`` is ``clip(threshold - density[i], 0, 1)``.
 Swing
     Roger Linn's swing in percent (:data:`MIN_SWING` = 50 straight … :data:`MAX_SWING` = 75) on 8ths or 16ths: in
@@ -18,11 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS, Bar
+from rvae_server.engine.api import DENSITY_RANGE, MAX_SWING, MIN_SWING, SWING_UNITS
 from rvae_server.engine.plans import Plan
-
-MIN_SWING, MAX_SWING = 50.0, 75.0
-SWING_UNITS = (8, 16)
-DENSITY_RANGE = (-0.5, 0.5)
 
 
 def cell_thresholds(threshold: float | NDArray[np.floating], densities: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -39,7 +37,7 @@ def threshold_cells(
     """A bar from decoded planes ``(3, 96, 9)`` (probability, velocity, microtiming; each tick may come from
     another point): an onset where probability ≥ its cell's threshold (``(96, 9)``) and ``keep`` (``(96, 9)`` or
     ``(9,)``; None: every instrument plays). Velocity clamped to [1/127, 1], microtiming to [-1, 1], as
-    :func:`rvae_server.model.inference.threshold_planes` does with one threshold."""
+    :func:`rvae_server.model.planes.threshold_planes` does with one threshold."""
     arr = np.asarray(planes, dtype=np.float32)
     onsets = arr[0] >= thresholds
     if keep is not None:

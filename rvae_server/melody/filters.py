@@ -36,7 +36,6 @@ RULES: tuple[str, ...] = (
     "few_steps", "long_pause", "close_notes", "wide_range", "few_pitches", "cluster", "one_pitch", "off_key",
 )  # fmt: skip
 LOOP_BARS = 4
-LOOP_STEPS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,4 +139,4 @@ class PassRates:
         return out
 
 
-__all__ = ["LOOP_BARS", "LOOP_STEPS", "RULES", "PassRates", "Verdict", "judge", "judge_lines", "loop_of", "roll_onsets"]
+__all__ = ["LOOP_BARS", "RULES", "PassRates", "Verdict", "judge", "judge_lines", "loop_of", "roll_onsets"]

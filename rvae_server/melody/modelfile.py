@@ -30,13 +30,13 @@ import safetensors.numpy
 import torch
 from numpy.typing import NDArray
 
+from rvae_server.core.names import is_plain_name
 from rvae_server.melody.drumencoder import PREFIX, DrumEncoder
 from rvae_server.melody.generate import MelodyModel
 from rvae_server.melody.network import MelodyConfig, MelodyNet, SeedConfig, SeedNet, expected_tensors
 from rvae_server.model.modeldirs import bundled_models_dir
 from rvae_server.model.modelfile import (
     META_FILE,
-    NAME_RE,
     WEIGHT_DTYPES,
     WEIGHTS_FILE,
     ModelFileError,
@@ -217,7 +217,7 @@ def resolve_melody_model(name_or_path: str | os.PathLike[str], dirs: list[Path] 
     """The folder of a melody model given by name (looked up in :func:`melody_dirs`) or by path."""
     text = os.fspath(name_or_path)
     search = melody_dirs() if dirs is None else dirs
-    if "/" not in text and os.sep not in text and NAME_RE.match(text):
+    if "/" not in text and os.sep not in text and is_plain_name(text):
         for d in search:
             if (d / text).is_dir():
                 return d / text

@@ -23,7 +23,6 @@ steps x 128 pitches (the 4-bar melody as a piano roll). Loss: BCE summed over th
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
@@ -184,14 +183,6 @@ def melody_loss(out: MelodyOutput, target: MelodyTarget) -> MelodyLoss:
     return MelodyLoss(total, bce, pitch, length, vel)
 
 
-def length_to_unit(ticks: torch.Tensor) -> torch.Tensor:
-    return torch.log2(ticks.clamp(1, MAX_LENGTH_TICKS).to(torch.float32)) / math.log2(MAX_LENGTH_TICKS)
-
-
-def unit_to_length(unit: torch.Tensor) -> torch.Tensor:
-    return torch.round(torch.pow(2.0, unit * math.log2(MAX_LENGTH_TICKS))).clamp(1, MAX_LENGTH_TICKS)
-
-
 class SeedNet(nn.Module):
     """The seed's baseline (see the module docstring). :meth:`forward` takes ``drums`` (N, 4, 96, 9) onsets and
     the condition indices; returns the roll's logits (N, 64, 128)."""
@@ -236,7 +227,5 @@ __all__ = [
     "SeedConfig",
     "SeedNet",
     "expected_tensors",
-    "length_to_unit",
     "melody_loss",
-    "unit_to_length",
 ]

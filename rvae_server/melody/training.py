@@ -7,7 +7,8 @@
   each one is seen once in every key.
 * The validation loss is computed each epoch on the validation songs, untransposed; the weights of the epoch
   with the lowest validation loss are kept.
-* Progress goes to a callback, one :class:`EpochReport` per epoch. A NaN loss raises :class:`TrainingError`.
+* Progress goes to a callback, one :class:`EpochReport` per epoch. A NaN loss raises
+  :class:`rvae_server.model.trainingdata.TrainingError` (the one training error, drums and melody alike).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import torch
@@ -33,14 +34,23 @@ from rvae_server.melody.network import (
     melody_loss,
 )
 from rvae_server.melody.pairs import PairSet, transposition
+from rvae_server.model.trainingdata import TrainingError
 
 DEFAULT_EPOCHS = 12
 DEFAULT_BATCH = 128
 DEFAULT_LR = 1e-3
 
 
-class TrainingError(Exception):
-    """Training could not produce a model; ``str(err)`` says why."""
+class LoopOptions(TypedDict, total=False):
+    """How :func:`train_melody` and :func:`train_seed` train: ``epochs`` (default :data:`DEFAULT_EPOCHS`),
+    ``batch`` (:data:`DEFAULT_BATCH`), ``lr`` (:data:`DEFAULT_LR`), ``seed`` (0), ``progress`` (called after each
+    epoch with its :class:`EpochReport`)."""
+
+    epochs: int
+    batch: int
+    lr: float
+    seed: int
+    progress: Callable[[EpochReport], None] | None
 
 
 @dataclass(slots=True)
@@ -101,17 +111,15 @@ def _loop(
     count: int,
     val_count: int,
     loss_of: Callable[[np.ndarray, np.ndarray, bool], torch.Tensor],
-    epochs: int,
-    batch: int,
-    lr: float,
-    seed: int,
-    progress: Callable[[EpochReport], None] | None,
+    options: LoopOptions,
 ) -> TrainResult:
     if count == 0 or val_count == 0:
         raise TrainingError(f"nothing to train on: {count} training and {val_count} validation examples")
+    epochs, batch = options.get("epochs", DEFAULT_EPOCHS), options.get("batch", DEFAULT_BATCH)
+    seed, progress = options.get("seed", 0), options.get("progress")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    opt = torch.optim.Adam(module.parameters(), lr=lr)
+    opt = torch.optim.Adam(module.parameters(), lr=options.get("lr", DEFAULT_LR))
     result = TrainResult(module)
     best = math.inf
     best_state: dict[str, torch.Tensor] | None = None
@@ -153,18 +161,10 @@ def _loop(
 
 
 def train_melody(
-    train: PairSet,
-    val: PairSet,
-    config: MelodyConfig | None = None,
-    *,
-    epochs: int = DEFAULT_EPOCHS,
-    batch: int = DEFAULT_BATCH,
-    lr: float = DEFAULT_LR,
-    seed: int = 0,
-    progress: Callable[[EpochReport], None] | None = None,
+    train: PairSet, val: PairSet, config: MelodyConfig | None = None, **options: Unpack[LoopOptions]
 ) -> TrainResult:
     """Train our :class:`MelodyNet` on the pairs of ``train``; ``val`` picks the epoch kept."""
-    torch.manual_seed(seed)
+    torch.manual_seed(options.get("seed", 0))
     module = MelodyNet(config)
 
     def loss_of(index: np.ndarray, shift: np.ndarray, training: bool) -> torch.Tensor:
@@ -172,22 +172,14 @@ def train_melody(
         inputs, target = _melody_tensors(melody_batch(data, index, shift))
         return melody_loss(module(*inputs), target).total
 
-    return _loop(module, len(train), len(val), loss_of, epochs, batch, lr, seed, progress)
+    return _loop(module, len(train), len(val), loss_of, options)
 
 
 def train_seed(
-    train: PairSet,
-    val: PairSet,
-    config: SeedConfig | None = None,
-    *,
-    epochs: int = DEFAULT_EPOCHS,
-    batch: int = DEFAULT_BATCH,
-    lr: float = DEFAULT_LR,
-    seed: int = 0,
-    progress: Callable[[EpochReport], None] | None = None,
+    train: PairSet, val: PairSet, config: SeedConfig | None = None, **options: Unpack[LoopOptions]
 ) -> TrainResult:
     """Train the seed's baseline :class:`SeedNet` on the 4-bar windows of ``train``."""
-    torch.manual_seed(seed)
+    torch.manual_seed(options.get("seed", 0))
     module = SeedNet(config)
     windows = {True: train.windows(), False: val.windows()}
 
@@ -197,7 +189,7 @@ def train_seed(
         logits = module(*inputs)
         return F.binary_cross_entropy_with_logits(logits, roll, reduction="sum") / roll.shape[0]
 
-    return _loop(module, len(windows[True]), len(windows[False]), loss_of, epochs, batch, lr, seed, progress)
+    return _loop(module, len(windows[True]), len(windows[False]), loss_of, options)
 
 
-__all__ = ["EpochReport", "TrainResult", "TrainingError", "train_melody", "train_seed"]
+__all__ = ["EpochReport", "LoopOptions", "TrainResult", "train_melody", "train_seed"]

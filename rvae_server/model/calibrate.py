@@ -2,7 +2,7 @@
 point, stored in ``meta.json`` as ``space`` (read back by :class:`rvae_server.model.inference.LoadedModel`).
 
 ``space.pad``
-    :class:`~rvae_server.model.network.PadMapping` from the training bars' encodings (posterior means): per axis, the
+    :class:`~rvae_server.model.planes.PadMapping` from the training bars' encodings (posterior means): per axis, the
     pad spans the range of the encodings widened by :data:`PAD_MARGIN` on each side, so the training bars lie
     inside ``[0, 1]²`` and the edges sit just beyond the outermost bars (no dead zone of a fixed ±3 box). On
     large sets the :data:`OUTLIERS` share of bars at each end of each axis (rounded down: none below 200 bars)
@@ -33,7 +33,8 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import INSTRUMENT_NAMES, instrument_index
 from rvae_server.core.patterns import passes
 from rvae_server.model.inference import LoadedModel
-from rvae_server.model.network import PadMapping, RhythmVAE
+from rvae_server.model.network import RhythmVAE
+from rvae_server.model.planes import PadMapping
 
 PAD_MARGIN = 0.02  # share of the encodings' range added beyond the outermost bar on each side
 OUTLIERS = 0.005  # share of the training bars per side and axis that may lie beyond the pad's edge

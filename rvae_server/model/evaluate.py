@@ -31,7 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.patterns import ENTROPY_K, MIN_INSTRUMENTS, MIN_ONSETS, passes
-from rvae_server.model.inference import LoadedModel, grid_points
+from rvae_server.model.inference import LoadedModel
+from rvae_server.model.planes import grid_points
 
 POINTS = 1000
 GRID = 30

@@ -2,11 +2,11 @@
 code, no autograd): float32, ``torch.inference_mode``, and it runs with ``torch.set_num_threads(1)``.
 
 Coordinates are **pad coordinates** ``(x, y)`` in ``[0, 1]²`` unless a name says latent; each model maps them
-to its latent with its own :class:`~rvae_server.model.network.PadMapping` (``meta.json`` ``space.pad``; models
-without one use the fixed :func:`rvae_server.model.network.pad_to_latent`). Decoded planes are ``(N, 96, 9)``
-float32, indexed
-``[bar, tick, instrument]``: onset probability, velocity in (0, 1), microtiming in (-1, 1) half-ticks
-(positive = late).
+to its latent with its own :class:`~rvae_server.model.planes.PadMapping` (``meta.json`` ``space.pad``; models
+without one use the fixed :func:`rvae_server.model.planes.pad_to_latent`). Decoding gives
+:class:`~rvae_server.model.planes.DecodedPlanes` ``(N, 3, 96, 9)`` float32: onset probability, velocity in (0, 1),
+microtiming in (-1, 1) half-ticks (positive = late); :func:`~rvae_server.model.planes.threshold_planes` makes a bar
+of one point's planes. Those torch-free pieces live in :mod:`rvae_server.model.planes`.
 
 Calibrated threshold
 --------------------
@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,70 +35,8 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
 from rvae_server.model.modeldirs import resolve_model
 from rvae_server.model.modelfile import ModelData, load_model
-from rvae_server.model.network import ModelConfig, PadMapping, RhythmVAE, flatten_bars, hidden_layer_names
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedPlanes:
-    """Decoder output for N latent points: one array ``planes`` ``(N, 3, 96, 9)`` float32 whose planes are onset
-    probability, velocity and microtiming; :attr:`probs`, :attr:`velocities`, :attr:`microtiming` are views."""
-
-    planes: NDArray[np.float32]
-
-    @property
-    def probs(self) -> NDArray[np.float32]:
-        return self.planes[:, 0]
-
-    @property
-    def velocities(self) -> NDArray[np.float32]:
-        return self.planes[:, 1]
-
-    @property
-    def microtiming(self) -> NDArray[np.float32]:
-        return self.planes[:, 2]
-
-    def __len__(self) -> int:
-        return int(self.planes.shape[0])
-
-    def one(self, index: int) -> NDArray[np.float32]:
-        """The planes of one point, ``(3, 96, 9)`` (a view), as :func:`threshold_planes` takes them."""
-        return self.planes[index]
-
-
-def threshold_planes(
-    planes: NDArray[np.floating], threshold: float = 0.5, mutes: Sequence[bool] | NDArray[np.bool_] | None = None
-) -> Bar:
-    """A bar from one point's decoded planes ``(3, 96, 9)`` (probability, velocity, microtiming): an onset
-    where probability ≥ ``threshold`` and the instrument is not muted (``mutes``: 9 booleans in table order);
-    velocity clamped to ``[1/127, 1]`` (MIDI 1–127), microtiming to ``[-1, 1]``. Pure; no decoding."""
-    arr = np.asarray(planes, dtype=np.float32)
-    if arr.shape != (3, TICKS, N_INSTRUMENTS):
-        raise ValueError(f"one bar's decoded planes have shape (3, {TICKS}, {N_INSTRUMENTS}), not {arr.shape}")
-    onsets = arr[0] >= threshold
-    if mutes is not None:
-        keep = ~np.asarray(mutes, dtype=bool)
-        if keep.shape != (N_INSTRUMENTS,):
-            raise ValueError(f"mutes have {N_INSTRUMENTS} entries, not {keep.shape}")
-        onsets &= keep[None, :]
-    return Bar.from_decoded(arr, onsets)
-
-
-def mutes_from_indices(indices: Iterable[int]) -> NDArray[np.bool_]:
-    """Instrument indices (as :func:`rvae_server.core.bar.parse_instruments` gives) → the 9-boolean mute mask."""
-    mask = np.zeros(N_INSTRUMENTS, dtype=bool)
-    for i in indices:
-        mask[i] = True
-    return mask
-
-
-def grid_points(n: int = 30) -> NDArray[np.float32]:
-    """The ``n × n`` pad grid, ``(n*n, 2)`` float32 of ``(x, y)``: row-major with **y as rows and x as columns**
-    (point ``i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``), corners included."""
-    if n < 2:
-        raise ValueError(f"a grid needs n ≥ 2, not {n}")
-    axis = np.linspace(0.0, 1.0, n, dtype=np.float32)
-    ys, xs = np.meshgrid(axis, axis, indexing="ij")
-    return np.stack((xs.ravel(), ys.ravel()), axis=1).astype(np.float32)
+from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, hidden_layer_names
+from rvae_server.model.planes import DecodedPlanes, PadMapping, grid_points, threshold_planes
 
 
 class _PiecewiseDecoder:
@@ -350,7 +287,8 @@ class LoadedModel:
         return self.decode_latent(self.pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(-1, 2)))
 
     def decode_grid(self, n: int = 30) -> DecodedPlanes:
-        """Decode the ``n × n`` pad grid of :func:`grid_points` in one batch (row-major: y rows, x columns)."""
+        """Decode the ``n × n`` pad grid of :func:`~rvae_server.model.planes.grid_points` in one batch (row-major:
+        y rows, x columns)."""
         return self.decode_pad(grid_points(n))
 
     def pattern(
@@ -362,7 +300,8 @@ class LoadedModel:
         mutes: Sequence[bool] | NDArray[np.bool_] | None = None,
     ) -> Bar:
         """The bar at pad point ``xy``: ``noise`` n ∈ [0, 1] adds a Gaussian offset of standard deviation n latent
-        units before decoding (drawn from ``rng``, default a fresh generator); then :func:`threshold_planes`."""
+        units before decoding (drawn from ``rng``, default a fresh generator); then
+        :func:`~rvae_server.model.planes.threshold_planes`."""
         z = self.pad_to_latent(np.asarray(xy, dtype=np.float32).reshape(2))
         if noise > 0.0:
             gen = rng if rng is not None else np.random.default_rng()
@@ -405,4 +344,4 @@ class LoadedModel:
         return np.clip(xy, 0.0, 1.0).astype(np.float32) if clip else xy
 
 
-__all__ = ["DecodedPlanes", "LoadedModel", "grid_points", "mutes_from_indices", "threshold_planes"]
+__all__ = ["LoadedModel"]

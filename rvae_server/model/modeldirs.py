@@ -14,10 +14,10 @@ from typing import Any
 
 import rvae_server
 from rvae_server.core import places
+from rvae_server.core.names import is_plain_name
 from rvae_server.core.untrusted import is_link_outside
 from rvae_server.model.modelfile import (
     META_FILE,
-    NAME_RE,
     PICKLE_SUFFIXES,
     README_FILE,
     ModelFileError,
@@ -113,19 +113,20 @@ def link_refusal(entry: Path, models_dir: Path) -> str | None:
 
 
 def default_model_name(models_dir: str | os.PathLike[str]) -> str | None:
-    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any."""
+    """The name on the ``Default model: NAME`` line of ``models_dir/README.md`` (backticks allowed), if any and if
+    it is a plain name (:func:`rvae_server.core.names.is_plain_name`)."""
     try:
         text = (Path(models_dir) / README_FILE).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = re.search(r"^\s*default model:\s*`?([A-Za-z0-9][A-Za-z0-9._-]*)`?", text, re.IGNORECASE | re.MULTILINE)
-    return match.group(1) if match else None
+    match = re.search(r"^\s*default model:\s*`?([^\s`]+)`?", text, re.IGNORECASE | re.MULTILINE)
+    return match.group(1) if match and is_plain_name(match.group(1)) else None
 
 
 def find_models(dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[ModelInfo]:
     """Every model folder in ``dirs`` (default :func:`default_model_dirs`), in dir order then by name. Only the
-    metadata is read (weights are checked by :func:`load_model`). A folder with a bad ``meta.json`` is listed
-    with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
+    metadata is read (weights are checked by :func:`~rvae_server.model.modelfile.load_model`). A folder with a bad
+    ``meta.json`` is listed with ``error`` set. ``default`` marks the model :func:`default_model` would pick."""
     found: list[ModelInfo] = []
     for raw in default_model_dirs() if dirs is None else dirs:
         d = Path(raw)
@@ -176,7 +177,7 @@ def resolve_model(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.
     text = os.fspath(name_or_path)
     search = [Path(d) for d in (default_model_dirs() if dirs is None else dirs)]
     looks_like_path = os.sep in text or "/" in text or Path(text).suffix.lower() in PICKLE_SUFFIXES
-    if not looks_like_path and NAME_RE.match(text):
+    if not looks_like_path and is_plain_name(text):
         for d in search:
             candidate = d / text
             if not candidate.exists() and d.is_dir():

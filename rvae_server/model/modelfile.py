@@ -31,10 +31,11 @@ are never listed as models; stale temporary folders of dead processes are remove
 Loading (:func:`load_model`) validates the format and version, the config, the instrument table, the weights'
 checksum, and every tensor's name, shape and dtype; anything wrong raises :class:`ModelFileError` naming the
 file and the cause, and touches nothing. Both files are read only if they are regular files (never through a
-symbolic link, never a FIFO or a device), their size read once and bounded (:func:`rvae_server.core.untrusted.
-read_regular`); ``meta.json`` is parsed with bounded depth, size and numbers, and its parts must have their types
-(``config``, ``weights``, ``training``, ``licence`` objects; ``instruments`` a list). A model whose config the engine
-cannot play (not 96 ticks × 9 instruments with a 2-D latent) is refused with a message saying so.
+symbolic link, never a FIFO or a device), their size read once and bounded
+(:func:`rvae_server.core.untrusted.read_regular`); ``meta.json`` is parsed with bounded depth, size and numbers,
+and its parts must have their types (``config``, ``weights``, ``training``, ``licence`` objects; ``instruments`` a
+list). A model whose config the engine cannot play (not 96 ticks × 9 instruments with a 2-D latent) is refused
+with a message saying so.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ import safetensors.numpy
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENTS, N_INSTRUMENTS, TICKS
+from rvae_server.core.names import NAME_RULE, ModelName, is_plain_name
 from rvae_server.core.tempdirs import pid_alive
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.model.network import ModelConfig, RhythmVAE, expected_tensors
+from rvae_server.model.planes import PLAYABLE
 
 FORMAT = "rvae-model"
 FORMAT_VERSION = 1
@@ -71,7 +74,6 @@ README_FILE = "README.md"
 MAX_META_BYTES = 16 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 WEIGHT_DTYPES: dict[str, type[np.floating[Any]]] = {"float16": np.float16, "float32": np.float32}
 #: Bounds on a meta.json (a model trained for 10,000 epochs with 5,000 clips stays well inside).
 META_LIMITS = Limits(depth=16, values=500_000, string=65_536, int_digits=18)
@@ -81,8 +83,6 @@ META_TYPES: dict[str, type[Any]] = {
     "licence": dict,
 }  # fmt: skip
 MAX_CONFIG_FIELDS = 64
-#: What the engine plays (the bar of rvae_server.core.bar and the 2-D pad): a model's config must match.
-PLAYABLE = {"ticks": TICKS, "instruments": N_INSTRUMENTS, "latent": 2}
 
 
 class ModelFileError(Exception):
@@ -120,14 +120,14 @@ class ModelData:
 # ------------------------------------------------------------------------------------------------- names
 
 
-def check_model_name(name: str) -> str:
-    """A model name: 1–64 of letters, digits, ``.``, ``_``, ``-``, starting with a letter or digit."""
-    if not NAME_RE.match(name):
-        raise ModelFileError(
-            name or "''",
-            "invalid model name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-        )
-    return name
+def check_model_name(name: str) -> ModelName:
+    """``name`` if it is a plain name (:data:`rvae_server.core.names.PLAIN_NAME`, matched whole), else
+    :class:`ModelFileError` naming it. :func:`write_model_folder` checks here before it writes ``models_dir/name``;
+    names from outside are checked where they enter (:func:`rvae_server.core.names.model_name`)."""
+    if not is_plain_name(name):
+        shown = name if name.isprintable() and name else repr(name)
+        raise ModelFileError(shown, f"invalid model name: use {NAME_RULE}")
+    return ModelName(name)
 
 
 # --------------------------------------------------------------------------------------------------- saving
@@ -195,7 +195,7 @@ def tidy(models_dir: Path, name: str | None = None) -> None:
             continue
         target = models_dir / match["name"]
         try:
-            if match["kind"] == "old" and not os.path.lexists(target) and NAME_RE.match(match["name"]):
+            if match["kind"] == "old" and not os.path.lexists(target) and is_plain_name(match["name"]):
                 os.rename(entry, target)  # a crash between the fallback's two renames: the old model comes back
             elif not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -219,9 +219,8 @@ def save_model(
 
     ``meta`` supplies the ``training`` and ``licence`` parts (and anything else to keep); the format fields,
     config, instrument table and weights description are filled in here. An existing folder of that name that
-    is not a model is never replaced.
+    is not a model is never replaced. The name is checked where the folder is written (:func:`write_model_folder`).
     """
-    check_model_name(name)
     if dtype not in WEIGHT_DTYPES:
         raise ModelFileError(name, f"weights dtype must be one of {', '.join(WEIGHT_DTYPES)}, not {dtype!r}")
     parent = Path(models_dir)
@@ -345,7 +344,7 @@ def _short(value: object) -> str:
 
 
 def check_playable(path: Path, config: ModelConfig) -> None:
-    """Refuse a config the engine cannot play (see :data:`PLAYABLE`), naming what differs."""
+    """Refuse a config the engine cannot play (see :data:`rvae_server.model.planes.PLAYABLE`), naming what differs."""
     wrong = [f"{key} {getattr(config, key)!r}" for key, want in PLAYABLE.items() if getattr(config, key) != want]
     if wrong:
         raise ModelFileError(

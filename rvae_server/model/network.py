@@ -13,10 +13,8 @@ instrument``. The encoder sees all three planes; the decoder's three heads each 
 
 Pad coordinates
 ---------------
-The performer's XY is in ``[0, 1]²``; every interface (CLI, OSC, web, MIDI CC) speaks pad coordinates.
-A model trained by this version stores its own linear pad ↔ latent mapping (:class:`PadMapping`, chosen from
-its training bars' encodings so they lie inside the pad); a model without one uses the fixed
-``(0, 0) ↦ latent (-3, -3)``, ``(1, 1) ↦ (3, 3)`` (:func:`pad_to_latent`, :func:`latent_to_pad`).
+The performer's XY is in ``[0, 1]²``; the pad ↔ latent mapping (a model's own, or the fixed one) lives in the
+torch-free :mod:`rvae_server.model.planes`, beside the decoded planes.
 
 Loss (per bar, averaged over the batch)
 ---------------------------------------
@@ -31,8 +29,6 @@ values of then (:data:`LEGACY_FIELDS`): one decoder layer, weight 1, ``vae``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
@@ -43,9 +39,6 @@ from numpy.typing import NDArray
 from torch import nn
 
 from rvae_server.core.bar import CELLS, N_INSTRUMENTS, TICKS
-
-#: Latent units covered by the pad of a model without its own mapping: pad 0 ↦ -PAD_RANGE, pad 1 ↦ +PAD_RANGE.
-PAD_RANGE = 3.0
 
 REGULARIZERS = ("vae", "acai", "ae")
 
@@ -248,62 +241,6 @@ def vae_loss(
     return LossTerms(total, bce, vel, mt, kl)
 
 
-def pad_to_latent(xy: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
-    """Pad coordinates (``[0, 1]`` per axis; values outside are extrapolated) → latent: ``z = 6 * xy - 3``."""
-    arr = np.asarray(xy, dtype=np.float32)
-    return (arr * np.float32(2 * PAD_RANGE) - np.float32(PAD_RANGE)).astype(np.float32)
-
-
-def latent_to_pad(z: NDArray[np.floating] | tuple[float, float]) -> NDArray[np.float32]:
-    """Latent → pad coordinates: ``xy = (z + 3) / 6`` (not clipped)."""
-    arr = np.asarray(z, dtype=np.float32)
-    return ((arr + np.float32(PAD_RANGE)) / np.float32(2 * PAD_RANGE)).astype(np.float32)
-
-
-@dataclass(frozen=True, slots=True)
-class PadMapping:
-    """One model's linear pad ↔ latent mapping, per axis: ``z = centre + (2 * xy - 1) * half_span`` — the pad's
-    centre is latent ``centre`` and its edges lie ``half_span`` latent units away. The default is the fixed
-    mapping of :func:`pad_to_latent`. Stored in a model's ``meta.json`` as ``space.pad``."""
-
-    centre: tuple[float, float] = (0.0, 0.0)
-    half_span: tuple[float, float] = (PAD_RANGE, PAD_RANGE)
-
-    def to_latent(self, xy: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
-        arr = np.asarray(xy, dtype=np.float32)
-        c = np.asarray(self.centre, dtype=np.float32)
-        h = np.asarray(self.half_span, dtype=np.float32)
-        return (c + (arr * np.float32(2) - np.float32(1)) * h).astype(np.float32)
-
-    def to_pad(self, z: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
-        arr = np.asarray(z, dtype=np.float32)
-        c = np.asarray(self.centre, dtype=np.float32)
-        h = np.asarray(self.half_span, dtype=np.float32)
-        return (((arr - c) / h + np.float32(1)) / np.float32(2)).astype(np.float32)
-
-    def to_json(self) -> dict[str, list[float]]:
-        return {
-            "centre": [round(float(v), 6) for v in self.centre],
-            "half_span": [round(float(v), 6) for v in self.half_span],
-        }
-
-    @staticmethod
-    def from_json(data: object) -> PadMapping:
-        """From :meth:`to_json` output; raises ``ValueError`` when it is not two finite centres and two positive
-        half spans."""
-        if not isinstance(data, dict):
-            raise ValueError("the pad mapping is not a JSON object")
-        centre, span = data.get("centre"), data.get("half_span")
-        if not (isinstance(centre, list) and isinstance(span, list) and len(centre) == len(span) == 2):
-            raise ValueError("the pad mapping needs 'centre' (2 numbers) and 'half_span' (2 positive numbers)")
-        values = centre + span
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
-            raise ValueError("the pad mapping's numbers must be finite")
-        if not all(v > 0 for v in span):
-            raise ValueError("the pad mapping's half spans must be positive")
-        return PadMapping((float(centre[0]), float(centre[1])), (float(span[0]), float(span[1])))
-
-
 def flatten_bars(bars: NDArray[np.floating]) -> NDArray[np.float32]:
     """Bars ``(N, 3, 96, 9)`` → the network's layout ``(N, 2592)`` (C order)."""
     arr = np.asarray(bars, dtype=np.float32)
@@ -314,19 +251,15 @@ def flatten_bars(bars: NDArray[np.floating]) -> NDArray[np.float32]:
 
 __all__ = [
     "LEGACY_FIELDS",
-    "PAD_RANGE",
     "REGULARIZERS",
     "Decoder",
     "DecoderOutput",
     "Encoder",
     "LossTerms",
     "ModelConfig",
-    "PadMapping",
     "RhythmVAE",
     "expected_tensors",
     "flatten_bars",
     "hidden_layer_names",
-    "latent_to_pad",
-    "pad_to_latent",
     "vae_loss",
 ]

@@ -2,7 +2,7 @@
 reproducible and the previous one stays available for comparison (``rvae train --recipe v1``).
 
 Each setting was measured with ``rvae eval`` figures on two fixed sets (docs/quality.md, made by
-``python benchmarks/bench_quality.py``). :func:`free_threads` picks torch's thread count from the idle cores.
+``python -m benchmarks.bench_quality``). :func:`free_threads` picks torch's thread count from the idle cores.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def get_recipe(name: str | None = None) -> Recipe:
 def free_threads(max_threads: int | None = None) -> int:
     """Torch threads for training: the cores not busy according to the 1-minute load average
     (``/proc/loadavg``), at least 1, at most ``max_threads`` (default: all cores). On a busy machine one thread
-    trains much faster than several fighting for cores (RECIPES.md: 4–50× slower with 2 threads under load)."""
+    trains much faster than several fighting for cores (measured 4–50× slower with 2 threads under load)."""
     cores = os.cpu_count() or 1
     try:
         load = os.getloadavg()[0]

@@ -270,15 +270,15 @@ def train_and_save(
     unknown licence); ``clip_root`` makes the clip paths in the metadata relative to it. Raises
     :class:`TrainingError` (no usable bars, NaN loss, cancelled, unknown recipe) or
     :class:`rvae_server.model.modelfile.ModelFileError` (bad name, cannot write); in every failure the previous model
-    of that name is untouched.
+    of that name is untouched. ``name`` was checked where it entered (:func:`rvae_server.core.names.model_name`:
+    the command line, the page, OSC); the write checks it once more, as every model folder write does.
     """
     from rvae_server.model.calibrate import fit_space
     from rvae_server.model.evaluate import evaluate_model
     from rvae_server.model.inference import LoadedModel
-    from rvae_server.model.modelfile import check_model_name, save_model
+    from rvae_server.model.modelfile import save_model
 
     start = time.perf_counter()
-    check_model_name(name)
     try:
         chosen = get_recipe(recipe)
     except KeyError as err:

@@ -32,7 +32,8 @@ MIN_BARS = 2
 
 
 class TrainingError(Exception):
-    """Training could not produce a model (no usable bars, NaN loss...). ``str(err)`` is one line."""
+    """Training could not produce a model (no usable bars, NaN loss...), a drum model or a melody model
+    (:mod:`rvae_server.melody.training`). ``str(err)`` is one line."""
 
 
 class TrainingCancelled(TrainingError):

@@ -16,8 +16,8 @@ Clock mapping
     device: until then notes may sound up to that many frames late).
 
 Threading
-    :meth:`note` appends a tuple to a :class:`collections.deque`; the callback pops with ``popleft``. Both are
-    atomic in CPython (one bytecode-level C call under the GIL), need no lock (so the callback can never wait
+    :meth:`AudioOutput.note` appends a tuple to a :class:`collections.deque`; the callback pops with ``popleft``.
+    Both are atomic in CPython (one bytecode-level C call under the GIL), need no lock (so the callback can never wait
     on a lock held by a descheduled engine thread), are O(1) and allocate only the small tuple, on the
     engine's side. The callback itself allocates no arrays: the voice table, mix buffer, limiter scratch and
     timing ring are preallocated; it only runs ``O(voices)`` numpy slice operations per block.

@@ -8,43 +8,33 @@ ideal time). Positions go on one continuous timeline: a restart of the transport
 next bar line after the last note, so "the last 8 bars" spans a stop and start as it was heard.
 
 :class:`Capture` is the service the surfaces use (OSC ``/rvae/capture/...``, the web page, ``rvae capture``):
-files go to one folder (``serve --capture-dir``) under a plain name (letters, digits, ``.``, ``_``, ``-``;
-``.mid`` added), never elsewhere; an existing file is not replaced (``-2``, ``-3`` … are added).
+files go to one folder (``serve --capture-dir``) under a plain name (:data:`rvae_server.core.names.PLAIN_NAME`,
+no ``..``; ``.mid`` added), never elsewhere; an existing file is not replaced (``-2``, ``-3`` … are added).
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
+from rvae_server.core.names import NAME_RULE, is_plain_name
 from rvae_server.core.notewrite import TimedNote, write_notes
+from rvae_server.engine.api import ClockView
 
 #: Notes the ring buffer keeps (about 40 minutes of two busy layers).
 MAX_NOTES = 200_000
 #: Most bars one capture may hold.
 MAX_BARS = 512
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class CaptureError(ValueError):
     """A capture that cannot be written; the message says why."""
-
-
-class ClockView(Protocol):
-    @property
-    def running(self) -> bool: ...
-    @property
-    def bpm(self) -> float: ...
-    def position(self) -> float: ...
-    def time_at(self, position: float) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -172,10 +162,8 @@ class Capture:
     def path_for(self, name: str) -> Path:
         """The file ``name`` gives inside the capture folder (a new one: never an existing file)."""
         stem = name[:-4] if name.lower().endswith(".mid") else name
-        if not isinstance(name, str) or not NAME.fullmatch(stem) or ".." in stem:
-            raise CaptureError(
-                f"capture name {name!r}: use 1..64 letters, digits, '.', '_' or '-' (first a letter or digit)"
-            )
+        if not is_plain_name(stem) or ".." in stem:
+            raise CaptureError(f"capture name {name!r}: use {NAME_RULE}")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:

@@ -13,8 +13,8 @@ Sound
 Timing
     :class:`Mixer` places each voice at an exact sample (absolute frame numbers) and mixes block by block with
     vectorised slice adds; it allocates no arrays while mixing. A closed hat chokes the open hats that started
-    before it (10 ms fade). The real-time output (:mod:`rvae_server.outputs.audio`) and :func:`render_bars` use the same
-    mixer, so a file and the live sound are the same.
+    before it (10 ms fade). The real-time output (:mod:`rvae_server.outputs.audio`) and
+    :func:`~rvae_server.outputs.render.render_bars` use the same mixer, so a file and the live sound are the same.
 
 Offline
     Rendering bars to audio and WAV files is :mod:`rvae_server.outputs.render`.

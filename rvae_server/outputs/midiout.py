@@ -3,8 +3,9 @@
 Ports
     :func:`open_output` opens a **virtual output port** named after ``client_name`` (``R-VAE``) by default,
     or connects to an existing port chosen by a case-insensitive substring of its name (an exact name
-    wins; an ambiguous choice raises :class:`MidiPortError` listing the candidates; no match lists the
-    available ports). :func:`list_ports` lists inputs and outputs for ``rvae ports``.
+    wins; an ambiguous choice raises :class:`~rvae_server.system.midiports.MidiPortError` listing the
+    candidates; no match lists the available ports). :func:`~rvae_server.system.midiports.list_ports` lists
+    inputs and outputs for ``rvae ports``.
 
 Backends
     Chosen, and ports picked, by :mod:`rvae_server.system.midiports`.
@@ -315,8 +316,8 @@ def open_output(
     """Open a MIDI output: a virtual port named ``client_name`` (``port=None``), or the existing output
     port whose name contains ``port``. ``backend``: see the module docstring. ``realtime_priority``: give
     the note-off thread SCHED_FIFO at that priority (see :func:`rvae_server.system.realtime.set_realtime_priority`).
-    Raises :class:`MidiError` (:class:`MidiUnavailable`, :class:`MidiPortError`) with a message for the
-    performer."""
+    Raises :class:`MidiError` (:class:`~rvae_server.system.midiports.MidiUnavailable`,
+    :class:`~rvae_server.system.midiports.MidiPortError`) with a message for the performer."""
     out = MidiOut(resolve_backend(backend), port, client_name, note_length, realtime_priority)
     log.info("MIDI out: %s port %r", "virtual" if port is None else "connected to", out.name)
     return out

@@ -88,7 +88,7 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
     :mod:`rvae_server.model.calibrate`) when its metadata has one; else, of an ``n``×``n`` grid (one batch decode),
     the point nearest the centre whose bar has at least ``min_onsets`` onsets at ``threshold`` (the centre
     itself often decodes an "average" bar too blurred to play); the busiest point if none has that many."""
-    from rvae_server.model.inference import grid_points
+    from rvae_server.model.planes import grid_points
 
     start = getattr(model, "start", None)
     if isinstance(start, tuple) and len(start) == 2:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core.names import ModelName
 from rvae_server.engine.api import ControlError
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
 from rvae_server.session.modelswap import ModelHost, ModelSwaps
@@ -115,16 +116,10 @@ class TrainingService:
         with self._lock:
             return self._job is not None
 
-    def start(self, folder: str, name: str, layers: Sequence[int] = (0,)) -> str:
+    def start(self, folder: str, name: ModelName, layers: Sequence[int] = (0,)) -> str:
         """Start training on the clips under ``folder`` (confined to the clip folders) as model ``name``; when
         done the model is swapped in at the next bar line on ``layers`` (0-based). Returns the job id."""
-        from rvae_server.model.modelfile import ModelFileError, check_model_name
-
         path = resolve_clip_folder(folder, self.clip_dirs)
-        try:
-            check_model_name(name)
-        except ModelFileError as err:
-            raise TrainingRefused(str(err)) from None
         for layer in layers:
             if not 0 <= layer < self.engine.layer_count:
                 raise TrainingRefused(f"layer {layer + 1} does not exist (1..{self.engine.layer_count})")

@@ -2,12 +2,13 @@
 
 The pure part (:class:`CCMapper`) takes raw MIDI bytes and calls the :class:`~rvae_server.engine.api.EngineControl`; it
 owns no port and no thread, so tests feed it bytes. :class:`ControllerInput` opens a MIDI input port
-(python-rtmidi, backends as in :mod:`rvae_server.outputs.midiout`) whose callback only queues the bytes; a worker
+(python-rtmidi, backends as in :mod:`rvae_server.system.midiports`) whose callback only queues the bytes; a worker
 thread of its own applies them (never the JACK process thread, never the clock or planner threads).
 
 Bindings
     A :class:`Binding` maps ``(channel, cc)`` to a **target** on a **layer** (0-based inside Python, 1-based in
-    map files and on the wire). ``channel`` is 1..16, or 0 for any channel. Targets (see :data:`TARGETS`):
+    map files and on the wire). ``channel`` is 1..16, or 0 for any channel. Targets (the table is
+    :mod:`rvae_server.surfaces.targets`):
 
     * continuous — ``x``, ``y``, ``threshold``, ``noise``, ``timing`` (0..1), ``fixed_velocity`` (1..127),
       ``bpm`` (the binding's ``lo``..``hi``, default 60..180): CC value 0..127 is scaled linearly to
@@ -53,36 +54,12 @@ from typing import Any
 import tomli_w
 
 from rvae_server.core.atomic import atomic_write_text
-from rvae_server.core.bar import INSTRUMENT_NAMES
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, check_data, read_regular
 from rvae_server.engine.api import ControlError, EngineControl
-from rvae_server.surfaces.motion_targets import (
-    MOTION_CONTINUOUS,
-    MOTION_SWITCHES,
-    MOTION_TRIGGERS,
-    apply_continuous,
-    apply_switch,
-)
+from rvae_server.surfaces.motion_targets import MOTION_SWITCHES, MOTION_TRIGGERS, apply_continuous, apply_switch
+from rvae_server.surfaces.targets import CONTINUOUS, GATE, TARGETS
 
 log = logging.getLogger(__name__)
-
-#: Continuous targets and their full ranges (CC 0 ↦ lo, CC 127 ↦ hi unless a binding says otherwise).
-CONTINUOUS: dict[str, tuple[float, float]] = {
-    "x": (0.0, 1.0),
-    "y": (0.0, 1.0),
-    "threshold": (0.0, 1.0),
-    "noise": (0.0, 1.0),
-    "timing": (0.0, 1.0),
-    "fixed_velocity": (1.0, 127.0),
-    "bpm": (60.0, 180.0),
-}
-#: Motion and shaping (continuous): swing in percent, LFO depths, densities, the default morph time in bars.
-CONTINUOUS.update(MOTION_CONTINUOUS)
-SWITCHES: tuple[str, ...] = ("enabled", *(f"mute:{name}" for name in INSTRUMENT_NAMES), *MOTION_SWITCHES)
-TRIGGERS: tuple[str, ...] = ("play", "stop", *MOTION_TRIGGERS)
-GATE = "touch"
-#: Every target a binding (or MIDI learn) may name.
-TARGETS: tuple[str, ...] = (*CONTINUOUS, *SWITCHES, *TRIGGERS, GATE)
 
 #: Kaoss Pad KP3/KP3+ controller numbers.
 KP3_PAD_X, KP3_PAD_Y, KP3_TOUCH = 12, 13, 92
@@ -203,11 +180,6 @@ def bindings_from_toml(text: str, where: str = "controller map") -> list[Binding
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see :mod:`rvae_server.core.atomic`)."""
-    atomic_write_text(path, text)
-
-
 LearnListener = Callable[[Binding], None]
 
 
@@ -268,7 +240,7 @@ class CCMapper:
         if self.path is None:
             return
         try:
-            write_atomic(self.path, bindings_to_toml(self.bindings))
+            atomic_write_text(self.path, bindings_to_toml(self.bindings))
         except OSError as err:
             log.error("controller map %s: cannot save (%s)", self.path, err)
 
@@ -398,25 +370,12 @@ class ControllerInput:
     applies them. ``name`` is the port's name."""
 
     def __init__(self, mapper: CCMapper, port: str | None, backend: str | None, client_name: str = "R-VAE") -> None:
-        from rvae_server.system.midiports import new_client, release_client, resolve_backend, select_port
+        from rvae_server.system.midiports import open_input, release_client
 
         self.mapper = mapper
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._release = release_client
-        rt = new_client("input", resolve_backend(backend), f"{client_name} controllers")
-        try:
-            rt.ignore_types(sysex=True, timing=True, active_sense=True)
-            if port is None:
-                rt.open_virtual_port("controller in")
-                self.name = f"{client_name} controllers:controller in"
-            else:
-                index, self.name = select_port(rt.get_ports(), port, "input")
-                rt.open_port(index, "controller in")
-            rt.set_callback(self._on_message)
-        except BaseException:
-            release_client(rt)
-            raise
-        self._rt = rt
+        self._rt, self.name = open_input(backend, f"{client_name} controllers", port, "controller in", self._on_message)
         self._thread = threading.Thread(target=self._run, name="rvae-controllers", daemon=True)
         self._thread.start()
         log.info("controllers: listening on %r (%d bindings)", self.name, len(mapper.bindings))
@@ -464,12 +423,9 @@ def start_controllers(
 
 
 __all__ = [
-    "CONTINUOUS",
-    "GATE",
     "KP3_PAD_X",
     "KP3_PAD_Y",
     "KP3_TOUCH",
-    "TARGETS",
     "Binding",
     "CCMapper",
     "ControllerInput",
@@ -478,5 +434,4 @@ __all__ = [
     "bindings_to_toml",
     "kaoss_pad_map",
     "start_controllers",
-    "write_atomic",
 ]

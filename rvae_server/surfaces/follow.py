@@ -124,24 +124,12 @@ class FollowInput:
     ``R-VAE follow:follow in`` (``port`` None). Raises :class:`rvae_server.system.midiports.MidiError`."""
 
     def __init__(self, follower: Follower, port: str | None, backend: str | None, client_name: str = "R-VAE") -> None:
-        from rvae_server.system.midiports import new_client, release_client, resolve_backend, select_port
+        from rvae_server.system.midiports import open_input, release_client
 
         self.follower = follower
         self._release = release_client
-        rt = new_client("input", resolve_backend(backend), f"{client_name} follow")
-        try:
-            rt.ignore_types(sysex=True, timing=True, active_sense=True)
-            if port is None:
-                rt.open_virtual_port("follow in")
-                self.name = f"{client_name} follow:follow in"
-            else:
-                index, self.name = select_port(rt.get_ports(), port, "input")
-                rt.open_port(index, "follow in")
-            rt.set_callback(self._on_message)
-        except BaseException:
-            release_client(rt)
-            raise
-        self._rt: Any = rt
+        self._rt: Any
+        self._rt, self.name = open_input(backend, f"{client_name} follow", port, "follow in", self._on_message)
         log.info("follow: listening for drums on %r", self.name)
 
     def _on_message(self, event: tuple[list[int], float], data: object = None) -> None:

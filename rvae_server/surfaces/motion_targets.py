@@ -6,13 +6,12 @@ densities (``density:kick`` …), the default morph time in bars; ``follow`` (a 
 from __future__ import annotations
 
 from rvae_server.core.bar import INSTRUMENT_NAMES
-from rvae_server.engine.api import LFO_TARGETS, EngineControl
+from rvae_server.engine.api import DENSITY_RANGE, LFO_TARGETS, MAX_SWING, MIN_SWING, PRESET_SLOTS, EngineControl
 
-PRESET_SLOTS = 16
 MOTION_CONTINUOUS: dict[str, tuple[float, float]] = {
-    "swing": (50.0, 75.0),
+    "swing": (MIN_SWING, MAX_SWING),
     **{f"lfo-{target}-depth": (0.0, 1.0) for target in LFO_TARGETS},
-    **{f"density:{name}": (-0.5, 0.5) for name in INSTRUMENT_NAMES},
+    **{f"density:{name}": DENSITY_RANGE for name in INSTRUMENT_NAMES},
     "morph": (0.0, 4.0),
 }
 MOTION_SWITCHES: tuple[str, ...] = ("follow",)

@@ -7,7 +7,8 @@ Backends
     (``mido.backends.rtmidi/UNIX_JACK``) are accepted too. Without an ALSA sequencer (no /dev/snd/seq)
     :class:`MidiUnavailable` says to choose ``--midi-backend jack``.
 
-Used by the MIDI output (:mod:`rvae_server.outputs.midiout`), the MIDI clock follower and the controller input.
+Used by the MIDI output (:mod:`rvae_server.outputs.midiout`), the MIDI clock follower
+(:mod:`rvae_server.engine.clock.midi`), and the controller and follow inputs (:func:`open_input`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,30 @@ def release_client(rt: Any) -> None:
         rt.delete()
     except Exception as err:
         log.debug("closing MIDI client: %s", err)
+
+
+def open_input(
+    backend: str | None, client: str, port: str | None, port_name: str, callback: Callable[..., None]
+) -> tuple[Any, str]:
+    """Open a MIDI input for a control surface: a client named ``client`` on ``backend`` (see
+    :func:`resolve_backend`) ignoring sysex, timing and active sensing, listening on the port whose name contains
+    ``port`` (:func:`select_port`), or on a virtual input ``port_name`` when ``port`` is ``None``; ``callback`` gets
+    rtmidi's ``(message, delta)`` events. Returns the client (close it with :func:`release_client`) and the port's
+    full name. Raises :class:`MidiError`; a client that fails half-way is released."""
+    rt = new_client("input", resolve_backend(backend), client)
+    try:
+        rt.ignore_types(sysex=True, timing=True, active_sense=True)
+        if port is None:
+            rt.open_virtual_port(port_name)
+            name = f"{client}:{port_name}"
+        else:
+            index, name = select_port(rt.get_ports(), port, "input")
+            rt.open_port(index, port_name)
+        rt.set_callback(callback)
+    except BaseException:
+        release_client(rt)
+        raise
+    return rt, name
 
 
 def leak_client(rt: Any) -> None:

@@ -15,7 +15,7 @@ def set_realtime_priority(priority: int = 10) -> bool:
 
     Measured on a loaded 2-core VM (``benchmarks/bench_clock.py``, 170 BPM): tick lateness p99 17-32 ms
     without, 0.25-1.5 ms with. The clock thread only sleeps and sends, and its spin is bounded
-    (:data:`SPIN_MARGIN`), so it cannot starve the machine.
+    (:data:`rvae_server.engine.clock.base.SPIN_MARGIN`), so it cannot starve the machine.
 
     Every other thread of the process that takes the GIL during playback (OSC server, note-off thread,
     web server) should get it too, at a **lower** priority: a normal thread preempted by another process

@@ -6,7 +6,7 @@ Conventions
     (:func:`rvae_server.engine.api.model_pad_to_latent`). Grid point
     ``p = i * n + j`` is ``x = j / (n - 1)``, ``y = i / (n - 1)``: **row-major, row i is y, row 0 is y = 0**
     (the bottom of the pad as drawn on the page; the page flips rows so y grows upwards), corners included.
-    This is :func:`rvae_server.model.inference.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
+    This is :func:`rvae_server.model.planes.grid_points`'s order, so ``LoadedModel.decode_grid(n)`` is used as is.
 
 Header
     ``{type, layer, model, n, ticks, instruments, layout, rows, quality}``; ``quality`` is
@@ -36,20 +36,12 @@ from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
 from rvae_server.engine.api import PatternModel, model_pad_to_latent
+from rvae_server.model.planes import grid_points
 
 log = logging.getLogger(__name__)
 
 #: Magic first bytes of a binary grid message (so the page can tell it from any other binary message).
 MAGIC = b"RVG1"
-
-
-def grid_points(n: int) -> NDArray[np.float32]:
-    """The ``n × n`` pad grid ``(n*n, 2)`` of ``(x, y)``, row-major with y as rows (see the module docstring)."""
-    if not 2 <= n <= 256:
-        raise ValueError(f"a grid needs 2 ≤ n ≤ 256, not {n}")
-    axis = np.linspace(0.0, 1.0, n, dtype=np.float32)
-    ys, xs = np.meshgrid(axis, axis, indexing="ij")
-    return np.stack((xs.ravel(), ys.ravel()), axis=1).astype(np.float32)
 
 
 def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:

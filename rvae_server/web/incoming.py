@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from rvae_server.core.names import InvalidName, model_name
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.spec import CaptureService
 from rvae_server.web.clients import Client, dumps
@@ -138,13 +139,9 @@ class PageInput:
     def _start_training(self, client: Client, name: object, layers: object) -> None:
         if self.training is None:
             raise ControlError("training not available")
-        from rvae_server.model.modelfile import ModelFileError, check_model_name
-
-        if not isinstance(name, str):
-            raise ControlError("train: name must be a string")
         try:
-            check_model_name(name)
-        except ModelFileError as err:
+            checked = model_name(name)
+        except InvalidName as err:
             raise ControlError(f"train: {err}") from None
         if (
             not isinstance(layers, list)
@@ -157,7 +154,7 @@ class PageInput:
             raise ControlError("train: upload some .mid clips first")
         folder = str(self.uploads.folder(client.session))
         service = self.training
-        self._in_worker(client, "train", lambda: service.start(folder, name, list(layers)))
+        self._in_worker(client, "train", lambda: service.start(folder, checked, list(layers)))
 
     def _in_worker(self, client: Client, what: str, call: Callable[[], object]) -> None:
         """Run a training-service call off the loop; its error goes back to the page."""

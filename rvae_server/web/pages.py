@@ -36,7 +36,7 @@ HISTORY = 5000  # training updates kept for pages that connect during a job (the
 
 class Pages:
     """The pages connected to one web server, and what they are sent. ``loop``: the server's event loop (every
-    method but the listeners, :meth:`close`, :meth:`cached_grid`, :attr:`grid_timings` and :meth:`traffic`
+    method but the listeners, :meth:`close`, :meth:`cached_grid`, ``grids.timings`` and :meth:`traffic`
     runs on it); ``grids``: the grid cache (decoded off the loop); ``prewarm``: decode every loaded model's grid
     in the background."""
 

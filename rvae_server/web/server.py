@@ -58,7 +58,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from aiohttp import WSMsgType, web
 
@@ -80,6 +80,19 @@ from rvae_server.web.uploads import UploadStore
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 1024 * 1024  # larger frames close the connection (1009)
+
+
+class WebOptions(TypedDict, total=False):
+    """The keyword arguments of :class:`WebServer` and :func:`start_web` (see :func:`start_web` for each)."""
+
+    host: str
+    port: int
+    grid_size: int
+    training: TrainingService | None
+    upload_dir: str | Path | None
+    prewarm: bool
+    allowed_hosts: Sequence[str]
+    token: str | None
 
 
 class WebServer:
@@ -306,18 +319,7 @@ class WebServer:
         return self.pages.traffic()
 
 
-def start_web(
-    engine: EngineControl,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    grid_size: int = 30,
-    training: TrainingService | None = None,
-    upload_dir: str | Path | None = None,
-    prewarm: bool = True,
-    allowed_hosts: Sequence[str] = (),
-    token: str | None = None,
-) -> WebServer:
+def start_web(engine: EngineControl, **options: Unpack[WebOptions]) -> WebServer:
     """Serve the page for ``engine`` on ``http://host:port/`` (port 0: any free port, see ``.port``/``.url``) on a
     thread of its own. ``training``: the retraining service, or None ("training not available").
     ``upload_dir``: where session folders of uploaded clips go (default: a temporary folder removed on close).
@@ -326,7 +328,4 @@ def start_web(
     ``allowed_hosts``: Host names served besides addresses and ``localhost``; ``token``: required on every request
     (a random one when ``host`` is not loopback and none is given; see :mod:`rvae_server.web.access`).
     Raises ``OSError`` if the port cannot be bound."""
-    return WebServer(
-        engine, host=host, port=port, grid_size=grid_size, training=training, upload_dir=upload_dir, prewarm=prewarm,
-        allowed_hosts=allowed_hosts, token=token,
-    ).start()  # fmt: skip
+    return WebServer(engine, **options).start()

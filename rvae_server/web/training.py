@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rvae_server.core.names import ModelName
+
 #: The kinds of :class:`TrainingUpdate`, and the service event types they come from.
 KINDS = {
     "train-started": "started",
@@ -33,7 +35,7 @@ TrainingListener = Callable[[dict[str, Any]], None]
 class TrainingService(Protocol):
     """A retraining service the page drives (see :class:`rvae_server.session.trainjobs.TrainingService`)."""
 
-    def start(self, folder: str, name: str, layers: Sequence[int]) -> str:
+    def start(self, folder: str, name: ModelName, layers: Sequence[int]) -> str:
         """Train model ``name`` on the clips under ``folder``; when done, load it and swap it in at the next bar
         line on the 0-based ``layers``. Returns a job id at once; raises ``ValueError``/``RuntimeError`` with a
         one-line message for the performer (a job already running, a folder outside the clip folders…)."""

@@ -32,9 +32,7 @@ Modules
 """
 
 from rvae_server.engine.clock.base import (
-    MAX_BPM,
     MAX_SLEEP,
-    MIN_BPM,
     SPIN_MARGIN,
     SPIN_YIELD,
     Clock,
@@ -52,9 +50,7 @@ from rvae_server.engine.clock.sender import MidiClockSender, RawMidiOut
 
 __all__ = [
     "FIT_TICKS",
-    "MAX_BPM",
     "MAX_SLEEP",
-    "MIN_BPM",
     "SPIN_MARGIN",
     "SPIN_YIELD",
     "Clock",

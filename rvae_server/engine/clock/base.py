@@ -11,6 +11,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
+from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,6 @@ SPIN_MARGIN = 0.0018
 SPIN_YIELD = 0.00005
 #: Longest single sleep in ``wait_until``: the deadline is recomputed at least this often (tempo may move).
 MAX_SLEEP = 0.1
-#: Tempo limits accepted by ``set_bpm``.
-MIN_BPM, MAX_BPM = 20.0, 400.0
 
 TimeSource = Callable[[], float]
 

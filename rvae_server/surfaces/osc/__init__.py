@@ -1,14 +1,17 @@
 """The OSC control surface: one address table, a UDP server on its own thread, feedback from a sender thread.
 
 Modules: ``spec`` (ports, limits, argument specs, hooks), ``table`` (the address table and its documents),
-``handlers`` (what each address does), ``packets`` (datagrams in and out), ``feedback`` (what is sent back and
-the sender thread), ``ratelimit``, ``server`` (the UDP server; :func:`~rvae_server.surfaces.osc.server.start_osc`).
+``motion_table`` (its motion and shaping entries), ``handlers`` (what each address does), ``packets`` (datagrams in
+and out), ``feedback`` (what is sent back and the sender thread), ``planstream`` (the planned bars streamed to the
+Max device), ``ratelimit``, ``server`` (the UDP server; :func:`~rvae_server.surfaces.osc.server.start_osc`).
 
 The address table
-    :data:`ADDRESSES` (a tuple of :class:`Entry`: address, argument spec, doc, reply, handler) is the single
-    source of the server's handlers, of ``docs/osc.md`` (``python -m rvae_server.surfaces.osc --markdown``), of the
-    check that the Max patch sends only addresses we handle (:func:`handles`) and of the web page
-    (:func:`table_as_json`). :data:`FEEDBACK` lists what the server sends back.
+    :data:`~rvae_server.surfaces.osc.table.ADDRESSES` (a tuple of :class:`~rvae_server.surfaces.osc.spec.Entry`:
+    address, argument spec, doc, reply, handler) is the single source of the server's handlers, of ``docs/osc.md``
+    (``python -m rvae_server.surfaces.osc --markdown``), of the check that the Max patch sends only addresses we
+    handle (:func:`~rvae_server.surfaces.osc.table.handles`) and of the web page
+    (:func:`~rvae_server.surfaces.osc.table.table_as_json`). :data:`~rvae_server.surfaces.osc.table.FEEDBACK` lists
+    what the server sends back.
 
     Layer-scoped entries exist as ``/rvae/<verb>`` (layer 1) and ``/rvae/layer/N/<verb>`` (layer N, 1-based);
     global ones (tempo, transport, state, feedback) only as ``/rvae/<verb>``. Bundles are unpacked in order
@@ -26,7 +29,7 @@ Feedback routing
     address and port) and to every feedback client on the sender's host (a Max patch sends from a random port
     with ``udpsend`` and listens with ``udpreceive`` on a port it registers with ``/rvae/feedback``).
     Broadcasts (bars, state changes, training) go to every feedback client: the configured ones and those
-    registered with ``/rvae/feedback`` (at most :data:`MAX_CLIENTS`).
+    registered with ``/rvae/feedback`` (at most :data:`~rvae_server.surfaces.osc.feedback.MAX_CLIENTS`).
 
 Bad input never stops the music
     Wrong argument types or counts, NaN/inf, unknown addresses, invalid UTF-8, truncated, malformed or

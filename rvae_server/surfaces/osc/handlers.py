@@ -6,17 +6,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rvae_server.core.names import InvalidName, model_name
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
 from rvae_server.surfaces.osc.feedback import state_messages
 from rvae_server.surfaces.osc.spec import PREFIX, Call, Handler, Host, OscArgError
-
-#: Model names accepted from the network (also file names): letters, digits, ``.``, ``_``, ``-``.
-MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def confine_folder(folder: str, allowed: Sequence[str | os.PathLike[str]]) -> Path:
@@ -102,9 +99,10 @@ def train(server: Host, call: Call) -> None:
     if server.training is None:
         raise OscArgError("training is not available in this server")
     folder = confine_folder(call.args[0], server.clip_dirs)
-    name = call.args[1]
-    if not MODEL_NAME.fullmatch(name):
-        raise OscArgError(f"model name {name!r}: use 1..64 letters, digits, '.', '_' or '-' (first a letter/digit)")
+    try:
+        name = model_name(call.args[1])  # the name enters here: the training service trusts it
+    except InvalidName as err:
+        raise OscArgError(str(err)) from None
     try:
         job = server.training.start(str(folder), name, [call.layer])
     except (ValueError, RuntimeError, OSError) as err:

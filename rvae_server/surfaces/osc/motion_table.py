@@ -4,7 +4,16 @@ apart from :mod:`rvae_server.surfaces.osc.table`, which lists them at the end of
 from __future__ import annotations
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS
-from rvae_server.engine.api import LFO_SHAPES, LFO_TARGETS, PATH_SHAPES
+from rvae_server.engine.api import (
+    DENSITY_RANGE,
+    LFO_SHAPES,
+    LFO_TARGETS,
+    MAX_SWING,
+    MIN_SWING,
+    PATH_SHAPES,
+    PRESET_SLOTS,
+    SWING_UNITS,
+)
 from rvae_server.surfaces.osc import handlers as h
 from rvae_server.surfaces.osc.spec import PREFIX, Arg, Entry, Feedback
 
@@ -66,8 +75,8 @@ MOTION_ADDRESSES: tuple[Entry, ...] = (
     Entry(
         "swing",
         (
-            Arg("percent", "float", "50 = straight … 75; clamped", 50, 75),
-            Arg("unit", "int", "8 (eighths) or 16 (sixteenths)", 8, 16, optional=True),
+            Arg("percent", "float", "50 = straight … 75; clamped", MIN_SWING, MAX_SWING),
+            Arg("unit", "int", "8 (eighths) or 16 (sixteenths)", *SWING_UNITS, optional=True),
         ),
         "Swing (Roger Linn style), applied after decoding.",
         h.swing,
@@ -76,14 +85,14 @@ MOTION_ADDRESSES: tuple[Entry, ...] = (
         "density",
         (
             Arg("instrument", "name-or-index", f"{', '.join(INSTRUMENT_NAMES)} or 0..{N_INSTRUMENTS - 1}"),
-            Arg("v", "float", "threshold offset: + denser, - sparser; clamped", -0.5, 0.5),
+            Arg("v", "float", "threshold offset: + denser, - sparser; clamped", *DENSITY_RANGE),
         ),
         "One instrument's density (its threshold is threshold - v).",
         h.density,
     ),
     Entry(
         "preset/store",
-        (Arg("slot", "int", "preset slot", 1, 16),),
+        (Arg("slot", "int", "preset slot", 1, PRESET_SLOTS),),
         "Keep XY, threshold, noise, mutes, densities, swing and motion in a slot.",
         h.preset_store,
         reply="/rvae/preset/stored layer slot",
@@ -91,7 +100,7 @@ MOTION_ADDRESSES: tuple[Entry, ...] = (
     Entry(
         "preset/recall",
         (
-            Arg("slot", "int", "preset slot", 1, 16),
+            Arg("slot", "int", "preset slot", 1, PRESET_SLOTS),
             Arg("time", "float", "morph time (default: /rvae/preset/morph); 0 = at once", 0, 256, optional=True),
             Arg("unit", "string", "", choices=("beats", "bars"), optional=True),
         ),

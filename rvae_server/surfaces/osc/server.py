@@ -36,7 +36,7 @@ from rvae_server.surfaces.osc.spec import (
     OscArgError,
     TrainingService,
 )
-from rvae_server.surfaces.osc.table import ADDRESSES, lookup
+from rvae_server.surfaces.osc.table import lookup
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +106,13 @@ class OscServer:
         self.clip_dirs: list[str | os.PathLike[str]] = list(clip_dirs)
         self._allow = [ipaddress.ip_network(a.strip(), strict=False) for a in allow]
         configured = static_clients(feedback_clients)  # a bad address raises before the port is bound
-        self.dispatcher = Dispatcher(strict_timing=False)
-        for entry in ADDRESSES:  # python-osc's own dispatch reaches the same table (tests, embedding)
-            for address, _ in entry.addresses(engine.layer_count):
-                self.dispatcher.map(address, self._dispatched, needs_reply_address=True)
         self._buckets: dict[str, TokenBucket] = {}
         self._reply_buckets: dict[str, TokenBucket] = {}
         self.dropped_replies = 0  #: reply datagrams not sent (a client asking faster than the reply rate)
         self.dropped_datagrams = 0
         self.errors = 0  #: error replies produced
         self.handled = 0  #: messages applied
-        self._udp = _UDPServer((host, port), self.dispatcher, self)
+        self._udp = _UDPServer((host, port), Dispatcher(), self)
         self.host = host
         self.port: int = self._udp.server_address[1]
         self.feedback = Feedback(engine, self._udp.socket, host, self.port, configured, self.ratelog)
@@ -268,12 +264,6 @@ class OscServer:
             return self._error_reply(client, address, f"internal error: {type(err).__name__}")
         self.handled += 1
         return call.replies
-
-    def _dispatched(self, client: Client, address: str, *args: Any) -> None:
-        """Entry point for :attr:`dispatcher` (python-osc's dispatch); the server itself uses :meth:`call`."""
-        replies = self.call(address, list(args), client)
-        if replies:
-            self._reply(client, replies)
 
     def _reply(self, client: Client, replies: list[tuple[str, list[Any]]]) -> None:
         """Queue replies to ``client``, within its reply rate (the rest are dropped and counted). A host on the

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from rvae_server.core.names import ModelName
 from rvae_server.engine.api import EngineControl
 
 PREFIX = "/rvae"
@@ -29,14 +30,15 @@ class TrainingService(Protocol):
     """What ``/rvae/train``, ``/rvae/train/cancel`` and ``/rvae/undo/model`` call (implemented elsewhere).
 
     ``start`` gets a folder already confined to the configured clip folders (an absolute, resolved path), a
-    model name checked against :data:`~rvae_server.surfaces.osc.handlers.MODEL_NAME`, and 0-based engine layers
+    model name checked where it entered (:func:`rvae_server.core.names.model_name`), and 0-based engine layers
     to hot-swap when done; it returns a job id or raises ``ValueError``/``RuntimeError`` with a message for the
     performer (e.g. a job is already running). ``undo_model(layer)`` (0-based) puts back the layer's previous
-    model and returns its name. Progress flows back through :meth:`OscServer.train_progress`,
-    :meth:`OscServer.train_done` and
-    :meth:`OscServer.train_failed` (thread-safe, never block)."""
+    model and returns its name. Progress flows back through
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_progress`,
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_done` and
+    :meth:`~rvae_server.surfaces.osc.server.OscServer.train_failed` (thread-safe, never block)."""
 
-    def start(self, folder: str, name: str, layers: list[int]) -> str: ...
+    def start(self, folder: str, name: ModelName, layers: list[int]) -> str: ...
 
     def cancel(self) -> bool: ...
 

@@ -10,16 +10,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS
-from rvae_server.surfaces.controllers import TARGETS
+from rvae_server.core.tempo import MAX_BPM, MIN_BPM
+from rvae_server.engine.api import MELODY_FAMILIES, RANGES
 from rvae_server.surfaces.osc import handlers as h
 from rvae_server.surfaces.osc.motion_table import MOTION_ADDRESSES, MOTION_FEEDBACK
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
-
-MELODY_FAMILIES = ("bass", "keys", "guitar", "pad", "lead")  # rvae_server.melody.families.FAMILIES
+from rvae_server.surfaces.targets import TARGETS
 
 
 def _f(name: str, doc: str, lo: float = 0.0, hi: float = 1.0) -> Arg:
     return Arg(name, "float", doc, lo, hi)
+
+
+def _layer(setting: str, name: str, doc: str, kind: str = "float", optional: bool = False) -> Arg:
+    """An argument that sets a layer setting, documented with the engine's range for it (:data:`RANGES`)."""
+    lo, hi = RANGES[setting]
+    return Arg(name, kind, doc, lo, hi, optional=optional)
 
 
 _V01 = "0..1; outside is clamped and reported"
@@ -28,12 +34,20 @@ _LEARNABLE = (*TARGETS, "cancel")
 #: The incoming address table (see the module docstring).
 ADDRESSES: tuple[Entry, ...] = (
     Entry(
-        "xy", (_f("x", _V01), _f("y", _V01)), "Move the XY pad (0..1 each; the model's own pad fits its clips).", h.xy
+        "xy",
+        (_layer("x", "x", _V01), _layer("y", "y", _V01)),
+        "Move the XY pad (0..1 each; the model's own pad fits its clips).",
+        h.xy,
     ),
-    Entry("x", (_f("v", _V01),), "Pad X alone.", h.set("x")),
-    Entry("y", (_f("v", _V01),), "Pad Y alone.", h.set("y")),
-    Entry("threshold", (_f("v", _V01),), "Onset probability threshold: higher = sparser.", h.set("threshold")),
-    Entry("noise", (_f("v", _V01),), "Random latent wander per bar (0 = none).", h.set("noise")),
+    Entry("x", (_layer("x", "v", _V01),), "Pad X alone.", h.set("x")),
+    Entry("y", (_layer("y", "v", _V01),), "Pad Y alone.", h.set("y")),
+    Entry(
+        "threshold",
+        (_layer("threshold", "v", _V01),),
+        "Onset probability threshold: higher = sparser.",
+        h.set("threshold"),
+    ),
+    Entry("noise", (_layer("noise", "v", _V01),), "Random latent wander per bar (0 = none).", h.set("noise")),
     Entry(
         "mute",
         (
@@ -51,18 +65,30 @@ ADDRESSES: tuple[Entry, ...] = (
         "velocity",
         (
             Arg("mode", "string", "model: as decoded; fixed: every note at v", choices=("model", "fixed")),
-            Arg("v", "int", "fixed velocity", 1, 127, optional=True),
+            _layer("fixed_velocity", "v", "fixed velocity", "int", optional=True),
         ),
         "Velocity mode.",
         h.velocity,
     ),
     Entry(
-        "timing", (_f("amount", "0 = on the grid, 1 = microtiming as decoded"),), "Microtiming amount.", h.set("timing")
+        "timing",
+        (_layer("timing", "amount", "0 = on the grid, 1 = microtiming as decoded"),),
+        "Microtiming amount.",
+        h.set("timing"),
     ),
     Entry(
-        "channel", (Arg("channel", "int", "MIDI channel", 1, 16),), "The layer's MIDI output channel.", h.set("channel")
+        "channel",
+        (_layer("channel", "channel", "MIDI channel", "int"),),
+        "The layer's MIDI output channel.",
+        h.set("channel"),
     ),
-    Entry("bpm", (_f("v", "beats per minute; clamped", 20, 400),), "Tempo (internal clock).", h.bpm, per_layer=False),
+    Entry(
+        "bpm",
+        (_f("v", "beats per minute; clamped", MIN_BPM, MAX_BPM),),
+        "Tempo (internal clock).",
+        h.bpm,
+        per_layer=False,
+    ),
     Entry(
         "play",
         (),

@@ -1,7 +1,8 @@
 /* R-VAE page: visualizer, player, current bar and training. Plain JS modules, no dependencies, everything from
  * the daemon. This is the entry point: the frame loop, the debug hook for tests and benchmarks, and start-up.
  *
- * Modules: state.js (shared state, constants, helpers), connection.js (the WebSocket), panel.js (controls and
+ * Modules: state.js (shared state, constants, helpers), rules.js (the model-name pattern and the tempo range,
+ * generated from the server's own: do not edit), connection.js (the WebSocket), panel.js (controls and
  * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js, map.js (the
  * map of the model's space: training bars by style; click a bar to play it), melody.js (the melody layer's controls
  * and its piano roll), motion.js (LFOs, path, gesture loop, swing, densities, presets, follow, capture;

@@ -5,6 +5,7 @@ import {
   SLIDER_INTERVAL_MS, toast, touched,
 } from "./state.js";
 import { wirePad } from "./pad.js";
+import { MAX_BPM, MIN_BPM } from "./rules.js";
 import { drawLoss, onTraining, wireTraining } from "./training.js";
 import { buildMotion, onMotionState } from "./motion.js";
 
@@ -191,14 +192,16 @@ export function wireControls() {
     touched("bpm");
     sendControl("bpm", [v]);
   };
+  $("bpm").min = MIN_BPM;
+  $("bpm").max = MAX_BPM;
   $("bpm").addEventListener("change", () => sendBpm(Number($("bpm").value)));
   $("bpm-down").addEventListener("click", () => {
-    const v = Math.max(20, Math.round(Number($("bpm").value) - 1));
+    const v = Math.max(MIN_BPM, Math.round(Number($("bpm").value) - 1));
     $("bpm").value = v;
     sendBpm(v);
   });
   $("bpm-up").addEventListener("click", () => {
-    const v = Math.min(400, Math.round(Number($("bpm").value) + 1));
+    const v = Math.min(MAX_BPM, Math.round(Number($("bpm").value) + 1));
     $("bpm").value = v;
     sendBpm(v);
   });

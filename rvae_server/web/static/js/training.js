@@ -1,8 +1,10 @@
 /* Retraining from the page: dropped clips, the job's status and the live loss curve. */
 
 import { $, S, send, toast, TOKEN } from "./state.js";
+import { MODEL_NAME, MODEL_NAME_MAX_LENGTH, MODEL_NAME_RULE } from "./rules.js";
 
 export function wireTraining() {
+  $("train-name").maxLength = MODEL_NAME_MAX_LENGTH;
   const drop = $("drop");
   const input = $("files");
   input.addEventListener("change", () => {
@@ -25,8 +27,8 @@ export function wireTraining() {
   });
   $("train-start").addEventListener("click", () => {
     const name = $("train-name").value.trim();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-      toast("model name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    if (!MODEL_NAME.test(name)) {
+      toast(`model name: ${MODEL_NAME_RULE}`);
       return;
     }
     send({ type: "train", name, layers: [S.layer] });
