@@ -112,16 +112,18 @@ def test_steps_across_many_bar_lines_send_every_bar_as_rendered(stepped):
     stepper.play()
     stepper.bar(8)  # one call: the stepper stops at each bar line for the planner's round
     want = sorted((round(n.tick + n.microtiming / 2, 6), n.instrument) for n in engine.render(0).notes())
+    # the first bar starts at the start: its early hat (at -0.1) sounds at the start itself (engine/cursor.py)
+    first = sorted((max(p, 0.0), i) for p, i in want)
     for bar in range(8):
         got = sorted(
             (round(p - bar * 96, 6), i) for p, _, i, *_ in rec.played(stepper.clock) if -0.5 <= p - bar * 96 < 95.5
         )
-        assert got == want, bar
+        assert got == (first if bar == 0 else want), bar
     stepper.stop()
     rec.clear()
     stepper.play()  # again from bar 0, planned afresh
     stepper.step_to(0.5)
-    assert [(p, i) for p, _, i, *_ in rec.played(stepper.clock)] == [(-0.1, CH), (0.2, KICK)]
+    assert [(p, i) for p, _, i, *_ in rec.played(stepper.clock)] == [(0.0, CH), (0.2, KICK)]
 
 
 def test_a_change_made_just_after_a_bar_in_motion_is_planned_at_once_with_plan_inline(stepped):
