@@ -182,18 +182,20 @@ def test_nothing_in_the_clock_imports_torch():
 
 
 def torch_free_modules() -> list[str]:
-    """The control path: the engine's control API, the control surfaces, ``rvae osc`` and the Max patch generator."""
+    """The control path — the engine's control API, the control surfaces, ``rvae osc`` and the Max patch generator —
+    and the player process (its child program and what it runs: the player, the cursor, the clocks, the outputs)."""
     names = [
         name
         for name in modules()
-        if name.startswith(("rvae_server.surfaces", "maxpatch"))
+        if name.startswith(("rvae_server.surfaces", "maxpatch", "rvae_server.session.player"))
         or name in ("rvae_server.engine.api", "rvae_server.cli.osc_send", "rvae_server.model.planes")
+        or name in ("rvae_server.engine.player", "rvae_server.engine.cursor", "rvae_server.outputs.midiout")
     ]
     return sorted(names)
 
 
-def test_the_control_path_never_imports_torch():
-    """Importing the control-path modules one after the other in a fresh interpreter leaves torch (and
+def test_the_control_path_and_the_player_process_never_import_torch():
+    """Importing the control-path and player-process modules one after the other in a fresh interpreter leaves torch (and
     safetensors) out of ``sys.modules`` after each: ``rvae osc`` and the Max generator start in a fraction of a
     second. Torch, once loaded, stays: the first module that loads it is the one named."""
     names = torch_free_modules()

@@ -35,6 +35,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--clock-in", metavar="PORT", help="MIDI input port (substring) sending clock, for --clock midi")
     p.add_argument("--send-clock", action="store_true", default=None, help="be the MIDI clock master")
     p.add_argument("--note-length", type=float, metavar="SECONDS", help="note-on to note-off (default 0.1)")
+    p.add_argument(
+        "--player",
+        choices=("process", "thread"),
+        help="send MIDI from a player process of its own (default: nothing in the server can delay a note) or "
+        "from a thread of the server",
+    )
     p.add_argument("--layers", type=int, help="number of layers (default 2; layer 1 plays at start)")
     p.add_argument("--audio", action="store_true", default=None, help="play through the built-in drum kit")
     p.add_argument("--audio-device", metavar="NAME", help="audio output device (substring)")
@@ -97,7 +103,7 @@ def register(subparsers: Any) -> None:
 
 OPTION_KEYS = (
     "models_dir", "model", "clock", "bpm", "midi_out", "midi_backend", "clock_in", "send_clock", "note_length",
-    "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
+    "player", "layers", "audio", "audio_device", "autoplay", "seed", "render_dir", "osc_port", "osc_host", "osc_allow",
     "osc_feedback", "http_port", "http_host", "clip_dirs", "upload_dir", "controller_in", "controller_map",
     "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
     "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",

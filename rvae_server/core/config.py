@@ -49,6 +49,8 @@ from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
 CLOCKS = ("internal", "midi", "link")
+#: Where the notes go out from: a player process of their own (the default), or a thread of the server.
+PLAYERS = ("process", "thread")
 
 
 class ConfigError(ValueError):
@@ -66,6 +68,7 @@ class ServeConfig:
     clock_in: str | None = None  # MIDI input port (substring) for --clock midi
     send_clock: bool = False  # be the MIDI clock master (internal clock only)
     note_length: float = 0.1  # seconds from note-on to note-off
+    player: str = "process"  # process: MIDI goes out from a player process of its own; thread: from the server's
     layers: int = 2
     layer_channels: tuple[int, ...] = (10, 10)  # MIDI channel per layer; equal channels merge
     audio: bool = False  # play through the built-in drum kit (sounddevice)
@@ -103,6 +106,8 @@ class ServeConfig:
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
+        if self.player not in PLAYERS:
+            raise ConfigError(f"{where}: player must be one of {', '.join(PLAYERS)}, not {self.player!r}")
         if self.clock not in CLOCKS:
             raise ConfigError(f"{where}: clock must be one of {', '.join(CLOCKS)}, not {self.clock!r}")
         if not (math.isfinite(self.bpm) and MIN_BPM <= self.bpm <= MAX_BPM):

@@ -1,7 +1,7 @@
 """The player's cursor: which planned events are due, and what a start, a jump or a re-plan does to them.
 
 Pure bookkeeping — positions in, events out; no clock, no threads, no sinks — shared by the in-process player
-(:mod:`rvae_server.engine.player`) and the player process (:mod:`rvae_server.engine.remote.child`), so both play
+(:mod:`rvae_server.engine.player`) and the player process (:mod:`rvae_server.session.player.child`), so both play
 exactly the same notes.
 
 Plans come as *tables*: ``{(layer, bar_number): Plan}`` (the drum plans, the melody's). Only the bars around the

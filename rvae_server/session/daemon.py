@@ -1,9 +1,10 @@
 """``rvae serve``: put the pieces together and keep them running until SIGINT/SIGTERM.
 
-Data flows one way: models in memory → engine (planner, player on the clock) → note sinks (MIDI out, the
-built-in kit). The control surfaces only call the engine's control methods and listen to its events: OSC, the
-MIDI controller input (Kaoss Pad map, MIDI learn), the web page; live retraining runs in a separate process and
-hands its model to the engine at a bar line; the state keeper saves the performance state and restores it at
+Data flows one way: models in memory → engine (planner, player on the clock) → outputs: the MIDI ports, sent
+from a player process of their own (:mod:`rvae_server.session.midi`), and the built-in kit. The control surfaces
+only call the engine's control methods and listen to its events: OSC, the MIDI controller input (Kaoss Pad map,
+MIDI learn), the web page; live retraining runs in a separate process and hands its model to the engine at a bar
+line; the state keeper saves the performance state and restores it at
 the next start.
 
 Start order: clock, outputs, engine (at a playable point), controller map, restored state (values the
@@ -29,20 +30,19 @@ import numpy as np
 
 from rvae_server.core.config import ServeConfig
 from rvae_server.engine.api import NoteSink, PatternModel
-from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower, MidiClockSender
+from rvae_server.engine.clock import Clock, InternalClock, LinkClock, MidiClockFollower
 from rvae_server.engine.engine import Engine
 from rvae_server.model.library import ModelWatcher, search_dirs
 from rvae_server.outputs.capture import Capture, CaptureSink
-from rvae_server.outputs.sinks import AudioSink, MidiSink
+from rvae_server.outputs.sinks import AudioSink
 from rvae_server.session.melody import MelodyParts, open_melody
 from rvae_server.session.melody import apply_explicit as apply_melody_config
+from rvae_server.session.midi import PLAYER_PRIORITY, MidiOutputs, open_midi
 from rvae_server.session.report import report
-from rvae_server.system.midiports import jack_running
 
 if TYPE_CHECKING:  # the parts opened later, imported when they open (start-up stays lazy)
     from rvae_server.core.tempdirs import OwnedTempDir
     from rvae_server.outputs.audio import AudioOutput
-    from rvae_server.outputs.midiout import MidiOut
     from rvae_server.session.instance import InstanceClaim
     from rvae_server.session.state import StateKeeper
     from rvae_server.session.trainjobs import TrainingService
@@ -56,10 +56,6 @@ log = logging.getLogger(__name__)
 #: The player thread must get the GIL back quickly when it wakes for an event: a shorter switch interval than
 #: CPython's 5 ms bounds how long another Python thread (OSC, planner) can hold it.
 SWITCH_INTERVAL = 0.0005
-
-
-#: SCHED_FIFO priority of the player thread where the system allows it (see system.realtime.set_realtime_priority).
-PLAYER_PRIORITY = 10
 
 #: Temporary upload folders (``<tmp>/rvae-uploads-<pid>-…``); those of servers that are gone are removed at start.
 UPLOAD_PREFIX = "rvae-uploads-"
@@ -112,9 +108,8 @@ class Daemon:
         self.problems: list[str] = []  # what could not be opened, in plain words
         self.clock: Clock | None = None
         self.engine: Engine | None = None
-        self.midi_out: MidiOut | None = None
+        self.midi = MidiOutputs()  # the MIDI ports (in the player process, or here)
         self.audio_out: AudioOutput | None = None
-        self.clock_sender: MidiClockSender | None = None
         self.sinks: list[NoteSink] = []
         self.watcher: ModelWatcher | None = None
         self.rendered: list[Path] = []  # demo files written when there was no output
@@ -133,7 +128,6 @@ class Daemon:
         self.clip_dirs: list[Path] = []  # where retraining may read clips (OSC and the web page)
         self._upload_tmp: OwnedTempDir | None = None  # the uploads' folder, when no upload-dir is configured
         self.instance: InstanceClaim | None = None  # the state file's lock
-        self._midi_backend: str | None = config.midi_backend  # the one that worked (JACK after an ALSA fallback)
         self.config_path: str | os.PathLike[str] | None = None  # the config file read (for the start-up report)
         self._closed = False
 
@@ -148,19 +142,10 @@ class Daemon:
             log.info("removed %s (temporary uploads of a server that is gone)", folder)
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.clock = self._open_clock()
-        self._open_midi_out()
+        self.midi = open_midi(self.config, self.clock, self.config.melody, self._problem)
+        self.sinks.extend(self.midi.sinks)
         if self.config.audio:
             self._open_audio()
-        if self.config.send_clock:
-            if self.config.clock != "internal":
-                self._problem("send-clock: only the internal clock can be the MIDI clock master; not sending clock")
-            elif self.midi_out is None:
-                self._problem("send-clock: no MIDI output is open; not sending clock")
-            else:
-                self.clock_sender = MidiClockSender(
-                    self.clock, self.midi_out, offset=self.config.midi_out_latency / 1000.0
-                )
-                log.info("sending MIDI clock (24 ppqn, Start/Stop) to %r", self.midi_out.name)
         self.capture_sink = CaptureSink(self.clock, self.config.layers)  # always on: what was played, as sent
         engine = Engine(
             self.models,
@@ -175,6 +160,8 @@ class Daemon:
         for layer in range(self.config.layers):
             engine.update(layer, channel=self.config.channel_of(layer), x=start_x, y=start_y)
         self.engine = engine
+        if self.midi.player is not None:
+            engine.add_plan_sink(self.midi.player)
         self.melody_parts = open_melody(self, engine)
         self._open_state()
         apply_melody_config(self)
@@ -193,7 +180,7 @@ class Daemon:
         self._attach_capture()
         if self.state_keeper is not None:
             self.state_keeper.start()
-        if not self.sinks:
+        if not self.sinks and "drums" not in self.midi.names:
             self.render_demo()
         if self.config.autoplay and self.config.clock == "internal":
             engine.play()
@@ -203,7 +190,7 @@ class Daemon:
             self.config.layers,
             self.clock.bpm,
             self.config.clock,
-            ", ".join(repr(s) for s in self.sinks) or "none",
+            ", ".join([*(f"MIDI {n!r}" for n in self.midi.names.values()), *(repr(s) for s in self.sinks)]) or "none",
         )
         return self
 
@@ -251,29 +238,6 @@ class Daemon:
             raise StartError(f"cannot open the {cfg.clock} clock: {err}") from None
         return InternalClock(cfg.bpm)
 
-    def _open_midi_out(self) -> None:
-        from rvae_server.outputs.midiout import open_output
-        from rvae_server.system.midiports import MidiError, MidiUnavailable
-
-        cfg = self.config
-        try:
-            try:
-                self.midi_out = open_output(cfg.midi_out, cfg.midi_backend, note_length=cfg.note_length)
-            except MidiUnavailable as err:
-                if cfg.midi_backend is not None or not jack_running():
-                    raise
-                log.warning("%s; a JACK server is running, so MIDI goes through JACK instead", err)
-                self.midi_out = open_output(cfg.midi_out, "jack", note_length=cfg.note_length)
-                self._midi_backend = "jack"
-        except MidiError as err:
-            self._problem(f"MIDI out: could not open ({err}); playing without MIDI output")
-            return
-        except Exception as err:  # rtmidi raises its own errors for a missing backend
-            self._problem(f"MIDI out: could not open ({type(err).__name__}: {err}); playing without MIDI output")
-            return
-        self.sinks.append(MidiSink(self.midi_out, offset=cfg.midi_out_latency / 1000.0))
-        log.info("MIDI out: notes to %r", self.midi_out.name)
-
     def _open_audio(self) -> None:
         try:
             from rvae_server.outputs.audio import AudioOutput
@@ -320,7 +284,7 @@ class Daemon:
 
         assert self.mapper is not None  # made by _open_state
         try:
-            self.controllers = ControllerInput(self.mapper, self.config.controller_in, self._midi_backend)
+            self.controllers = ControllerInput(self.mapper, self.config.controller_in, self.midi.backend)
         except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
             self._problem(f"controller in: could not open ({err}); no MIDI controller input")
 
@@ -372,7 +336,7 @@ class Daemon:
         assert self.engine is not None
         follower = Follower(self.engine)
         try:
-            self.follow_input = FollowInput(follower, self.config.follow_in, self._midi_backend)
+            self.follow_input = FollowInput(follower, self.config.follow_in, self.midi.backend)
         except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
             follower.close()
             self._problem(f"follow in: could not open ({err}); no follow mode")
@@ -441,8 +405,6 @@ class Daemon:
             self._upload_tmp.close()
         if self.watcher is not None:
             self.watcher.close()
-        if self.clock_sender is not None:
-            self.clock_sender.close()
         if self.engine is not None:
             self.engine.stop()
             self.engine.close()
@@ -455,7 +417,7 @@ class Daemon:
                 played, stats["callbacks"], stats["underflows"], stats["late_events"], stats["errors"],
                 100 * stats["callback_p99"],
             )  # fmt: skip
-        _close_each(self.melody_parts, self.midi_out, self.audio_out)
+        _close_each(self.melody_parts, self.midi, self.audio_out)
         if self.clock is not None:
             self.clock.close()
         if self.instance is not None:

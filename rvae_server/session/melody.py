@@ -1,5 +1,6 @@
-"""The melody layer in ``rvae serve``: load the melody model, open the layer's own MIDI port (a virtual output
-``R-VAE melody`` unless ``melody-out`` names a port) and the built-in synth, tie the layer to the engine.
+"""The melody layer in ``rvae serve``: load the melody model, give it its own MIDI port (a virtual output
+``R-VAE melody`` unless ``melody-out`` names a port; opened with the drums' by :mod:`rvae_server.session.midi`)
+and the built-in synth, tie the layer to the engine.
 
 Settings (``rvae serve`` options and config keys): ``melody`` (on by default when the model loads),
 ``melody-model`` (name or path; the bundled ``default``), ``melody-out``, ``melody-channel`` (1), ``melody-layer``
@@ -22,15 +23,15 @@ from rvae_server.melody.generate import MelodySettings
 from rvae_server.melody.keys import parse_key
 from rvae_server.melody.modelfile import load_melody
 from rvae_server.model.modelfile import ModelFileError
-from rvae_server.outputs.linesinks import AudioLineSink, MidiLineSink
+from rvae_server.outputs.linesinks import AudioLineSink
+from rvae_server.session.midi import MELODY_PORT as PORT_NAME
+from rvae_server.session.midi import MidiOutputs
 
 if TYPE_CHECKING:
     from rvae_server.outputs.audio import AudioOutput
-    from rvae_server.outputs.midiout import MidiOut
 
 log = logging.getLogger(__name__)
 
-PORT_NAME = "R-VAE melody"
 #: Config keys of the melody layer's settings, and the engine's name for each.
 SETTINGS = {"melody_key": "key", "melody_family": "family", "melody_channel": "channel", "melody_layer": "layer"}
 
@@ -54,6 +55,8 @@ class Daemon(Protocol):
     @property
     def audio_out(self) -> AudioOutput | None: ...
     @property
+    def midi(self) -> MidiOutputs: ...
+    @property
     def melody_parts(self) -> MelodyParts | None: ...
 
     def _problem(self, text: str) -> None: ...
@@ -61,15 +64,14 @@ class Daemon(Protocol):
 
 @dataclass
 class MelodyParts:
-    """What :func:`open_melody` opened: the layer, its MIDI output (or None) and its sinks."""
+    """What :func:`open_melody` made: the layer, the name of its MIDI port (or None) and its sinks."""
 
     layer: MelodyLayer
-    midi_out: MidiOut | None = None
+    port: str | None = None
     sinks: list[LineSink] = field(default_factory=list)
 
     def close(self) -> None:
-        if self.midi_out is not None:
-            self.midi_out.close()
+        """The melody's MIDI port belongs to the daemon's MIDI outputs, which close it."""
 
 
 def _settings(config: ServeConfig) -> MelodyState:
@@ -106,31 +108,16 @@ def open_melody(daemon: Daemon, engine: MelodyHost) -> MelodyParts | None:
         daemon._problem(f"melody: cannot load the melody model ({err}); no melody layer")
         return None
     parts = MelodyParts(MelodyLayer(model, state=state, seed=config.seed))
-    _open_port(daemon, parts)
+    port = daemon.midi.line_sink()
+    if port is not None:
+        parts.port = daemon.midi.names["melody"]
+        parts.sinks.append(port)
     if daemon.audio_out is not None:
         parts.sinks.append(AudioLineSink(daemon.audio_out))
     parts.layer.sinks = parts.sinks
     engine.attach_melody(parts.layer)
     log.info("melody: model %r following layer %d on channel %d", model.name, state.layer + 1, state.channel)
     return parts
-
-
-def _open_port(daemon: Daemon, parts: MelodyParts) -> None:
-    from rvae_server.outputs.midiout import open_output
-    from rvae_server.system.midiports import MidiError
-
-    config = daemon.config
-    backend = getattr(daemon, "_midi_backend", config.midi_backend)
-    try:
-        out = open_output(config.melody_out, backend, client_name=PORT_NAME)
-    except MidiError as err:
-        daemon._problem(f"melody MIDI out: could not open ({err}); the melody plays without MIDI output")
-        return
-    except Exception as err:  # rtmidi's own errors for a missing backend
-        daemon._problem(f"melody MIDI out: could not open ({type(err).__name__}: {err})")
-        return
-    parts.midi_out = out
-    parts.sinks.append(MidiLineSink(out))
 
 
 def apply_explicit(daemon: Daemon) -> None:
@@ -158,7 +145,7 @@ def describe(daemon: Daemon) -> list[str]:
     if engine is None or engine.melody is None or parts is None:
         return []
     st = engine.melody.state
-    port = f"MIDI out {parts.midi_out.name!r}" if parts.midi_out is not None else "no MIDI out"
+    port = f"MIDI out {parts.port!r}" if parts.port is not None else "no MIDI out"
     audio = ", built-in synth" if any(isinstance(s, AudioLineSink) for s in parts.sinks) else ""
     return [
         f"melody: {'playing' if st.enabled else 'silent'} {FAMILIES[st.settings.family]} in {st.settings.key.name}, "

@@ -23,10 +23,11 @@ def report(daemon: Any) -> list[str]:
                 f"layer {k + 1}: {playing} model {st.model!r} at XY ({st.x:g}, {st.y:g}), "
                 f"threshold {st.threshold:g}, channel {st.channel}"
             )
-    if daemon.midi_out is not None:
+    midi = daemon.midi
+    if "drums" in midi.names:
         shift = f", latency offset {daemon.config.midi_out_latency:+g} ms" if daemon.config.midi_out_latency else ""
-        clock = " (with MIDI clock)" if daemon.clock_sender else ""
-        lines.append(f"MIDI out: {daemon.midi_out.name!r}{clock}{shift}")
+        clock = " (with MIDI clock)" if midi.sends_clock else ""
+        lines.append(f"MIDI out: {midi.names['drums']!r}{clock}{shift}, sent from {midi.describe()}")
     if daemon.audio_out is not None:
         lines.append("audio: built-in drum kit")
     if daemon.osc is not None:
