@@ -195,9 +195,9 @@ def torch_free_modules() -> list[str]:
 
 
 def test_the_control_path_and_the_player_process_never_import_torch():
-    """Importing the control-path and player-process modules one after the other in a fresh interpreter leaves torch (and
-    safetensors) out of ``sys.modules`` after each: ``rvae osc`` and the Max generator start in a fraction of a
-    second. Torch, once loaded, stays: the first module that loads it is the one named."""
+    """Importing the control-path and player-process modules one after the other in a fresh interpreter leaves torch
+    (and safetensors) out of ``sys.modules`` after each: ``rvae osc``, the Max generator and the player process start
+    in a fraction of a second. Torch, once loaded, stays: the first module that loads it is the one named."""
     names = torch_free_modules()
     assert len(names) >= 25 and "rvae_server.surfaces.osc.table" in names
     code = (
