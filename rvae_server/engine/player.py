@@ -124,7 +124,7 @@ class Player:
                 continue
             if clock.generation != generation:
                 generation = clock.generation
-                position = clock.position()
+                position = clock.start_point()
                 if not (fresh or cursor.position - 1.0 <= position <= cursor.position + 2.0):
                     fresh = True  # a jump (start, locate, song position): not a tempo change
                 if fresh:

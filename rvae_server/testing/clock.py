@@ -76,6 +76,9 @@ class SteppedClock:
     def position(self) -> float:
         return self._position
 
+    def start_point(self) -> float:
+        return self._position
+
     def time_at(self, position: float) -> float:
         with self._cond:
             return self._now + (position - self._position) / ticks_per_second(self._bpm)

@@ -103,6 +103,11 @@ class Clock(ABC):
     def position(self) -> float:
         """The current position in ticks (fractional). While stopped: where playing will resume."""
 
+    def start_point(self) -> float:
+        """Where the timeline starts after a start, a continue or a jump: the position playing goes on from (a
+        player sends the early notes of the bar there at it). The position, unless a clock knows better."""
+        return self.position()
+
     @abstractmethod
     def time_at(self, position: float) -> float:
         """Predicted ``perf_counter`` time at which ``position`` is reached (``math.inf`` if unknowable,

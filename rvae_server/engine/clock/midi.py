@@ -288,6 +288,14 @@ class MidiClockFollower(Clock):
             frac = (self._now() - self._last_arrival) / self._period_locked()
             return self._last_tick + min(max(frac, 0.0), 1.0 - 1e-9)
 
+    def start_point(self) -> float:
+        """After Start, Continue or a Song Position Pointer and before the first clock: the tick that clock will
+        have (playing goes on there); else the position."""
+        with self._cond:
+            if self._running and self._fresh:
+                return float(self._last_tick + 1)
+        return self.position()
+
     def time_at(self, position: float) -> float:
         with self._cond:
             if not self._running:
