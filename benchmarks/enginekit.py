@@ -3,7 +3,6 @@ of late notes, and the optional parts a run can switch on (every motion, the mel
 
 from __future__ import annotations
 
-import argparse
 import gc
 import math
 import threading
@@ -179,15 +178,12 @@ def all_motion(engine: object, bar_seconds: float) -> None:
     threading.Thread(target=recall, name="bench-presets", daemon=True).start()
 
 
-def attach_melody(engine: object, args: argparse.Namespace) -> object:
-    """The melody layer (bundled model) on a second virtual JACK port, following layer 1."""
+def attach_melody(engine: object, sinks: list[object]) -> object:
+    """The melody layer (bundled model) to ``sinks`` (its own MIDI port), following layer 1."""
     from rvae_server.engine.melodylayer import MelodyLayer
     from rvae_server.melody.modelfile import load_melody
-    from rvae_server.outputs.linesinks import MidiLineSink
-    from rvae_server.outputs.midiout import open_output
 
-    out = open_output(None, "jack", client_name="R-VAE-bench-melody")
-    melody = MelodyLayer(load_melody(), [MidiLineSink(out)], seed=1)
+    melody = MelodyLayer(load_melody(), sinks, seed=1)  # type: ignore[arg-type]
     engine.attach_melody(melody)  # type: ignore[attr-defined]
-    print("melody layer on: the bundled melody model, following layer 1")
+    print("melody layer: the bundled melody model, following layer 1")
     return melody

@@ -60,6 +60,7 @@ class ProcessPlayer:
         self.names: dict[str, str] = {}  # role → the port's name, once open
         self.errors: dict[str, str] = {}  # role → why it could not open
         self.lateness: list[float] = []  # seconds late of each note the process sent
+        self.played: list[tuple[float, float, int, int, int]] = []  # with spec.report_notes: each drum note played
         self.restarts = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._write = threading.Lock()
@@ -272,6 +273,8 @@ class ProcessPlayer:
                     self.lateness.extend(wire.read_lateness(body))
             elif kind == b"W":
                 self._log(body)
+            elif kind == b"N" and len(self.played) < _LATENESS_KEPT:
+                self.played.extend(wire.read_played(body))
         try:
             process.wait(timeout=2.0)
         except subprocess.TimeoutExpired:

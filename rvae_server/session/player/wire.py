@@ -76,6 +76,7 @@ class PlayerSpec:
     follow: FollowSpec | None = None
     send_clock: bool = False
     priority: int = 0
+    report_notes: bool = False  # send back every drum note played (when sent, when due, the MIDI note-on)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -84,11 +85,10 @@ class PlayerSpec:
     def from_json(text: str) -> PlayerSpec:
         data = json.loads(text)
         try:
-            ports = {k: PortSpec(**data[k]) if data.get(k) else None for k in ("drums", "melody")}
+            drums, melody = (PortSpec(**data[k]) if data.get(k) else None for k in ("drums", "melody"))
             follow = FollowSpec(**data["follow"]) if data.get("follow") else None
-            return PlayerSpec(
-                **ports, follow=follow, send_clock=bool(data["send_clock"]), priority=int(data["priority"])
-            )
+            flags = bool(data["send_clock"]), int(data["priority"]), bool(data["report_notes"])
+            return PlayerSpec(drums, melody, follow, *flags)
         except (KeyError, TypeError, ValueError) as err:
             raise WireError(f"player spec: {err}") from None
 
@@ -155,6 +155,20 @@ def lateness(values: list[float]) -> bytes:
     return b"L" + np.asarray(values, dtype="<f8").tobytes()
 
 
+#: A drum note played: when it was handed to the port, when it was due (perf_counter s), and its note-on.
+PLAYED = np.dtype([("sent", "<f8"), ("when", "<f8"), ("status", "u1"), ("note", "u1"), ("vel", "u1")])
+
+
+def played(records: list[tuple[float, float, int, int, int]]) -> bytes:
+    return b"N" + np.array(records, dtype=PLAYED).tobytes()
+
+
+def read_played(body: bytes) -> list[tuple[float, float, int, int, int]]:
+    if len(body) % PLAYED.itemsize:
+        raise WireError(f"played notes of {len(body)} bytes (not whole records)")
+    return [tuple(r) for r in np.frombuffer(body, dtype=PLAYED).tolist()]
+
+
 def log_line(level: int, text: str) -> bytes:
     return b"W" + struct.pack("<H", level) + text.encode("utf-8", "replace")
 
@@ -216,6 +230,7 @@ __all__ = [
     "DRUMS",
     "LINES",
     "NOTE",
+    "PLAYED",
     "QUIT",
     "ROLES",
     "FollowSpec",
@@ -227,12 +242,14 @@ __all__ = [
     "lateness",
     "log_line",
     "plan",
+    "played",
     "raw",
     "read_drop",
     "read_frame",
     "read_lateness",
     "read_log",
     "read_plan",
+    "read_played",
     "read_timeline",
     "timeline",
     "write_frame",
