@@ -190,6 +190,15 @@ def test_grid_order(trained: tuple[LoadedModel, np.ndarray]) -> None:
     assert np.allclose(grid.planes[i * n + j], model.decode_pad(np.array([0.25, 0.75])).planes[0], atol=1e-5)
 
 
+def test_the_grids_onset_probabilities_are_those_of_the_whole_decode(decoders: LoadedModel) -> None:
+    """``grid_probs`` computes only the onset head (the page's grid): the same numbers as decoding every plane."""
+    probs = decoders.grid_probs(7)
+    assert probs.shape == (49, TICKS, N_INSTRUMENTS) and probs.dtype == np.float32
+    assert np.abs(probs - decoders.decode_grid(7).probs).max() < 1e-6
+    with pytest.raises(ValueError, match="finite"):
+        decoders.onset_probs(np.array([[np.nan, 0.0]]))
+
+
 def test_pattern_noise_is_reproducible(trained: tuple[LoadedModel, np.ndarray]) -> None:
     model, _ = trained
     xy = (0.5, 0.5)

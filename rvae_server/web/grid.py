@@ -45,13 +45,14 @@ MAGIC = b"RVG1"
 
 
 def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
-    """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``decode_grid(n)`` when it has
-    one (:class:`rvae_server.model.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
-    decode_grid = getattr(model, "decode_grid", None)
-    decoded = (
-        decode_grid(n) if callable(decode_grid) else model.decode_latent(model_pad_to_latent(model, grid_points(n)))
-    )
-    probs = np.asarray(decoded.probs, dtype=np.float32)
+    """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``grid_probs(n)`` when it has one
+    (:class:`rvae_server.model.inference.LoadedModel`: the onset head only), else ``decode_latent`` of the grid's
+    latent points."""
+    grid_probs = getattr(model, "grid_probs", None)
+    if callable(grid_probs):
+        probs = np.asarray(grid_probs(n), dtype=np.float32)
+    else:
+        probs = np.asarray(model.decode_latent(model_pad_to_latent(model, grid_points(n))).probs, dtype=np.float32)
     if probs.shape != (n * n, TICKS, N_INSTRUMENTS):
         raise ValueError(f"model {model.name!r} decoded the grid as {probs.shape}, not ({n * n}, {TICKS}, 9)")
     return probs
