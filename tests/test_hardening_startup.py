@@ -167,6 +167,7 @@ def test_a_second_server_on_the_same_ports_or_state_is_refused(jack_server, tmp_
         osc, web = first.ports()
         ours = r_vae_ports(jack_server)
         assert ours, jack_server.ports()
+        everything = jack_server.ports()
         # the same ports (and state): refused before it opens anything
         second = Started(env, tmp_path, "--midi-backend", "jack", "--osc-port", str(osc), "--http-port", str(web),
                          "--state-file", str(state), "--duration", "20")  # fmt: skip
@@ -176,6 +177,7 @@ def test_a_second_server_on_the_same_ports_or_state_is_refused(jack_server, tmp_
         assert "already" in message and f"udp 127.0.0.1:{osc}" in message and "--osc-port" in message, message
         assert "Traceback" not in message
         assert r_vae_ports(jack_server) == ours  # no duplicate stream
+        assert jack_server.ports() == everything  # no client or port left behind (controllers, melody, follow)
         # its own ports, the same state file: refused too (it would write over the first one's state)
         third = Started(env, tmp_path, "--midi-backend", "jack", "--osc-port", "0", "--http-port", "0",
                         "--state-file", str(state), "--duration", "20")  # fmt: skip
@@ -185,8 +187,12 @@ def test_a_second_server_on_the_same_ports_or_state_is_refused(jack_server, tmp_
                          "--state-file", str(tmp_path / "second.json"))  # fmt: skip
         try:
             assert fourth.running, fourth.out + "".join(fourth.err)
+            theirs = sorted(set(r_vae_ports(jack_server)) - set(ours))
+            drums = next(p for p in theirs if p.endswith(":R-VAE"))
+            assert drums != "R-VAE:R-VAE", theirs  # JACK renamed its client: the report must say so
         finally:
             assert fourth.stop() == 0
+        assert f"MIDI out: '{drums}'" in fourth.out, fourth.out  # the name other applications see
     finally:
         assert first.stop() == 0
 

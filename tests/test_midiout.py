@@ -26,8 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_virtual_port_notes_and_note_off(jack_server: JackServer) -> None:
     out = open_output(backend="jack", client_name="R-VAE", note_length=0.08)
     try:
-        assert out.name == "R-VAE"
+        assert out.name == "R-VAE:R-VAE"  # the name other applications see
         assert "R-VAE:R-VAE" in jack_server.ports()
+        second = open_output(backend="jack", client_name="R-VAE")
+        try:
+            assert second.name in jack_server.ports() and second.name != out.name  # JACK renamed its client
+        finally:
+            second.close()
         rec = Recorder.jack("R-VAE:R-VAE", name="rec-virtual")
         try:
             when = time.perf_counter()

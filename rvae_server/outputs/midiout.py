@@ -1,9 +1,10 @@
 """MIDI output (python-rtmidi; backends named as in mido) with note-off scheduling and fault recovery.
 
 Ports
-    :func:`open_output` opens a **virtual output port** named after ``client_name`` (``R-VAE``) by default,
-    or connects to an existing port chosen by a case-insensitive substring of its name (an exact name
-    wins; an ambiguous choice raises :class:`~rvae_server.system.midiports.MidiPortError` listing the
+    :func:`open_output` opens a **virtual output port** named after ``client_name`` (``R-VAE``) by default (its
+    :attr:`MidiOut.name` is the name other applications see: ``R-VAE:R-VAE`` on JACK, ``R-VAE-01:R-VAE`` when the
+    name was taken), or connects to an existing port chosen by a case-insensitive substring of its name (an exact
+    name wins; an ambiguous choice raises :class:`~rvae_server.system.midiports.MidiPortError` listing the
     candidates; no match lists the available ports). :func:`~rvae_server.system.midiports.list_ports` lists
     inputs and outputs for ``rvae ports``.
 
@@ -42,8 +43,10 @@ from rvae_server.system.midiports import (
     jack_server_stamp,
     leak_client,
     new_client,
+    ports_seen,
     release_client,
     resolve_backend,
+    seen_as,
     select_port,
 )
 
@@ -100,11 +103,13 @@ class MidiOut:
 
     # -- connection ----------------------------------------------------------------------------------------
     def _connect(self, first: bool = False) -> None:
+        before = ports_seen(self._api, "output") if self._target is None else []
         rt = new_client("output", self._api, self._client_name)
         try:
             if self._target is None:
                 rt.open_virtual_port(self._client_name)
-                name = self._client_name
+                # the name other applications see (JACK renames a client whose name is taken: R-VAE-01:R-VAE)
+                name = seen_as(self._api, "output", self._client_name, before) or self._client_name
             else:
                 index, name = select_port(rt.get_ports(), self._target, "output")
                 rt.open_port(index, self._client_name)

@@ -151,6 +151,27 @@ def release_client(rt: Any) -> None:
         log.debug("closing MIDI client: %s", err)
 
 
+def ports_seen(api: int, kind: str) -> list[str]:
+    """The ``kind`` ("output" or "input") ports on backend ``api`` as other applications name them (JACK:
+    ``client:port``, the client renamed ``client-01`` when its name was taken; ALSA: ``client:port 128:0``)."""
+    lister = new_client("input" if kind == "output" else "output", api, "rvae-ports")
+    try:
+        return list(lister.get_ports())
+    finally:
+        release_client(lister)
+
+
+def seen_as(api: int, kind: str, port: str, before: Sequence[str]) -> str | None:
+    """The full name another application sees for the virtual ``kind`` port ``port`` just opened on ``api``: the one
+    new port (not in ``before``, a :func:`ports_seen` listing taken just before opening it) naming ``port``; None
+    when that cannot be told (another one opened at the same moment)."""
+    try:
+        new = [name for name in ports_seen(api, kind) if name not in before and port in name]
+    except MidiError:
+        return None
+    return new[0] if len(new) == 1 else None
+
+
 def open_input(
     backend: str | None, client: str, port: str | None, port_name: str, callback: Callable[..., None]
 ) -> tuple[Any, str]:
@@ -159,12 +180,14 @@ def open_input(
     ``port`` (:func:`select_port`), or on a virtual input ``port_name`` when ``port`` is ``None``; ``callback`` gets
     rtmidi's ``(message, delta)`` events. Returns the client (close it with :func:`release_client`) and the port's
     full name. Raises :class:`MidiError`; a client that fails half-way is released."""
-    rt = new_client("input", resolve_backend(backend), client)
+    api = resolve_backend(backend)
+    before = ports_seen(api, "input") if port is None else []
+    rt = new_client("input", api, client)
     try:
         rt.ignore_types(sysex=True, timing=True, active_sense=True)
         if port is None:
             rt.open_virtual_port(port_name)
-            name = f"{client}:{port_name}"
+            name = seen_as(api, "input", port_name, before) or f"{client}:{port_name}"
         else:
             index, name = select_port(rt.get_ports(), port, "input")
             rt.open_port(index, port_name)
