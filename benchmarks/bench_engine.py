@@ -184,8 +184,9 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
     everything = not (args.skip_everything or args.skip_osc)
     output, sinks, line_sinks = rig.open_output(args.player, clock, priority, melody=everything)
     recorder = PolledRecorder("R-VAE-bench:R-VAE-bench", "benchrec")
+    here = args.player == "thread"  # as rvae serve: the engine's own player spins only when it sends the MIDI
     engine = Engine(models, clock, sinks, default_model=default, layers=2, seed=1,
-                    realtime_priority=priority if args.player == "thread" else 0)  # fmt: skip
+                    realtime_priority=priority if here else 0, precise=here)  # fmt: skip
     if output.player is not None:
         engine.add_plan_sink(output.player)
     print(f"player: {'SCHED_FIFO priority ' + str(priority) if priority else 'normal priority'} (as serve)")

@@ -152,8 +152,9 @@ def xy_change_latency(bpm: float, priority: int, mode: str) -> dict[str, float]:
     hats = {OUTPUT_NOTES[INSTRUMENT_NAMES.index(n)]: n for n in ("closed-hat", "open-hat")}
     clock = InternalClock(bpm)
     output, sinks, _ = open_output(mode, clock, priority, melody=False)
+    here = mode == "thread"
     engine = Engine({"hats": SyntheticModel("hats")}, clock, sinks, default_model="hats", layers=1,
-                    realtime_priority=priority if mode == "thread" else 0)  # fmt: skip
+                    realtime_priority=priority if here else 0, precise=here)  # fmt: skip
     if output.player is not None:
         engine.add_plan_sink(output.player)
     engine.update(0, timing=0.0)  # notes exactly on the ticks

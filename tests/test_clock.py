@@ -125,6 +125,24 @@ def test_wait_until_is_on_time_and_does_not_drift() -> None:
     assert abs(sum(late[-60:]) / 60 - sum(late[:60]) / 60) < 1e-3
 
 
+def test_wait_until_without_spin_sleeps_to_the_deadline_never_before() -> None:
+    """``spin=False`` (the engine's own player when a player process sends the MIDI): never early, on time within
+    the loose bound a loaded machine allows, and woken by an interrupt as the spinning wait is."""
+    clock = InternalClock(300.0)
+    clock.start()
+    try:
+        late = []
+        for k in range(1, 25):
+            assert clock.wait_until(k, spin=False)
+            late.append(time.perf_counter() - clock.time_at(k))
+        assert min(late) >= 0.0 and sorted(late)[len(late) // 2] < 0.005, late
+        token = clock.interrupts
+        threading.Timer(0.05, clock.interrupt).start()
+        assert not clock.wait_until(clock.position() + 120, spin=False, since=token)  # a second away: interrupted
+    finally:
+        clock.close()
+
+
 def test_wait_until_wakes_early_on_interrupt_stop_and_tempo() -> None:
     clock = InternalClock(60.0)
     clock.start()

@@ -134,7 +134,7 @@ def test_the_internal_clocks_first_bar_is_whole_and_the_process_is_not_the_serve
     rig = _rig(jack_server, clock, "rvae-pi")
     try:
         assert rig.player.pid != os.getpid() and rig.player.alive
-        assert rig.player.names == {"drums": "rvae-pi"} and rig.player.errors == {}
+        assert rig.player.names == {"drums": "rvae-pi:rvae-pi"} and rig.player.errors == {}
         started, xruns = time.perf_counter(), rig.xruns()
         rig.engine.play()
         time.sleep(clock.time_at(0.0) - time.perf_counter() + 96 * PERIOD + 0.2)

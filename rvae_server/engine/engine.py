@@ -66,6 +66,7 @@ class Engine:
         layers: int = 2,
         seed: int | None = None,
         realtime_priority: int = 0,
+        precise: bool = True,
     ) -> None:
         self.clock = clock
         self.default_model = default_model
@@ -77,8 +78,9 @@ class Engine:
         self.melody_host = MelodyHost(self.layers, clock, planned=self._lines_planned)
         self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self._drums_planned)
         self.player = Player(
-            self.planner, self.melody_host, clock, sinks, self._channels, realtime_priority=realtime_priority
-        )
+            self.planner, self.melody_host, clock, sinks, self._channels, realtime_priority=realtime_priority,
+            precise=precise,
+        )  # fmt: skip
 
     # ---------------------------------------------------------------- lifecycle
 

@@ -54,7 +54,8 @@ class LineSource(Protocol):
 
 class Player:
     """The player's thread and what it sends to (see the module docstring). ``channels`` gives the drum channels
-    in use (all notes off on them at a stop)."""
+    in use (all notes off on them at a stop). ``precise``: spin to each note's time, as a MIDI port needs; without,
+    the player sleeps to it and spends no core (the built-in kit and the capture place notes by their time)."""
 
     def __init__(
         self,
@@ -65,8 +66,10 @@ class Player:
         channels: Callable[[], Iterable[int]],
         *,
         realtime_priority: int = 0,
+        precise: bool = True,
     ) -> None:
         self._planner = drums
+        self.precise = precise  # spin to each note's time (MIDI ports); False: sleep to it (outputs that schedule)
         self._melody = lines
         self._channels = channels
         self.clock = clock
@@ -136,7 +139,7 @@ class Player:
             tables = (self._planner.plans, self._melody.plans)
             target = cursor.next_position(tables)
             shift_ticks = shift * clock.bpm * TICKS_PER_BEAT / 60.0
-            if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token):
+            if not clock.wait_until(target + shift_ticks, timeout=0.1, since=token, spin=self.precise):
                 # interrupted (new plans), timed out, or the clock changed: look again. Only new plans can hold
                 # events in the past (a timeout ends before the awaited event, and nothing else changed)
                 if clock.interrupts != token and clock.generation == generation and clock.running:

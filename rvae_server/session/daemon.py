@@ -147,6 +147,9 @@ class Daemon:
         if self.config.audio:
             self._open_audio()
         self.capture_sink = CaptureSink(self.clock, self.config.layers)  # always on: what was played, as sent
+        # with the player process sending MIDI, the engine's own player only feeds the kit and the capture, which
+        # place notes by their time: it sleeps to each note instead of spinning, at normal priority
+        here = self.midi.player is None
         engine = Engine(
             self.models,
             self.clock,
@@ -154,7 +157,8 @@ class Daemon:
             default_model=self.default_model,
             layers=self.config.layers,
             seed=self.config.seed,
-            realtime_priority=PLAYER_PRIORITY,
+            realtime_priority=PLAYER_PRIORITY if here else 0,
+            precise=here,
         )
         start_x, start_y = playable_start(self.models[self.default_model])
         for layer in range(self.config.layers):

@@ -92,7 +92,9 @@ class SteppedClock:
         with self._cond:
             return self._park(_Wait(None, generation, self._interrupts), timeout)
 
-    def wait_until(self, position: float, timeout: float | None = None, since: int | None = None) -> bool:
+    def wait_until(
+        self, position: float, timeout: float | None = None, since: int | None = None, spin: bool = True
+    ) -> bool:
         with self._cond:
             wait = _Wait(position, self._generation, self._interrupts if since is None else since)
             self._park(wait, timeout)

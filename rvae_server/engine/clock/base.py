@@ -151,14 +151,17 @@ class Clock(ABC):
         with self._cond:
             return self._cond.wait_for(lambda: self._generation != generation or self._closed, timeout)
 
-    def wait_until(self, position: float, timeout: float | None = None, since: int | None = None) -> bool:
+    def wait_until(
+        self, position: float, timeout: float | None = None, since: int | None = None, spin: bool = True
+    ) -> bool:
         """Block until the clock reaches ``position`` (True), or return False on timeout, on
         :meth:`interrupt` (any after ``since``, a value of :attr:`interrupts`; else after the call), on a
         discontinuity (see :attr:`generation`), when stopped or closed.
 
         Sleeps until :data:`SPIN_MARGIN` before the absolute deadline (recomputed after each wake-up),
-        then spins to it. A position already passed returns True at once (the caller decides whether a
-        late event is still worth sending)."""
+        then spins to it; with ``spin=False`` it sleeps to the deadline itself (a fraction of a millisecond late,
+        no core spent: for outputs that schedule by time themselves). A position already passed returns True at
+        once (the caller decides whether a late event is still worth sending)."""
         now = self._now
         cond = self._cond
         with cond:
@@ -175,8 +178,8 @@ class Clock(ABC):
                 if t >= limit:
                     return False
                 remaining = deadline - t
-                if remaining > SPIN_MARGIN:
-                    cond.wait(min(remaining - SPIN_MARGIN, MAX_SLEEP, limit - t))
+                if remaining > SPIN_MARGIN or not spin:
+                    cond.wait(min(remaining - SPIN_MARGIN if spin else remaining, MAX_SLEEP, limit - t))
                     continue
             # The spin, outside the lock. Each turn releases the GIL: until the last SPIN_YIELD*2 by a short sleep,
             # which leaves it free long enough for another thread to make progress (a control change being
