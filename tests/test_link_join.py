@@ -92,12 +92,56 @@ def _join_child(join: str) -> None:
     print(json.dumps(result))
 
 
-def run_child(join: str) -> dict:
+def _start_child() -> None:
+    """A peer starts a stopped session: the server's first bar from its start is whole — each closed hat's velocity
+    names its tick (0.1 tick early, as the synthetic model plays it), the downbeat's at the start itself."""
+    import link
+    import numpy as np
+
+    from rvae_server.engine.clock import LinkClock
+    from rvae_server.engine.engine import Engine
+    from rvae_server.model.planes import DecodedPlanes
+    from rvae_server.testing import CH, Recorder, SyntheticModel
+
+    class TickModel(SyntheticModel):
+        def decode_latent(self, z: np.ndarray) -> DecodedPlanes:
+            planes = super().decode_latent(z).planes.copy()
+            planes[:, 1, :, CH] = (np.arange(96) + 1) / 127
+            return DecodedPlanes(planes)
+
+    peer = link.Link(TEMPO)
+    peer.startStopSyncEnabled = True
+    peer.enabled = True
+    clock = LinkClock(TEMPO, join="wait")
+    recorder = Recorder()
+    engine = Engine({"s": TickModel("s", snare=False)}, clock, [recorder], default_model="s", layers=1)
+    engine.update(0, x=0.9, y=-5.0)  # a closed hat on every tick, 0.1 tick early; no kick
+    engine.start()
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline and clock.peers < 1:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    state = peer.captureAppSessionState()
+    state.setIsPlayingAndRequestBeatAtTime(True, peer.clock().micros(), 0.0, 4.0)
+    peer.commitAppSessionState(state)
+    time.sleep(2 * 4 * 60.0 / TEMPO + 0.5)
+    hats = [velocity for _, _, _, instrument, _, velocity, _ in recorder.notes if instrument == CH]
+    engine.close()
+    clock.close()
+    peer.enabled = False
+    print(json.dumps({"peers": clock.peers, "hats": hats[:100]}))
+
+
+def run_child(join: str, child: str = "_join_child") -> dict:
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.fail("the Link test needs util-linux `unshare` and iproute2 `ip` (loopback-only namespace)")
     if os.geteuid() != 0:
         pytest.fail("the Link test needs root for `unshare -n` (a private network namespace)")
-    code = f"from tests.test_link_join import _join_child; _join_child({join!r})"
+    code = (
+        f"from tests.test_link_join import {child}; {child}({join!r})"
+        if join
+        else (f"from tests.test_link_join import {child}; {child}()")
+    )
     proc = subprocess.run(
         ["unshare", "-n", "sh", "-c", f'ip link set lo up && exec "{sys.executable}" -c "{code}"'],
         cwd=ROOT,
@@ -128,3 +172,8 @@ def test_join_wait_waits_for_a_start():
     result = run_child("wait")
     assert "bars_to_first_note" not in result, result
     assert result["stops_with_peer"] and result["restarts_with_peer"], result
+
+
+def test_a_link_start_plays_a_whole_first_bar():
+    result = run_child("", "_start_child")
+    assert result["hats"][:96] == list(range(1, 97)), result
