@@ -17,6 +17,9 @@ head's bias, so the probabilities it returns are **calibrated**: ``p' = sigmoid(
 Threshold 0.5 on them is the model's own default threshold; lower plays denser, higher sparser. Every surface
 (``serve``, ``render``, the web page, the Max patch) starts at 0.5, so each uses the model's default unless the
 performer sets another. ``space.start`` is the pad point to start playing on (a training bar's location).
+``space.spread`` (:mod:`rvae_server.model.spread`) is folded into the velocity and microtiming heads the same way;
+``space.cap`` (at most so many hits of each drum and in all a bar) is applied to every decoded onset plane, which
+then holds only the played peaks (:func:`rvae_server.core.peaks.cap_probs`).
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
+from rvae_server.core.peaks import cap_probs
 from rvae_server.model.modeldirs import resolve_model
 from rvae_server.model.modelfile import ModelData, load_model
 from rvae_server.model.network import ModelConfig, PadMapping, RhythmVAE, flatten_bars, hidden_layer_names
+from rvae_server.model.spread import fold_spread, read_cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +246,8 @@ class LoadedModel:
         shift = _threshold_shift(meta, self.config)
         if shift is not None:
             self._out_b[: self._cells] -= torch.from_numpy(shift)
+        fold_spread(meta, self._out_w.numpy(), self._out_b.numpy(), self._cells)  # space.spread (model.spread)
+        self.cap = read_cap(meta)  # space.cap: at most so many hits a bar (model.calibrate), None: no cap
         info = space.get("threshold")
         self.default_threshold: float | None = (
             float(info["default"]) if shift is not None and isinstance(info, dict) else None
@@ -262,6 +269,13 @@ class LoadedModel:
         else:
             self._single = _DirectDecoder(self._dec, self._out_w, self._out_b, self._slope)
         self._per_tick: tuple[torch.Tensor, torch.Tensor] | None = None  # decode_ticks' weights, built on first use
+
+    def _capped(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Decoded planes ``(N, 3, 96, 9)`` with the onset plane capped (:func:`rvae_server.core.peaks.cap_probs`),
+        in place, when the model has a ``space.cap``."""
+        if self.cap is not None:
+            planes[:, 0] = cap_probs(planes[:, 0], *self.cap)
+        return planes
 
     @staticmethod
     def from_data(data: ModelData) -> LoadedModel:
@@ -296,7 +310,7 @@ class LoadedModel:
             out1[:c2] += 1.0
             out1[:c2] *= 0.5  # sigmoid(x) = (1 + tanh(x / 2)) / 2, no overflow
             np.tanh(logits[c2:], out=out1[c2:])
-            return DecodedPlanes(out1.reshape(1, 3, TICKS, N_INSTRUMENTS))
+            return DecodedPlanes(self._capped(out1.reshape(1, 3, TICKS, N_INSTRUMENTS)))
         zt = torch.from_numpy(arr_z)
         with torch.inference_mode():
             h = zt
@@ -306,7 +320,7 @@ class LoadedModel:
             out[:, :c2].sigmoid_()
             out[:, c2:].tanh_()
             arr = out.numpy()
-        return DecodedPlanes(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS))
+        return DecodedPlanes(self._capped(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS)))
 
     def decode_ticks(self, z: NDArray[np.floating]) -> NDArray[np.float32]:
         """One bar whose tick ``t`` is decoded at latent point ``z[t]`` (``z``: ``(96, 2)``): planes ``(3, 96, 9)``
@@ -335,7 +349,7 @@ class LoadedModel:
             out = (torch.bmm(h[:, None, :], w)[:, 0, :] + b).reshape(TICKS, 3, N_INSTRUMENTS)
             out[:, :2].sigmoid_()
             out[:, 2].tanh_()
-            return out.permute(1, 0, 2).contiguous().numpy()
+            return self._capped(out.permute(1, 0, 2).contiguous().numpy()[None])[0]
 
     def pad_to_latent(self, xy: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
         """Pad coordinates → this model's latent (its :attr:`mapping`; values outside the pad extrapolate)."""
