@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from rvae_server.core.bar import Bar  # noqa: E402
 from rvae_server.core.midifile import find_clips  # noqa: E402
-from rvae_server.core.peaks import decoded_bars, peak_probs  # noqa: E402
+from rvae_server.core.peaks import cap_probs, decoded_bars, peak_probs  # noqa: E402
 from rvae_server.model.calibrate import fit_space  # noqa: E402
 from rvae_server.model.evaluate import evaluate_model  # noqa: E402
 from rvae_server.model.inference import LoadedModel  # noqa: E402
@@ -183,8 +183,11 @@ def peak_cost() -> dict[str, float]:
     grid_peaks = median_us(lambda: decoded_bars(grid, 0.5), 30)
     grid_plain = median_us(lambda: decoded_bars(grid, 0.5, peaks=False), 30)
     page = median_us(lambda: peak_probs(grid[:, 0]), 30)
+    limits = np.full(9, 12)
+    cap_bar = median_us(lambda: cap_probs(planes[0], limits, 40), 3000)
+    cap_grid = median_us(lambda: cap_probs(grid[:, 0], limits, 40), 30)
     return {"bar": with_peaks - without, "bar_total": with_peaks, "grid": grid_peaks - grid_plain,
-            "grid_total": grid_peaks, "page_grid": page}  # fmt: skip
+            "grid_total": grid_peaks, "page_grid": page, "cap_bar": cap_bar, "cap_grid": cap_grid}  # fmt: skip
 
 
 def whole_train(clips: Path, recipe: str) -> dict[str, float]:
@@ -253,7 +256,8 @@ def main() -> int:
         results["peak_cost_us"] = cost
         print(f"\npeak picking at decode: {cost['bar']:.0f} µs a bar ({cost['bar_total']:.0f} µs for the whole "
               f"Bar.from_decoded), {cost['grid'] / 1000:.1f} ms a 30x30 grid ({cost['grid_total'] / 1000:.1f} ms "
-              f"decoded_bars), the page's peak-masked grid {cost['page_grid'] / 1000:.1f} ms")  # fmt: skip
+              f"decoded_bars), the page's peak-masked grid {cost['page_grid'] / 1000:.1f} ms; a v3 model's cap "
+              f"{cost['cap_bar']:.0f} µs a bar, {cost['cap_grid'] / 1000:.1f} ms a grid")  # fmt: skip
         for threads in (1, 2):
             f = run_variant(data["b"], "v3", 0, threads=threads)
             s = f["seconds"]

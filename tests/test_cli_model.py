@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.cli import main
+from rvae_server.cli import build_parser, main
 from rvae_server.core.bar import parse_instruments
 from rvae_server.core.midifile import read_clip
 from rvae_server.model.inference import LoadedModel, mutes_from_indices
@@ -193,3 +193,17 @@ def test_models_listing(
     assert status == 0 and "cli-test" in out and "kept epoch" in out and "val F1" in out
     status, _, err = cli(capsys, "models", "--models-dir", str(tmp_path / "empty"))
     assert status == 1 and "no models found" in err
+
+
+def test_only_the_command_asked_for_is_imported() -> None:
+    code = (
+        "import sys; from rvae_server.cli import build_parser; p = build_parser(['train', 'x', '--name', 'n']); "
+        "print(sorted(m for m in sys.modules if m.startswith('rvae_server.cli.')), 'rvae_server.session.daemon' in "
+        "sys.modules, 'rvae_server.mining.mapfigure' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split("]")[1].split() == ["False", "False"]  # rvae train: no server, no miner, no map
+    assert "'rvae_server.cli.serve'" not in out and "'rvae_server.cli.train'" in out
+    full = build_parser()  # without arguments (rvae --help): every command
+    names = set(next(a for a in full._actions if a.dest == "command").choices)  # type: ignore[arg-type]
+    assert {"train", "serve", "osc", "eval", "map"} <= names

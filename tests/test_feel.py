@@ -141,3 +141,16 @@ def test_threshold_at_pad_points_matches_the_pads_density() -> None:
     assert per_bar == pytest.approx(8, rel=0.15)  # the pad plays the training bars' 8 hats a bar
     with pytest.raises(ValueError, match="pad points"):
         fit_threshold(sure, bars, None, at="pad")
+
+
+def test_a_malformed_cap_is_ignored_and_a_good_one_read() -> None:
+    from rvae_server.model.spread import read_cap
+
+    good = {"instruments": {n: 12 for n in ("kick", "snare", "closed-hat", "open-hat", "low-tom", "mid-tom",
+                                            "high-tom", "crash", "ride")}, "total": 40}  # fmt: skip
+    limits, total = read_cap({"space": {"cap": good}})  # type: ignore[misc]
+    assert limits.tolist() == [12] * 9 and total == 40
+    for bad in ({**good, "total": 0}, {**good, "total": True}, {"instruments": {"kick": 3}, "total": 5},
+                {**good, "instruments": {**good["instruments"], "ride": 97}}, "cap", None):  # fmt: skip
+        assert read_cap({"space": {"cap": bad}}) is None
+    assert read_cap({"space": "x"}) is None and read_cap({}) is None

@@ -290,8 +290,10 @@ def test_the_training_report_says_what_was_kept_and_when_it_does_not_generalise(
     assert (good["kept_epoch"], good["kept_val_loss"], good["kept_val_f1"]) == (4, 300.0, 0.62)
     assert (good["best_val_loss"], good["best_val_loss_epoch"], good["last_val_loss"]) == (80.0, 2, 538.0)
     assert good["warning"] is None
-    far = training_report(result, {"train": {"f1_tick": 0.95}, "validation": {"f1_tick": 0.6}})
+    far = training_report(result, {"train": {"f1_tick": 0.95, "bars": 160}, "validation": {"f1_tick": 0.6}})
     assert "not the held-out ones" in far["warning"] and "add variety" in far["warning"]
+    many = training_report(result, {"train": {"f1_tick": 0.95, "bars": 5000}, "validation": {"f1_tick": 0.6}})
+    assert many["warning"] is None  # thousands of other drummers' bars are not expected back
     text = " | ".join(report_text(far))
     assert "kept epoch 4 of 6: validation loss 300.0, validation F1 0.62" in text
     assert "the lowest validation loss was 80.0 at epoch 2" in text and "warning: the model plays" in text

@@ -63,13 +63,21 @@ def cap_probs(
     lead = p.shape[:-2]
     ticks, width = p.shape[-2:]
     flat = p.reshape(-1, ticks, width)
-    rank = np.argsort(np.argsort(-flat, axis=1, kind="stable"), axis=1, kind="stable")
-    flat = np.where(rank < np.asarray(limits).reshape(1, 1, width), flat, np.float32(0.0))
+    flat = np.where(_ranks(flat) < np.asarray(limits).reshape(1, 1, width), flat, np.float32(0.0))
     if total is not None:
         cells = flat.reshape(len(flat), -1)
-        order = np.argsort(np.argsort(-cells, axis=1, kind="stable"), axis=1, kind="stable")
-        flat = np.where(order < total, cells, np.float32(0.0)).reshape(flat.shape)
+        flat = np.where(_ranks(cells) < total, cells, np.float32(0.0)).reshape(flat.shape)
     return flat.reshape(*lead, ticks, width).astype(np.float32)
+
+
+def _ranks(values: NDArray[np.float32]) -> NDArray[np.int64]:
+    """Each value's rank along axis 1, the largest 0 (ties: the earlier first)."""
+    order = np.argsort(-values, axis=1, kind="stable")
+    ranks = np.empty(order.shape, dtype=np.int64)
+    shape = [1] * order.ndim
+    shape[1] = order.shape[1]
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(order.shape[1]).reshape(shape), order.shape), axis=1)
+    return ranks
 
 
 def played_planes(planes: NDArray[np.floating], onsets: NDArray[np.bool_], peaks: bool = True) -> NDArray[np.float32]:
