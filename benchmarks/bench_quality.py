@@ -45,9 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from rvae_server.core.bar import Bar  # noqa: E402
 from rvae_server.core.midifile import find_clips  # noqa: E402
-from rvae_server.core.peaks import cap_probs, decoded_bars, peak_probs  # noqa: E402
+from rvae_server.core.peaks import cap_probs, peak_probs  # noqa: E402
 from rvae_server.model.calibrate import fit_space  # noqa: E402
 from rvae_server.model.evaluate import evaluate_model  # noqa: E402
 from rvae_server.model.inference import LoadedModel  # noqa: E402
@@ -101,7 +100,7 @@ def run_variant(split: Split, variant: str, seed: int, threads: int = 1, epochs:
     space = fit_space(
         result.model, split.train, at=recipe.threshold_at, peaks=recipe.peaks, spread=recipe.spread, cap=recipe.cap
     )
-    model = LoadedModel.from_module(result.model, {"space": space})
+    model = LoadedModel.from_module(result.model, {"space": space}, peaks=peaks)
     figures = evaluate_model(model, split.train, split.validation, peaks=peaks)
     figures["seconds"] = {"wall": round(wall, 2), "cpu": round(cpu, 2), "threads": threads}
     figures["kept"] = f"{result.best_epoch}/{len(result.history)}"
@@ -164,11 +163,12 @@ def summary(rows: dict[str, list[dict[str, tuple[float, bool | None]]]], title: 
 
 
 def peak_cost() -> dict[str, float]:
-    """Decode-time cost of the peak picking (median µs): one bar, one 30x30 grid."""
+    """Decode-time cost (median µs) of the peak picking a trained model's decode applies (one bar, one 30x30 grid),
+    of a v3 model's cap, and of the whole single-point decode with and without them."""
     rng = np.random.default_rng(0)
-    planes = rng.random((3, 96, 9)).astype(np.float32)
-    onsets = planes[0] >= 0.5
-    grid = rng.random((900, 3, 96, 9)).astype(np.float32)
+    probs = rng.random((96, 9)).astype(np.float32)
+    grid = rng.random((900, 96, 9)).astype(np.float32)
+    limits = np.full(9, 12)
 
     def median_us(fn: Any, reps: int) -> float:
         times = []
@@ -178,16 +178,23 @@ def peak_cost() -> dict[str, float]:
             times.append(time.perf_counter() - t)
         return statistics.median(times) * 1e6
 
-    with_peaks = median_us(lambda: Bar.from_decoded(planes, onsets), 3000)
-    without = median_us(lambda: Bar.from_decoded(planes, onsets, peaks=False), 3000)
-    grid_peaks = median_us(lambda: decoded_bars(grid, 0.5), 30)
-    grid_plain = median_us(lambda: decoded_bars(grid, 0.5, peaks=False), 30)
-    page = median_us(lambda: peak_probs(grid[:, 0]), 30)
-    limits = np.full(9, 12)
-    cap_bar = median_us(lambda: cap_probs(planes[0], limits, 40), 3000)
-    cap_grid = median_us(lambda: cap_probs(grid[:, 0], limits, 40), 30)
-    return {"bar": with_peaks - without, "bar_total": with_peaks, "grid": grid_peaks - grid_plain,
-            "grid_total": grid_peaks, "page_grid": page, "cap_bar": cap_bar, "cap_grid": cap_grid}  # fmt: skip
+    split = sets(ROOT / "tests" / "data" / "groove")["a"]
+    torch.set_num_threads(1)
+    module = train_model(split, recipe=get_recipe("v3"), seed=0, epochs=2).model
+    space = fit_space(module, split.train, at="pad", peaks=True, cap=True)
+    z = np.array([[0.3, -0.2]], np.float32)
+    decode = {
+        k: median_us(lambda m=m: m.decode_latent(z), 3000)
+        for k, m in (
+            ("raw", LoadedModel.from_module(module, peaks=False)),
+            ("peaks", LoadedModel.from_module(module)),
+            ("capped", LoadedModel.from_module(module, {"space": space})),
+        )
+    }
+    costs = {"bar": median_us(lambda: peak_probs(probs), 3000), "grid": median_us(lambda: peak_probs(grid), 30),
+             "cap_bar": median_us(lambda: cap_probs(probs, limits, 40), 3000),
+             "cap_grid": median_us(lambda: cap_probs(grid, limits, 40), 30)}  # fmt: skip
+    return {**costs, **{f"decode_{k}": v for k, v in decode.items()}}
 
 
 def whole_train(clips: Path, recipe: str) -> dict[str, float]:
@@ -254,10 +261,10 @@ def main() -> int:
     if not args.skip_timing:
         cost = peak_cost()
         results["peak_cost_us"] = cost
-        print(f"\npeak picking at decode: {cost['bar']:.0f} µs a bar ({cost['bar_total']:.0f} µs for the whole "
-              f"Bar.from_decoded), {cost['grid'] / 1000:.1f} ms a 30x30 grid ({cost['grid_total'] / 1000:.1f} ms "
-              f"decoded_bars), the page's peak-masked grid {cost['page_grid'] / 1000:.1f} ms; a v3 model's cap "
-              f"{cost['cap_bar']:.0f} µs a bar, {cost['cap_grid'] / 1000:.1f} ms a grid")  # fmt: skip
+        print(f"\npeak picking at decode: {cost['bar']:.0f} µs a bar, {cost['grid'] / 1000:.1f} ms a 30x30 grid; a v3 "
+              f"model's cap (peaks included) {cost['cap_bar']:.0f} µs a bar, {cost['cap_grid'] / 1000:.1f} ms a grid; "
+              f"one point decoded raw {cost['decode_raw']:.0f} µs, with peaks {cost['decode_peaks']:.0f} µs, with "
+              f"peaks and cap {cost['decode_capped']:.0f} µs")  # fmt: skip
         for threads in (1, 2):
             f = run_variant(data["b"], "v3", 0, threads=threads)
             s = f["seconds"]

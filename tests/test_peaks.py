@@ -28,7 +28,7 @@ def known_planes() -> np.ndarray:
 
 def test_peak_picking_on_a_known_plane_gives_the_known_bar() -> None:
     planes = known_planes()
-    bar = Bar.from_decoded(planes, planes[0] >= 0.5)
+    bar = Bar.from_decoded(planes, planes[0] >= 0.5, peaks=True)
     assert sorted(np.flatnonzero(bar.onsets[:, 0])) == [11, 24, 48, 70]  # one per stroke, the plateau's first
     assert sorted(np.flatnonzero(bar.onsets[:, 1])) == [30, 32]  # two peaks two ticks apart stay two strokes
     assert bar.microtiming[11, 0] == pytest.approx(planes[2, 11, 0])  # the stronger stroke's own timing
@@ -57,33 +57,58 @@ def test_the_mask_does_not_depend_on_the_threshold() -> None:
 
 def test_every_decode_path_plays_the_same_peaks() -> None:
     planes = known_planes()
-    bar = threshold_planes(planes, 0.5)
-    assert bar == threshold_cells(planes, cell_thresholds(0.5, np.zeros(9)))
+    bar = Bar.from_decoded(planes, planes[0] >= 0.5, peaks=True)
+    as_decoded = np.stack([peak_probs(planes[0]), planes[1], planes[2]])  # what a trained model's decode returns
+    assert threshold_planes(as_decoded, 0.5) == bar  # the engine at a point, render, jam
+    assert threshold_cells(as_decoded, cell_thresholds(0.5, np.zeros(9))) == bar  # the engine in motion
     batch = decoded_bars(planes[None], 0.5)
     assert np.array_equal(batch[0], bar.planes())
     assert np.array_equal(played_planes(planes, planes[0] >= 0.5), bar.planes())
+    assert Bar.from_decoded(planes, planes[0] >= 0.5).onset_count() == 11  # synthetic planes: as they are
     planes[1:, 3, 5] = np.nan  # garbage off the onsets never leaks
     assert np.isfinite(threshold_planes(planes, 0.5).planes()).all()
 
 
+def test_a_trained_models_decode_holds_only_peaks() -> None:
+    import torch
+
+    from rvae_server.model.inference import LoadedModel
+    from rvae_server.model.network import ModelConfig, RhythmVAE
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = RhythmVAE(ModelConfig(hidden=32, encoder_hidden=16))
+    with torch.no_grad():
+        module.decoder.onsets.bias.fill_(2.0)  # a blur: most cells likely, neighbours too
+    model, raw = LoadedModel.from_module(module), LoadedModel.from_module(module, peaks=False)
+    z = np.random.default_rng(0).normal(size=(96, 2)).astype(np.float32)
+    for got, plain in (
+        (model.decode_latent(z[:1]).probs, raw.decode_latent(z[:1]).probs),  # one point (the fast path)
+        (model.decode_latent(z).probs, raw.decode_latent(z).probs),  # a batch (eval, the grid)
+        (model.decode_ticks(z)[0][None], raw.decode_ticks(z)[0][None]),  # a bar in motion
+    ):
+        assert np.array_equal(got, peak_probs(plain)) and not np.array_equal(got, plain)
+        assert not ((got[:, 1:] >= 0.5) & (got[:, :-1] >= 0.5)).any()  # no instrument on consecutive ticks
+    assert model.pattern((0.5, 0.5)) == Bar.from_decoded(raw.decode_pad(np.array([0.5, 0.5])).one(0),
+                                                         raw.decode_pad(np.array([0.5, 0.5])).probs[0] >= 0.5,
+                                                         peaks=True)  # fmt: skip
+
+
 def test_the_pages_grid_is_peak_masked() -> None:
+    import torch
+
+    from rvae_server.model.inference import LoadedModel
+    from rvae_server.model.network import ModelConfig, RhythmVAE
     from rvae_server.web.grid import decode_grid_probs
 
-    class Flat:
-        name = "flat"
-
-        def decode_grid(self, n: int) -> object:
-            planes = np.repeat(known_planes()[None], n * n, axis=0)
-
-            class Decoded:
-                probs = planes[:, 0]
-
-            return Decoded()
-
-    probs = decode_grid_probs(Flat(), 2)  # type: ignore[arg-type]
-    assert probs.shape == (4, TICKS, 9)
-    assert probs[0, 10, 0] == 0.0 and probs[0, 11, 0] == pytest.approx(0.8)
-    assert np.array_equal(probs[0] >= 0.5, Bar.from_decoded(known_planes(), known_planes()[0] >= 0.5).onsets > 0)
+    with torch.random.fork_rng():
+        torch.manual_seed(1)
+        module = RhythmVAE(ModelConfig(hidden=32, encoder_hidden=16))
+    with torch.no_grad():
+        module.decoder.onsets.bias.fill_(1.0)
+    probs = decode_grid_probs(LoadedModel.from_module(module), 4)  # what the page draws and thresholds
+    raw = LoadedModel.from_module(module, peaks=False).decode_grid(4).probs
+    assert np.array_equal(probs, peak_probs(raw)) and (probs == 0).sum() > (raw == 0).sum()
 
 
 def test_the_cap_keeps_the_strongest_peaks_at_any_threshold() -> None:

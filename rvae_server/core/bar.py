@@ -158,12 +158,12 @@ class Bar:
         return Bar(planes[0], planes[1], planes[2])
 
     @staticmethod
-    def from_decoded(planes: NDArray[np.float32], onsets: NDArray[np.bool_], peaks: bool = True) -> Bar:
+    def from_decoded(planes: NDArray[np.float32], onsets: NDArray[np.bool_], peaks: bool = False) -> Bar:
         """A bar from a decoder's planes ``(3, 96, 9)`` (probability, velocity, microtiming) and the onsets
-        chosen from them ``(96, 9)``: one onset where a drummer plays one (:func:`rvae_server.core.peaks.pick`:
-        of neighbouring onsets of an instrument the peak plays, with their timing; ``peaks=False`` keeps every
-        chosen onset), velocity clamped to ``[MIN_VELOCITY, 1]`` (MIDI 1–127), microtiming to ``[-1, 1]``, both
-        zero off the onsets. The thresholding rules live with their callers."""
+        chosen from them ``(96, 9)``: velocity clamped to ``[MIN_VELOCITY, 1]`` (MIDI 1–127), microtiming to
+        ``[-1, 1]``, both zero off the onsets; with ``peaks`` only the chosen onsets that are peaks
+        (:func:`rvae_server.core.peaks.pick`; a trained model's decoded planes hold only peaks already,
+        :class:`rvae_server.model.inference.LoadedModel`). The thresholding rules live with their callers."""
         return Bar.from_valid_planes(played_planes(planes, onsets, peaks))
 
     @staticmethod

@@ -16,10 +16,14 @@ velocity and microtiming (the stronger stroke's). Folding the dropped neighbour'
 microtiming (the probability-weighted mean of their times) was measured and not kept: it left the distribution
 of microtiming at random pad points as it was (overlapping area ±0.006) and moved the training bars' notes
 further from their own timing (error 0.38 → 0.42 half-ticks on set (b), docs/quality.md).
-:func:`cap_probs` keeps at most so many peaks a bar per instrument and in all (a model's ``space.cap``, applied
-where it decodes: no machine guns, :mod:`rvae_server.model.calibrate`).
-:func:`decoded_bars` builds whole bars from decoded planes this way; :meth:`rvae_server.core.bar.Bar.from_decoded`
-(every decode path: engine, render, ``rvae eval``, calibration) uses it.
+:func:`cap_probs` keeps at most so many peaks a bar per instrument and in all (a model's ``space.cap``: no
+machine guns, :mod:`rvae_server.model.calibrate`).
+
+Where: a trained model's decode (:class:`rvae_server.model.inference.LoadedModel`) returns its onset plane as
+:func:`peak_probs` (or :func:`cap_probs`) makes it, so every decode path — the engine, ``render``, ``jam``,
+``rvae eval``, the calibration, the page's grid — plays the same peaks; synthetic test models play as they are.
+:func:`decoded_bars` and :meth:`rvae_server.core.bar.Bar.from_decoded` (``peaks=True``) pick peaks of any planes
+given.
 """
 
 from __future__ import annotations

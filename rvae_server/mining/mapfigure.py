@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 from rvae_server.core.atomic import atomic_write_bytes, atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, stack
 from rvae_server.core.midifile import ClipError, find_clips, read_clip
-from rvae_server.core.peaks import peak_probs
 from rvae_server.mining.labels import STYLES, Labeller
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.spacemap import SpaceMap, build_map
@@ -81,7 +80,7 @@ def grid_image(model: LoadedModel, n: int = 12, threshold: float | None = None) 
     """The decoded ``n × n`` grid as an RGB image: one tile (9 instruments × 96 ticks, kick at the bottom; 1-pixel
     gaps) per point, y up."""
     thr = model.suggest_threshold() if threshold is None else threshold
-    probs = peak_probs(model.decode_grid(n).probs)  # (n*n, 96, 9), row-major: y rows, x columns; as played
+    probs = model.decode_grid(n).probs  # (n*n, 96, 9), row-major: y rows, x columns
     rows = 3  # pixel rows per instrument
     th, tw = N_INSTRUMENTS * rows + 2, TICKS + 2
     img = np.full((n * th, n * tw, 3), 12, dtype=np.uint8)

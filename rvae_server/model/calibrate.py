@@ -203,10 +203,10 @@ def fit_space(
     ``at`` the training points or random pad points, counting onsets with or without ``peaks`` (see the module
     docstring); with ``spread`` also ``space.spread`` (:mod:`rvae_server.model.spread`) at the same pad points,
     with ``cap`` also ``space.cap``."""
-    raw = LoadedModel.from_module(model)
+    raw = LoadedModel.from_module(model, peaks=peaks)  # recipe v2 counted every onset above the threshold
     mapping = pad_mapping(raw.encode_latent(bars))
     space: dict[str, Any] = {"pad": mapping.to_json()}
-    raw = LoadedModel.from_module(model, {"space": space})
+    raw = LoadedModel.from_module(model, {"space": space}, peaks=peaks)
     xy = raw.encode(bars)
     pad_xy = np.random.default_rng(1).uniform(0.0, 1.0, (PAD_POINTS, 2)).astype(np.float32)
     capped = None
@@ -220,11 +220,11 @@ def fit_space(
     space["threshold"] = fit_threshold(
         raw.decode_pad(xy).probs, bars, raw.decode_pad(pad_xy).probs, at=at, peaks=peaks, cap=capped
     )
-    calibrated = LoadedModel.from_module(model, {"space": space})
+    calibrated = LoadedModel.from_module(model, {"space": space}, peaks=peaks)
     if spread:
         decoded = calibrated.decode_pad(pad_xy).planes
         space["spread"] = fit_spread(decoded_bars(decoded, 0.5, peaks), decoded, bars)
-        calibrated = LoadedModel.from_module(model, {"space": space})
+        calibrated = LoadedModel.from_module(model, {"space": space}, peaks=peaks)
     space["start"] = start_point(calibrated, xy, bars, peaks=peaks)
     return space
 

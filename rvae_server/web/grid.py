@@ -35,7 +35,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
-from rvae_server.core.peaks import peak_probs
 from rvae_server.engine.api import PatternModel, model_pad_to_latent
 
 log = logging.getLogger(__name__)
@@ -55,9 +54,7 @@ def grid_points(n: int) -> NDArray[np.float32]:
 
 def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
     """Onset probabilities ``(n*n, 96, 9)`` of the grid, in one batch: the model's ``decode_grid(n)`` when it has
-    one (:class:`rvae_server.model.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points;
-    each tick that is not a peak of its instrument is 0 (:func:`rvae_server.core.peaks.peak_probs`), so the page's
-    threshold lights what the engine plays: one onset where a drummer plays one."""
+    one (:class:`rvae_server.model.inference.LoadedModel`), else ``decode_latent`` of the grid's latent points."""
     decode_grid = getattr(model, "decode_grid", None)
     decoded = (
         decode_grid(n) if callable(decode_grid) else model.decode_latent(model_pad_to_latent(model, grid_points(n)))
@@ -65,7 +62,7 @@ def decode_grid_probs(model: PatternModel, n: int) -> NDArray[np.float32]:
     probs = np.asarray(decoded.probs, dtype=np.float32)
     if probs.shape != (n * n, TICKS, N_INSTRUMENTS):
         raise ValueError(f"model {model.name!r} decoded the grid as {probs.shape}, not ({n * n}, {TICKS}, 9)")
-    return peak_probs(probs)
+    return probs
 
 
 def quantize(probs: NDArray[np.floating]) -> NDArray[np.uint8]:
