@@ -72,7 +72,6 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
     :mod:`rvae_server.model.calibrate`) when its metadata has one; else, of an ``n``×``n`` grid (one batch decode),
     the point nearest the centre whose bar has at least ``min_onsets`` onsets at ``threshold`` (the centre
     itself often decodes an "average" bar too blurred to play); the busiest point if none has that many."""
-    from rvae_server.core.peaks import peak_probs
     from rvae_server.model.inference import grid_points
 
     start = getattr(model, "start", None)
@@ -80,7 +79,7 @@ def playable_start(model: Any, threshold: float = 0.5, min_onsets: int = 8, n: i
         return float(start[0]), float(start[1])
 
     points = grid_points(n)
-    counts = (peak_probs(model.decode_pad(points).probs) >= threshold).sum(axis=(1, 2))  # as played
+    counts = (model.decode_pad(points).probs >= threshold).sum(axis=(1, 2))
     distance = ((points - 0.5) ** 2).sum(axis=1)
     good = np.flatnonzero(counts >= min_onsets)
     index = int(good[distance[good].argmin()]) if good.size else int(counts.argmax())
