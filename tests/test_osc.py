@@ -239,8 +239,8 @@ def test_training_progress_is_broadcast(osc_rig):
     assert progress[:2] == [3, 20] and math.isclose(progress[2], 0.5) and progress[3] == -1.0
 
 
-def test_training_report_is_broadcast(rig):
-    _, server, client, _ = rig
+def test_training_report_is_broadcast(osc_rig):
+    _, server, client, _ = osc_rig
     client.ask("/rvae/feedback", until="/rvae/state/json")
     report = {"kept_epoch": 93, "epochs": 160, "kept_val_loss": 537.9, "kept_val_f1": 0.6, "best_val_loss": 90.1,
               "best_val_loss_epoch": 5, "train_f1": 0.95, "validation_f1": None, "warning": "add variety"}  # fmt: skip
