@@ -1,13 +1,14 @@
 """Mine the shared corpora and train the bundled model ``mined-all`` on every style.
 
     python scripts/train_mined_model.py [--data ../shared/data] [--out models] [--min-repeats 2] [--steps N]
-                                        [--workers 2] [--seed 0] [--threads 1]
+                                        [--workers 2] [--seed 0] [--threads 1] [--reuse-dataset]
 
 1. ``rvae mine`` (:func:`rvae_server.mining.pipeline.mine`) over every source folder of ``DATA/corpus``,
    ``DATA/melody`` and ``DATA/groove`` into ``OUT/mined-all.dataset.npz`` (kept beside the model: ``rvae map
    mined-all`` and the web page's map read it). Game soundtracks whose paths name no style are labelled ``game``.
    ``--min-repeats 2`` (default here; the command's default is 4): these corpora are small, and 4 repeats in a row
-   keeps only ~200 patterns of 2,600 files.
+   keeps only ~200 patterns of 2,600 files. ``--reuse-dataset`` skips this step and trains on the dataset already
+   there (the same data: how the bundled model was retrained in issue 21).
 2. Trains ``mined-all`` on that dataset (split 5:1 by source file) with the current recipe (``train_and_save``,
    :mod:`rvae_server.model.recipe`: its epochs and best-validation checkpoint; ``--steps`` sets epochs for about
    that many optimiser steps of 64 bars instead, between 8 and 200).
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import sys
@@ -80,15 +82,23 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--reuse-dataset", action="store_true", help="train on OUT/mined-all.dataset.npz as it is (no mining)"
+    )
     args = parser.parse_args()
     folders = sources(args.data)
     roots = [(str(f), "game" if f.name in GAME_SOURCES else None) for f in folders]
     dataset_path = args.out / f"{NAME}.dataset.npz"
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    summary = mine(roots, dataset_path, Settings(min_repeats=args.min_repeats), workers=args.workers)
-    print(f"mined {summary['files']} files → {summary['patterns']} patterns, {summary['bars_kept']} bars "
-          f"in {summary['seconds']:.0f} s", flush=True)  # fmt: skip
+    summary_path = dataset_path.with_suffix(".json")
+    if args.reuse_dataset and dataset_path.is_file() and summary_path.is_file():
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        print(f"reusing {dataset_path}: {summary['files']} files → {summary['patterns']} patterns", flush=True)
+    else:
+        summary = mine(roots, dataset_path, Settings(min_repeats=args.min_repeats), workers=args.workers)
+        print(f"mined {summary['files']} files → {summary['patterns']} patterns, {summary['bars_kept']} bars "
+              f"in {summary['seconds']:.0f} s", flush=True)  # fmt: skip
     dataset = read_dataset(dataset_path)
     per_root = Counter(f.split("/")[0] for f in (dataset.text("files")[i] for i in dataset.arrays["pattern_file"]))
     licences = []

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from rvae_server.cli import main
+from rvae_server.cli import build_parser, main
 from rvae_server.core.bar import parse_instruments
 from rvae_server.core.midifile import read_clip
 from rvae_server.model.inference import LoadedModel
@@ -59,11 +59,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
 def test_train_json_summary_and_progress(trained: tuple[Path, dict[str, object]]) -> None:
     models, summary = trained
     assert set(summary) == {
-        "model", "bars", "epochs", "best_epoch", "recipe", "train_loss", "val_loss", "seconds", "evaluation"
+        "model", "bars", "epochs", "best_epoch", "recipe", "train_loss", "val_loss", "seconds", "evaluation", "report"
     }  # fmt: skip
+    report = summary["report"]
+    assert isinstance(report, dict) and report["kept_epoch"] == summary["best_epoch"]
+    assert report["kept_val_loss"] == pytest.approx(summary["val_loss"], abs=1e-3)  # the kept epoch's loss
     assert Path(str(summary["model"])) == models / "cli-test"
     assert summary["epochs"] == 4 and 1 <= int(summary["best_epoch"]) <= 4  # type: ignore[call-overload]
-    assert summary["recipe"] == "v2"
+    assert summary["recipe"] == "v3"
     evaluation = summary["evaluation"]
     assert isinstance(evaluation, dict) and evaluation == LoadedModel.load(models / "cli-test").evaluation
     assert summary["bars"] == sum(len(read_clip(c).used_bars()) for c in CLIPS)
@@ -75,6 +78,7 @@ def test_train_progress_lines_and_errors(tmp_path: Path, capsys: pytest.CaptureF
     status, _, err = cli(capsys, "train", str(CLIPS[0]), "--name", "p", "--epochs", "2", "--models-dir", str(tmp_path))
     assert status == 0, err
     assert "epoch 1/2" in err and "epoch 2/2" in err  # one line per epoch when not a TTY
+    assert "val F1" in err and "kept epoch" in err and "doubles per 100" in err  # the report and the feel
     assert "split by bar" in err
     bad = tmp_path / "junk.mid"
     bad.write_bytes(b"junk")
@@ -185,7 +189,22 @@ def test_models_listing(
     assert status == 0, err
     (entry,) = [json.loads(line) for line in out.splitlines()]
     assert entry["name"] == "cli-test" and entry["default"] is True and entry["epochs"] == 4
+    assert entry["kept_epoch"] == entry["report"]["kept_epoch"] and "val_f1" in entry
     status, out, _ = cli(capsys, "models", "--models-dir", str(models))
-    assert status == 0 and "cli-test" in out
+    assert status == 0 and "cli-test" in out and "kept epoch" in out and "val F1" in out
     status, _, err = cli(capsys, "models", "--models-dir", str(tmp_path / "empty"))
     assert status == 1 and "no models found" in err
+
+
+def test_only_the_command_asked_for_is_imported() -> None:
+    code = (
+        "import sys; from rvae_server.cli import build_parser; p = build_parser('train'); "
+        "print(sorted(m for m in sys.modules if m.startswith('rvae_server.cli.')), 'rvae_server.session.daemon' in "
+        "sys.modules, 'rvae_server.mining.mapfigure' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split("]")[1].split() == ["False", "False"]  # rvae train: no server, no miner, no map
+    assert "'rvae_server.cli.serve'" not in out and "'rvae_server.cli.train'" in out
+    full = build_parser()  # without arguments (rvae --help): every command
+    names = set(next(a for a in full._actions if a.dest == "command").choices)  # type: ignore[arg-type]
+    assert {"train", "serve", "osc", "eval", "map"} <= names

@@ -51,11 +51,13 @@ class Lookup:
 
 def test_round_trip_scores() -> None:
     bars = stack(read_clip(CLIP).used_bars())
-    exact = reconstruction(Lookup(bars), bars)  # type: ignore[arg-type]
+    exact = reconstruction(Lookup(bars), bars, peaks=False)  # type: ignore[arg-type]
     assert exact["f1"] == exact["f1_tick"] == 1.0
+    picked = reconstruction(Lookup(bars), bars)  # type: ignore[arg-type]
+    assert 0.9 < picked["f1"] < 1.0 and picked["f1_tick"] > 0.99  # the drummer's own flams are played once
     assert exact["velocity_error"] == exact["microtiming_error"] == 0.0
     assert exact["inside"] == 1.0
-    late = reconstruction(Lookup(bars, shift=1), bars)  # type: ignore[arg-type]
+    late = reconstruction(Lookup(bars, shift=1), bars, peaks=False)  # type: ignore[arg-type]
     assert late["f1"] < 0.3 and late["f1_tick"] > 0.95  # (onsets on the last tick fall off the bar)
     off = reconstruction(Lookup(bars, shift=3, outside=True), bars)  # type: ignore[arg-type]
     assert off["f1_tick"] < 0.5 and off["inside"] == 0.0

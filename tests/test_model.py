@@ -158,8 +158,9 @@ def decoders(request: pytest.FixtureRequest, trained: tuple[LoadedModel, np.ndar
         return LoadedModel.from_module(RhythmVAE(ModelConfig(hidden=64, decoder_layers=1)))  # the piecewise path
 
 
-def test_single_point_decode_matches_batch(decoders: LoadedModel) -> None:
+def test_single_point_decode_matches_batch(decoders: LoadedModel, monkeypatch: pytest.MonkeyPatch) -> None:
     model = decoders
+    monkeypatch.setattr(model, "peaks", False)  # the raw numbers (a peak may flip where two ticks tie within 1e-5)
     rng = np.random.default_rng(3)
     drag = np.clip(np.cumsum(rng.normal(0, 0.05, (300, 2)), axis=0), -3, 3).astype(np.float32)
     jumps = rng.uniform(-4, 4, (50, 2)).astype(np.float32)

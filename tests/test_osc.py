@@ -239,6 +239,19 @@ def test_training_progress_is_broadcast(osc_rig):
     assert progress[:2] == [3, 20] and math.isclose(progress[2], 0.5) and progress[3] == -1.0
 
 
+def test_training_report_is_broadcast(osc_rig):
+    _, server, client, _ = osc_rig
+    client.ask("/rvae/feedback", until="/rvae/state/json")
+    report = {"kept_epoch": 93, "epochs": 160, "kept_val_loss": 537.9, "kept_val_f1": 0.6, "best_val_loss": 90.1,
+              "best_val_loss_epoch": 5, "train_f1": 0.95, "validation_f1": None, "warning": "add variety"}  # fmt: skip
+    server.train_report("mine", report)
+    server.train_done("mine", [0])
+    got = dict(client.receive(until="/rvae/train/done"))
+    args = got["/rvae/train/report"]
+    assert args[:3] == ["mine", 93, 160] and args[6] == 5 and args[8] == -1.0 and args[9] == "add variety"
+    assert math.isclose(args[3], 537.9, rel_tol=1e-6) and math.isclose(args[5], 90.1, rel_tol=1e-6)
+
+
 # ------------------------------------------------------------------------------------------ training and learn
 
 

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import rvae_server.model.training as training
+from rvae_server.model.inference import LoadedModel
 from rvae_server.model.modelfile import load_model, save_model
 from rvae_server.model.network import ModelConfig, expected_tensors
 from rvae_server.model.recipe import DEFAULT_RECIPE, free_threads, get_recipe
@@ -156,8 +157,22 @@ def test_training_is_independent_of_save(tmp_path: Path) -> None:
 
 
 def test_recipes_and_their_settings() -> None:
-    v1, v2 = get_recipe("v1"), get_recipe()
-    assert v2.name == DEFAULT_RECIPE and v2.config == ModelConfig()
+    v1, v2, v3 = get_recipe("v1"), get_recipe("v2"), get_recipe()
+    assert v3.name == DEFAULT_RECIPE == "v3" and v2.config == v3.config == ModelConfig()
+    assert (v3.onset_loss, v3.tolerance_weight, v3.threshold_at, v3.peaks, v3.spread) == (
+        "tolerant",
+        0.5,
+        "pad",
+        True,
+        True,
+    )
+    assert (v2.onset_loss, v2.threshold_at, v2.peaks, v2.spread, v2.target) == (
+        "exact",
+        "train",
+        False,
+        False,
+        "played",
+    )
     assert (v1.config.decoder_layers, v1.config.hidden, v1.config.regularizer, v1.lr, v1.keep_best) == (
         1, 512, "vae", 1e-3, False
     )  # fmt: skip
@@ -168,7 +183,7 @@ def test_recipes_and_their_settings() -> None:
     assert v2.with_changes(regularizer="acai").config_for(5000).regularizer == "acai"  # asked for: always
     changed = v2.with_changes(beta=0.1, epochs=7)
     assert changed.config.beta == 0.1 and changed.epochs == 7 and changed.config.hidden == v2.config.hidden
-    with pytest.raises(KeyError, match="known: v1, v2"):
+    with pytest.raises(KeyError, match="known: v1, v2, v3"):
         get_recipe("v9")
 
 
@@ -237,12 +252,49 @@ def test_each_regularizer_trains(regularizer: str) -> None:
 def test_saved_model_carries_its_space_and_figures(tmp_path: Path) -> None:
     summary = train_and_save([str(p) for p in FEW], "fit", str(tmp_path), epochs=3, threads=1)
     meta = load_model(summary.model).meta
-    assert set(meta["space"]) == {"pad", "threshold", "start"}
+    assert set(meta["space"]) == {"pad", "threshold", "start", "spread", "cap"}  # recipe v3 fits spread and cap
+    model = LoadedModel.load(summary.model)
+    limits, total = model.cap  # type: ignore[misc]
+    probs = model.decode_pad(np.random.default_rng(0).uniform(-0.5, 1.5, (300, 2))).probs
+    for threshold in (0.5, 0.05):  # however dense the performer plays it, no machine gun
+        played = probs >= threshold
+        assert (played.sum(axis=1) <= limits).all() and (played.sum(axis=(1, 2)) <= total).all()
+    assert meta["space"]["threshold"]["at"] == "pad" and meta["space"]["threshold"]["peaks"] is True
     assert meta["evaluation"] == summary.evaluation and "random" in meta["evaluation"]
+    assert "feel" in meta["evaluation"] and meta["evaluation"]["feel"]["reference"]["bars"] > 0
     t = meta["training"]
+    assert t["report"] == summary.report and t["report"]["kept_epoch"] == t["best_epoch"]
+    kept = t["history"][t["best_epoch"] - 1]
+    assert t["val_loss"] == pytest.approx(kept["val_loss"]) and t["report"]["kept_val_loss"] == pytest.approx(
+        kept["val_loss"], abs=1e-4
+    )  # the kept epoch's, not the last one's
     assert t["recipe"] == DEFAULT_RECIPE and 1 <= t["best_epoch"] <= 3 and t["threads"] == 1
     assert t["cpu_seconds"] > 0 and t["learning_rate"] == get_recipe().lr
     with pytest.raises(TrainingError, match="no recipe 'v9'"):
         train_and_save([str(p) for p in FEW], "x", str(tmp_path), recipe="v9")
     with pytest.raises(TrainingError, match="regularizer must be one of"):
         train_and_save([str(p) for p in FEW], "x", str(tmp_path), regularizer="gan")
+
+
+def test_the_training_report_says_what_was_kept_and_when_it_does_not_generalise() -> None:
+    from rvae_server.model.trainingdata import TrainResult
+    from rvae_server.model.trainreport import report_text, training_report
+
+    losses = (90.0, 80.0, 120.0, 300.0, 400.0, 538.0)  # the validation loss rises sixfold while training
+    scores = (0.3, 0.5, 0.6, 0.62, 0.61, 0.55)
+    history = [
+        TrainEvent(e + 1, 6, 10.0 - e, v, 0.1 * e, f) for e, (v, f) in enumerate(zip(losses, scores, strict=True))
+    ]
+    result = TrainResult(None, history, 1.0, best_epoch=4)  # type: ignore[arg-type]
+    good = training_report(result, {"train": {"f1_tick": 0.8}, "validation": {"f1_tick": 0.7}})
+    assert (good["kept_epoch"], good["kept_val_loss"], good["kept_val_f1"]) == (4, 300.0, 0.62)
+    assert (good["best_val_loss"], good["best_val_loss_epoch"], good["last_val_loss"]) == (80.0, 2, 538.0)
+    assert good["warning"] is None
+    far = training_report(result, {"train": {"f1_tick": 0.95, "bars": 160}, "validation": {"f1_tick": 0.6}})
+    assert "not the held-out ones" in far["warning"] and "add variety" in far["warning"]
+    many = training_report(result, {"train": {"f1_tick": 0.95, "bars": 5000}, "validation": {"f1_tick": 0.6}})
+    assert many["warning"] is None  # thousands of other drummers' bars are not expected back
+    text = " | ".join(report_text(far))
+    assert "kept epoch 4 of 6: validation loss 300.0, validation F1 0.62" in text
+    assert "the lowest validation loss was 80.0 at epoch 2" in text and "warning: the model plays" in text
+    assert report_text({}) == []

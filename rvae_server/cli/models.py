@@ -5,7 +5,9 @@ Models are looked for in this user's models folder (``~/Library/Application Supp
 them), in ``./models`` when the current folder has one, and then in the bundled ``models/`` folder, or only in the
 ``--models-dir`` folders given (each command that takes a model accepts it). The
 default model (named on the ``Default model:`` line of a models dir's README.md, else the first found) is marked.
-With ``--json`` each model is one JSON object per line. Exit status 0, or 1 when no model was found.
+Each model's line shows the epochs trained and the one kept with its validation loss and F1; under it the
+training report (:func:`rvae_server.model.trainreport.report_text`) when the metadata holds one. With ``--json``
+each model is one JSON object per line. Exit status 0, or 1 when no model was found.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rvae_server.model.modeldirs import default_model_dirs, find_models
+from rvae_server.model.trainreport import report_text
 
 
 def add_models_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(info.summary()), flush=True)
     else:
         if found:
-            columns = f"{'epochs':>6} {'bars':>6} {'clips':>5} {'reg':>5} {'pad':>5} {'val loss':>9}"
+            columns = f"{'epochs':>6} {'kept':>5} {'bars':>6} {'clips':>5} {'reg':>5} {'pad':>5} {'val loss':>9}"
+            columns += f" {'val F1':>6}"
             print(f"{'':2}{'name':<22} {columns}  created")
         for info in found:
             s = info.summary()
@@ -73,11 +77,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{mark}{info.name:<22} error: {s['error']}  ({info.path})")
                 continue
             print(
-                f"{mark}{info.name:<22} {_fmt(s['epochs']):>6} {_fmt(s['bars']):>6} {_fmt(s['clips']):>5} "
-                f"{_fmt(s['regularizer']):>5} {_fmt(s['pad_pass'], '.0%'):>5} {_fmt(s['val_loss'], '.2f'):>9}  "
+                f"{mark}{info.name:<22} {_fmt(s['epochs']):>6} {_fmt(s['kept_epoch']):>5} {_fmt(s['bars']):>6} "
+                f"{_fmt(s['clips']):>5} {_fmt(s['regularizer']):>5} {_fmt(s['pad_pass'], '.0%'):>5} "
+                f"{_fmt(s['val_loss'], '.2f'):>9} {_fmt(s['val_f1'], '.2f'):>6}  "
                 f"{_fmt(s['created'])}{'  (plays poorly: rvae eval)' if s['poor'] else ''}"
             )
             print(f"{'':4}{info.path}  data: {_fmt(s['attribution'])}")
+            for line in report_text(s.get("report") or {}):
+                print(f"{'':4}{line}")
         if any(i.default for i in found):
             print("* = default model")
     if not found:

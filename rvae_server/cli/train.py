@@ -7,10 +7,13 @@ pad to the clips, evaluates it (:mod:`rvae_server.model.evaluate`) and saves it 
 user's models folder, see :mod:`rvae_server.core.places`), atomically and only at the end: an error, Ctrl-C or a
 kill leaves no partial model and the previous model of that name untouched. A model of that name already there is
 replaced only with ``--force`` (else the command says so and stops). ``--threads`` defaults to the idle cores (one
-when the machine is busy). Progress goes to stderr (a bar on a terminal, one line per epoch otherwise), then the
-evaluation table. With ``--json`` the last line on stdout is ``{"model": path, "bars": int, "epochs": int,
-"best_epoch": int, "recipe": str, "train_loss": float, "val_loss": float|null, "seconds": float,
-"evaluation": {...}}`` (or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
+when the machine is busy). Progress goes to stderr (a bar on a terminal, one line per epoch otherwise, with the
+validation loss and F1), then the evaluation table and the training report
+(:func:`rvae_server.model.trainreport.report_text`: the kept epoch, its validation loss and F1, the lowest
+validation loss and its epoch, a warning when the held-out clips come back far worse). With ``--json`` the last
+line on stdout is ``{"model": path, "bars": int, "epochs": int, "best_epoch": int, "recipe": str, "train_loss":
+float, "val_loss": float|null, "seconds": float, "evaluation": {...}, "report": {...}}`` (losses: the kept
+epoch's; or ``{"error": "..."}``). Exit status 0, 1 on error, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from rvae_server.model.network import REGULARIZERS
 from rvae_server.model.recipe import DEFAULT_RECIPE, RECIPES, free_threads, get_recipe
 from rvae_server.model.training import train_and_save
 from rvae_server.model.trainingdata import DEFAULT_SEED, TrainEvent, TrainingError
+from rvae_server.model.trainreport import report_text
 
 
 def register(subparsers: Any) -> None:
@@ -72,7 +76,8 @@ class Progress:
 
     def __call__(self, e: TrainEvent) -> None:
         val = f"{e.val_loss:.2f}" if math.isfinite(e.val_loss) else "-"
-        text = f"epoch {e.epoch}/{e.epochs}  train {e.train_loss:.2f}  val {val}  {e.seconds:.1f} s"
+        f1 = f"  val F1 {e.val_f1:.2f}" if math.isfinite(e.val_f1) else ""
+        text = f"epoch {e.epoch}/{e.epochs}  train {e.train_loss:.2f}  val {val}{f1}  {e.seconds:.1f} s"
         if self.tty:
             width = 24
             done = round(width * e.epoch / e.epochs)
@@ -137,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     progress.end()
     if summary.evaluation is not None:
         print(table(summary.evaluation), file=sys.stderr, flush=True)
+    for line in report_text(summary.report or {}):
+        print(line, file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:

@@ -29,11 +29,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from rvae_server.core.peaks import MIN_VELOCITY as MIN_VELOCITY  # the softest onset a decoded bar plays
+from rvae_server.core.peaks import played_planes
+
 TICKS_PER_BEAT = 24
 BEATS_PER_BAR = 4
 TICKS = TICKS_PER_BEAT * BEATS_PER_BAR  # 96
 PLANES = ("onsets", "velocities", "microtiming")
-MIN_VELOCITY = 1.0 / 127.0  # the softest onset a decoded bar plays (MIDI velocity 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,16 +158,13 @@ class Bar:
         return Bar(planes[0], planes[1], planes[2])
 
     @staticmethod
-    def from_decoded(planes: NDArray[np.float32], onsets: NDArray[np.bool_]) -> Bar:
+    def from_decoded(planes: NDArray[np.float32], onsets: NDArray[np.bool_], peaks: bool = False) -> Bar:
         """A bar from a decoder's planes ``(3, 96, 9)`` (probability, velocity, microtiming) and the onsets
         chosen from them ``(96, 9)``: velocity clamped to ``[MIN_VELOCITY, 1]`` (MIDI 1–127), microtiming to
-        ``[-1, 1]``, both zero off the onsets. The thresholding rules live with their callers."""
-        out = np.zeros((3, TICKS, N_INSTRUMENTS), dtype=np.float32)
-        out[0] = onsets
-        np.clip(planes[1], MIN_VELOCITY, 1.0, out=out[1])
-        np.clip(planes[2], -1.0, 1.0, out=out[2])
-        out[1:] = np.where(onsets, out[1:], np.float32(0.0))
-        return Bar.from_valid_planes(out)
+        ``[-1, 1]``, both zero off the onsets; with ``peaks`` only the chosen onsets that are peaks
+        (:func:`rvae_server.core.peaks.pick`; a trained model's decoded planes hold only peaks already,
+        :class:`rvae_server.model.inference.LoadedModel`). The thresholding rules live with their callers."""
+        return Bar.from_valid_planes(played_planes(planes, onsets, peaks))
 
     @staticmethod
     def from_notes(notes: Iterable[tuple[int, int, float, float]]) -> Bar:

@@ -16,10 +16,20 @@ Everything is decoded at one threshold, the model's own default (0.5 on its cali
     ±1 tick (an onset counts as found when the other side has one on the same instrument at most one tick
     away), velocity error (mean absolute, MIDI units) and microtiming error (half-ticks) on the onsets found on
     the exact tick, and ``inside``: the share of bars whose encoding lies inside the pad before clipping.
+``feel``
+    how the random points feel against the training bars (:mod:`rvae_server.model.feel`): doubled hits, density
+    overall and per instrument, machine guns, the share playing a groove, silent points, the filter's pass
+    rate beside the training bars' own, and the overlapping areas of their distributions.
 ``poor``, ``warnings``
     plain-language warnings when the space plays poorly (:func:`warnings`): under half the pad passing the
-    filter, more than 5 % of it silent, a density off by more than ×0.6–×1.6, training bars (of a set under
-    1000 bars: a performer's own clips) coming back below 0.7 F1 within ±1 tick, or under 80 % of them inside.
+    filter, training bars (of a set under 1000 bars: a performer's own clips) coming back below 0.7 F1 within
+    ±1 tick, or under 80 % of them inside; and every target of issue 21 missed
+    (:func:`rvae_server.model.feel.feel_warnings`: "doubled hits", "too busy", "machine gun at …", "no kick on
+    30 % of the pad" …). Without ``feel`` figures (older evaluations): more than 5 % of the pad silent, a density
+    off by more than ×0.6–×1.6.
+
+Every bar is played as the performer hears it: thresholded, then one onset where a drummer plays one
+(:mod:`rvae_server.core.peaks`; ``peaks=False`` measures the decoder as models before issue 21 played).
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rvae_server.core.patterns import ENTROPY_K, MIN_INSTRUMENTS, MIN_ONSETS, passes
+from rvae_server.core.peaks import decoded_bars
+from rvae_server.model.feel import feel_figures, feel_table, feel_warnings, reference
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.planes import grid_points
 
@@ -59,15 +71,19 @@ def _density(onsets: NDArray[np.bool_], reference: float) -> dict[str, float]:
     }
 
 
-def grid_figures(onsets: NDArray[np.bool_], n: int) -> dict[str, float]:
-    """Distinct patterns and mean neighbour step of an ``n × n`` grid's onsets ``(n*n, 96, 9)`` (row-major)."""
+def grid_figures(onsets: NDArray[np.bool_], n: int, p99: bool = False) -> dict[str, float]:
+    """Distinct patterns and mean neighbour step of an ``n × n`` grid's onsets ``(n*n, 96, 9)`` (row-major); with
+    ``p99`` also the 99th-percentile step (``step_p99``)."""
     flat = onsets.reshape(n * n, -1)
     distinct = len({row.tobytes() for row in np.packbits(flat, axis=1)})
     cube = flat.reshape(n, n, -1)
     steps = np.concatenate(
         [(cube[:, 1:] != cube[:, :-1]).sum(-1).ravel(), (cube[1:, :] != cube[:-1, :]).sum(-1).ravel()]
     )
-    return {"distinct": distinct, "step": float(steps.mean())}
+    out = {"distinct": distinct, "step": float(steps.mean())}
+    if p99:
+        out["step_p99"] = float(np.percentile(steps, 99))
+    return out
 
 
 def _dilate(a: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -77,14 +93,16 @@ def _dilate(a: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return d
 
 
-def reconstruction(model: LoadedModel, bars: NDArray[np.float32], threshold: float = 0.5) -> dict[str, float]:
+def reconstruction(
+    model: LoadedModel, bars: NDArray[np.float32], threshold: float = 0.5, peaks: bool = True
+) -> dict[str, float]:
     """The performer's round trip of ``bars`` ``(N, 3, 96, 9)`` (see the module docstring)."""
     if not len(bars):
         return {}
     raw = model.encode(bars, clip=False)
     inside = float(((raw >= 0) & (raw <= 1)).all(axis=1).mean())
-    dec = model.decode_pad(np.clip(raw, 0.0, 1.0))
-    pred = dec.probs >= threshold
+    played = decoded_bars(model.decode_pad(np.clip(raw, 0.0, 1.0)).planes, threshold, peaks)
+    pred = played[:, 0] > 0.5
     true = bars[:, 0] > 0.5
     tp = float((pred & true).sum())
     f1 = 2 * tp / max(1.0, float(pred.sum() + true.sum()))
@@ -92,8 +110,8 @@ def reconstruction(model: LoadedModel, bars: NDArray[np.float32], threshold: flo
     rec = float((true & _dilate(pred)).sum()) / max(1.0, float(true.sum()))
     f1_tick = 2 * prec * rec / (prec + rec) if prec + rec > 0 else 0.0
     both = pred & true
-    vel = float(np.abs(dec.velocities - bars[:, 1])[both].mean() * 127) if both.any() else math.nan
-    mt = float(np.abs(dec.microtiming - bars[:, 2])[both].mean()) if both.any() else math.nan
+    vel = float(np.abs(played[:, 1] - bars[:, 1])[both].mean() * 127) if both.any() else math.nan
+    mt = float(np.abs(played[:, 2] - bars[:, 2])[both].mean()) if both.any() else math.nan
     return {"f1": f1, "f1_tick": f1_tick, "velocity_error": vel, "microtiming_error": mt, "inside": inside}
 
 
@@ -106,24 +124,35 @@ def evaluate_model(
     points: int = POINTS,
     n: int = GRID,
     seed: int = SEED,
+    peaks: bool = True,
 ) -> dict[str, Any]:
     """All the figures of the module docstring as a JSON-ready dict (floats rounded to 4 decimals). Without
-    ``train`` bars the density is measured against the model's recorded ``training.onsets_per_bar``."""
+    ``train`` bars the density is measured against the model's recorded ``training.onsets_per_bar``, and the
+    feel against the reference stored in its evaluation (if any)."""
+    ref: dict[str, Any] | None = None
     if train is not None and len(train):
-        reference = float((train[:, 0] > 0.5).sum(axis=(1, 2)).mean())
+        ref = reference(train)
+        onsets_per_bar = ref["onsets"]
     else:
         recorded = (model.meta.get("training") or {}).get("onsets_per_bar")
-        reference = float(recorded) if isinstance(recorded, int | float) else math.nan
+        onsets_per_bar = float(recorded) if isinstance(recorded, int | float) else math.nan
+        stored = ((model.evaluation or {}).get("feel") or {}) if hasattr(model, "evaluation") else {}
+        ref = stored.get("reference") if isinstance(stored.get("reference"), dict) else None
     rng = np.random.default_rng(seed)
-    random_onsets = model.decode_pad(rng.uniform(0.0, 1.0, (points, 2)).astype(np.float32)).probs >= threshold
-    grid_onsets = model.decode_pad(grid_points(n)).probs >= threshold
+    xy = rng.uniform(0.0, 1.0, (points, 2)).astype(np.float32)
+    random_bars = decoded_bars(model.decode_pad(xy).planes, threshold, peaks)
+    random_onsets = random_bars[:, 0] > 0.5
+    grid_onsets = decoded_bars(model.decode_pad(grid_points(n)).planes, threshold, peaks)[:, 0] > 0.5
     out: dict[str, Any] = {
         "filter": {"min_onsets": MIN_ONSETS, "min_instruments": MIN_INSTRUMENTS, "entropy_k": ENTROPY_K},
         "threshold": threshold,
         "raw_threshold": model.default_threshold,
-        "random": {"points": points, **_density(random_onsets, reference)},
-        "grid": {"n": n, **_density(grid_onsets, reference), **grid_figures(grid_onsets, n)},
+        "peaks": peaks,
+        "random": {"points": points, **_density(random_onsets, onsets_per_bar)},
+        "grid": {"n": n, **_density(grid_onsets, onsets_per_bar), **grid_figures(grid_onsets, n, p99=True)},
     }
+    if ref is not None:
+        out["feel"] = feel_figures(random_bars, xy, ref, train)
     for part, bars in (("train", train), ("validation", validation)):
         if bars is None or not len(bars):
             continue
@@ -132,7 +161,7 @@ def evaluate_model(
             "bars": len(bars),
             "onsets": float(onsets.sum(axis=(1, 2)).mean()),
             "pass": float(passes(onsets).mean()),
-            **reconstruction(model, bars, threshold),
+            **reconstruction(model, bars, threshold, peaks),
         }
     out = _rounded(out)
     out["warnings"] = warnings(out)
@@ -145,17 +174,25 @@ def warnings(figures: dict[str, Any]) -> list[str]:
     found: list[str] = []
     rand = figures.get("random") or {}
     train = figures.get("train") or {}
+    feel = figures.get("feel")
     if rand.get("pass", 1.0) < POOR_PASS:
         found.append(f"only {rand['pass'] * 100:.0f} % of the pad sounds like a drum pattern")
-    if rand.get("silent", 0.0) > POOR_SILENT:
+    if not isinstance(feel, dict) and rand.get("silent", 0.0) > POOR_SILENT:
         found.append(f"{rand['silent'] * 100:.0f} % of the pad is silent")
     density = rand.get("density")
-    if isinstance(density, float) and math.isfinite(density) and not POOR_DENSITY[0] <= density <= POOR_DENSITY[1]:
+    if (
+        not isinstance(feel, dict)
+        and isinstance(density, float)
+        and math.isfinite(density)
+        and not POOR_DENSITY[0] <= density <= POOR_DENSITY[1]
+    ):
         found.append(f"the pad plays {density:.1f}x as many notes as the training clips")
     if train.get("f1_tick", 1.0) < POOR_F1 and train.get("bars", 0) < POOR_F1_BARS:
         found.append(f"the training clips come back only {train['f1_tick'] * 100:.0f} % right (onset F1, ±1 tick)")
     if train.get("inside", 1.0) < POOR_INSIDE:
         found.append(f"{(1 - train['inside']) * 100:.0f} % of the training clips lie off the pad")
+    if isinstance(feel, dict):
+        found.extend(feel_warnings(feel))
     return found
 
 
@@ -194,6 +231,8 @@ def table(figures: dict[str, Any]) -> str:
         errors = f"{_num(r.get('velocity_error'), 1):>9}{_num(r.get('microtiming_error')):>8}"
         lines.append(f"{part:<14}{r['bars']:>5}{r['onsets']:>8.1f}{_pct(r['pass']):>7}{_num(r.get('f1')):>7}"
                      f"{_num(r.get('f1_tick')):>7}{errors}{_pct(r.get('inside')):>8}")  # fmt: skip
+    if isinstance(figures.get("feel"), dict):
+        lines.extend(feel_table(figures["feel"]))
     for text in figures.get("warnings") or []:
         lines.append(f"warning: {text}")
     return "\n".join(lines)

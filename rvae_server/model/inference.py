@@ -17,6 +17,16 @@ head's bias, so the probabilities it returns are **calibrated**: ``p' = sigmoid(
 Threshold 0.5 on them is the model's own default threshold; lower plays denser, higher sparser. Every surface
 (``serve``, ``render``, the web page, the Max patch) starts at 0.5, so each uses the model's default unless the
 performer sets another. ``space.start`` is the pad point to start playing on (a training bar's location).
+``space.spread`` (:mod:`rvae_server.model.spread`) is folded into the velocity and microtiming heads the same way.
+
+One onset where a drummer plays one
+-----------------------------------
+Every decoded onset plane (:meth:`LoadedModel.decode_latent`, :meth:`~LoadedModel.decode_ticks`, and so the
+engine, ``render``, ``rvae eval``, the page's grid) holds only each instrument's peaks along the ticks
+(:func:`rvae_server.core.peaks.peak_probs`: no instrument on two consecutive ticks, whatever the threshold), and
+of those at most the model's ``space.cap`` a bar (:func:`~rvae_server.core.peaks.cap_probs`: no machine gun).
+``LoadedModel(..., peaks=False)`` gives the raw planes (how models played before issue 21; the calibration of
+recipe v2 and the benchmarks use it).
 """
 
 from __future__ import annotations
@@ -33,10 +43,12 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, Bar
+from rvae_server.core.peaks import cap_probs, peak_probs
 from rvae_server.model.modeldirs import resolve_model
 from rvae_server.model.modelfile import ModelData, load_model
 from rvae_server.model.network import ModelConfig, RhythmVAE, flatten_bars, hidden_layer_names
 from rvae_server.model.planes import DecodedPlanes, PadMapping, grid_points, threshold_planes
+from rvae_server.model.spread import fold_spread, read_cap
 
 
 class _PiecewiseDecoder:
@@ -151,12 +163,17 @@ def _space(meta: dict[str, Any]) -> dict[str, Any]:
 class LoadedModel:
     """A model ready to play. Build with :meth:`load` (from a name or folder) or :meth:`from_module`.
 
-    ``mapping`` is its pad ↔ latent mapping, ``start`` the pad point to start on (``None`` when the metadata
-    names none), ``default_threshold`` the raw threshold that calibrated 0.5 stands for (``None``: uncalibrated),
-    ``evaluation`` the figures of :mod:`rvae_server.model.evaluate` stored at training (``None`` for older models)."""
+    ``mapping`` is its pad ↔ latent mapping, ``peaks`` whether decoded onsets are the played peaks (see the
+    module docstring), ``cap`` its ``space.cap`` (``None``: no cap), ``start`` the pad point to start on (``None``
+    when the metadata names none), ``default_threshold`` the raw threshold that calibrated 0.5 stands for
+    (``None``: uncalibrated), ``evaluation`` the figures of :mod:`rvae_server.model.evaluate` stored at training
+    (``None`` for older models)."""
 
-    def __init__(self, model: RhythmVAE, meta: dict[str, Any], name: str, path: Path | None = None) -> None:
+    def __init__(
+        self, model: RhythmVAE, meta: dict[str, Any], name: str, path: Path | None = None, *, peaks: bool = True
+    ) -> None:
         self.name = name
+        self.peaks = peaks  # decoded onset planes hold only the played peaks (see _played)
         self.meta = meta
         self.path = path
         self.config: ModelConfig = model.config
@@ -178,6 +195,8 @@ class LoadedModel:
         shift = _threshold_shift(meta, self.config)
         if shift is not None:
             self._out_b[: self._cells] -= torch.from_numpy(shift)
+        fold_spread(meta, self._out_w.numpy(), self._out_b.numpy(), self._cells)  # space.spread (model.spread)
+        self.cap = read_cap(meta)  # space.cap: at most so many hits a bar (model.calibrate), None: no cap
         info = space.get("threshold")
         self.default_threshold: float | None = (
             float(info["default"]) if shift is not None and isinstance(info, dict) else None
@@ -200,13 +219,25 @@ class LoadedModel:
             self._single = _DirectDecoder(self._dec, self._out_w, self._out_b, self._slope)
         self._per_tick: tuple[torch.Tensor, torch.Tensor] | None = None  # decode_ticks' weights, built on first use
 
+    def _played(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Decoded planes ``(N, 3, 96, 9)`` with the onset plane as played, in place: only each instrument's peaks
+        (:func:`rvae_server.core.peaks.peak_probs`) and at most the model's ``space.cap`` of them
+        (:func:`~rvae_server.core.peaks.cap_probs`); untouched when :attr:`peaks` is false."""
+        if self.cap is not None and self.peaks:
+            planes[:, 0] = cap_probs(planes[:, 0], *self.cap)
+        elif self.peaks:
+            planes[:, 0] = peak_probs(planes[:, 0])
+        return planes
+
     @staticmethod
     def from_data(data: ModelData) -> LoadedModel:
         return LoadedModel(data.to_module(), data.meta, data.name, data.path)
 
     @staticmethod
-    def from_module(model: RhythmVAE, meta: dict[str, Any] | None = None, name: str = "unsaved") -> LoadedModel:
-        return LoadedModel(model, meta or {}, name)
+    def from_module(
+        model: RhythmVAE, meta: dict[str, Any] | None = None, name: str = "unsaved", *, peaks: bool = True
+    ) -> LoadedModel:
+        return LoadedModel(model, meta or {}, name, peaks=peaks)
 
     @staticmethod
     def load(name_or_path: str | os.PathLike[str], dirs: Iterable[str | os.PathLike[str]] | None = None) -> LoadedModel:
@@ -233,7 +264,7 @@ class LoadedModel:
             out1[:c2] += 1.0
             out1[:c2] *= 0.5  # sigmoid(x) = (1 + tanh(x / 2)) / 2, no overflow
             np.tanh(logits[c2:], out=out1[c2:])
-            return DecodedPlanes(out1.reshape(1, 3, TICKS, N_INSTRUMENTS))
+            return DecodedPlanes(self._played(out1.reshape(1, 3, TICKS, N_INSTRUMENTS)))
         zt = torch.from_numpy(arr_z)
         with torch.inference_mode():
             h = zt
@@ -243,7 +274,7 @@ class LoadedModel:
             out[:, :c2].sigmoid_()
             out[:, c2:].tanh_()
             arr = out.numpy()
-        return DecodedPlanes(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS))
+        return DecodedPlanes(self._played(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS)))
 
     def onset_probs(self, z: NDArray[np.floating]) -> NDArray[np.float32]:
         """Only the onset probabilities ``(N, 96, 9)`` of latent points ``(N, 2)``, in one batch: the velocity and
@@ -291,7 +322,7 @@ class LoadedModel:
             out = (torch.bmm(h[:, None, :], w)[:, 0, :] + b).reshape(TICKS, 3, N_INSTRUMENTS)
             out[:, :2].sigmoid_()
             out[:, 2].tanh_()
-            return out.permute(1, 0, 2).contiguous().numpy()
+            return self._played(out.permute(1, 0, 2).contiguous().numpy()[None])[0]
 
     def pad_to_latent(self, xy: NDArray[np.floating] | Sequence[float]) -> NDArray[np.float32]:
         """Pad coordinates → this model's latent (its :attr:`mapping`; values outside the pad extrapolate)."""

@@ -224,16 +224,21 @@ def vae_loss(
     target: torch.Tensor,
     beta: float,
     pos_weight: float = 1.0,
+    onset_weight: torch.Tensor | None = None,
 ) -> LossTerms:
     """The training loss for flattened target bars ``(N, 2592)`` (see the module docstring). ``beta`` 0 leaves
-    the KL term out of ``total`` (it is still reported)."""
+    the KL term out of ``total`` (it is still reported). ``onset_weight`` ``(N, 864)`` weighs each onset cell's
+    BCE (:mod:`rvae_server.model.targets`)."""
     cells = out.onset_logits.shape[1]
     onsets = target[:, :cells]
     velocities = target[:, cells : 2 * cells]
     microtiming = target[:, 2 * cells :]
     n = target.shape[0]
     weight = None if pos_weight == 1.0 else torch.full((cells,), pos_weight, dtype=target.dtype)
-    bce = F.binary_cross_entropy_with_logits(out.onset_logits, onsets, reduction="sum", pos_weight=weight) / n
+    bce = (
+        F.binary_cross_entropy_with_logits(out.onset_logits, onsets, onset_weight, reduction="sum", pos_weight=weight)
+        / n
+    )
     vel = (((out.velocities - velocities) ** 2) * onsets).sum() / n
     mt = (((out.microtiming - microtiming) ** 2) * onsets).sum() / n
     kl = (-0.5 * (1 + logvar - mean.pow(2) - logvar.exp())).sum() / n

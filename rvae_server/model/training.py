@@ -35,6 +35,7 @@ from rvae_server.model.acai import Critic, interpolation_terms
 from rvae_server.model.network import REGULARIZERS, ModelConfig, RhythmVAE, flatten_bars, vae_loss
 from rvae_server.model.optim import FusedAdam
 from rvae_server.model.recipe import Recipe, free_threads, get_recipe
+from rvae_server.model.targets import ONSET_LOSSES, TARGETS, snap_to_grid, tolerant_weights
 from rvae_server.model.trainingdata import (
     DEFAULT_SEED,
     ClipData,
@@ -48,6 +49,7 @@ from rvae_server.model.trainingdata import (
     split_data,
 )
 from rvae_server.model.trainmeta import GMD_LICENCE, UNKNOWN_LICENCE, build_meta
+from rvae_server.model.trainreport import kept_event, training_report
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ def train_model(
     lr = recipe.lr if lr is None else lr
     if epochs < 1:
         raise TrainingError(f"epochs must be at least 1, not {epochs}")
+    if recipe.target not in TARGETS or recipe.onset_loss not in ONSET_LOSSES:
+        raise TrainingError(f"unknown target {recipe.target!r} or onset loss {recipe.onset_loss!r}")
     if batch_size < 1:
         raise TrainingError(f"batch size must be at least 1, not {batch_size}")
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -101,11 +105,15 @@ def train_model(
         torch.manual_seed(seed)
         model = RhythmVAE(config)
         critic = Critic(config) if config.regularizer == "acai" else None
-    init_output_biases(model, split.train)
+    bars = snap_to_grid(split.train) if recipe.target == "grid" else split.train  # what the decoder is asked
+    init_output_biases(model, bars)
     generator = torch.Generator().manual_seed(seed)
     optimizer = FusedAdam(list(model.parameters()), lr=lr)
     critic_opt = FusedAdam(list(critic.parameters()), lr=lr) if critic is not None else None
-    x_train = torch.from_numpy(flatten_bars(split.train))
+    x_train = torch.from_numpy(flatten_bars(split.train))  # the encoder reads the bars as played
+    y_train = x_train if bars is split.train else torch.from_numpy(flatten_bars(bars))
+    tolerant = recipe.onset_loss == "tolerant"
+    weights = torch.from_numpy(tolerant_weights(bars, recipe.tolerance_weight)) if tolerant else None
     x_val = torch.from_numpy(flatten_bars(split.validation))
     n = x_train.shape[0]
     history: list[TrainEvent] = []
@@ -127,9 +135,12 @@ def train_model(
         for first in range(0, n, batch_size):
             if _cancelled(cancel):
                 raise TrainingCancelled(f"training cancelled in epoch {epoch}")
-            batch = x_train[order[first : first + batch_size]]
+            rows = order[first : first + batch_size]
+            batch = x_train[rows]
+            goal = batch if y_train is x_train else y_train[rows]
             out, mean, logvar = model(batch, generator)
-            loss = vae_loss(out, mean, logvar, batch, beta, config.onset_pos_weight).total
+            cell_weight = None if weights is None else weights[rows]
+            loss = vae_loss(out, mean, logvar, goal, beta, config.onset_pos_weight, cell_weight).total
             critic_loss = None
             if critic is not None:
                 ae_term, critic_loss = interpolation_terms(model, critic, batch, out.onset_logits, mean, generator)
@@ -148,7 +159,7 @@ def train_model(
             batches += 1
         nan = float("nan")
         val_loss, val_f1, val_se = validation_scores(model, x_val, beta) if len(x_val) else (nan, nan, nan)
-        event = TrainEvent(epoch, epochs, total / batches, val_loss, time.perf_counter() - start)
+        event = TrainEvent(epoch, epochs, total / batches, val_loss, time.perf_counter() - start, val_f1)
         history.append(event)
         if choose and math.isfinite(val_f1):
             if val_f1 > best[0]:
@@ -217,14 +228,15 @@ class TrainSummary:
     model: str  # the saved model folder
     bars: int  # used bars, train + validation
     epochs: int
-    train_loss: float
-    val_loss: float  # NaN if there was no validation set
+    train_loss: float  # the kept epoch's
+    val_loss: float  # the kept epoch's; NaN if there was no validation set
     seconds: float  # wall time: reading, training, fitting the pad, evaluating and saving
     notes: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()  # "<file>: <reason>" of clips that could not be read
     best_epoch: int = 0
     recipe: str = ""
     evaluation: dict[str, Any] | None = None  # rvae_server.model.evaluate figures (also in the model's meta.json)
+    report: dict[str, Any] | None = None  # rvae_server.model.trainmeta.training_report (meta.json training.report)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -237,6 +249,7 @@ class TrainSummary:
             "val_loss": round(self.val_loss, 6) if math.isfinite(self.val_loss) else None,
             "seconds": round(self.seconds, 3),
             "evaluation": self.evaluation,
+            "report": self.report,
         }
 
 
@@ -319,14 +332,18 @@ def train_and_save(
         data, split, result, name=name, seed=seed, batch_size=batch_size or chosen.batch_size, lr=chosen.lr,
         licence=licence, clip_root=clip_root, recipe=chosen,
     )  # fmt: skip
-    meta["space"] = fit_space(result.model, split.train)
+    meta["space"] = fit_space(
+        result.model, split.train, at=chosen.threshold_at, peaks=chosen.peaks, spread=chosen.spread, cap=chosen.cap
+    )
     loaded = LoadedModel.from_module(result.model, {"space": meta["space"]})
     meta["evaluation"] = evaluate_model(loaded, split.train, split.validation)
+    report = training_report(result, meta["evaluation"])
+    meta["training"]["report"] = report
     path = save_model(result.model, meta, models_dir, name, dtype=weights_dtype)
-    last = result.history[-1]
+    kept = kept_event(result)
     return TrainSummary(
-        str(path), data.bars, len(result.history), last.train_loss, last.val_loss, time.perf_counter() - start,
-        tuple(data.notes), failed, result.best_epoch, chosen.name, meta["evaluation"],
+        str(path), data.bars, len(result.history), kept.train_loss, kept.val_loss, time.perf_counter() - start,
+        tuple(data.notes), failed, result.best_epoch, chosen.name, meta["evaluation"], report,
     )  # fmt: skip
 
 

@@ -42,14 +42,15 @@ class TrainingCancelled(TrainingError):
 
 @dataclass(frozen=True, slots=True)
 class TrainEvent:
-    """Progress after one epoch. Losses are per bar; ``val_loss`` is NaN when there is no validation set.
-    ``seconds`` is the wall time since training started."""
+    """Progress after one epoch. Losses are per bar; ``val_loss`` and ``val_f1`` are NaN when there is no
+    validation set. ``seconds`` is the wall time since training started."""
 
     epoch: int  # 1-based
     epochs: int
     train_loss: float
     val_loss: float
     seconds: float
+    val_f1: float = float("nan")  # the validation bars' onset F1 within ±1 tick at their own points (NaN: none)
 
 
 @dataclass(slots=True)

@@ -1,4 +1,6 @@
-"""The ``training`` and ``licence`` parts of a trained model's metadata (see :mod:`rvae_server.model.modelfile`)."""
+"""The ``training`` and ``licence`` parts of a trained model's metadata (see :mod:`rvae_server.model.modelfile`).
+``training.train_loss`` and ``training.val_loss`` are the kept epoch's; ``training.report`` is added by
+:func:`rvae_server.model.trainreport.training_report` once the model is evaluated."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import torch
 
 from rvae_server.model.recipe import Recipe, get_recipe
 from rvae_server.model.trainingdata import Split, TrainingData, TrainResult
+from rvae_server.model.trainreport import kept_event
 
 GMD_LICENCE = {
     "data": "Groove MIDI Dataset v1.0.0",
@@ -66,7 +69,7 @@ def build_meta(
         }
         for i, c in enumerate(data.clips)
     ]
-    last = result.history[-1]
+    kept = kept_event(result)
     return {
         "name": name,
         "training": {
@@ -86,13 +89,14 @@ def build_meta(
             "threads": threads if threads is not None else torch.get_num_threads(),
             "seconds": round(result.seconds, 3),
             "cpu_seconds": round(result.cpu_seconds, 3),
-            "train_loss": last.train_loss,
-            "val_loss": last.val_loss if math.isfinite(last.val_loss) else None,
+            "train_loss": kept.train_loss,
+            "val_loss": kept.val_loss if math.isfinite(kept.val_loss) else None,
             "history": [
                 {
                     "epoch": e.epoch,
                     "train_loss": round(e.train_loss, 6),
                     "val_loss": round(e.val_loss, 6) if math.isfinite(e.val_loss) else None,
+                    "val_f1": round(e.val_f1, 4) if math.isfinite(e.val_f1) else None,
                     "seconds": round(e.seconds, 3),
                 }
                 for e in result.history

@@ -328,6 +328,9 @@ class Daemon:
         if kind == "train-progress":
             osc.train_progress(event["epoch"], event["epochs"], event["train_loss"], event["val_loss"])
         elif kind == "train-done":
+            report = event.get("report")
+            if isinstance(report, dict):
+                osc.train_report(event["name"], report)
             osc.train_done(event["name"], event.get("layers", []))
         elif kind == "train-failed":
             osc.train_failed(str(event["error"]))

@@ -11,8 +11,8 @@ loads too) is installed with undo. Every swap goes through the one owner of mode
 
 Events go to listeners as plain dicts (the OSC and web layers forward them):
 ``{"type": "train-started", "job", "name", "clips"}``, ``{"type": "train-progress", "job", "epoch", "epochs",
-"train_loss", "val_loss", "seconds"}``, ``{"type": "train-note", "job", "text"}``, ``{"type": "train-done",
-"job", "name", "layers", "model", "seconds", ...}``, ``{"type": "train-failed", "job", "error"}``,
+"train_loss", "val_loss", "seconds", "val_f1"}``, ``{"type": "train-note", "job", "text"}``, ``{"type": "train-done",
+"job", "name", "layers", "model", "seconds", "report", ...}``, ``{"type": "train-failed", "job", "error"}``,
 ``{"type": "train-cancelled", "job"}``.
 """
 
@@ -65,7 +65,8 @@ def _job_main(
     from rvae_server.model.trainingdata import TrainEvent, TrainingCancelled, TrainingError
 
     def progress(event: TrainEvent) -> None:
-        events.put(("progress", event.epoch, event.epochs, event.train_loss, event.val_loss, event.seconds))
+        e = event
+        events.put(("progress", e.epoch, e.epochs, e.train_loss, e.val_loss, e.seconds, e.val_f1))
 
     try:
         kwargs: dict[str, Any] = {} if epochs is None else {"epochs": epochs}
@@ -190,11 +191,11 @@ class TrainingService:
                 continue
             kind = item[0]
             if kind == "progress":
-                _, epoch, epochs, train_loss, val_loss, seconds = item
+                _, epoch, epochs, train_loss, val_loss, seconds, val_f1 = item
                 self._emit({
                     "type": "train-progress", "job": job.id, "epoch": epoch, "epochs": epochs,
                     "train_loss": train_loss, "val_loss": val_loss if math.isfinite(val_loss) else None,
-                    "seconds": seconds,
+                    "seconds": seconds, "val_f1": val_f1 if math.isfinite(val_f1) else None,
                 })  # fmt: skip
             elif kind == "note":
                 self._emit({"type": "train-note", "job": job.id, "text": item[1]})

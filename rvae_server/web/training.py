@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rvae_server.core.names import ModelName
+from rvae_server.model.trainreport import report_text
 
 #: The kinds of :class:`TrainingUpdate`, and the service event types they come from.
 KINDS = {
@@ -48,8 +49,8 @@ class TrainingService(Protocol):
     def add_listener(self, listener: TrainingListener) -> None:
         """Call ``listener`` with each event dict: ``{"type": "train-started"|"train-progress"|"train-note"|
         "train-done"|"train-failed"|"train-cancelled", "job", ...}`` (progress: ``epoch``, ``epochs``,
-        ``train_loss``, ``val_loss`` (None without a validation set); done: ``name``; failed: ``error``;
-        note: ``text``)."""
+        ``train_loss``, ``val_loss``, ``val_f1`` (None without a validation set); done: ``name``, ``report``
+        (:func:`rvae_server.model.trainreport.training_report`); failed: ``error``; note: ``text``)."""
         ...
 
 
@@ -66,8 +67,9 @@ def _int(value: object) -> int:
 @dataclass(frozen=True, slots=True)
 class TrainingUpdate:
     """One piece of progress as the page sees it. ``kind``: ``started``, ``epoch`` (``epoch`` 1-based of
-    ``epochs``, losses per bar, ``val_loss`` NaN without a validation set), ``note`` (``message``), ``done``
-    (``model``: the new model, already in the menu), ``failed`` (``message``) or ``cancelled``."""
+    ``epochs``, losses per bar, ``val_loss`` and ``val_f1`` NaN without a validation set), ``note``
+    (``message``), ``done`` (``model``: the new model, already in the menu; ``report``: the training report's
+    sentences, ``kept_epoch``), ``failed`` (``message``) or ``cancelled``."""
 
     kind: str
     job: str
@@ -77,6 +79,9 @@ class TrainingUpdate:
     val_loss: float = math.nan
     model: str | None = None
     message: str = ""
+    val_f1: float = math.nan
+    report: tuple[str, ...] = ()  # done: the training report's sentences (rvae_server.model.trainreport)
+    kept_epoch: int = 0  # done: the epoch whose weights were kept (0: unknown)
 
     @staticmethod
     def from_event(event: Mapping[str, Any]) -> TrainingUpdate | None:
@@ -86,6 +91,8 @@ class TrainingUpdate:
             return None
         message = event.get("text") or event.get("error") or ""
         model = event.get("name") if kind in ("started", "done") else None
+        given = event.get("report")
+        report: dict[str, Any] = given if kind == "done" and isinstance(given, dict) else {}
         return TrainingUpdate(
             kind,
             str(event.get("job", "")),
@@ -95,6 +102,9 @@ class TrainingUpdate:
             _float(event.get("val_loss")),
             str(model) if model is not None else None,
             str(message)[:500],
+            _float(event.get("val_f1")),
+            tuple(line[:500] for line in report_text(report)),
+            _int(report.get("kept_epoch")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -113,4 +123,7 @@ class TrainingUpdate:
             "val_loss": finite(self.val_loss),
             "model": self.model,
             "message": self.message,
+            "val_f1": finite(self.val_f1),
+            "report": list(self.report),
+            "kept_epoch": self.kept_epoch,
         }

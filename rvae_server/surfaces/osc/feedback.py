@@ -282,6 +282,26 @@ class Feedback:
         val = -1.0 if val_loss is None or not math.isfinite(val_loss) else float(val_loss)
         self._put(("broadcast", f"{PREFIX}/train/progress", [int(epoch), int(epochs), float(train_loss), val]))
 
+    def train_report(self, model: str, report: dict[str, Any]) -> None:
+        """The training report (:mod:`rvae_server.model.trainreport`): kept epoch, its validation loss and F1, the
+        lowest validation loss and its epoch, the clips' F1 through the pad and the warning (-1, 0 or "" when
+        unknown)."""
+
+        def num(key: str) -> float:
+            value = report.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                return float(value)
+            return -1.0
+
+        def whole(key: str) -> int:
+            value = report.get(key)
+            return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+        args = [str(model), whole("kept_epoch"), whole("epochs"), num("kept_val_loss"), num("kept_val_f1"),
+                num("best_val_loss"), whole("best_val_loss_epoch"), num("train_f1"), num("validation_f1"),
+                str(report.get("warning") or "")]  # fmt: skip
+        self._put(("broadcast", f"{PREFIX}/train/report", args))
+
     def train_done(self, model: str, layers: Iterable[int]) -> None:
         """Training finished: ``model`` saved and swapped into ``layers`` (0-based)."""
         self._put(("broadcast", f"{PREFIX}/train/done", [str(model), *(int(k) + 1 for k in layers)]))

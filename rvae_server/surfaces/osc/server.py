@@ -188,6 +188,11 @@ class OscServer:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1). Any thread."""
         self.feedback.train_progress(epoch, epochs, train_loss, val_loss)
 
+    def train_report(self, model: str, report: dict[str, Any]) -> None:
+        """The finished training's report (``/rvae/train/report``; see
+        :meth:`Feedback.train_report <rvae_server.surfaces.osc.feedback.Feedback.train_report>`). Any thread."""
+        self.feedback.train_report(model, report)
+
     def train_done(self, model: str, layers: Iterable[int]) -> None:
         """Training finished: ``model`` saved and swapped into ``layers`` (0-based). Any thread."""
         self.feedback.train_done(model, layers)

@@ -278,6 +278,22 @@ FEEDBACK: tuple[Feedback, ...] = (
         "One training epoch finished.",
     ),
     Feedback(
+        f"{PREFIX}/train/report",
+        (
+            Arg("model", "string", ""),
+            Arg("kept_epoch", "int", "the epoch whose weights were kept"),
+            Arg("epochs", "int", ""),
+            Arg("val_loss", "float", "the kept epoch's; -1 when there is no validation set"),
+            Arg("val_f1", "float", "the kept epoch's validation onset F1 (±1 tick); -1 when none"),
+            Arg("best_val_loss", "float", "the lowest validation loss; -1 when none"),
+            Arg("best_val_loss_epoch", "int", "its epoch; 0 when none"),
+            Arg("train_f1", "float", "training clips through the pad (±1 tick); -1 when unknown"),
+            Arg("validation_f1", "float", "held-out clips through the pad (±1 tick); -1 when unknown"),
+            Arg("warning", "string", "a plain sentence when held-out clips come back far worse; empty otherwise"),
+        ),
+        "The honest training report, sent just before /rvae/train/done.",
+    ),
+    Feedback(
         f"{PREFIX}/train/done",
         (Arg("model", "string", ""), Arg("layers", "int", "1-based, each")),
         "Training finished; the model is saved and hot-swapped into the layers at their next bar line.",

@@ -42,6 +42,7 @@ export const S = {
   glow: 6, // ticks a lit point takes to fade (6 = a sixteenth note)
   lastTick: 0,
   training: [], // epoch updates of the current job
+  trainingKept: 0, // the epoch the finished job kept (0: none yet)
   trainInfo: "",
   errors: [],
   motion: null, // each layer's point as played ([x, y], or null: the performer's own), from "motion" messages

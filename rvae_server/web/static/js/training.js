@@ -71,18 +71,26 @@ export function showFiles(files) {
 }
 
 export function onTraining(msg, fromHistory = false) {
-  if (msg.kind === "started") S.training = [];
+  if (msg.kind === "started") {
+    S.training = [];
+    S.trainingKept = 0;
+  }
   if (msg.kind === "epoch" && !fromHistory) S.training.push({ ...msg, at: performance.now() });
+  if (msg.kind === "done") S.trainingKept = msg.kept_epoch || 0;
   const last = S.training[S.training.length - 1];
+  const f1 = last && last.val_f1 !== null && last.val_f1 !== undefined ? ` · validation F1 ${Number(last.val_f1).toFixed(2)}` : "";
+  const report = (msg.report || []).join(" · ");
   const texts = {
     started: `training started (job ${msg.job})`,
-    epoch: last ? `epoch ${last.epoch}/${last.epochs} · train ${fmt(last.train_loss)} · validation ${fmt(last.val_loss)}` : "",
+    epoch: last ? `epoch ${last.epoch}/${last.epochs} · train ${fmt(last.train_loss)} · validation ${fmt(last.val_loss)}${f1}` : "",
     note: msg.message,
-    done: `done: model ${msg.model} is in the menu`,
+    done: `done: model ${msg.model} is in the menu${report ? ` · ${report}` : ""}`,
     failed: `training failed: ${msg.message}`,
     cancelled: "training cancelled; nothing saved",
   };
   $("train-status").textContent = texts[msg.kind] || "";
+  const warned = (msg.report || []).some((line) => line.startsWith("warning:"));
+  $("train-status").classList.toggle("warn", msg.kind === "done" && warned);
   if (msg.kind === "failed" && !fromHistory) toast(`training failed: ${msg.message}`);
   drawLoss();
 }
@@ -127,6 +135,17 @@ export function drawLoss() {
   ctx.fillText(top.toFixed(2), 2 * dpr, 16 * dpr);
   ctx.fillText("0", 2 * dpr, h - pad + 8 * dpr);
   ctx.fillText(`epoch ${pts[pts.length - 1].epoch}/${epochs}`, pad, h - 10 * dpr);
+  if (S.trainingKept) {
+    /* the kept epoch: a white line, so a rising validation curve after it is plain to see */
+    ctx.strokeStyle = "#e8ecf4";
+    ctx.lineWidth = 1.5 * dpr;
+    ctx.beginPath();
+    ctx.moveTo(X(S.trainingKept), 8 * dpr);
+    ctx.lineTo(X(S.trainingKept), h - pad + 8 * dpr);
+    ctx.stroke();
+    ctx.fillStyle = "#e8ecf4";
+    ctx.fillText(`kept ${S.trainingKept}`, Math.min(X(S.trainingKept) + 4 * dpr, w - 60 * dpr), 20 * dpr);
+  }
   for (const [key, colour, label, lx] of [["train_loss", "#ffb020", "train", 0.55], ["val_loss", "#38d6ff", "validation", 0.7]]) {
     ctx.strokeStyle = colour;
     ctx.lineWidth = 2.5 * dpr;
