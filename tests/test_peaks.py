@@ -126,3 +126,48 @@ def test_the_cap_keeps_the_strongest_peaks_at_any_threshold() -> None:
     for threshold in (0.05, 0.5, 0.95):
         played = capped >= threshold
         assert (played.sum(axis=1) <= limits).all() and (played.sum(axis=(1, 2)) <= 14).all()
+
+
+def test_the_cap_keeps_exactly_what_a_stable_ranking_keeps() -> None:
+    """The cap's top-k (a partition and a count, not a sort) keeps the ``k`` largest of each row, of equal values
+    the earlier, exactly as ranking the row would — ties included (saturated probabilities are equal); zeros play
+    nothing whichever are kept."""
+    from rvae_server.core.peaks import _keep_top
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n, rows, k = int(rng.integers(2, 100)), int(rng.integers(1, 12)), 0
+        k = int(rng.integers(-1, n + 2))
+        if trial % 2:
+            values = rng.choice([0.0, 0.2, 0.5, 1.0], size=(rows, n)).astype(np.float32)
+        else:
+            values = rng.random((rows, n)).astype(np.float32)
+        order = np.argsort(-values, axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(n), order.shape), axis=1)
+        kept = values.copy()
+        _keep_top(kept, k)  # in place (a zero kept or not plays nothing)
+        assert np.array_equal(kept, np.where(ranks < k, values, 0.0)), (trial, k)
+
+
+def test_the_cap_is_the_ranking_of_every_peak_by_instrument_then_in_all() -> None:
+    """Against the cap written as two stable rankings (each drum's peaks, then all the bar's kept): equal."""
+    rng = np.random.default_rng(1)
+
+    def ranks(values: np.ndarray) -> np.ndarray:
+        order = np.argsort(-values, axis=1, kind="stable")
+        out = np.empty_like(order)
+        steps = np.arange(values.shape[1]).reshape([1, -1] + [1] * (values.ndim - 2))
+        np.put_along_axis(out, order, np.broadcast_to(steps, order.shape), axis=1)
+        return out
+
+    for trial in range(40):
+        probs = rng.random((5, 96, 9)).astype(np.float32)
+        if trial % 2:
+            probs[rng.random(probs.shape) < 0.3] = 1.0  # saturated: ties
+        limits, total = rng.integers(0, 30, 9), int(rng.integers(1, 120))
+        p = peak_probs(probs)
+        want = np.where(ranks(p) < limits.reshape(1, 1, 9), p, 0.0)
+        cells = want.reshape(5, -1)
+        want = np.where(ranks(cells) < total, cells, 0.0).reshape(p.shape)
+        assert np.array_equal(cap_probs(probs, limits, total), want), trial

@@ -220,14 +220,17 @@ class LoadedModel:
         self._per_tick: tuple[torch.Tensor, torch.Tensor] | None = None  # decode_ticks' weights, built on first use
 
     def _played(self, planes: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Decoded planes ``(N, 3, 96, 9)`` with the onset plane as played, in place: only each instrument's peaks
-        (:func:`rvae_server.core.peaks.peak_probs`) and at most the model's ``space.cap`` of them
-        (:func:`~rvae_server.core.peaks.cap_probs`); untouched when :attr:`peaks` is false."""
-        if self.cap is not None and self.peaks:
-            planes[:, 0] = cap_probs(planes[:, 0], *self.cap)
-        elif self.peaks:
-            planes[:, 0] = peak_probs(planes[:, 0])
+        """Decoded planes ``(N, 3, 96, 9)`` with the onset plane as played, in place (:meth:`_played_probs`)."""
+        planes[:, 0] = self._played_probs(planes[:, 0])
         return planes
+
+    def _played_probs(self, probs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Onset probabilities ``(N, 96, 9)`` as played: only each instrument's peaks
+        (:func:`rvae_server.core.peaks.peak_probs`) and at most the model's ``space.cap`` of them
+        (:func:`~rvae_server.core.peaks.cap_probs`); as they are when :attr:`peaks` is false."""
+        if self.cap is not None and self.peaks:
+            return cap_probs(probs, *self.cap)
+        return peak_probs(probs) if self.peaks else probs
 
     @staticmethod
     def from_data(data: ModelData) -> LoadedModel:
@@ -277,8 +280,9 @@ class LoadedModel:
         return DecodedPlanes(self._played(arr.reshape(-1, 3, TICKS, N_INSTRUMENTS)))
 
     def onset_probs(self, z: NDArray[np.floating]) -> NDArray[np.float32]:
-        """Only the onset probabilities ``(N, 96, 9)`` of latent points ``(N, 2)``, in one batch: the velocity and
-        microtiming heads (two thirds of the output layer) are not computed — what the page's grid draws."""
+        """Only the onset probabilities ``(N, 96, 9)`` of latent points ``(N, 2)``, as played (:meth:`_played_probs`),
+        in one batch: the velocity and microtiming heads (two thirds of the output layer) are not computed — what
+        the page's grid draws."""
         arr_z = np.asarray(z, dtype=np.float32).reshape(-1, self.config.latent)
         if not np.isfinite(arr_z).all():
             raise ValueError("latent points must be finite (found NaN or inf)")
@@ -288,7 +292,7 @@ class LoadedModel:
             for w, b in self._dec:
                 h = F.leaky_relu(F.linear(h, w, b), self._slope)
             out = F.linear(h, self._out_w[:cells], self._out_b[:cells]).sigmoid_()
-            return out.numpy().reshape(-1, TICKS, N_INSTRUMENTS)
+            return self._played_probs(out.numpy().reshape(-1, TICKS, N_INSTRUMENTS))
 
     def grid_probs(self, n: int = 30) -> NDArray[np.float32]:
         """The onset probabilities of the ``n × n`` pad grid (:func:`grid_points`' order) — :meth:`onset_probs`:
