@@ -90,8 +90,10 @@ def test_one_layers_failure_never_stops_another(stepped_engine):
     stepper.bar(6)
     want = sorted((round(n.tick + n.microtiming / 2, 6), n.instrument) for n in engine.render(0).notes())
     played = [(p, i) for p, _, i, *_ in recorder.played(stepper.clock, layer=0)]
+    first = sorted((max(p, 0.0), i) for p, i in want)  # the first bar's early notes sound at the start itself
     for bar in range(6):  # layer 1 plays every bar in full
-        assert sorted((round(p - 96 * bar, 6), i) for p, i in played if -0.5 <= p - 96 * bar < 95.5) == want
+        got = sorted((round(p - 96 * bar, 6), i) for p, i in played if -0.5 <= p - 96 * bar < 95.5)
+        assert got == (first if bar == 0 else want), bar
     layer1 = [p for p, *_ in recorder.played(stepper.clock, layer=1)]
     assert layer1 and max(layer1) < 95.5  # bar 0 keeps model a (a model waits for the bar line), then it rests
 
