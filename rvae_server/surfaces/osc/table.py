@@ -128,7 +128,8 @@ ADDRESSES: tuple[Entry, ...] = (
     Entry(
         "undo/model",
         (),
-        "Put back the model this layer played before the last hot swap.",
+        "Put back the model this layer played before its last model change (by hand, by training, a hot swap); "
+        "again for the one before (16 deep).",
         h.undo_model,
         reply="/rvae/undone layer name",
     ),
