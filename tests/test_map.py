@@ -140,7 +140,7 @@ def test_hovering_a_point_names_its_source_and_clicking_it_moves_the_pad(rig):
     with Browser() as browser:
         browser.navigate(rig.server.url)
         browser.wait_for("window.rvae && rvae.connected() && rvae.map().points > 0", 20)
-        browser.js("document.getElementById('map').scrollIntoView()")
+        browser.js("rvae.tab('map')")
         browser.frames(3)
         points = browser.js("rvae.map().points")
         seen = set()

@@ -14,6 +14,8 @@ Threads
 WebSocket messages, server → page (JSON text unless said)
     ``welcome``  ``{session, layers, grid_size, instruments:[{index,name,note}], controls, training:bool,
     limits:{file_bytes, session_bytes}, history:[training updates of the current job]}`` — first message.
+    ``models``   ``{models:[{name, poor, warnings}]}`` each loaded model's flag from its stored evaluation: on connect
+    and when the models change (before the ``state`` naming them).
     ``state``    ``{playing, bpm, position, models, layers:[LayerState.to_dict()]}`` on every change (≤ 30/s).
     ``clock``    ``{position, bpm, running, server_time}`` 4×/s while playing (1×/s stopped) and on every
     transport or tempo change. ``position`` is in 24-ppqn ticks (a bar = 96); the page extrapolates it with
