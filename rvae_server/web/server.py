@@ -222,7 +222,9 @@ class WebServer:
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
-        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=MapCache()))
+        clip_dirs = getattr(self.training, "clip_dirs", None) or []
+        maps = MapCache(clip_dirs)
+        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=maps))
         app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
