@@ -290,7 +290,10 @@ export function wireControls() {
     touched("model");
     sendControl("model", [$("model").value]);
   });
-  $("undo-model").addEventListener("click", () => sendControl("undo/model", []));
+  $("undo-model").addEventListener("click", () => {
+    S.localTouch.delete("model"); // the menu shows the model the undo brings back
+    sendControl("undo/model", []);
+  });
   for (const name of ["threshold", "noise", "timing"]) {
     let last = 0;
     let timer = null;
