@@ -178,3 +178,35 @@ class Undoer:
 
     def undo_model(self, layer: int) -> str:
         return self.swaps.undo(layer)
+
+
+@pytest.mark.browser
+def test_the_output_tab_sets_each_instruments_note_and_channel():
+    from rvae_server.core.notemaps import preset
+
+    rig = Rig()
+    try:
+        with Browser(1366, 768) as browser:
+            open_at(browser, rig)
+            browser.js("rvae.tab('output')")
+            assert browser.js("document.querySelectorAll('#note-table input').length") == 9
+            browser.js("document.getElementById('note-preset').value = 'tr8s';"
+                       " document.getElementById('note-preset-apply').click()")  # fmt: skip
+            deadline = time.monotonic() + 3
+            while rig.engine.state(0).notes != preset("tr8s").notes and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert rig.engine.state(0).notes == preset("tr8s").notes
+            browser.js("(() => { const n = document.getElementById('note-snare'); n.value = 40;"
+                       " const c = document.getElementById('channel-snare'); c.value = '3';"
+                       " c.dispatchEvent(new Event('change')); })()")  # fmt: skip
+            deadline = time.monotonic() + 3
+            while rig.engine.state(0).channels[1] != 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert rig.engine.state(0).notes[1] == 40 and rig.engine.state(0).channels[1] == 3
+            # the table follows the layer's state (another layer: its own map)
+            browser.js("document.querySelectorAll('#layers button')[1].click()")
+            browser.wait_for("document.getElementById('note-snare').value === '38'", 5)
+            assert browser.js("document.getElementById('channel-snare').value") == "0"
+            assert browser.console_errors == []
+    finally:
+        rig.close()

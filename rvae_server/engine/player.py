@@ -152,9 +152,10 @@ class Player:
                         if plan.lengths is not None:  # a note of the melody's line: to its own sinks
                             self._send_line(plan, i, when)
                         else:
+                            channel = plan.channel if plan.channels is None else int(plan.channels[i])
                             for sink in self.sinks:
                                 sink.note(when, layer, int(plan.instruments[i]), int(plan.notes[i]),
-                                          int(plan.velocities[i]), plan.channel)  # fmt: skip
+                                          int(plan.velocities[i]), channel)  # fmt: skip
                         if len(self.lateness) < self.max_lateness_records:
                             self.lateness.append(now - when - shift)
             sent = self._enter_bar(bar_now, math.floor(target / TICKS), sent)
@@ -178,7 +179,7 @@ class Player:
 
     def all_notes_off(self) -> None:
         """Silence every channel the layers use, on every sink, and the melody layer."""
-        channels = sorted({s.channel for s in self._layers.states})
+        channels = sorted({c for s in self._layers.states for c in (s.channel, *s.channels) if c})
         for sink in self.sinks:
             try:
                 sink.all_notes_off(channels)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rvae_server.core.notemaps import NoteMap, preset
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.spec import PREFIX, OscArgError
 from rvae_server.surfaces.osc.table import lookup, table_as_dict
@@ -31,6 +32,7 @@ MELODY_SETTINGS = {
 #: The OSC verbs the page may send.
 WEB_VERBS = frozenset(
     {"xy", "x", "y", "threshold", "noise", "mute", "model", "enable", "velocity", "timing", "channel", "bpm"}
+    | {"note", "notes"}
     | {"play", "stop", "state", "models", "undo/model"}
     | set(MELODY_SETTINGS)
     | MOTION_VERBS
@@ -99,6 +101,8 @@ def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> l
         return engine.update(layer, model=values[0])
     if verb == "enable":
         return engine.update(layer, enabled=values[0])
+    if verb in ("note", "notes"):  # the layer's note map
+        return _note_map(engine, layer, verb, values)
     if verb == "velocity":
         changes: dict[str, Any] = {"velocity_mode": values[0]}
         if len(values) > 1:
@@ -114,3 +118,18 @@ def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> l
     elif verb == "stop":
         engine.stop()
     return []  # state, models: answered by the caller
+
+
+def _note_map(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> list[str]:
+    """``note INSTRUMENT NOTE [CHANNEL]`` or ``notes PRESET`` (:mod:`rvae_server.core.notemaps`)."""
+    try:
+        if verb == "notes":
+            chosen = preset(values[0])
+            return engine.update(layer, notes=chosen.notes, channels=chosen.channels)
+        state = engine.state(layer)
+        changed = NoteMap(state.notes, state.channels).with_entry(
+            values[0], values[1], values[2] if len(values) > 2 else None
+        )
+    except ValueError as err:
+        raise ControlError(str(err)) from None
+    return engine.update(layer, notes=changed.notes, channels=changed.channels)

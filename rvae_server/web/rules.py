@@ -1,7 +1,8 @@
 """The rules the web page shares with the server, written from their one home as a JavaScript module,
 ``static/js/rules.js``: the model-name pattern (:data:`rvae_server.core.names.PLAIN_NAME`, matched whole), the
-tempo limits (:data:`rvae_server.core.tempo.MIN_BPM`, :data:`rvae_server.core.tempo.MAX_BPM`) and the drum groups
-the pad's still picture colours by (:data:`rvae_server.core.drumgroups.GROUPS`, with their instruments' indices).
+tempo limits (:data:`rvae_server.core.tempo.MIN_BPM`, :data:`rvae_server.core.tempo.MAX_BPM`), the drum groups
+the pad's still picture colours by (:data:`rvae_server.core.drumgroups.GROUPS`, with their instruments' indices) and
+the note-map presets (:data:`rvae_server.core.notemaps.PRESET_TITLES`).
 
 The file is generated, never edited: ``python -m rvae_server.web.rules > rvae_server/web/static/js/rules.js``
 (:func:`rules_js`); ``tests/test_names.py`` checks that the committed file is what this writes and that the
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from rvae_server.core.drumgroups import GROUP_OF, GROUPS, SILENT
 from rvae_server.core.names import MAX_NAME_LENGTH, NAME_RULE, PLAIN_NAME
+from rvae_server.core.notemaps import PRESET_TITLES
 from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 
 #: Where the page loads the rules from.
@@ -44,6 +46,8 @@ def rules_js() -> str:
             f"export const DRUM_GROUPS = {json.dumps(groups)};",
             f"export const GROUP_OF = {json.dumps(list(GROUP_OF))};",
             f"export const SILENT = {json.dumps(list(SILENT))};",
+            "/* The note-map presets (/rvae/notes) and what each is for (rvae_server/core/notemaps.py). */",
+            f"export const NOTE_MAPS = {json.dumps(PRESET_TITLES)};",
             "",
         ]
     )

@@ -7,7 +7,8 @@
  * map of the model's space: training bars by style; click a bar to play it), melody.js (the melody layer's controls
  * and its piano roll), motion.js (LFOs, path, gesture loop, swing, densities, presets, follow, capture;
  * the point as played, the trail), still.js (the pad's still picture: what plays where), tabs.js (the third
- * column's tabs, remembered per browser).
+ * column's tabs, remembered per browser), notemap.js (the Output tab's note map: each instrument's note and
+ * channel, the drum-machine presets).
  *
  * Above the fold at 1366 × 768: the header (transport, tempo, layers, model and its undo), the pad and its legend,
  * the play column (threshold, noise, mutes, the current bar, LFO per axis, presets); the rest is one tab away.

@@ -9,6 +9,7 @@ import { DRUM_GROUPS, GROUP_OF, MAX_BPM, MIN_BPM } from "./rules.js";
 import { stillTop } from "./still.js";
 import { drawLoss, onTraining, wireTraining } from "./training.js";
 import { buildMotion, onMotionState } from "./motion.js";
+import { buildNoteMap, onNoteMapState } from "./notemap.js";
 
 export function onWelcome(msg) {
   S.welcome = msg;
@@ -22,6 +23,7 @@ export function onWelcome(msg) {
   buildMutes();
   buildLegend();
   buildMotion();
+  buildNoteMap();
   applyRanges();
   $("train-unavailable").hidden = msg.training;
   $("train-body").hidden = !msg.training;
@@ -242,6 +244,7 @@ export function onState(msg) {
   S.clock.running = msg.playing;
   updateTransport();
   onMotionState();
+  onNoteMapState();
 }
 
 export function updateTransport() {

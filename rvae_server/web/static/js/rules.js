@@ -14,3 +14,5 @@ export const MAX_BPM = 400;
 export const DRUM_GROUPS = [{"name": "kick", "colour": [255, 77, 94], "hex": "#ff4d5e"}, {"name": "snare", "colour": [255, 196, 40], "hex": "#ffc428"}, {"name": "hats", "colour": [77, 163, 255], "hex": "#4da3ff"}, {"name": "toms", "colour": [61, 220, 132], "hex": "#3ddc84"}, {"name": "cymbals", "colour": [205, 120, 255], "hex": "#cd78ff"}];
 export const GROUP_OF = [0, 1, 2, 2, 3, 3, 3, 4, 4];
 export const SILENT = [58, 62, 72];
+/* The note-map presets (/rvae/notes) and what each is for (rvae_server/core/notemaps.py). */
+export const NOTE_MAPS = {"gm": "General MIDI", "drumrack": "Ableton Drum Rack (first 9 pads)", "tr8s": "Roland TR-8S", "digitakt": "Elektron Digitakt (a channel a voice)", "syntakt": "Elektron Syntakt (a channel a voice)"};
