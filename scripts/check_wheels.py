@@ -27,7 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -117,7 +116,8 @@ def walk(direct: list[Requirement], platform: Platform, python: str, pool: Threa
                 batch[key] = (req, extras)
         if not batch:
             break
-        answers = dict(zip(batch, pool.map(lambda item: resolve_one(item[0], platform, python), batch.values())))
+        resolved = pool.map(lambda item: resolve_one(item[0], platform, python), batch.values())
+        answers = dict(zip(batch, resolved, strict=True))
         wanted = []
         for key, answer in answers.items():
             found[key] = answer
@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{platform.name} / {python}: {len(results[(platform.name, python)])} packages, "
                       f"{len(missing)} without a wheel", file=sys.stderr, flush=True)  # fmt: skip
     if args.json:
-        print(json.dumps({f"{p} / {v}": {n: (a or {}).get("version") for n, a in r.items()} for (p, v), r in results.items()}))
+        versions = {f"{p} / {v}": {n: (a or {}).get("version") for n, a in r.items()} for (p, v), r in results.items()}
+        print(json.dumps(versions))
     else:
         print(table(direct, platforms, args.python, results))
     return 0 if all(a is not None for r in results.values() for a in r.values()) else 1
