@@ -40,8 +40,11 @@ class Platform:
     env: dict[str, str] = field(hash=False)  # environment markers
 
 
+#: A glibc 2.35 machine (Ubuntu 22.04, Debian 12 and later): every manylinux tag it accepts (pip does not widen one).
+LINUX_TAGS = (*(f"manylinux_2_{m}_x86_64" for m in range(35, 16, -1)), "manylinux2014_x86_64", "manylinux2010_x86_64",
+              "manylinux1_x86_64")  # fmt: skip
 PLATFORMS = (
-    Platform("manylinux x86_64", ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
+    Platform("manylinux x86_64", LINUX_TAGS,
              {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64", "os_name": "posix"}),
     Platform("macos arm64", ("macosx_11_0_arm64",),
              {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64", "os_name": "posix"}),
@@ -107,7 +110,15 @@ def walk(direct: list[Requirement], platform: Platform, python: str, pool: Threa
     """Every package the direct requirements pull in on one target: name → pip's answer (None: no wheel)."""
     env = environment(platform, python)
     found: dict[str, object] = {}
-    wanted = [(r, frozenset(r.extras)) for r in direct if applies(r, env, frozenset())]
+    merged: dict[str, Requirement] = {}  # a direct dependency named twice (numpy<2 on Intel Macs): both at once
+    for req in (r for r in direct if applies(r, env, frozenset())):
+        key = canonicalize_name(req.name)
+        if key in merged:
+            merged[key].specifier &= req.specifier
+            merged[key].extras |= req.extras
+        else:
+            merged[key] = Requirement(str(req).split(";")[0])
+    wanted = [(r, frozenset(r.extras)) for r in merged.values()]
     while wanted:
         batch = {}
         for req, extras in wanted:
