@@ -170,31 +170,34 @@ def main(argv: list[str] | None = None) -> int:
 
 def table(direct: list[Requirement], platforms: list[Platform], pythons: list[str],
           results: dict[tuple[str, str], dict[str, object]]) -> str:  # fmt: skip
-    """The markdown table: a row per direct dependency (merged by name), a column per target."""
+    """The markdown table: a row per target, a column per direct dependency whose wheel differs between targets
+    (``none``: no wheel; ``-``: its marker leaves it out there), then whether every dependency — transitive ones
+    too — comes from a wheel; under it the dependencies that are the same everywhere, and any without a wheel."""
     names: list[str] = []
     for req in direct:
         if canonicalize_name(req.name) not in names:
             names.append(canonicalize_name(req.name))
     targets = [(p.name, v) for p in platforms for v in pythons]
-    head = "| package | " + " | ".join(f"{p.split()[0].replace('manylinux', 'linux')} {p.split()[1]} {v}"
-                                      for p, v in targets) + " |"  # fmt: skip
-    lines = [head, "|---" * (len(targets) + 1) + "|"]
-    for name in names:
-        cells = []
-        for target in targets:
-            result = results[target]
-            if name not in result:
-                cells.append("n/a")  # its marker leaves it out there
-            else:
-                answer = result[name]
-                cells.append(str(answer["version"]) if answer else "**none**")  # type: ignore[index]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    ok = ["yes" if all(a is not None for a in results[t].values()) else "**no**" for t in targets]
-    lines.append("| *every dependency from a wheel* | " + " | ".join(ok) + " |")
-    missing = sorted({(t, n) for t in targets for n, a in results[t].items() if a is None and n not in names})
+
+    def cell(target: tuple[str, str], name: str) -> str:
+        result = results[target]
+        if name not in result:
+            return "-"
+        answer = result[name]
+        return str(answer["version"]) if answer else "**none**"  # type: ignore[index]
+
+    varying = [n for n in names if len({cell(t, n) for t in targets}) > 1]
+    same = [n for n in names if n not in varying]
+    lines = ["| platform | Python | " + " | ".join(varying) + " | every dependency from a wheel |",
+             "|---" * (len(varying) + 3) + "|"]  # fmt: skip
+    for target in targets:
+        ok = "yes" if all(a is not None for a in results[target].values()) else "**no**"
+        lines.append(f"| {target[0]} | {target[1]} | " + " | ".join(cell(target, n) for n in varying) + f" | {ok} |")
+    lines.append("")
+    lines.append("The same wheel everywhere: " + ", ".join(f"{n} {cell(targets[0], n)}" for n in same) + ".")
+    missing = sorted({(t, n) for t in targets for n, a in results[t].items() if a is None})
     if missing:
-        lines.append("")
-        lines.append("Transitive dependencies without a wheel: " + "; ".join(f"{n} ({p} {v})" for (p, v), n in missing))
+        lines.append("Without a wheel: " + "; ".join(f"{n} ({p} {v})" for (p, v), n in missing) + ".")
     return "\n".join(lines)
 
 
