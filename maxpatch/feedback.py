@@ -155,6 +155,7 @@ def receiving(p: Patcher, s: Setup, ui: Ui) -> None:
         show = p.obj(f"prepend set {label}", x0 + 560, y0 + 130 + 40 * k, 1, 1)
         p.wire(*out[address], show)
         p.wire(show, 0, status)
+    p.wire(p.obj("r ---rvae-status", x0 + 920, y0 + 260, 0, 1), 0, status)  # the clip writer's (clip.py)
     console = p.obj("print rvae", x0 + 700, y0 + 300, 1, 0)
     p.wire(*out["/rvae/error"], console)
     # what no route above takes goes on to later sections (the melody panel: [r ---rvae-in])

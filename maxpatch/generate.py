@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from maxpatch import controls, device, feedback, melody, motion, training  # noqa: E402
+from maxpatch import clip, controls, device, feedback, melody, motion, training  # noqa: E402
 from maxpatch.patcher import DEVICE_HEIGHT, DEVICE_WIDTH, Patcher  # noqa: E402
 from maxpatch.setup import Setup, Ui, layer_address  # noqa: E402
 from rvae_server.surfaces.osc.spec import MAX_LAYERS  # noqa: E402
@@ -71,6 +71,7 @@ SECTIONS = (
     feedback.receiving,
     melody.melody,
     motion.motion,
+    clip.clip,
 )
 
 

@@ -4314,6 +4314,24 @@
 				"box": {
 					"id": "obj-200",
 					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						940.0,
+						1200.0,
+						110.0,
+						22.0
+					],
+					"text": "r ---rvae-status"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-201",
+					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
 					"patching_rect": [
@@ -4327,7 +4345,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-201",
+					"id": "obj-202",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4342,7 +4360,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-202",
+					"id": "obj-203",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4357,7 +4375,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-203",
+					"id": "obj-204",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4386,7 +4404,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-204",
+					"id": "obj-205",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4429,7 +4447,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-205",
+					"id": "obj-206",
 					"maxclass": "umenu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -4506,7 +4524,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-206",
+					"id": "obj-207",
 					"maxclass": "umenu",
 					"numinlets": 1,
 					"numoutlets": 3,
@@ -4545,7 +4563,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-207",
+					"id": "obj-208",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4588,7 +4606,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-208",
+					"id": "obj-209",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4625,7 +4643,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-209",
+					"id": "obj-210",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4654,7 +4672,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-210",
+					"id": "obj-211",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4691,7 +4709,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-211",
+					"id": "obj-212",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4720,7 +4738,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-212",
+					"id": "obj-213",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4758,7 +4776,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-213",
+					"id": "obj-214",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -4796,7 +4814,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-214",
+					"id": "obj-215",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4814,7 +4832,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-215",
+					"id": "obj-216",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4829,7 +4847,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-216",
+					"id": "obj-217",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4847,7 +4865,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-217",
+					"id": "obj-218",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4862,7 +4880,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-218",
+					"id": "obj-219",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4880,7 +4898,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-219",
+					"id": "obj-220",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4895,7 +4913,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-220",
+					"id": "obj-221",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4913,7 +4931,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-221",
+					"id": "obj-222",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4928,7 +4946,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-222",
+					"id": "obj-223",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4946,7 +4964,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-223",
+					"id": "obj-224",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4961,7 +4979,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-224",
+					"id": "obj-225",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -4979,7 +4997,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-225",
+					"id": "obj-226",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -4994,7 +5012,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-226",
+					"id": "obj-227",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5012,7 +5030,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-227",
+					"id": "obj-228",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5027,7 +5045,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-228",
+					"id": "obj-229",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5045,7 +5063,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-229",
+					"id": "obj-230",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5060,7 +5078,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-230",
+					"id": "obj-231",
 					"maxclass": "newobj",
 					"numinlets": 0,
 					"numoutlets": 1,
@@ -5078,7 +5096,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-231",
+					"id": "obj-232",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 3,
@@ -5098,7 +5116,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-232",
+					"id": "obj-233",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5116,7 +5134,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-233",
+					"id": "obj-234",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5143,7 +5161,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-234",
+					"id": "obj-235",
 					"maxclass": "newobj",
 					"numinlets": 2,
 					"numoutlets": 9,
@@ -5169,7 +5187,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-235",
+					"id": "obj-236",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5187,24 +5205,6 @@
 			},
 			{
 				"box": {
-					"id": "obj-236",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						2470.0,
-						460.0,
-						116.0,
-						22.0
-					],
-					"text": "prepend setsymbol"
-				}
-			},
-			{
-				"box": {
 					"id": "obj-237",
 					"maxclass": "newobj",
 					"numinlets": 1,
@@ -5213,7 +5213,7 @@
 						""
 					],
 					"patching_rect": [
-						2600.0,
+						2470.0,
 						460.0,
 						116.0,
 						22.0
@@ -5231,6 +5231,24 @@
 						""
 					],
 					"patching_rect": [
+						2600.0,
+						460.0,
+						116.0,
+						22.0
+					],
+					"text": "prepend setsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-239",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
 						2730.0,
 						460.0,
 						80.0,
@@ -5241,7 +5259,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-239",
+					"id": "obj-240",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5259,7 +5277,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-240",
+					"id": "obj-241",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5277,7 +5295,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-241",
+					"id": "obj-242",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5295,7 +5313,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-242",
+					"id": "obj-243",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 1,
@@ -5313,7 +5331,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-243",
+					"id": "obj-244",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5328,7 +5346,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-244",
+					"id": "obj-245",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5357,7 +5375,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-245",
+					"id": "obj-246",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5395,7 +5413,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-246",
+					"id": "obj-247",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5413,7 +5431,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-247",
+					"id": "obj-248",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5428,7 +5446,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-248",
+					"id": "obj-249",
 					"maxclass": "live.dial",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5466,7 +5484,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-249",
+					"id": "obj-250",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5484,7 +5502,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-250",
+					"id": "obj-251",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5499,7 +5517,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-251",
+					"id": "obj-252",
 					"maxclass": "live.numbox",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5537,7 +5555,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-252",
+					"id": "obj-253",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5555,7 +5573,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-253",
+					"id": "obj-254",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5570,7 +5588,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-254",
+					"id": "obj-255",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5613,7 +5631,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-255",
+					"id": "obj-256",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5631,7 +5649,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-256",
+					"id": "obj-257",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5646,7 +5664,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-257",
+					"id": "obj-258",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5689,7 +5707,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-258",
+					"id": "obj-259",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5732,7 +5750,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-259",
+					"id": "obj-260",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5750,7 +5768,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-260",
+					"id": "obj-261",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5768,7 +5786,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-261",
+					"id": "obj-262",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5783,7 +5801,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-262",
+					"id": "obj-263",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5798,7 +5816,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-263",
+					"id": "obj-264",
 					"maxclass": "comment",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5827,7 +5845,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-264",
+					"id": "obj-265",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5870,7 +5888,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-265",
+					"id": "obj-266",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5888,7 +5906,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-266",
+					"id": "obj-267",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5903,7 +5921,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-267",
+					"id": "obj-268",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -5946,7 +5964,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-268",
+					"id": "obj-269",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -5964,7 +5982,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-269",
+					"id": "obj-270",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -5979,7 +5997,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-270",
+					"id": "obj-271",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6022,7 +6040,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-271",
+					"id": "obj-272",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6040,7 +6058,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-272",
+					"id": "obj-273",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6055,7 +6073,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-273",
+					"id": "obj-274",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6098,7 +6116,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-274",
+					"id": "obj-275",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6116,7 +6134,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-275",
+					"id": "obj-276",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6131,7 +6149,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-276",
+					"id": "obj-277",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6174,7 +6192,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-277",
+					"id": "obj-278",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6192,7 +6210,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-278",
+					"id": "obj-279",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6207,7 +6225,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-279",
+					"id": "obj-280",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6250,7 +6268,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-280",
+					"id": "obj-281",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6268,7 +6286,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-281",
+					"id": "obj-282",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6283,7 +6301,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-282",
+					"id": "obj-283",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6326,7 +6344,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-283",
+					"id": "obj-284",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6344,7 +6362,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-284",
+					"id": "obj-285",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6359,7 +6377,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-285",
+					"id": "obj-286",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6402,7 +6420,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-286",
+					"id": "obj-287",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6420,7 +6438,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-287",
+					"id": "obj-288",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6435,7 +6453,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-288",
+					"id": "obj-289",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6478,7 +6496,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-289",
+					"id": "obj-290",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6496,7 +6514,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-290",
+					"id": "obj-291",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6511,7 +6529,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-291",
+					"id": "obj-292",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6554,7 +6572,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-292",
+					"id": "obj-293",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6572,7 +6590,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-293",
+					"id": "obj-294",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6587,7 +6605,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-294",
+					"id": "obj-295",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6630,7 +6648,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-295",
+					"id": "obj-296",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6648,7 +6666,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-296",
+					"id": "obj-297",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6663,7 +6681,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-297",
+					"id": "obj-298",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6706,7 +6724,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-298",
+					"id": "obj-299",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6724,7 +6742,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-299",
+					"id": "obj-300",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6739,7 +6757,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-300",
+					"id": "obj-301",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6782,7 +6800,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-301",
+					"id": "obj-302",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6800,7 +6818,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-302",
+					"id": "obj-303",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6815,7 +6833,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-303",
+					"id": "obj-304",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6858,7 +6876,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-304",
+					"id": "obj-305",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6876,7 +6894,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-305",
+					"id": "obj-306",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6891,7 +6909,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-306",
+					"id": "obj-307",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -6934,7 +6952,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-307",
+					"id": "obj-308",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -6952,7 +6970,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-308",
+					"id": "obj-309",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -6967,7 +6985,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-309",
+					"id": "obj-310",
 					"maxclass": "live.text",
 					"numinlets": 1,
 					"numoutlets": 2,
@@ -7010,7 +7028,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-310",
+					"id": "obj-311",
 					"maxclass": "message",
 					"numinlets": 2,
 					"numoutlets": 1,
@@ -7028,7 +7046,7 @@
 			},
 			{
 				"box": {
-					"id": "obj-311",
+					"id": "obj-312",
 					"maxclass": "newobj",
 					"numinlets": 1,
 					"numoutlets": 0,
@@ -7039,6 +7057,338 @@
 						22.0
 					],
 					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-313",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1860.0,
+						560.0,
+						18.0
+					],
+					"text": "to clip: the last bars of this layer into a new clip on this track (Live API); notes: a note map"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-314",
+					"maxclass": "live.text",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1884.0,
+						40.0,
+						16.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1164.0,
+						148.0,
+						40.0,
+						16.0
+					],
+					"text": "to clip",
+					"parameter_enable": 0,
+					"varname": "To clip",
+					"mode": 0,
+					"texton": "to clip",
+					"fontsize": 9.0
+				}
+			},
+			{
+				"box": {
+					"id": "obj-315",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						240.0,
+						1884.0,
+						34.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1206.0,
+						146.0,
+						34.0,
+						20.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"1",
+						",",
+						"2",
+						",",
+						"4",
+						",",
+						"8",
+						",",
+						"16"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-316",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						"int"
+					],
+					"patching_rect": [
+						240.0,
+						1920.0,
+						32.0,
+						22.0
+					],
+					"text": "i 4"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-317",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						340.0,
+						1920.0,
+						74.0,
+						22.0
+					],
+					"text": "fromsymbol"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-318",
+					"maxclass": "message",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						20.0,
+						1950.0,
+						140.0,
+						22.0
+					],
+					"text": "/rvae/capture/clip $1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-319",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						20.0,
+						1980.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-320",
+					"maxclass": "umenu",
+					"numinlets": 1,
+					"numoutlets": 3,
+					"outlettype": [
+						"int",
+						"",
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1884.0,
+						84.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						1244.0,
+						146.0,
+						84.0,
+						20.0
+					],
+					"parameter_enable": 0,
+					"fontsize": 9.0,
+					"items": [
+						"gm",
+						",",
+						"drumrack",
+						",",
+						"tr8s",
+						",",
+						"digitakt",
+						",",
+						"syntakt"
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-321",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						460.0,
+						1920.0,
+						128.0,
+						22.0
+					],
+					"text": "prepend /rvae/notes"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-322",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						460.0,
+						1950.0,
+						92.0,
+						22.0
+					],
+					"text": "s ---rvae-out"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-323",
+					"maxclass": "newobj",
+					"numinlets": 0,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1884.0,
+						86.0,
+						22.0
+					],
+					"text": "r ---rvae-in"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-324",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1914.0,
+						110.0,
+						22.0
+					],
+					"text": "route /rvae/clip"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-325",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1944.0,
+						86.0,
+						22.0
+					],
+					"text": "prepend clip"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-326",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						1974.0,
+						116.0,
+						22.0
+					],
+					"text": "js rvae_clip.js 1"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-327",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						680.0,
+						2004.0,
+						80.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-328",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						680.0,
+						2034.0,
+						110.0,
+						22.0
+					],
+					"text": "s ---rvae-status"
 				}
 			}
 		],
@@ -9530,12 +9880,12 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-200",
+						"obj-196",
 						0
 					],
 					"source": [
-						"obj-169",
-						5
+						"obj-200",
+						0
 					]
 				}
 			},
@@ -9547,19 +9897,19 @@
 					],
 					"source": [
 						"obj-169",
-						8
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-214",
+						"obj-202",
 						0
 					],
 					"source": [
-						"obj-204",
-						0
+						"obj-169",
+						8
 					]
 				}
 			},
@@ -9570,7 +9920,7 @@
 						0
 					],
 					"source": [
-						"obj-214",
+						"obj-205",
 						0
 					]
 				}
@@ -9582,7 +9932,7 @@
 						0
 					],
 					"source": [
-						"obj-207",
+						"obj-215",
 						0
 					]
 				}
@@ -9594,7 +9944,7 @@
 						0
 					],
 					"source": [
-						"obj-216",
+						"obj-208",
 						0
 					]
 				}
@@ -9606,7 +9956,7 @@
 						0
 					],
 					"source": [
-						"obj-208",
+						"obj-217",
 						0
 					]
 				}
@@ -9618,7 +9968,7 @@
 						0
 					],
 					"source": [
-						"obj-218",
+						"obj-209",
 						0
 					]
 				}
@@ -9630,7 +9980,7 @@
 						0
 					],
 					"source": [
-						"obj-210",
+						"obj-219",
 						0
 					]
 				}
@@ -9642,7 +9992,7 @@
 						0
 					],
 					"source": [
-						"obj-220",
+						"obj-211",
 						0
 					]
 				}
@@ -9654,7 +10004,7 @@
 						0
 					],
 					"source": [
-						"obj-212",
+						"obj-221",
 						0
 					]
 				}
@@ -9666,7 +10016,7 @@
 						0
 					],
 					"source": [
-						"obj-222",
+						"obj-213",
 						0
 					]
 				}
@@ -9678,7 +10028,7 @@
 						0
 					],
 					"source": [
-						"obj-213",
+						"obj-223",
 						0
 					]
 				}
@@ -9690,7 +10040,7 @@
 						0
 					],
 					"source": [
-						"obj-224",
+						"obj-214",
 						0
 					]
 				}
@@ -9702,8 +10052,8 @@
 						0
 					],
 					"source": [
-						"obj-205",
-						1
+						"obj-225",
+						0
 					]
 				}
 			},
@@ -9711,18 +10061,6 @@
 				"patchline": {
 					"destination": [
 						"obj-227",
-						0
-					],
-					"source": [
-						"obj-226",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-228",
 						0
 					],
 					"source": [
@@ -9734,11 +10072,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-229",
+						"obj-228",
 						0
 					],
 					"source": [
-						"obj-228",
+						"obj-227",
 						0
 					]
 				}
@@ -9746,11 +10084,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-231",
+						"obj-229",
 						0
 					],
 					"source": [
+						"obj-207",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
 						"obj-230",
+						0
+					],
+					"source": [
+						"obj-229",
 						0
 					]
 				}
@@ -9786,32 +10136,20 @@
 						0
 					],
 					"source": [
-						"obj-231",
+						"obj-233",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-235",
+						0
+					],
+					"source": [
+						"obj-232",
 						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-235",
-						0
-					],
-					"source": [
-						"obj-234",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-204",
-						0
-					],
-					"source": [
-						"obj-235",
-						0
 					]
 				}
 			},
@@ -9822,8 +10160,8 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						1
+						"obj-235",
+						0
 					]
 				}
 			},
@@ -9846,8 +10184,8 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						2
+						"obj-235",
+						1
 					]
 				}
 			},
@@ -9870,8 +10208,8 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						3
+						"obj-235",
+						2
 					]
 				}
 			},
@@ -9894,8 +10232,8 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						4
+						"obj-235",
+						3
 					]
 				}
 			},
@@ -9918,15 +10256,15 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						5
+						"obj-235",
+						4
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-210",
+						"obj-209",
 						0
 					],
 					"source": [
@@ -9942,15 +10280,15 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						6
+						"obj-235",
+						5
 					]
 				}
 			},
 			{
 				"patchline": {
 					"destination": [
-						"obj-212",
+						"obj-211",
 						0
 					],
 					"source": [
@@ -9966,8 +10304,8 @@
 						0
 					],
 					"source": [
-						"obj-234",
-						7
+						"obj-235",
+						6
 					]
 				}
 			},
@@ -9986,11 +10324,23 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-246",
+						"obj-243",
 						0
 					],
 					"source": [
-						"obj-245",
+						"obj-235",
+						7
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-214",
+						0
+					],
+					"source": [
+						"obj-243",
 						0
 					]
 				}
@@ -10010,11 +10360,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-249",
+						"obj-248",
 						0
 					],
 					"source": [
-						"obj-248",
+						"obj-247",
 						0
 					]
 				}
@@ -10034,11 +10384,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-252",
+						"obj-251",
 						0
 					],
 					"source": [
-						"obj-251",
+						"obj-250",
 						0
 					]
 				}
@@ -10058,11 +10408,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-255",
+						"obj-254",
 						0
 					],
 					"source": [
-						"obj-254",
+						"obj-253",
 						0
 					]
 				}
@@ -10082,11 +10432,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-259",
+						"obj-257",
 						0
 					],
 					"source": [
-						"obj-257",
+						"obj-256",
 						0
 					]
 				}
@@ -10130,11 +10480,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-265",
+						"obj-263",
 						0
 					],
 					"source": [
-						"obj-264",
+						"obj-261",
 						0
 					]
 				}
@@ -10154,11 +10504,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-268",
+						"obj-267",
 						0
 					],
 					"source": [
-						"obj-267",
+						"obj-266",
 						0
 					]
 				}
@@ -10178,11 +10528,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-271",
+						"obj-270",
 						0
 					],
 					"source": [
-						"obj-270",
+						"obj-269",
 						0
 					]
 				}
@@ -10202,11 +10552,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-274",
+						"obj-273",
 						0
 					],
 					"source": [
-						"obj-273",
+						"obj-272",
 						0
 					]
 				}
@@ -10226,11 +10576,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-277",
+						"obj-276",
 						0
 					],
 					"source": [
-						"obj-276",
+						"obj-275",
 						0
 					]
 				}
@@ -10250,11 +10600,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-280",
+						"obj-279",
 						0
 					],
 					"source": [
-						"obj-279",
+						"obj-278",
 						0
 					]
 				}
@@ -10274,11 +10624,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-283",
+						"obj-282",
 						0
 					],
 					"source": [
-						"obj-282",
+						"obj-281",
 						0
 					]
 				}
@@ -10298,11 +10648,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-286",
+						"obj-285",
 						0
 					],
 					"source": [
-						"obj-285",
+						"obj-284",
 						0
 					]
 				}
@@ -10322,11 +10672,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-289",
+						"obj-288",
 						0
 					],
 					"source": [
-						"obj-288",
+						"obj-287",
 						0
 					]
 				}
@@ -10346,11 +10696,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-292",
+						"obj-291",
 						0
 					],
 					"source": [
-						"obj-291",
+						"obj-290",
 						0
 					]
 				}
@@ -10370,11 +10720,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-295",
+						"obj-294",
 						0
 					],
 					"source": [
-						"obj-294",
+						"obj-293",
 						0
 					]
 				}
@@ -10394,11 +10744,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-298",
+						"obj-297",
 						0
 					],
 					"source": [
-						"obj-297",
+						"obj-296",
 						0
 					]
 				}
@@ -10418,11 +10768,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-301",
+						"obj-300",
 						0
 					],
 					"source": [
-						"obj-300",
+						"obj-299",
 						0
 					]
 				}
@@ -10442,11 +10792,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-304",
+						"obj-303",
 						0
 					],
 					"source": [
-						"obj-303",
+						"obj-302",
 						0
 					]
 				}
@@ -10466,11 +10816,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-307",
+						"obj-306",
 						0
 					],
 					"source": [
-						"obj-306",
+						"obj-305",
 						0
 					]
 				}
@@ -10490,11 +10840,11 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-310",
+						"obj-309",
 						0
 					],
 					"source": [
-						"obj-309",
+						"obj-308",
 						0
 					]
 				}
@@ -10507,6 +10857,162 @@
 					],
 					"source": [
 						"obj-310",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-312",
+						0
+					],
+					"source": [
+						"obj-311",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-317",
+						0
+					],
+					"source": [
+						"obj-315",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-316",
+						1
+					],
+					"source": [
+						"obj-317",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-316",
+						0
+					],
+					"source": [
+						"obj-314",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-318",
+						0
+					],
+					"source": [
+						"obj-316",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-319",
+						0
+					],
+					"source": [
+						"obj-318",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-321",
+						0
+					],
+					"source": [
+						"obj-320",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-322",
+						0
+					],
+					"source": [
+						"obj-321",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-324",
+						0
+					],
+					"source": [
+						"obj-323",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-325",
+						0
+					],
+					"source": [
+						"obj-324",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-326",
+						0
+					],
+					"source": [
+						"obj-325",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-327",
+						0
+					],
+					"source": [
+						"obj-326",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-328",
+						0
+					],
+					"source": [
+						"obj-327",
 						0
 					]
 				}
@@ -10598,142 +11104,142 @@
 				"play here",
 				0
 			],
-			"obj-204": [
+			"obj-205": [
 				"Melody on",
 				"on",
 				0
 			],
-			"obj-207": [
+			"obj-208": [
 				"Scale lock",
 				"scale",
 				0
 			],
-			"obj-208": [
+			"obj-209": [
 				"Octave",
 				"Octave",
 				0
 			],
-			"obj-210": [
+			"obj-211": [
 				"Follows layer",
 				"Follows layer",
-				0
-			],
-			"obj-212": [
-				"Density",
-				"Density",
 				0
 			],
 			"obj-213": [
+				"Density",
+				"Density",
+				0
+			],
+			"obj-214": [
 				"Temperature",
 				"Temperature",
 				0
 			],
-			"obj-245": [
+			"obj-246": [
 				"LFO X",
 				"LFO X",
 				0
 			],
-			"obj-248": [
+			"obj-249": [
 				"LFO Y",
 				"LFO Y",
 				0
 			],
-			"obj-251": [
+			"obj-252": [
 				"Swing",
 				"Swing",
 				0
 			],
-			"obj-254": [
+			"obj-255": [
 				"Follow",
 				"Follow",
 				0
 			],
-			"obj-257": [
+			"obj-258": [
 				"Record loop",
 				"loop 2",
 				0
 			],
-			"obj-258": [
+			"obj-259": [
 				"Clear loop",
 				"clear",
 				0
 			],
-			"obj-264": [
+			"obj-265": [
 				"S1",
 				"1",
 				0
 			],
-			"obj-267": [
+			"obj-268": [
 				"S2",
 				"2",
 				0
 			],
-			"obj-270": [
+			"obj-271": [
 				"S3",
 				"3",
 				0
 			],
-			"obj-273": [
+			"obj-274": [
 				"S4",
 				"4",
 				0
 			],
-			"obj-276": [
+			"obj-277": [
 				"S5",
 				"5",
 				0
 			],
-			"obj-279": [
+			"obj-280": [
 				"S6",
 				"6",
 				0
 			],
-			"obj-282": [
+			"obj-283": [
 				"S7",
 				"7",
 				0
 			],
-			"obj-285": [
+			"obj-286": [
 				"S8",
 				"8",
 				0
 			],
-			"obj-288": [
+			"obj-289": [
 				"P1",
 				"1",
 				0
 			],
-			"obj-291": [
+			"obj-292": [
 				"P2",
 				"2",
 				0
 			],
-			"obj-294": [
+			"obj-295": [
 				"P3",
 				"3",
 				0
 			],
-			"obj-297": [
+			"obj-298": [
 				"P4",
 				"4",
 				0
 			],
-			"obj-300": [
+			"obj-301": [
 				"P5",
 				"5",
 				0
 			],
-			"obj-303": [
+			"obj-304": [
 				"P6",
 				"6",
 				0
 			],
-			"obj-306": [
+			"obj-307": [
 				"P7",
 				"7",
 				0
 			],
-			"obj-309": [
+			"obj-310": [
 				"P8",
 				"8",
 				0

@@ -15,6 +15,8 @@
 //     restarts half a tick before the new position, so a note on the very tick (or an early downbeat) still
 //     plays; notes skipped by a jump are not played late.
 //   - Stop: note-offs for every sounding note and All Notes Off (CC 123) on each channel used.
+//   - Each note plays on the channel of the datagram that carried it (a bar whose instruments play on channels
+//     of their own comes in one part per channel).
 //   - Which plan bar k plays: the first time the transport needs bar k (half a tick before its bar line), the
 //     newest plan the server sent for a later bar (its "next bar") takes over; else the current plan loops (the
 //     bar the transport starts in plays the server's bar playing). A new version of the plan playing (a pad
@@ -50,8 +52,8 @@
     if (args.length < 5 || (args.length - 5) % 3 !== 0) return false;
     var layer = args[0], bar = args[1], channel = args[2], part = args[3], parts = args[4];
     if (layer !== this.layer || parts < 1 || part < 0 || part >= parts) return false;
-    var notes = [];
-    for (var i = 5; i < args.length; i += 3) notes.push([+args[i], args[i + 1] | 0, args[i + 2] | 0]);
+    var notes = []; // [position, note, velocity, channel]: a part's channel is its notes' (one channel a voice)
+    for (var i = 5; i < args.length; i += 3) notes.push([+args[i], args[i + 1] | 0, args[i + 2] | 0, channel]);
     if (parts > 1) {
       var pending = this.partial[bar];
       if (!pending || pending.parts !== parts) pending = this.partial[bar] = { parts: parts, got: {}, count: 0 };
@@ -126,7 +128,7 @@
       if (!plan) continue;
       for (var i = 0; i < plan.notes.length; i++) {
         var at = k * BAR + plan.notes[i][0];
-        if (at > this.last && at <= position) ons.push([at, plan.notes[i][1], plan.notes[i][2], plan.channel]);
+        if (at > this.last && at <= position) ons.push([at, plan.notes[i][1], plan.notes[i][2], plan.notes[i][3] || plan.channel]);
       }
     }
     ons.sort(function (a, b) { return a[0] - b[0]; });

@@ -32,4 +32,4 @@ if ! "$PY" -m pip install -q -e ".[dev]" >"$log" 2>&1; then
   cat "$log"; echo "setup: pip install failed" >&2; exit 1
 fi
 rm -f "$log"
-"$PY" -c "import rvae_server, torch, mido, rtmidi, pythonosc; print('setup: ok (torch', torch.__version__ + ')')"
+"$PY" -c "import rvae_server, torch, mido, pythonosc; from rvae_server.system.midiports import binding; binding(); print('setup: ok (torch', torch.__version__ + ')')"

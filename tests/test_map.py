@@ -90,7 +90,7 @@ def test_map_from_clip_folders_and_errors(space, tmp_path):
     styles = json.loads(done.stdout.strip().splitlines()[-1])["styles"]
     assert {"rock", "funk", "jazz", "hiphop"} <= set(styles)
     no_data = rvae("map", "clipsy", "--models-dir", str(space["models"]), "-o", str(out), "--json")
-    assert no_data.returncode == 1 and "not trained on a mined dataset" in no_data.stdout
+    assert no_data.returncode == 1 and "records neither a dataset nor training clips" in no_data.stdout
     bad = rvae("map", "spacey", "--models-dir", str(space["models"]), "-o", str(tmp_path / "map.jpg"), "--json")
     assert bad.returncode == 1 and ".png or .html" in bad.stdout
 
@@ -128,7 +128,7 @@ def test_the_map_endpoint_serves_the_points_of_a_models_dataset(rig, space):
     assert data["count"] == len(want) and len(data["points"]) == len(want)
     assert data["points"][3][:2] == pytest.approx(want.xy[3].tolist(), abs=1e-4)
     status, data = asyncio.run(_get(rig.server.url + "api/map?model=clipsy"))
-    assert status == 200 and "not trained on a mined dataset" in data["unavailable"]
+    assert status == 200 and "records neither a dataset nor training clips" in data["unavailable"]
     status, data = asyncio.run(_get(rig.server.url + "api/map?model=nope"))
     assert status == 404 and "not loaded" in data["error"]
     status, _ = asyncio.run(_get(rig.server.url + "api/map"))
@@ -140,7 +140,7 @@ def test_hovering_a_point_names_its_source_and_clicking_it_moves_the_pad(rig):
     with Browser() as browser:
         browser.navigate(rig.server.url)
         browser.wait_for("window.rvae && rvae.connected() && rvae.map().points > 0", 20)
-        browser.js("document.getElementById('map').scrollIntoView()")
+        browser.js("rvae.tab('map')")
         browser.frames(3)
         points = browser.js("rvae.map().points")
         seen = set()

@@ -17,6 +17,7 @@ import json
 import re
 import struct
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +30,7 @@ from rvae_server.engine.clock import InternalClock
 from rvae_server.engine.engine import Engine
 from rvae_server.engine.melodylayer import MelodyLayer
 from rvae_server.melody.modelfile import load_melody
+from rvae_server.outputs.capture import Capture, CaptureSink
 from rvae_server.surfaces.osc import spec, table
 from rvae_server.surfaces.osc.server import OscServer, start_osc
 from rvae_server.surfaces.osc.table import FEEDBACK, handles, lookup
@@ -111,7 +113,9 @@ COUNTS = {
     ">": (2, 1),
     "metro": (2, 1),
     "transport": (2, 9),
-    "js": (1, 1),  # rvae_sequencer.js sets inlets = 1, outlets = 1 (tests/test_sequencer.py checks)
+    "js": (1, 1),  # rvae_sequencer.js and rvae_clip.js set inlets = 1, outlets = 1 (their node tests check)
+    "i": (2, 1),
+    "fromsymbol": (1, 1),
     "pattr": (1, 3),
 }
 
@@ -426,6 +430,10 @@ def server(tmp_path: Path) -> Iterator[tuple[Engine, OscServer, OscClient, Path,
     (clips / "set1").mkdir(parents=True)
     training = FakeTraining()
     srv = start_osc(engine, port=0, clip_dirs=[clips], training=training)
+    sink = CaptureSink(clock, layers=2)  # /rvae/capture/clip: a capture that heard a note of each layer
+    for layer in (0, 1):
+        sink.note(time.perf_counter(), layer, 0, 36, 100, 10)
+    srv.attach_capture(Capture(sink, tmp_path / "takes"))
     client = OscClient(srv.port)
     yield engine, srv, client, clips, training
     client.sock.close()
@@ -568,7 +576,7 @@ def test_a_loading_set_pushes_nothing_until_the_server_answered():
 def test_the_device_plays_the_plans_with_its_sequencer_from_the_transport():
     patcher = generate.build(device=True)["patcher"]
     known = by_id(patcher)
-    (js,) = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("js ")]
+    (js,) = [b for b in boxes(patcher) if str(b.get("text", "")).startswith("js rvae_sequencer.js")]
     assert js["text"] == "js rvae_sequencer.js 1"
     assert (ROOT / "maxpatch" / "rvae_sequencer.js").is_file()
     feeding = {known[ln["patchline"]["source"][0]]["text"] for ln in patcher["lines"]

@@ -109,8 +109,9 @@ def test_the_page_shows_the_melody_and_sets_its_key(jack_server, models_dir):
             browser.wait_for("window.rvae && rvae.connected() && rvae.melody() && rvae.melody().notes.length > 0", 15)
             assert browser.js("document.getElementById('melody-body').hidden") is False
             assert browser.js("document.getElementById('melody-key').value") == "A minor"
+            browser.js("rvae.tab('melody')")
             browser.frames(3)
-            # the canvas lies below the fold of a 1000-px window: count its note colour in its own pixels
+            # count the note colour in the canvas's own pixels
             orange = browser.js(
                 "(() => { const c = document.getElementById('melody-roll');"
                 " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"

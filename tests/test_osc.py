@@ -348,6 +348,27 @@ def test_rvae_osc_sends_and_prints_replies(osc_rig, capsys):
     assert "/rvae/error /rvae/x" in capsys.readouterr().out
 
 
+def test_rvae_osc_prints_what_comes_back_by_default_and_no_wait_fires_and_forgets(osc_rig, capsys):
+    from rvae_server.cli import main
+    from rvae_server.cli.osc_send import DEFAULT_WAIT
+
+    engine, server, _, _ = osc_rig
+    start = time.monotonic()
+    assert main(["osc", "/rvae/models", "--port", str(server.port)]) == 0  # no flag: waits briefly, prints
+    assert "/rvae/models a b" in capsys.readouterr().out
+    assert time.monotonic() - start < DEFAULT_WAIT + 1.0
+    assert main(["osc", "/rvae/state", "--port", str(server.port)]) == 0
+    out = capsys.readouterr().out
+    assert "/rvae/state/bpm" in out, out
+    assert main(["osc", "/rvae/threshold", "0.3", "--port", str(server.port)]) == 0  # replies only on error
+    assert abs(engine.state(0).threshold - 0.3) < 1e-6 and capsys.readouterr().out == ""
+    assert main(["osc", "/rvae/x", "high", "--port", str(server.port)]) == 1
+    assert "/rvae/error /rvae/x" in capsys.readouterr().out
+    start = time.monotonic()
+    assert main(["osc", "/rvae/models", "--port", str(server.port), "--no-wait"]) == 0
+    assert capsys.readouterr().out == "" and time.monotonic() - start < DEFAULT_WAIT
+
+
 # ------------------------------------------------------------------------------------------ never blocking
 
 

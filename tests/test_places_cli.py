@@ -107,6 +107,8 @@ def test_rvae_osc_says_when_nothing_answers():
     # the same port, now closed: nothing listens there at all
     refused = rvae("osc", "/rvae/xy", "0.5", "0.5", "--port", str(silent))
     assert refused.returncode == 1 and "nothing listens on" in refused.stderr, refused.stderr
+    refused = rvae("osc", "/rvae/xy", "0.5", "0.5", "--port", str(silent), "--no-wait")  # fire and forget
+    assert refused.returncode == 1 and "nothing listens on" in refused.stderr, refused.stderr
 
 
 def test_rvae_ports_falls_back_to_jack_without_the_alsa_lib_line(jack_server):

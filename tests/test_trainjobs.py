@@ -92,6 +92,13 @@ def test_a_job_trains_in_a_process_reports_each_epoch_and_swaps_in_at_the_bar_li
     fresh = LoadedModel.load(models / "fresh")  # trained with the current recipe, its pad fitted and evaluated
     assert fresh.meta["training"]["recipe"] == DEFAULT_RECIPE and fresh.meta["training"]["threads"] == 1
     assert fresh.start is not None and fresh.default_threshold is not None and fresh.evaluation is not None
+    # its clips' bars are kept beside it: its map (one colour per clip) outlives the folder it learnt from
+    from rvae_server.model.mapsources import model_map, per_clip
+
+    assert (models / "fresh.clips.npz").is_file()
+    shutil.rmtree(next(p for p in (models.parent / "clips").iterdir() if p.name == "d7"))
+    space = model_map(fresh)
+    assert len(space) > 0 and per_clip(space) and str(models / "fresh.clips.npz") in space.source
     assert engine.state(0).model == "fresh" and engine.state(1).model == "first"
     swapped_at = time.perf_counter()
     time.sleep(2.2)

@@ -341,6 +341,7 @@ def _check_cells(browser: Browser, rig: Rig, tick: int, glow: int = 1, channels=
 def test_grid_animates_and_its_pixels_are_the_servers_probabilities(browser, rig):
     rig.engine.play()
     open_page(browser, rig)
+    assert browser.js("rvae.view('glow')") == "glow"  # the time-glow view (the still picture is the default)
     box = browser.js(
         "(() => { const r = pad.getBoundingClientRect();"
         " return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()"
@@ -469,6 +470,7 @@ def test_retraining_shows_a_loss_curve_growing_epoch_by_epoch(browser, tmp_path)
         except TimeoutError as err:
             page = browser.js("[...document.querySelectorAll('#file-list li')].map(li => li.textContent).join(' | ')")
             raise AssertionError(f"{err}; the list holds {page!r}; console {browser.console_errors}") from err
+        browser.js("rvae.tab('training')")
         browser.js("document.getElementById('train-name').value = 'fresh'")
         box = browser.js(
             "(() => { const r = document.getElementById('loss'); r.scrollIntoView();"

@@ -1,11 +1,16 @@
 """The ``rvae`` command line. Each subcommand lives in its own module in this package, which exposes
-``register(subparsers)``: it adds its parser and sets ``func`` (``args -> exit status``) as its default."""
+``register(subparsers)``: it adds its parser and sets ``func`` (``args -> exit status``) as its default.
+
+Where PyTorch has no build (an Intel Mac with Python 3.13 or later: torch 2.2.2 is the last for it and stops at
+3.12), rvae installs without it; a command that needs it says why and what to do (:func:`missing_torch`); ``rvae
+osc`` works."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import platform
 import sys
 from collections.abc import Sequence
 
@@ -43,9 +48,30 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def missing_torch(command: str | None) -> str:
+    """Why ``rvae COMMAND`` cannot run without PyTorch, and what to do."""
+    where = f"Python {platform.python_version()} on {sys.platform} {platform.machine()}"
+    why = (
+        "PyTorch has no build for Intel Macs after Python 3.12 (torch 2.2.2 is the last)"
+        if sys.platform == "darwin" and platform.machine() == "x86_64" and sys.version_info >= (3, 13)
+        else "PyTorch is not installed"
+    )
+    return (
+        f"rvae{' ' + command if command else ''}: needs PyTorch, and {why} ({where}). Make a virtual environment "
+        "with Python 3.11 or 3.12 and pip install -e . again (README: On macOS and Windows); rvae osc works "
+        "without it."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(chosen_command(words)).parse_args(words)
+    try:
+        args = build_parser(chosen_command(words)).parse_args(words)
+    except ModuleNotFoundError as err:
+        if err.name != "torch":
+            raise
+        print(missing_torch(chosen_command(words)), file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
@@ -53,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         status: int = args.func(args)
+    except ModuleNotFoundError as err:
+        if err.name != "torch":
+            raise
+        print(missing_torch(chosen_command(words)), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `rvae clip --json DIR | head`

@@ -1,13 +1,13 @@
-"""``rvae osc ADDRESS [ARGS...] [--host H] [--port P] [--wait-reply [S]]``: send one OSC message to a running
-server and print what comes back.
+"""``rvae osc ADDRESS [ARGS...] [--host H] [--port P] [--wait-reply [S] | --no-wait]``: send one OSC message to a
+running server and print what comes back.
 
 Arguments are sent as int when they read as whole numbers, float when they read as numbers, else as strings;
-prefix ``s:`` to send a number as a string (``s:12``). With ``--wait-reply`` the replies arriving within S
-seconds (default 1) are printed one per line (``/address arg arg...``); the exit status is 1 when one of them
-is ``/rvae/error``, or when nothing came back (it says so: is the server running, on that port?); an address that
-replies only on error (``/rvae/xy``) counts as applied when the server answers a ``/rvae/models`` right after.
-Without it, a message to a local port nobody listens on is reported too (exit status 1). ``rvae osc --list``
-prints the address table.
+prefix ``s:`` to send a number as a string (``s:12``). The replies arriving within :data:`DEFAULT_WAIT` seconds
+(``--wait-reply S`` for longer; S alone is 1) are printed one per line (``/address arg arg...``); the exit status is
+1 when one of them is ``/rvae/error``, or when nothing came back (it says so: is the server running, on that
+port?); an address that replies only on error (``/rvae/xy``) counts as applied when the server answers a
+``/rvae/models`` right after. ``--no-wait`` fires and forgets: only a local port nobody listens on is reported
+(exit status 1). ``rvae osc --list`` prints the address table.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT
 from rvae_server.surfaces.osc.table import handles, lookup, table_as_markdown
 
+#: Seconds ``rvae osc`` waits for replies unless told otherwise (``--wait-reply S``, ``--no-wait``).
+DEFAULT_WAIT = 0.5
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -33,8 +36,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument("args", nargs="*", help="arguments: numbers or strings (s:12 sends '12' as a string)")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument(
-        "--wait-reply", type=float, nargs="?", const=1.0, default=0.0, metavar="S", help="print replies for S s"
+    waiting = parser.add_mutually_exclusive_group()
+    waiting.add_argument(
+        "--wait-reply",
+        type=float,
+        nargs="?",
+        const=1.0,
+        default=DEFAULT_WAIT,
+        metavar="S",
+        help=f"print the replies arriving within S s (default {DEFAULT_WAIT:g}; S alone: 1)",
+    )
+    waiting.add_argument(
+        "--no-wait",
+        dest="wait_reply",
+        action="store_const",
+        const=0.0,
+        default=DEFAULT_WAIT,
+        help="send and exit (fire and forget): print no replies",
     )
     parser.add_argument("--list", action="store_true", help="print the address table and exit")
     parser.set_defaults(func=run)

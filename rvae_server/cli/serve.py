@@ -97,6 +97,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--capture-dir", metavar="DIR", help="where captures go (default: captures in your data folder)")
     p.add_argument("--follow-in", metavar="PORT", help="MIDI input (substring) of drums to follow; default: virtual")
+    p.add_argument(
+        "--note-map",
+        action="append",
+        metavar="MAP",
+        help="your drum machine's notes: a preset (gm, drumrack, tr8s, digitakt, syntakt), then "
+        "INSTRUMENT=NOTE[/CHANNEL] changes (repeatable, or comma-separated); every layer plays them",
+    )
     p.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this long (demos, tests)")
     p.set_defaults(func=run)
 
@@ -108,7 +115,7 @@ OPTION_KEYS = (
     "controller_channel", "state_file", "train_epochs", "http_allow_hosts", "http_token",
     "melody", "melody_model", "melody_out", "melody_channel", "melody_layer", "melody_key", "melody_family",
     "link_join", "link_start_stop", "midi_out_latency",
-    "capture_dir", "follow_in",
+    "capture_dir", "follow_in", "note_map",
 )  # fmt: skip
 
 

@@ -30,6 +30,8 @@ Example::
     midi-out-latency = -12.5   # ms; notes and clock to the MIDI output earlier (negative) or later (positive)
     capture-dir = "~/takes"  # where /rvae/capture/last BARS NAME writes NAME.mid
     follow-in = "e-kit"    # drums to follow (a MIDI input port); leave out for a virtual input
+    note-map = ["digitakt", "ride=60/12"]  # your drum machine's notes: a preset, then INSTRUMENT=NOTE[/CHANNEL]
+    # (or a table: note-map = { preset = "tr8s", crash = "49/11" }); presets: gm, drumrack, tr8s, digitakt, syntakt
 
 Values given on the command line or in the file win over the saved performance state (``state-file``).
 """
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from rvae_server.core import places
+from rvae_server.core.notemaps import parse_note_map
 from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 from rvae_server.core.untrusted import BoundsError, Limits, check_data
 
@@ -103,6 +106,7 @@ class ServeConfig:
     midi_out_latency: float = 0.0  # ms: notes (and clock) to the MIDI output this much later (negative: earlier)
     capture_dir: str | None = None  # where /rvae/capture/... writes (None: the default place, see default_capture_dir)
     follow_in: str | None = None  # MIDI input port (substring) of drums to follow; None: a virtual input
+    note_map: tuple[str, ...] = ()  # each instrument's output note and channel: a preset, then changes (notemaps.py)
     explicit: frozenset[str] = frozenset()  # the keys the performer set (file or command line), not a setting
 
     def validate(self, where: str = "settings") -> ServeConfig:
@@ -155,6 +159,10 @@ class ServeConfig:
             raise ConfigError(f"{where}: link-join must be play or wait, not {self.link_join!r}")
         if not (math.isfinite(self.midi_out_latency) and -500.0 <= self.midi_out_latency <= 500.0):
             raise ConfigError(f"{where}: midi-out-latency must be -500..500 ms, not {self.midi_out_latency}")
+        try:
+            parse_note_map(self.note_map)
+        except ValueError as err:
+            raise ConfigError(f"{where}: note-map: {err}") from None
         if self.clock == "midi" and not self.clock_in:
             raise ConfigError(f"{where}: clock 'midi' needs clock-in (the MIDI input port that sends the clock)")
         return self
@@ -210,6 +218,11 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
             raise fail("true or false")
         return value
     if isinstance(default, tuple):
+        if key == "note_map" and isinstance(value, Mapping):  # a table: { preset = "tr8s", crash = "49/11" }
+            value = [
+                str(v) if k == "preset" else f"{k}={v}"
+                for k, v in sorted(value.items(), key=lambda kv: kv[0] != "preset")
+            ]
         items = value if isinstance(value, list | tuple) else [value]
         if key == "layer_channels":
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):

@@ -136,11 +136,13 @@ class LayerState:
     channel: int = 10  # 1..16
     notes: tuple[int, ...] = OUTPUT_NOTES
     enabled: bool = True
+    channels: tuple[int, ...] = (0,) * N_INSTRUMENTS  # each instrument's channel: 0 = the layer's, else 1..16
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["mutes"] = {name: m for name, m in zip(INSTRUMENT_NAMES, self.mutes, strict=True)}
         data["notes"] = {name: n for name, n in zip(INSTRUMENT_NAMES, self.notes, strict=True)}
+        data["channels"] = {name: c for name, c in zip(INSTRUMENT_NAMES, self.channels, strict=True)}
         return data
 
     @staticmethod
@@ -161,6 +163,9 @@ class LayerState:
                 for n, d in zip(INSTRUMENT_NAMES, OUTPUT_NOTES, strict=True)
             ]
             changes["notes"] = tuple(notes)
+        if isinstance(data.get("channels"), Mapping):
+            channels = [round(clamp("channel", data["channels"].get(n, 0), 0, 16)[0]) for n in INSTRUMENT_NAMES]
+            changes["channels"] = tuple(channels)
         if "enabled" in data:
             changes["enabled"] = bool(data["enabled"])
         for key in ("fixed_velocity", "channel"):

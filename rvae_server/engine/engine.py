@@ -326,8 +326,8 @@ class Engine:
             sink.plans(LINE_PLANS, self.melody_host.plans)
 
     def _channels(self) -> list[int]:
-        """The drum channels the layers use."""
-        return [state.channel for state in self.layers.states]
+        """The drum channels the layers use (each layer's, and any instrument's own)."""
+        return sorted({c for s in self.layers.states for c in (s.channel, *s.channels) if c})
 
     def _replanned(self, k: int, notes: list[str]) -> list[str]:
         """Layer ``k`` changed: re-plan it (heard from the next tick) and tell the listeners."""

@@ -97,6 +97,11 @@ class Layers:
                 if len(out) != N_INSTRUMENTS:
                     raise ControlError(f"notes need {N_INSTRUMENTS} entries, not {len(out)}")
                 clean[key] = out
+            elif key == "channels":  # each instrument's channel: 0 = the layer's
+                chans = tuple(round(clamp("channel", c, 0, 16)[0]) for c in value)
+                if len(chans) != N_INSTRUMENTS:
+                    raise ControlError(f"channels need {N_INSTRUMENTS} entries, not {len(chans)}")
+                clean[key] = chans
             elif key == "enabled":
                 clean[key] = bool(value)
             else:

@@ -30,6 +30,7 @@ class Plan:
     model: str
     lengths: NDArray[np.float64] | None = None  # ticks each note lasts (a melody line's); None: drum hits
     latent: NDArray[np.float32] | None = None  # the latent point the bar was decoded from (drum plans)
+    channels: NDArray[np.int64] | None = None  # each note's channel 1..16 when an instrument has its own; None: channel
 
 
 #: The tables of plans a :class:`PlanSink` is handed: the drum layers', the melody's lines.
@@ -61,9 +62,11 @@ def make_plan(
         velocities[k] = state.fixed_velocity if state.velocity_mode == "fixed" else midi_velocity(note.velocity)
     order = np.argsort(positions, kind="stable")
     out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
+    own = np.asarray(state.channels, dtype=np.int64)  # 0: the layer's channel
+    channels = None if not own.any() else np.where(own == 0, state.channel, own)[instruments[order]]
     return Plan(
         layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
-        velocities[order], state.channel, state.model, latent=latent,
+        velocities[order], state.channel, state.model, latent=latent, channels=channels,
     )  # fmt: skip
 
 
@@ -88,19 +91,28 @@ def same_plan(a: Plan, b: Plan) -> bool:
         and np.array_equal(a.positions, b.positions)
         and np.array_equal(a.notes, b.notes)
         and np.array_equal(a.velocities, b.velocities)
+        and _same_channels(a.channels, b.channels)
     )
+
+
+def _same_channels(a: NDArray[np.int64] | None, b: NDArray[np.int64] | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
 
 
 def plan_event_data(plan: Plan) -> dict[str, object]:
     """What an ``EngineEvent("plan")`` carries (see :class:`rvae_server.engine.api.EngineEvent`): the layer, the bar
     number, the channel, the model and the notes as ``(position within the bar in ticks, note, velocity)``,
-    microtiming and the layer's timing amount included, in playing order."""
+    microtiming and the layer's timing amount included, in playing order; ``channels`` (each note's channel) when an
+    instrument plays on a channel of its own."""
     base = plan.bar_number * TICKS
     notes = tuple(zip((plan.positions - base).tolist(), plan.notes.tolist(), plan.velocities.tolist(), strict=True))
-    return {
+    data: dict[str, object] = {
         "layer": plan.layer,
         "bar_number": plan.bar_number,
         "channel": plan.channel,
         "model": plan.model,
         "notes": notes,
     }
+    if plan.channels is not None:
+        data["channels"] = tuple(plan.channels.tolist())
+    return data

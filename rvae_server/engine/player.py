@@ -163,9 +163,10 @@ class Player:
             if plan.lengths is not None:  # a note of the melody's line: to its own sinks
                 self._send_line(plan, i, when)
             else:
+                channel = plan.channel if plan.channels is None else int(plan.channels[i])
                 for sink in self.sinks:
                     sink.note(when, plan.layer, int(plan.instruments[i]), int(plan.notes[i]),
-                              int(plan.velocities[i]), plan.channel)  # fmt: skip
+                              int(plan.velocities[i]), channel)  # fmt: skip
             if len(self.lateness) < self.max_lateness_records:
                 self.lateness.append(now - when - shift)
 

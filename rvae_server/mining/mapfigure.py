@@ -5,6 +5,10 @@ seed's Figure 3); right, the decoded grid: ``n × n`` pad points (y up), each dr
 the 9 instruments up, kick at the bottom) at the model's suggested threshold. PNG with matplotlib (Agg);
 HTML is one self-contained file (no network): the points on a canvas (hover: source file, bar, style; click:
 the pad XY to send to ``/rvae/xy``), the decoded grid as an embedded PNG beside it.
+
+:func:`write_pad_png` draws what the web page's pad shows by default: each point of the page's ``n × n`` grid
+from its decoded bar, its size the onsets, its colour the mix of kick, snare, hats, toms and cymbals
+(:mod:`rvae_server.core.drumgroups`, the rule the page uses), with a legend (``rvae map MODEL --pad pad.png``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.atomic import atomic_write_bytes, atomic_write_text
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS, stack
+from rvae_server.core.drumgroups import GROUPS, group_counts, mix_colours, point_sizes
 from rvae_server.core.midifile import ClipError, find_clips, read_clip
 from rvae_server.mining.labels import STYLES, Labeller
 from rvae_server.model.inference import LoadedModel
@@ -135,6 +140,56 @@ def _figure(space: SpaceMap, model: LoadedModel, grid_n: int, scatter: bool = Tr
     return out.getvalue()
 
 
+def pad_figure(model: LoadedModel, n: int = 30, threshold: float = 0.5, mutes: list[bool] | None = None) -> bytes:
+    """The pad's still picture as PNG bytes (see the module docstring): ``n × n`` points, y up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    counts = group_counts(model.decode_grid(n).probs, threshold, mutes)  # (n*n, groups), row-major: y rows
+    colours = mix_colours(counts) / 255.0
+    sizes = point_sizes(counts)
+    coords = (np.arange(n) + 0.5) / n
+    xs, ys = np.tile(coords, n), np.repeat(coords, n)  # point p = row * n + col: x = col, y = row
+    fig, ax = plt.subplots(figsize=(8, 8.8), dpi=100)
+    fig.patch.set_facecolor("#07080b")
+    ax.set_facecolor("#000000")
+    cell = 8 * 72 * 0.85 / n  # a cell's width in points
+    full = (cell * 0.96) ** 2  # marker area of the busiest point
+    silent = sizes == 0
+    area = np.where(silent, (cell * 0.24) ** 2, np.maximum(sizes, 0.22) ** 2 * full)
+    ax.scatter(xs, ys, s=area, c=colours, linewidths=0)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    top = int(counts.sum(axis=1).max()) if len(counts) else 0
+    ax.set_title(f"{model.name}: what plays where (threshold {threshold:g}; size = onsets, largest {top})",
+                 color="#e8ecf3", fontsize=11)  # fmt: skip
+    handles = [Line2D([], [], marker="o", linestyle="", color=g.hex, label=g.name, markersize=9) for g in GROUPS]
+    legend = fig.legend(handles=handles, loc="lower center", ncol=len(GROUPS), frameon=False, fontsize=11)
+    for text in legend.get_texts():
+        text.set_color("#e8ecf3")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    out = io.BytesIO()
+    fig.savefig(out, format="png", facecolor=fig.get_facecolor())
+    plt.close(fig)
+    return out.getvalue()
+
+
+def write_pad_png(
+    model: LoadedModel,
+    path: str | os.PathLike[str],
+    n: int = 30,
+    threshold: float = 0.5,
+    mutes: list[bool] | None = None,
+) -> None:
+    atomic_write_bytes(path, pad_figure(model, n, threshold, mutes))
+
+
 def write_png(space: SpaceMap, model: LoadedModel, path: str | os.PathLike[str], grid_n: int = 12) -> None:
     atomic_write_bytes(path, _figure(space, model, grid_n))
 
@@ -153,4 +208,4 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["clips_map", "grid_image", "style_colours", "write_html", "write_png"]
+__all__ = ["clips_map", "grid_image", "pad_figure", "style_colours", "write_html", "write_pad_png", "write_png"]

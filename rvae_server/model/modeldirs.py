@@ -87,7 +87,8 @@ class ModelInfo:
             report=_part(training, "report") or None,
             regularizer=_scalar(_part(self.meta, "config").get("regularizer", "vae")),
             pad_pass=_scalar(_part(_part(self.meta, "evaluation"), "random").get("pass")),
-            poor=_scalar(_part(self.meta, "evaluation").get("poor")),
+            poor=bool(_part(self.meta, "evaluation").get("poor")),
+            warnings=[str(w) for w in _part(self.meta, "evaluation").get("warnings") or [] if isinstance(w, str)],
             weights=_scalar(_part(self.meta, "weights").get("dtype")),
             attribution=_scalar(licence.get("attribution")),
         )
@@ -162,12 +163,20 @@ def _pick_default(found: Sequence[ModelInfo], dirs: Iterable[str | os.PathLike[s
         for m in good:
             if wanted is not None and m.name == wanted and _same(m.path.parent, Path(raw)):
                 return m
-    return good[0] if good else None
+    playing = [m for m in good if not plays_poorly(m.meta)]  # a model flagged by its evaluation is no default
+    return playing[0] if playing else (good[0] if good else None)
+
+
+def plays_poorly(meta: dict[str, Any] | None) -> bool:
+    """Whether a model's stored evaluation (``meta.json``'s ``evaluation.poor``, :mod:`rvae_server.model.evaluate`)
+    flags it as playing poorly."""
+    return isinstance(meta, dict) and bool(_part(meta, "evaluation").get("poor"))
 
 
 def default_model(dirs: Iterable[str | os.PathLike[str]] | None = None) -> ModelInfo | None:
     """The model to load when none is named: the one a models dir's README names (first dir that names an
-    existing model), else the first model found; ``None`` if there is none."""
+    existing model), else the first model found that its evaluation does not flag as playing poorly (else the
+    first found); ``None`` if there is none."""
     for m in find_models(dirs):
         if m.default:
             return m

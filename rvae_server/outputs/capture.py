@@ -197,6 +197,12 @@ class Capture:
         self.path_for(name)  # a bad name is refused before anything else
         return self.write(self.sink.last_bars(bars), name)
 
+    def last_notes(self, bars: int, layer: int) -> tuple[int, list[tuple[float, int, int]]]:
+        """The last ``bars`` bars one layer (0-based) played, for a Live clip (``/rvae/capture/clip``): the bars they
+        span and each note as ``(position in ticks from the first bar line, note, velocity)``, microtiming in."""
+        take = self.sink.last_bars(bars)
+        return take.bars, [(n.position, n.note, n.velocity) for n in take.notes if n.part == layer]
+
     def start(self) -> None:
         self.sink.start_recording()
 

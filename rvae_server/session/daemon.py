@@ -257,6 +257,7 @@ class Daemon:
 
     def _open_state(self) -> None:
         """The controller map and the saved performance state; then what the performer gave explicitly wins."""
+        from rvae_server.core.notemaps import parse_note_map
         from rvae_server.session.state import StateKeeper
         from rvae_server.surfaces.controllers import CCMapper, MapError, kaoss_pad_map
 
@@ -280,6 +281,9 @@ class Daemon:
                 changes["channel"] = cfg.channel_of(layer)
             if "model" in cfg.explicit and layer == 0:
                 changes["model"] = self.default_model
+            if cfg.note_map:  # your drum machine's notes (core/notemaps.py): the config wins over the saved state
+                chosen = parse_note_map(cfg.note_map)
+                changes.update(notes=chosen.notes, channels=chosen.channels)
             if changes:
                 self.engine.update(layer, **changes)
 

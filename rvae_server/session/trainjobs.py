@@ -253,4 +253,24 @@ class TrainingService:
         log.info(
             "trained %r in %.1f s; playing it on layer(s) %s", job.name, summary["seconds"], [x + 1 for x in job.layers]
         )
+        keep_clip_bars(model, self.models_dir)
         self._emit({"type": "train-done", "job": job.id, "name": job.name, "layers": list(job.layers), **summary})
+
+
+def keep_clip_bars(model: Any, models_dir: Path) -> None:
+    """Keep the bars of a new model's training clips beside it (``NAME.clips.npz``,
+    :func:`rvae_server.model.mapsources.write_clip_bars`), so its map (the page, ``rvae map``) outlives the folder it
+    learnt from (an upload folder goes when the server stops). A failure is logged: the model plays all the same."""
+    from rvae_server.core.dataset import DatasetError, file_sha256
+    from rvae_server.model.mapsources import CLIP_BARS_SUFFIX, recorded_clips, write_clip_bars
+
+    try:
+        found = [
+            (Path(path), path, Path(path).stem, Path(path).stem)
+            for path, sha in recorded_clips(model)
+            if Path(path).is_file() and file_sha256(path) == sha
+        ]
+        if found:
+            write_clip_bars(models_dir / f"{model.name}{CLIP_BARS_SUFFIX}", found, colour="clip")
+    except (OSError, DatasetError) as err:
+        log.warning("could not keep the bars of %r's clips for its map: %s", model.name, err)

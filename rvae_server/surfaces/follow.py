@@ -4,7 +4,9 @@ following layer's model and the layer's pad glides to that point (``/rvae/follow
 
 Notes are placed by their arrival: the clock position when the message arrives, to the nearest tick (so a
 stroke a little before the bar line belongs to the next bar), the rest kept as microtiming. Input pitches map
-to instruments through the instrument table (:data:`rvae_server.core.bar.PITCH_TO_INSTRUMENT`), any channel;
+to instruments by the layers' note maps first (a drum machine's own notes and channels,
+:func:`rvae_server.core.notemaps.reader`), then through the instrument table
+(:data:`rvae_server.core.bar.PITCH_TO_INSTRUMENT`), any channel;
 other pitches are ignored. A bar with fewer onsets than the layer's ``min_onsets`` is not followed (the pad
 stays). Only while the transport runs.
 
@@ -21,7 +23,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from rvae_server.core.bar import PITCH_TO_INSTRUMENT, TICKS, Bar
+from rvae_server.core.bar import INSTRUMENT_NAMES, PITCH_TO_INSTRUMENT, TICKS, Bar
+from rvae_server.core.notemaps import NoteMap, reader
 from rvae_server.engine.api import ControlError, EngineControl, EngineEvent
 from rvae_server.surfaces.encoding import encode_bars
 
@@ -42,6 +45,7 @@ class Follower:
         self.followed: list[tuple[int, int, tuple[float, float]]] = []  #: (bar, layer, point) moved to
         self.skipped: list[tuple[int, int, int]] = []  #: (bar, layer, onsets) not followed (too few onsets)
         self.heard: dict[int, Bar] = {}  #: the last bars read from the input, by bar number
+        self._reader = self._note_reader()
         self._thread = threading.Thread(target=self._run, name="rvae-follow", daemon=True)
         self._thread.start()
         engine.add_listener(self._on_event)
@@ -73,8 +77,23 @@ class Follower:
             except Exception:  # a bug here must never stop the input
                 log.exception("follow: %s failed", item[0])
 
+    def _note_reader(self) -> dict[tuple[int, int], int]:
+        """(channel, note) → instrument of the layers' note maps (read again at each bar line)."""
+        maps = []
+        for layer in self.engine.snapshot()["layers"]:
+            notes, channels = layer.get("notes") or {}, layer.get("channels") or {}
+            try:
+                note_map = NoteMap(
+                    tuple(notes[n] for n in INSTRUMENT_NAMES), tuple(channels[n] for n in INSTRUMENT_NAMES)
+                )
+            except (KeyError, ValueError):
+                continue
+            maps.append((note_map, int(layer["channel"])))
+        return reader(maps)
+
     def _note(self, position: float, message: bytes) -> None:
-        instrument = int(PITCH_TO_INSTRUMENT[message[1]])
+        channel = (message[0] & 0x0F) + 1
+        instrument = self._reader.get((channel, message[1]), int(PITCH_TO_INSTRUMENT[message[1]]))
         if instrument < 0:
             return
         tick = round(position)
@@ -93,6 +112,7 @@ class Follower:
             return
         self._done = bar_number
         notes = self._bars.pop(bar_number - 1, [])
+        self._reader = self._note_reader()
         layers = self.engine.snapshot()["layers"]
         if not any(layer["follow"]["on"] for layer in layers):
             return

@@ -1,6 +1,11 @@
 """MIDI ports as the machine offers them (python-rtmidi; backends named as in mido): choosing a backend, creating
 clients with failures explained, picking a port by a part of its name, listing ports, noticing a JACK restart.
 
+Binding
+    :func:`binding`: python-rtmidi when it is installed (Python 3.11, 3.12), else supriya-midi through
+    :mod:`rvae_server.system.midibackend_supriya` (python-rtmidi has no wheels for Python 3.13 and 3.14; both wrap
+    the same RtMidi: the same port names, virtual ports and backend numbers).
+
 Backends
     ``None`` = the platform default (ALSA sequencer on Linux, CoreMIDI on macOS, WinMM on Windows), or
     ``MIDO_BACKEND`` if set. Aliases: ``jack``, ``alsa``, ``coremidi``, ``windows``; mido's names
@@ -39,6 +44,22 @@ ALSA_MISSING = (
 )
 
 
+def binding() -> Any:
+    """The module with python-rtmidi's API: ``rtmidi`` itself, else :mod:`rvae_server.system.midibackend_supriya`.
+    Raises :class:`MidiUnavailable` saying what to install when neither is there."""
+    try:
+        import rtmidi
+    except ImportError:
+        try:
+            from rvae_server.system import midibackend_supriya
+        except ImportError:
+            raise MidiUnavailable(
+                "no MIDI binding installed: pip install python-rtmidi (Python 3.11, 3.12) or supriya-midi (any)"
+            ) from None
+        return midibackend_supriya
+    return rtmidi
+
+
 class MidiError(Exception):
     """A MIDI port problem the performer can fix; ``str(err)`` says what to do."""
 
@@ -66,7 +87,7 @@ def jack_running() -> bool:
 def resolve_backend(backend: str | None) -> int:
     """The rtmidi API constant for a backend name (alias, rtmidi API name, or mido backend string);
     ``None`` means ``$MIDO_BACKEND`` or else the platform default. Raises :class:`MidiError`."""
-    import rtmidi
+    rtmidi = binding()
 
     name = backend if backend is not None else os.environ.get("MIDO_BACKEND")
     if not name:
@@ -86,7 +107,7 @@ def resolve_backend(backend: str | None) -> int:
 
 
 def is_jack(rt: Any) -> bool:
-    import rtmidi
+    rtmidi = binding()
 
     return bool(rt.get_current_api() == rtmidi.API_UNIX_JACK)
 
@@ -118,7 +139,7 @@ def quiet_alsa_errors() -> None:
 def new_client(kind: str, api: int, name: str) -> Any:
     """A new ``rtmidi.MidiIn`` (``kind="input"``) or ``rtmidi.MidiOut`` client, with backend failures turned
     into :class:`MidiUnavailable` messages that say what to do."""
-    import rtmidi
+    rtmidi = binding()
 
     quiet_alsa_errors()
 

@@ -8,13 +8,16 @@ checks (types, finite numbers, choices), and applies the result to the engine; a
 :class:`ControlError` with a one-line message naming the address, and changes nothing. Out-of-range numbers are
 clamped by the engine and come back as notes. Only :data:`WEB_VERBS` are accepted from the page: training goes
 through the page's upload folder instead of ``/rvae/train folder``, and MIDI learn and feedback registration
-are OSC matters.
+are OSC matters. ``/rvae/undo/model`` goes to the ``undo`` the caller gives (the training service's, which asks the
+one owner of model changes); without one it is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from rvae_server.core.notemaps import NoteMap, preset
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.spec import PREFIX, OscArgError
 from rvae_server.surfaces.osc.table import lookup, table_as_dict
@@ -29,7 +32,8 @@ MELODY_SETTINGS = {
 #: The OSC verbs the page may send.
 WEB_VERBS = frozenset(
     {"xy", "x", "y", "threshold", "noise", "mute", "model", "enable", "velocity", "timing", "channel", "bpm"}
-    | {"play", "stop", "state", "models"}
+    | {"note", "notes"}
+    | {"play", "stop", "state", "models", "undo/model"}
     | set(MELODY_SETTINGS)
     | MOTION_VERBS
 )
@@ -45,9 +49,12 @@ def table_json() -> list[dict[str, Any]]:
     return [e for e in entries if e["address"][len(PREFIX) + 1 :] in WEB_VERBS]
 
 
-def apply_control(engine: EngineControl, address: object, args: object) -> tuple[int, str, list[str]]:
+def apply_control(
+    engine: EngineControl, address: object, args: object, undo: Callable[[int], str] | None = None
+) -> tuple[int, str, list[str]]:
     """Validate and apply one control. Returns ``(0-based layer, verb, notes)`` (notes: values that were
-    clamped). ``state`` and ``models`` change nothing (the caller answers them). Raises :class:`ControlError`."""
+    clamped, or what an undo did). ``state`` and ``models`` change nothing (the caller answers them). ``undo``:
+    puts back a layer's previous model and returns its name (None: undo is refused). Raises :class:`ControlError`."""
     if not isinstance(address, str) or not 1 <= len(address) <= 100:
         raise ControlError("address must be a string like /rvae/xy")
     found = lookup(address)
@@ -72,6 +79,10 @@ def apply_control(engine: EngineControl, address: object, args: object) -> tuple
         raise ControlError(f"{address}: {err}") from None
     except OverflowError:
         raise ControlError(f"{address}: a number is too large") from None
+    if verb == "undo/model":
+        if undo is None:
+            raise ControlError(f"{address}: undo is not available in this server")
+        return layer, verb, [f"layer {layer + 1}: back to model {undo(layer)}"]
     return layer, verb, _apply(engine, layer, verb, values)
 
 
@@ -90,6 +101,8 @@ def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> l
         return engine.update(layer, model=values[0])
     if verb == "enable":
         return engine.update(layer, enabled=values[0])
+    if verb in ("note", "notes"):  # the layer's note map
+        return _note_map(engine, layer, verb, values)
     if verb == "velocity":
         changes: dict[str, Any] = {"velocity_mode": values[0]}
         if len(values) > 1:
@@ -105,3 +118,18 @@ def _apply(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> l
     elif verb == "stop":
         engine.stop()
     return []  # state, models: answered by the caller
+
+
+def _note_map(engine: EngineControl, layer: int, verb: str, values: list[Any]) -> list[str]:
+    """``note INSTRUMENT NOTE [CHANNEL]`` or ``notes PRESET`` (:mod:`rvae_server.core.notemaps`)."""
+    try:
+        if verb == "notes":
+            chosen = preset(values[0])
+            return engine.update(layer, notes=chosen.notes, channels=chosen.channels)
+        state = engine.state(layer)
+        changed = NoteMap(state.notes, state.channels).with_entry(
+            values[0], values[1], values[2] if len(values) > 2 else None
+        )
+    except ValueError as err:
+        raise ControlError(str(err)) from None
+    return engine.update(layer, notes=changed.notes, channels=changed.channels)

@@ -103,8 +103,9 @@ class PageInput:
             raise ControlError(f"{kind}: unknown field(s) {', '.join(u[:40] for u in unknown[:5])}")
         if kind == "control":
             address = data.get("address")
-            _, verb, notes = apply_control(self.engine, address, data.get("args"))
-            if verb == "model":  # ship the grid now, not after the coalesced state message
+            undo = self.training.undo_model if self.training is not None else None
+            _, verb, notes = apply_control(self.engine, address, data.get("args"), undo)
+            if verb in ("model", "undo/model"):  # ship the grid now, not after the coalesced state message
                 self.pages.ensure_grids()
             for note in notes:
                 client.send(dumps({"type": "note", "address": address, "message": note}))

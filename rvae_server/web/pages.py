@@ -20,7 +20,7 @@ from typing import Any
 from rvae_server.core.bar import Bar
 from rvae_server.engine.api import EngineControl, EngineEvent
 from rvae_server.web.clients import Client, bar_json, dumps
-from rvae_server.web.grid import Grid, GridCache
+from rvae_server.web.grid import Grid, GridCache, quality_summary
 from rvae_server.web.motion import MOTION_RATE, motion_message
 from rvae_server.web.training import TrainingUpdate
 
@@ -63,6 +63,7 @@ class Pages:
     def greet(self, client: Client) -> None:
         """A page connected (after its ``welcome``): the state, clock, each layer's bar, the melody, its grid."""
         self.clients.add(client)
+        client.send(dumps(self.models_message()))
         client.send(dumps({"type": "state", **self.engine.snapshot()}))
         client.send(dumps(self.clock_message()))
         for layer in range(self.engine.layer_count):
@@ -152,6 +153,16 @@ class Pages:
         for client in self.clients:
             client.send(message)
 
+    def models_message(self) -> dict[str, Any]:
+        """``{"type": "models", "models": [{name, poor, warnings}]}``: each loaded model's flag and warnings from its
+        stored evaluation (:func:`~rvae_server.web.grid.quality_summary`), so the page offers a model that plays
+        poorly apart, with its warning."""
+        out = []
+        for name, model in sorted(self.engine.models.items()):
+            quality = quality_summary(model) or {}
+            out.append({"name": name, "poor": bool(quality.get("poor")), "warnings": quality.get("warnings") or []})
+        return {"type": "models", "models": out}
+
     def clock_message(self) -> dict[str, Any]:
         clock = self.engine.clock
         return {
@@ -194,6 +205,7 @@ class Pages:
         if tuple(snapshot["models"]) != self._models_seen:
             self._models_seen = tuple(snapshot["models"])
             self.prewarm_models()
+            self.broadcast(dumps(self.models_message()))
         self.broadcast(dumps({"type": "state", **snapshot}))
         self.broadcast(dumps(self.clock_message()))
         self.ensure_grids()

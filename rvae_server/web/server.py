@@ -14,6 +14,8 @@ Threads
 WebSocket messages, server → page (JSON text unless said)
     ``welcome``  ``{session, layers, grid_size, instruments:[{index,name,note}], controls, training:bool,
     limits:{file_bytes, session_bytes}, history:[training updates of the current job]}`` — first message.
+    ``models``   ``{models:[{name, poor, warnings}]}`` each loaded model's flag from its stored evaluation: on connect
+    and when the models change (before the ``state`` naming them).
     ``state``    ``{playing, bpm, position, models, layers:[LayerState.to_dict()]}`` on every change (≤ 30/s).
     ``clock``    ``{position, bpm, running, server_time}`` 4×/s while playing (1×/s stopped) and on every
     transport or tempo change. ``position`` is in 24-ppqn ticks (a bar = 96); the page extrapolates it with
@@ -220,7 +222,9 @@ class WebServer:
         app.router.add_get("/api/state", self._api_state)
         app.router.add_get("/api/osc", self._api_osc)
         app.router.add_post("/api/upload", functools.partial(handle_upload, uploads=self.uploads))
-        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=MapCache()))
+        clip_dirs = getattr(self.training, "clip_dirs", None) or []
+        maps = MapCache(clip_dirs)
+        app.router.add_get("/api/map", functools.partial(handle_map, engine=self.engine, cache=maps))
         app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)

@@ -46,6 +46,11 @@ class TrainingService(Protocol):
         """Cancel the running job (True), or say there is none (False). Nothing is saved; the music goes on."""
         ...
 
+    def undo_model(self, layer: int) -> str:
+        """Put back the model the 0-based ``layer`` played before its last model change; returns its name. Raises
+        :class:`~rvae_server.engine.api.ControlError` when there is none."""
+        ...
+
     def add_listener(self, listener: TrainingListener) -> None:
         """Call ``listener`` with each event dict: ``{"type": "train-started"|"train-progress"|"train-note"|
         "train-done"|"train-failed"|"train-cancelled", "job", ...}`` (progress: ``epoch``, ``epochs``,

@@ -27,8 +27,10 @@ from rvae_server.engine.clock.mirror import Timeline
 from rvae_server.engine.plans import Plan
 
 #: One note of a plan: absolute position (ticks), length (ticks; lines only), tick in the bar, instrument (or the
-#: line's pitch), MIDI note and velocity.
-NOTE = np.dtype([("pos", "<f8"), ("len", "<f4"), ("tick", "<i2"), ("inst", "u1"), ("note", "u1"), ("vel", "u1")])
+#: line's pitch), MIDI note, velocity and channel (0: the plan's).
+NOTE = np.dtype(
+    [("pos", "<f8"), ("len", "<f4"), ("tick", "<i2"), ("inst", "u1"), ("note", "u1"), ("vel", "u1"), ("chan", "u1")]
+)
 _TIMELINE = struct.Struct("<q?dddddb")
 _PLAN = struct.Struct("<BiiBB?I")  # table, layer, bar, channel, model-name length, has lengths, notes
 _DROP = struct.Struct("<Bii")
@@ -131,6 +133,7 @@ def plan(table: int, item: Plan) -> bytes:
     notes["inst"] = item.instruments
     notes["note"] = item.notes
     notes["vel"] = item.velocities
+    notes["chan"] = item.channels if item.channels is not None else 0
     model = item.model.encode("utf-8")[:255]
     head = _PLAN.pack(table, item.layer, item.bar_number, item.channel, len(model), item.lengths is not None, n)
     return b"P" + head + model + notes.tobytes()
@@ -198,10 +201,14 @@ def read_plan(body: bytes) -> tuple[int, Plan]:
         raise WireError("plan positions must be finite and in playing order")
     if n and (notes["note"].max() > 127 or notes["vel"].min() < 1 or notes["vel"].max() > 127):
         raise WireError("plan notes must be 0..127 with velocities 1..127")
+    if n and notes["chan"].max() > 16:
+        raise WireError("a note's channel must be 1..16 (0: the plan's)")
+    own = notes["chan"].astype(np.int64)
     item = Plan(
         layer, bar_number, Bar.empty(), notes["pos"].astype(np.float64), notes["tick"].astype(np.int64),
         notes["inst"].astype(np.int64), notes["note"].astype(np.int64), notes["vel"].astype(np.int64), channel,
         model, lengths=notes["len"].astype(np.float64) if has_lengths else None,
+        channels=np.where(own > 0, own, channel) if own.any() else None,
     )  # fmt: skip
     return table, item
 

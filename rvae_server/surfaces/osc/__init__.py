@@ -1,9 +1,10 @@
 """The OSC control surface: one address table, a UDP server on its own thread, feedback from a sender thread.
 
 Modules: ``spec`` (ports, limits, argument specs, hooks), ``table`` (the address table and its documents),
-``motion_table`` (its motion and shaping entries), ``handlers`` (what each address does), ``packets`` (datagrams in
-and out), ``feedback`` (what is sent back and the sender thread), ``planstream`` (the planned bars streamed to the
-Max device), ``ratelimit``, ``server`` (the UDP server; :func:`~rvae_server.surfaces.osc.server.start_osc`).
+``motion_table`` (its motion and shaping entries), ``output_table`` (note maps, bars for a Live clip), ``handlers``
+(what each address does), ``packets`` (datagrams in and out), ``feedback`` (what is sent back and the sender
+thread), ``planstream`` (the planned bars streamed to the Max device), ``clipsend`` (the last bars, for a Live clip),
+``ratelimit``, ``server`` (the UDP server; :func:`~rvae_server.surfaces.osc.server.start_osc`).
 
 The address table
     :data:`~rvae_server.surfaces.osc.table.ADDRESSES` (a tuple of :class:`~rvae_server.surfaces.osc.spec.Entry`:

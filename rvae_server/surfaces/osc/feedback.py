@@ -18,7 +18,7 @@ import numpy as np
 from rvae_server.core.bar import INSTRUMENT_NAMES, Bar
 from rvae_server.engine.api import EngineControl, EngineEvent
 from rvae_server.surfaces.osc.packets import build_message
-from rvae_server.surfaces.osc.planstream import PlanStream, plan_datagrams, plan_notes
+from rvae_server.surfaces.osc.planstream import PlanStream, plan_channels, plan_datagrams, plan_notes
 from rvae_server.surfaces.osc.ratelimit import RateLimitedLog
 from rvae_server.surfaces.osc.spec import PREFIX, Client
 
@@ -321,7 +321,8 @@ class Feedback:
             self.ratelog(logging.ERROR, "OSC: cannot build %s: %r", address, err)
 
     def _send_plan(self, data: dict[str, Any], targets: Sequence[Client]) -> None:
-        for datagram in plan_datagrams(data["layer"], data["bar_number"], data["channel"], plan_notes(data)):
+        notes, channels = plan_notes(data), plan_channels(data)
+        for datagram in plan_datagrams(data["layer"], data["bar_number"], data["channel"], notes, channels):
             for dest in targets:
                 try:
                     self.sock.sendto(datagram, dest)

@@ -12,6 +12,7 @@ from typing import Any
 
 from rvae_server.core.names import InvalidName, model_name
 from rvae_server.model.clip_folders import TrainingRefused, resolve_clip_folder
+from rvae_server.surfaces.osc.clipsend import clip_messages
 from rvae_server.surfaces.osc.feedback import state_messages
 from rvae_server.surfaces.osc.spec import PREFIX, Call, Handler, Host, OscArgError
 
@@ -287,3 +288,40 @@ def capture_stop(server: Host, call: Call) -> None:
     except ValueError as err:
         raise OscArgError(str(err)) from None
     call.reply(f"{PREFIX}/captured", written, count)
+
+
+def note(server: Host, call: Call) -> None:
+    """One instrument's output note (and channel: 0 = the layer's)."""
+    from rvae_server.core.bar import instrument_index
+
+    try:
+        k = instrument_index(call.args[0])
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    state = server.engine.state(call.layer)
+    notes, channels = list(state.notes), list(state.channels)
+    notes[k] = call.args[1]
+    if len(call.args) > 2:
+        channels[k] = call.args[2]
+    call.warn(server.engine.update(call.layer, notes=notes, channels=channels))
+
+
+def notes(server: Host, call: Call) -> None:
+    """Every instrument's note and channel from a preset note map."""
+    from rvae_server.core.notemaps import preset
+
+    try:
+        chosen = preset(call.args[0])
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    call.warn(server.engine.update(call.layer, notes=chosen.notes, channels=chosen.channels))
+
+
+def capture_clip(server: Host, call: Call) -> None:
+    """The last bars of this layer from the capture's ring buffer, as ``/rvae/clip`` datagrams (for a Live clip)."""
+    try:
+        bars, played = _capture(server).last_notes(call.args[0], call.layer)
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
+    for address, args in clip_messages(call.layer, bars, played):
+        call.reply(address, *args)

@@ -28,17 +28,31 @@ KEEP_BARS = 3
 Note = tuple[float, int, int]  # (position within the bar in ticks, MIDI note, velocity)
 
 
-def plan_messages(layer: int, bar_number: int, channel: int, notes: Sequence[Note]) -> list[tuple[str, list[Any]]]:
+def plan_messages(
+    layer: int, bar_number: int, channel: int, notes: Sequence[Note], channels: Sequence[int] | None = None
+) -> list[tuple[str, list[Any]]]:
     """The ``/rvae/plan`` datagrams of one bar (``layer`` 0-based here, 1-based sent): ``layer bar channel part
-    parts`` then ``position note velocity`` per note, in playing order."""
-    parts = max(1, -(-len(notes) // NOTES_PER_DATAGRAM))
+    parts`` then ``position note velocity`` per note, in playing order. With ``channels`` (each note's channel,
+    when instruments play on channels of their own) the notes go in parts per channel, each part's header naming
+    its notes' channel."""
+    chunks = _chunks(channel, notes, channels)
     out: list[tuple[str, list[Any]]] = []
-    for part in range(parts):
-        args: list[Any] = [layer + 1, int(bar_number), int(channel), part, parts]
-        for position, note, velocity in notes[part * NOTES_PER_DATAGRAM : (part + 1) * NOTES_PER_DATAGRAM]:
+    for part, (chunk_channel, chunk) in enumerate(chunks):
+        args: list[Any] = [layer + 1, int(bar_number), int(chunk_channel), part, len(chunks)]
+        for position, note, velocity in chunk:
             args += [round(float(position), 4), int(note), int(velocity)]
         out.append((f"{PREFIX}/plan", args))
     return out
+
+
+def _chunks(channel: int, notes: Sequence[Note], channels: Sequence[int] | None) -> list[tuple[int, list[Note]]]:
+    """``(channel, notes)`` of each datagram: at most :data:`NOTES_PER_DATAGRAM` notes of one channel each."""
+    groups: dict[int, list[Note]] = {}
+    for k, note in enumerate(notes):
+        groups.setdefault(int(channel if channels is None else channels[k]), []).append(note)
+    size = NOTES_PER_DATAGRAM
+    chunks = [(ch, group[i : i + size]) for ch, group in groups.items() for i in range(0, len(group), size)]
+    return chunks or [(int(channel), [])]
 
 
 def plan_notes(data: dict[str, Any]) -> Sequence[Note]:
@@ -51,12 +65,22 @@ def plan_notes(data: dict[str, Any]) -> Sequence[Note]:
     return list(zip((plan.positions - base).tolist(), plan.notes.tolist(), plan.velocities.tolist(), strict=True))
 
 
-def plan_datagrams(layer: int, bar_number: int, channel: int, notes: Sequence[Note]) -> list[bytes]:
+def plan_channels(data: dict[str, Any]) -> Sequence[int] | None:
+    """Each note's channel in a plan event's data, or None when the whole bar plays on ``channel``."""
+    if "notes" in data:
+        return data.get("channels")  # type: ignore[no-any-return,unused-ignore]
+    channels = getattr(data["plan"], "channels", None)
+    return None if channels is None else channels.tolist()  # type: ignore[no-any-return,unused-ignore]
+
+
+def plan_datagrams(
+    layer: int, bar_number: int, channel: int, notes: Sequence[Note], channels: Sequence[int] | None = None
+) -> list[bytes]:
     """The bytes of :func:`plan_messages`, packed directly (a bar of 96 notes in ~40 µs instead of python-osc's
     ~1 ms, which the feedback thread would spend holding the GIL on every pad move)."""
     out = []
     address = _pad(f"{PREFIX}/plan".encode())
-    for _, args in plan_messages(layer, bar_number, channel, notes):
+    for _, args in plan_messages(layer, bar_number, channel, notes, channels):
         count = (len(args) - 5) // 3
         tags = _pad(b",iiiii" + b"fii" * count)
         out.append(address + tags + struct.pack(">5i" + "fii" * count, *args))

@@ -56,13 +56,16 @@ class Learner(Protocol):
 class CaptureService(Protocol):
     """What ``/rvae/capture/...`` calls (see :class:`rvae_server.outputs.capture.Capture`): ``last(bars, name)`` and
     ``stop(name)`` write a file and return its path and note count, raising ``ValueError`` with a message for
-    the performer (a bad name, nothing played)."""
+    the performer (a bad name, nothing played); ``last_notes(bars, layer)`` gives one layer's last bars as notes
+    (``/rvae/capture/clip``)."""
 
     def last(self, bars: int, name: str) -> tuple[str, int]: ...
 
     def start(self) -> None: ...
 
     def stop(self, name: str) -> tuple[str, int]: ...
+
+    def last_notes(self, bars: int, layer: int) -> tuple[int, list[tuple[float, int, int]]]: ...
 
 
 class Host(Protocol):

@@ -14,6 +14,7 @@ from rvae_server.core.tempo import MAX_BPM, MIN_BPM
 from rvae_server.engine.api import MELODY_FAMILIES, RANGES
 from rvae_server.surfaces.osc import handlers as h
 from rvae_server.surfaces.osc.motion_table import MOTION_ADDRESSES, MOTION_FEEDBACK
+from rvae_server.surfaces.osc.output_table import OUTPUT_ADDRESSES, OUTPUT_FEEDBACK
 from rvae_server.surfaces.osc.spec import DEFAULT_HOST, DEFAULT_PORT, MAX_LAYERS, PREFIX, Arg, Entry, Feedback
 from rvae_server.surfaces.targets import TARGETS
 
@@ -128,7 +129,8 @@ ADDRESSES: tuple[Entry, ...] = (
     Entry(
         "undo/model",
         (),
-        "Put back the model this layer played before the last hot swap.",
+        "Put back the model this layer played before its last model change (by hand, by training, a hot swap); "
+        "again for the one before (16 deep).",
         h.undo_model,
         reply="/rvae/undone layer name",
     ),
@@ -227,6 +229,7 @@ ADDRESSES: tuple[Entry, ...] = (
         reply="/rvae/plans/subscribed layer port 0|1, then the plans kept (the bar playing and the next one)",
     ),
     *MOTION_ADDRESSES,  # motion, shaping, presets, follow, encode, capture (motion_table.py)
+    *OUTPUT_ADDRESSES,  # note maps, the last bars for a Live clip (output_table.py)
 )
 
 _ROW = Arg("velocities", "int", "96 ints, one per tick: 0 = no onset, else MIDI velocity 1..127", 0, 127)
@@ -331,8 +334,8 @@ FEEDBACK: tuple[Feedback, ...] = (
         (
             Arg("layer", "int", "1-based"),
             Arg("bar", "int", "the server's bar number since start"),
-            Arg("channel", "int", "the layer's MIDI channel"),
-            Arg("part", "int", "0-based; a bar of more than 64 notes comes in parts"),
+            Arg("channel", "int", "the MIDI channel of this datagram's notes (the layer's, or an instrument's own)"),
+            Arg("part", "int", "0-based; a bar of more than 64 notes, or on several channels, comes in parts"),
             Arg("parts", "int", "how many datagrams this bar takes (1 for up to 64 notes)"),
             Arg(
                 "notes",
@@ -345,6 +348,7 @@ FEEDBACK: tuple[Feedback, ...] = (
         "before its bar line. Positions run from -0.5 (an early downbeat) to 95.5 (96 ticks a bar, 4 beats).",
     ),
     *MOTION_FEEDBACK,
+    *OUTPUT_FEEDBACK,
 )
 
 _BY_VERB: dict[str, Entry] = {entry.verb: entry for entry in ADDRESSES}
@@ -459,7 +463,9 @@ def table_as_markdown() -> str:
         "97 ...`. A position is in ticks (24 ppqn, 96 a bar) from the bar line, microtiming and the layer's "
         "timing amount included (note time = bar line + position); it runs from -0.5 (a downbeat played early, "
         "before the bar line) to 95.5. A bar of more than 64 notes comes in `parts` datagrams (`part` 0, 1, ...) "
-        "that together make the bar; the client uses a bar once all its parts arrived. `bar` counts the server's "
+        "that together make the bar (and one part per channel when instruments play on channels of their own, "
+        "`/rvae/note`: each part's `channel` is its notes'); the client uses a bar once all its parts arrived. "
+        "`bar` counts the server's "
         "bars; a client following another transport plays the newest plan for the bar playing and moves to the "
         "next plan at its own bar line (`maxpatch/rvae_sequencer.js` does exactly that). `/rvae/plans 0 PORT` "
         "stops the stream.",

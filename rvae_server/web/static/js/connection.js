@@ -2,7 +2,7 @@
 
 import { $, position, S, toast, TOKEN } from "./state.js";
 import { resizePad } from "./pad.js";
-import { onState, onWelcome, updateTransport } from "./panel.js";
+import { onModels, onState, onWelcome, updateTransport } from "./panel.js";
 import { onTraining, showFiles } from "./training.js";
 import { onMotionMessage } from "./motion.js";
 import { onMelody, onMelodyState, onMelodyWelcome } from "./melody.js";
@@ -53,6 +53,7 @@ function handle(msg) {
       onMelodyState(msg);
       return onState(msg);
     case "melody": return onMelody(msg);
+    case "models": return onModels(msg);
     case "clock":
       // the position was read at server_time (Unix seconds): count the delivery delay when the clocks agree
       // (same machine, or NTP), capped at 100 ms so a wrong clock cannot throw the animation off

@@ -6,7 +6,12 @@
  * what the state sets), pad.js (the visualizer and the XY pad), roll.js (the piano roll), training.js, map.js (the
  * map of the model's space: training bars by style; click a bar to play it), melody.js (the melody layer's controls
  * and its piano roll), motion.js (LFOs, path, gesture loop, swing, densities, presets, follow, capture;
- * the point as played, the trail).
+ * the point as played, the trail), still.js (the pad's still picture: what plays where), tabs.js (the third
+ * column's tabs, remembered per browser), notemap.js (the Output tab's note map: each instrument's note and
+ * channel, the drum-machine presets).
+ *
+ * Above the fold at 1366 × 768: the header (transport, tempo, layers, model and its undo), the pad and its legend,
+ * the play column (threshold, noise, mutes, the current bar, LFO per axis, presets); the rest is one tab away.
  *
  * Timing: the server sends {type:"clock", position, bpm, running} a few times a second; the page extrapolates
  * the position (24-ppqn ticks) with performance.now() and animates the grid through the 96 ticks of the bar.
@@ -17,11 +22,14 @@
 
 import { $, layerState, position, S, send, TICKS } from "./state.js";
 import { connect } from "./connection.js";
-import { drawPad, gridN, padToCss, stepXY } from "./pad.js";
-import { buildLegend, colourMutes, wireControls } from "./panel.js";
+import { drawPad, gridN, padToCss, setView, stepXY, storedView } from "./pad.js";
+import { buildLegend, colourMutes, showStillSize, wireControls } from "./panel.js";
 import { drawRoll } from "./roll.js";
 import { drawMap, mapDebug, mapPoint, wireMap } from "./map.js";
 import { drawMelody, wireMelody } from "./melody.js";
+import { stillDebug } from "./still.js";
+import { currentTab, onTabShown, showTab, wireTabs } from "./tabs.js";
+import { drawLoss } from "./training.js";
 
 const pad = $("pad");
 
@@ -32,6 +40,7 @@ function frame(now) {
   const t0 = performance.now();
   stepXY(now, dt);
   drawPad(now);
+  if (S.view === "still") showStillSize();
   drawRoll(now);
   drawMap();
   drawMelody(now);
@@ -76,11 +85,26 @@ window.rvae = {
   xy: () => ({ ...S.xy }),
   glow: (ticks) => {
     if (ticks !== undefined) {
+      if (S.view !== "glow") {
+        setView("glow", false);
+        buildLegend();
+      }
       S.glow = Math.max(1, Math.floor(ticks));
       if ($("glow")) $("glow").value = String(S.glow);
     }
     return S.glow;
   },
+  view: (view) => {
+    if (view !== undefined) {
+      setView(view);
+      buildLegend();
+      colourMutes();
+      drawPad(performance.now());
+    }
+    return S.view;
+  },
+  still: (row, col) => stillDebug(row, col),
+  tab: (name) => (name === undefined ? currentTab() : showTab(name)),
   send: (obj) => send(obj),
   bar: () => S.bars.get(S.layer) || null,
   state: () => layerState(),
@@ -95,6 +119,9 @@ window.rvae = {
   melody: () => (S.melody ? { ...S.melody } : null),
 };
 
+setView(storedView(), false);
+onTabShown("training", drawLoss);
+wireTabs();
 wireControls();
 wireMap();
 wireMelody();

@@ -1,6 +1,8 @@
-/* The map of the space: the training bars of the layer's model at their pad XY, coloured by style, style names
- * at their centroids, the pad marker on top (from GET /api/map?model=NAME, see rvae_server/web/mapdata.py).
- * Hover a point: its source file and bar; click: the pad glides there (the same path as a click on the pad). */
+/* The map of the space: the training bars of the layer's model at their pad XY, coloured by style (mined and
+ * bundled models) or per clip (a user model's clips, kind "clip"), the names at their centroids, the pad marker on
+ * top (from GET /api/map?model=NAME, see rvae_server/web/mapdata.py). Hover a point: its source and bar; click: the
+ * pad glides there (the same path as a click on the pad). A model with nothing to map gets, in the map's place,
+ * the server's sentence saying what is missing: never an empty box. */
 
 import { $, layerState, S, TOKEN } from "./state.js";
 
@@ -22,7 +24,7 @@ function load(model) {
       if (M.model !== model) return;
       if (d.error || d.unavailable) {
         M.error = d.error || d.unavailable;
-        info.textContent = "";
+        info.textContent = M.error; // also in the map's place (drawMap)
         return;
       }
       const present = new Set(d.points.map((p) => p[2]));
@@ -30,7 +32,8 @@ function load(model) {
       M.colours = d.styles.map((s, i) => (s === "other" || !present.has(i) ? "#7f7f7f" : COLOURS[k++ % COLOURS.length]));
       M.data = d;
       M.error = "";
-      info.textContent = `${d.count} training bars of ${d.source.split("/").pop()}; hover a point, click to play it`;
+      const what = d.kind === "clip" ? `coloured per clip (${d.styles.length})` : "coloured by style";
+      info.textContent = `${d.count} training bars of ${d.source.split("/").pop()}, ${what}; hover a point, click to play it`;
     })
     .catch((e) => {
       if (M.model === model) M.error = `map: ${e}`;
@@ -61,10 +64,13 @@ export function drawMap() {
   ctx.fillStyle = "#05060a";
   ctx.fillRect(0, 0, w, h);
   if (!M.data) {
-    ctx.fillStyle = "#8a93a6";
-    ctx.font = `${13 * dpr}px system-ui, sans-serif`;
+    ctx.fillStyle = "#c3c9d6";
+    ctx.font = `${14 * dpr}px system-ui, sans-serif`;
     ctx.textAlign = "center";
-    ctx.fillText(M.error || "no map", w / 2, h / 2);
+    ctx.textBaseline = "middle";
+    const lines = wrap(M.error || (M.model ? "loading the map…" : "no model"), w - 32 * dpr);
+    const lh = 20 * dpr;
+    lines.forEach((line, k) => ctx.fillText(line, w / 2, h / 2 + (k - (lines.length - 1) / 2) * lh));
     return;
   }
   const d = M.data;
@@ -124,7 +130,23 @@ function nearest(ev) {
 
 export function describe(p) {
   const d = M.data;
+  if (d.kind === "clip") return `${d.styles[p[2]]} · bar ${p[4]}`; // the clip's name and its bar
   return `${d.files[p[3]]} · bar ${p[4]} · ${d.styles[p[2]]}`;
+}
+
+/* ``text`` in lines no wider than ``width`` device pixels (the map's font). */
+function wrap(text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(next).width > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 export function wireMap() {

@@ -1,10 +1,14 @@
 /* Playing the space: LFOs, path, gesture loop, swing, densities, presets with morph, follow, capture; the point as
  * played (a second marker) and the trail of a clip dropped on the pad. Every control is an OSC address of the
- * server's table (sent with sendControl); the panel follows the state the server sends. */
+ * server's table (sent with sendControl); the panel follows the state the server sends. The essentials — an LFO
+ * on/off per axis and the preset buttons — sit in the play column, always in view (#motion-essentials); LFOs, path
+ * and gesture loop are the Motion tab (#motion-body); swing, densities, follow and capture the Shape tab
+ * (#shape-body). */
 
 import { $, layerState, recentlyTouched, S, send, sendControl, SLIDER_INTERVAL_MS, toast, touched } from "./state.js";
 
 const LFO_TARGETS = ["x", "y", "threshold", "noise"];
+const LFO_LABELS = { threshold: "thr" };
 const SHAPES = ["sine", "triangle", "saw", "square", "random-smooth", "random-step"];
 const RATES = ["1/16", "1/8t", "1/8", "1/8d", "1/4t", "1/4", "1/4d", "1/2", "1", "2", "4", "8", "16", "32", "64"];
 const MORPHS = [["at once", 0, "beats"], ["1 beat", 1, "beats"], ["2 beats", 2, "beats"], ["1 bar", 1, "bars"],
@@ -55,7 +59,53 @@ function rateBars(text) {
   return v;
 }
 
+/* The motion essentials in the play column: an LFO on/off per axis (on: the shape, rate and depth chosen in the
+ * Motion tab, a sine if none), the preset slots with Store and the morph time. */
+function buildEssentials() {
+  const box = $("motion-essentials");
+  box.textContent = "";
+  const lfoRow = el("div", { class: "row" });
+  for (const t of ["x", "y"]) {
+    const b = el("button", { id: `lfo-${t}-on`, text: `LFO ${t.toUpperCase()}`, title: `an LFO moving ${t} (Motion tab: its shape, rate, depth)` });
+    b.addEventListener("click", () => {
+      const ls = layerState();
+      const on = !(ls && ls.lfo && ls.lfo[t]);
+      b.classList.toggle("on", on);
+      touched(`lfo/${t}`);
+      if (!on) return sendControl(`lfo/${t}`, ["off"]);
+      const shape = $(`lfo-${t}-shape`);
+      if (shape && shape.value === "off") shape.value = "sine";
+      sendControl(`lfo/${t}`, [shape ? shape.value : "sine", $(`lfo-${t}-rate`) ? $(`lfo-${t}-rate`).value : "1",
+        Number($(`lfo-${t}-depth`) ? $(`lfo-${t}-depth`).value : 0.2), Number($(`lfo-${t}-phase`) ? $(`lfo-${t}-phase`).value : 0)]);
+    });
+    lfoRow.append(b);
+  }
+  const morph = select("morph", MORPHS.map((m, i) => [m[0], String(i)]), "morph time");
+  morph.value = "3";
+  const store = el("button", { id: "preset-store", text: "Store", title: "then click a slot to keep the layer's settings there" });
+  store.addEventListener("click", () => { S.storing = !S.storing; store.classList.toggle("on", S.storing); });
+  lfoRow.append(store, el("label", { text: "morph" }, morph));
+  const slots = el("div", { id: "presets", class: "presets", "aria-label": "presets" });
+  for (let k = 1; k <= 16; k++) {
+    const b = el("button", { text: String(k) });
+    b.dataset.slot = String(k);
+    b.addEventListener("click", () => {
+      if (S.storing) {
+        sendControl("preset/store", [k]);
+        S.storing = false;
+        store.classList.remove("on");
+      } else {
+        const [, time, u] = MORPHS[Number(morph.value)];
+        sendControl("preset/recall", [k, time, u]);
+      }
+    });
+    slots.append(b);
+  }
+  box.append(lfoRow, slots);
+}
+
 export function buildMotion() {
+  buildEssentials();
   const box = $("motion-body");
   box.textContent = "";
   // LFOs
@@ -76,7 +126,7 @@ export function buildMotion() {
     rate.addEventListener("change", push);
     depth.addEventListener("input", slide);
     phase.addEventListener("input", slide);
-    lfos.append(el("label", { text: `LFO ${t}` }), shape, rate, depth, phase);
+    lfos.append(el("label", { text: `LFO ${LFO_LABELS[t] || t}` }), shape, rate, depth, phase);
   }
   // path
   const path = select("path-shape", ["off", "circle", "eight", "drawn"], "path");
@@ -111,13 +161,20 @@ export function buildMotion() {
   clear.addEventListener("click", () => sendControl("gesture/clear", []));
   lfos.append(el("label", { text: "Gesture" }), gBars, rec, dub, clear);
   box.append(lfos);
+  buildShaping($("shape-body"));
+}
+
+/* The Shape tab: swing, densities, follow and capture. */
+function buildShaping(box) {
+  box.textContent = "";
   // swing and densities
   const swing = range("swing", 50, 75, 0.5, 50, "swing percent");
   const unit = select("swing-unit", [["16ths", "16"], ["8ths", "8"]], "swing on");
   const pushSwing = () => { touched("swing"); $("swing-v").textContent = `${swing.value}%`; sendControl("swing", [Number(swing.value), Number(unit.value)]); };
   swing.addEventListener("input", throttled(pushSwing));
   unit.addEventListener("change", pushSwing);
-  box.append(el("div", { class: "slider-row" }, el("label", { text: "Swing" }), swing, el("output", { id: "swing-v", text: "50%" })), unit);
+  box.append(el("div", { class: "slider-row" }, el("label", { text: "Swing" }), swing, el("output", { id: "swing-v", text: "50%" })),
+    el("div", { class: "train-row" }, el("label", { text: "on" }, unit)));
   const dens = el("div", { id: "densities", class: "densities" });
   for (const inst of S.instruments) {
     const r = range(`density-${inst.name}`, -0.5, 0.5, 0.01, 0, `density of ${inst.name}`);
@@ -126,28 +183,6 @@ export function buildMotion() {
     dens.append(el("label", { text: inst.name }, r));
   }
   box.append(el("h3", { text: "Density" }), dens);
-  // presets
-  const morph = select("morph", MORPHS.map((m, i) => [m[0], String(i)]), "morph time");
-  morph.value = "3";
-  const store = el("button", { id: "preset-store", text: "Store", title: "then click a slot to keep the layer's settings there" });
-  store.addEventListener("click", () => { S.storing = !S.storing; store.classList.toggle("on", S.storing); });
-  const slots = el("div", { id: "presets", class: "presets" });
-  for (let k = 1; k <= 16; k++) {
-    const b = el("button", { text: String(k) });
-    b.dataset.slot = String(k);
-    b.addEventListener("click", () => {
-      if (S.storing) {
-        sendControl("preset/store", [k]);
-        S.storing = false;
-        store.classList.remove("on");
-      } else {
-        const [, time, u] = MORPHS[Number(morph.value)];
-        sendControl("preset/recall", [k, time, u]);
-      }
-    });
-    slots.append(b);
-  }
-  box.append(el("h3", { text: "Presets" }), el("div", { class: "train-row" }, store, el("label", { text: "morph" }, morph)), slots);
   // follow and capture
   const follow = el("button", { id: "follow", text: "Follow" });
   const minOn = el("input", { id: "follow-min", type: "number", min: 1, max: 64, value: 4, "aria-label": "least onsets to follow" });
@@ -172,6 +207,9 @@ export function buildMotion() {
 export function onMotionState() {
   const ls = layerState();
   if (!ls || !ls.lfo || !$("lfo-x-shape")) return;
+  for (const t of ["x", "y"]) {
+    if (!recentlyTouched(`lfo/${t}`)) $(`lfo-${t}-on`).classList.toggle("on", !!ls.lfo[t]);
+  }
   for (const t of LFO_TARGETS) {
     if (recentlyTouched(`lfo/${t}`)) continue;
     const lfo = ls.lfo[t];

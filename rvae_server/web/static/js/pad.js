@@ -1,7 +1,31 @@
-/* The XY pad: the visualizer (the grid of points lit with their rhythms, in time) and the performer's marker. */
+/* The XY pad: the visualizer and the performer's marker. Two views (S.view): "still" (the default: what plays where,
+ * each point drawn from its decoded bar, still.js) and "glow" (the grid of points lit with their rhythms, in time,
+ * three instruments in red, green and blue). The choice is remembered per browser (localStorage "rvae-pad-view"). */
 
 import { $, GLIDE_MS, layerState, position, S, SEND_INTERVAL_MS, sendControl, TICKS, touched } from "./state.js";
 import { drawMotion, encodeDropped, finishDrawing } from "./motion.js";
+import { stillImage } from "./still.js";
+
+const VIEW_KEY = "rvae-pad-view";
+/* The pad's view: "still" or "glow"; remembered unless told not to. */
+export function setView(view, remember = true) {
+  S.view = view === "glow" ? "glow" : "still";
+  if (remember) {
+    try {
+      localStorage.setItem(VIEW_KEY, S.view);
+    } catch (err) {
+      // not remembered
+    }
+  }
+  return S.view;
+}
+export function storedView() {
+  try {
+    return localStorage.getItem(VIEW_KEY) || "still";
+  } catch (err) {
+    return "still";
+  }
+}
 
 const pad = $("pad");
 const padCtx = pad.getContext("2d", { alpha: false });
@@ -136,12 +160,16 @@ export function drawPad(now) {
   S.lastTick = tick;
   padCtx.fillStyle = "#000";
   padCtx.fillRect(0, 0, w, h);
-  if (S.grid && smallImage) {
-    drawGrid(tick);
-    padCtx.imageSmoothingEnabled = false;
-    padCtx.drawImage(small, 0, 0, w, h);
+  if (S.view === "glow") {
+    if (S.grid && smallImage) {
+      drawGrid(tick);
+      padCtx.imageSmoothingEnabled = false;
+      padCtx.drawImage(small, 0, 0, w, h);
+    }
+    if (mask) padCtx.drawImage(mask, 0, 0);
+  } else if (S.grid) {
+    padCtx.drawImage(stillImage(w, h), 0, 0);
   }
-  if (mask) padCtx.drawImage(mask, 0, 0);
   // the marker
   const dpr = w / pad.getBoundingClientRect().width;
   const m = padToCss(S.xy.x, S.xy.y);

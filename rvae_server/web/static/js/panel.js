@@ -4,10 +4,12 @@ import {
   $, CHANNEL_COLOURS, CHANNEL_NAMES, control, layerState, range, recentlyTouched, S, send, sendControl,
   SLIDER_INTERVAL_MS, toast, touched,
 } from "./state.js";
-import { wirePad } from "./pad.js";
-import { MAX_BPM, MIN_BPM } from "./rules.js";
+import { setView, wirePad } from "./pad.js";
+import { DRUM_GROUPS, GROUP_OF, MAX_BPM, MIN_BPM } from "./rules.js";
+import { stillTop } from "./still.js";
 import { drawLoss, onTraining, wireTraining } from "./training.js";
 import { buildMotion, onMotionState } from "./motion.js";
+import { buildNoteMap, onNoteMapState } from "./notemap.js";
 
 export function onWelcome(msg) {
   S.welcome = msg;
@@ -21,6 +23,7 @@ export function onWelcome(msg) {
   buildMutes();
   buildLegend();
   buildMotion();
+  buildNoteMap();
   applyRanges();
   $("train-unavailable").hidden = msg.training;
   $("train-body").hidden = !msg.training;
@@ -46,6 +49,7 @@ function applyRanges() {
   const vel = range("velocity", 1);
   if (vel) [$("fixed-velocity").min, $("fixed-velocity").max] = vel;
   $("enable").disabled = !control("enable");
+  $("undo-model").disabled = !control("undo/model");
 }
 
 function buildLayers() {
@@ -87,16 +91,62 @@ function buildMutes() {
   }
   colourMutes();
 }
+/* Each mute's edge: its drum group's colour (still view) or the glow channel that shows it. */
 export function colourMutes() {
   for (const b of $("mutes").children) {
-    const ch = S.channels.indexOf(Number(b.dataset.index));
-    b.style.borderLeftColor = ch >= 0 ? CHANNEL_COLOURS[ch] : "";
+    const index = Number(b.dataset.index);
+    const ch = S.channels.indexOf(index);
+    if (S.view !== "glow") b.style.borderLeftColor = DRUM_GROUPS[GROUP_OF[index]].hex;
+    else b.style.borderLeftColor = ch >= 0 ? CHANNEL_COLOURS[ch] : "";
   }
 }
 
+/* Under the pad: the view (what plays where, or lit in time) and its legend — the drum groups' colours and what a
+ * dot's size means (still), or the instrument shown in each colour and the afterglow (glow). */
 export function buildLegend() {
   const box = $("legend");
   box.textContent = "";
+  const view = document.createElement("select");
+  view.id = "pad-view";
+  view.setAttribute("aria-label", "what the pad shows");
+  view.add(new Option("what plays where", "still"));
+  view.add(new Option("lit in time", "glow"));
+  view.value = S.view;
+  view.addEventListener("change", () => {
+    setView(view.value);
+    buildLegend();
+    colourMutes();
+  });
+  box.appendChild(view);
+  if (S.view === "glow") buildGlowLegend(box);
+  else buildStillLegend(box);
+}
+
+function buildStillLegend(box) {
+  for (const g of DRUM_GROUPS) {
+    const key = document.createElement("span");
+    key.className = "key";
+    const sw = document.createElement("span");
+    sw.className = "swatch";
+    sw.style.background = g.hex;
+    key.append(sw, g.name);
+    box.appendChild(key);
+  }
+  const size = document.createElement("span");
+  size.className = "key";
+  size.id = "legend-size";
+  size.title = "a dot's area goes with the onsets of its bar at this threshold";
+  box.appendChild(size);
+  showStillSize();
+}
+/* "size = onsets" with the busiest point's count (it changes with the threshold and mutes). */
+export function showStillSize() {
+  const el = $("legend-size");
+  const text = `size = onsets (largest ${stillTop()})`;
+  if (el && el.textContent !== text) el.textContent = text; // unchanged text: no relayout
+}
+
+function buildGlowLegend(box) {
   S.channels.forEach((inst, ch) => {
     const label = document.createElement("label");
     const sw = document.createElement("span");
@@ -129,16 +179,40 @@ export function buildLegend() {
   box.appendChild(label);
 }
 
+/* The model menu: the models that play well, then those their own evaluation flags apart, each with its warning. */
+function fillModels(menu, models) {
+  const info = (m) => S.modelInfo.get(m) || { poor: false, warnings: [] };
+  const key = models.map((m) => `${m}:${info(m).poor}`).join("\n");
+  if (menu.dataset.key === key) return;
+  menu.dataset.key = key;
+  menu.textContent = "";
+  const poor = models.filter((m) => info(m).poor);
+  for (const m of models.filter((m) => !info(m).poor)) menu.add(new Option(m, m));
+  if (!poor.length) return;
+  const group = document.createElement("optgroup");
+  group.label = "plays poorly (its own evaluation)";
+  group.className = "poor";
+  for (const m of poor) {
+    const o = new Option(`${m} — plays poorly`, m);
+    o.className = "poor";
+    o.title = info(m).warnings.join("; ") || "its evaluation flags it";
+    group.appendChild(o);
+  }
+  menu.appendChild(group);
+}
+
+/* The "models" message: each loaded model's quality flag and warnings (from its stored evaluation). */
+export function onModels(msg) {
+  S.modelInfo = new Map(msg.models.map((m) => [m.name, { poor: !!m.poor, warnings: m.warnings || [] }]));
+  if (S.state) fillModels($("model"), S.state.models || []);
+}
+
 export function onState(msg) {
   S.state = msg;
   const ls = layerState();
   // models menu
   const menu = $("model");
-  const models = msg.models || [];
-  if ([...menu.options].map((o) => o.value).join("\n") !== models.join("\n")) {
-    menu.textContent = "";
-    for (const m of models) menu.add(new Option(m, m));
-  }
+  fillModels(menu, msg.models || []);
   if (!ls) return;
   if (!recentlyTouched("model")) menu.value = ls.model;
   if (!recentlyTouched("enable")) {
@@ -170,6 +244,7 @@ export function onState(msg) {
   S.clock.running = msg.playing;
   updateTransport();
   onMotionState();
+  onNoteMapState();
 }
 
 export function updateTransport() {
@@ -217,6 +292,10 @@ export function wireControls() {
   $("model").addEventListener("change", () => {
     touched("model");
     sendControl("model", [$("model").value]);
+  });
+  $("undo-model").addEventListener("click", () => {
+    S.localTouch.delete("model"); // the menu shows the model the undo brings back
+    sendControl("undo/model", []);
   });
   for (const name of ["threshold", "noise", "timing"]) {
     let last = 0;

@@ -39,7 +39,9 @@ export const S = {
   frames: [],
   drawMs: 0,
   hold: null, // a tick to freeze the visualizer on (tests)
-  glow: 6, // ticks a lit point takes to fade (6 = a sixteenth note)
+  view: "still", // the pad's view: "still" (what plays where) or "glow" (lit in time); see pad.js
+  glow: 6, // ticks a lit point takes to fade (6 = a sixteenth note) in the glow view
+  modelInfo: new Map(), // model name → {poor, warnings} (from "models" messages)
   lastTick: 0,
   training: [], // epoch updates of the current job
   trainingKept: 0, // the epoch the finished job kept (0: none yet)
