@@ -21,12 +21,8 @@ Everything is decoded at one threshold, the model's own default (0.5 on its cali
     overall and per instrument, machine guns, the share playing a groove, silent points, the filter's pass
     rate beside the training bars' own, and the overlapping areas of their distributions.
 ``poor``, ``warnings``
-    plain-language warnings when the space plays poorly (:func:`warnings`): under half the pad passing the
-    filter, training bars (of a set under 1000 bars: a performer's own clips) coming back below 0.7 F1 within
-    ±1 tick, or under 80 % of them inside; and every target of issue 21 missed
-    (:func:`rvae_server.model.feel.feel_warnings`: "doubled hits", "too busy", "machine gun at …", "no kick on
-    30 % of the pad" …). Without ``feel`` figures (older evaluations): more than 5 % of the pad silent, a density
-    off by more than ×0.6–×1.6.
+    plain-language warnings for every target the space misses, and whether it plays poorly: see
+    :mod:`rvae_server.model.verdict`.
 
 Every bar is played as the performer hears it: thresholded, then one onset where a drummer plays one
 (:mod:`rvae_server.core.peaks`; ``peaks=False`` measures the decoder as models before issue 21 played).
@@ -42,21 +38,14 @@ from numpy.typing import NDArray
 
 from rvae_server.core.patterns import ENTROPY_K, MIN_INSTRUMENTS, MIN_ONSETS, passes
 from rvae_server.core.peaks import decoded_bars
-from rvae_server.model.feel import feel_figures, feel_table, feel_warnings, reference
+from rvae_server.model.feel import feel_figures, feel_table, reference
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.planes import grid_points
+from rvae_server.model.verdict import is_poor, warnings
 
 POINTS = 1000
 GRID = 30
 SEED = 0
-
-# a space is called poor below these (see warnings())
-POOR_PASS = 0.5
-POOR_SILENT = 0.05
-POOR_DENSITY = (0.6, 1.6)
-POOR_F1 = 0.7
-POOR_INSIDE = 0.8
-POOR_F1_BARS = 1000  # the round trip is a promise for a performer's own clips, not for thousands of bars
 
 
 def _density(onsets: NDArray[np.bool_], reference: float) -> dict[str, float]:
@@ -165,35 +154,8 @@ def evaluate_model(
         }
     out = _rounded(out)
     out["warnings"] = warnings(out)
-    out["poor"] = bool(out["warnings"])
+    out["poor"] = is_poor(out)
     return out
-
-
-def warnings(figures: dict[str, Any]) -> list[str]:
-    """Plain-language warnings for a poor space (empty when it plays well)."""
-    found: list[str] = []
-    rand = figures.get("random") or {}
-    train = figures.get("train") or {}
-    feel = figures.get("feel")
-    if rand.get("pass", 1.0) < POOR_PASS:
-        found.append(f"only {rand['pass'] * 100:.0f} % of the pad sounds like a drum pattern")
-    if not isinstance(feel, dict) and rand.get("silent", 0.0) > POOR_SILENT:
-        found.append(f"{rand['silent'] * 100:.0f} % of the pad is silent")
-    density = rand.get("density")
-    if (
-        not isinstance(feel, dict)
-        and isinstance(density, float)
-        and math.isfinite(density)
-        and not POOR_DENSITY[0] <= density <= POOR_DENSITY[1]
-    ):
-        found.append(f"the pad plays {density:.1f}x as many notes as the training clips")
-    if train.get("f1_tick", 1.0) < POOR_F1 and train.get("bars", 0) < POOR_F1_BARS:
-        found.append(f"the training clips come back only {train['f1_tick'] * 100:.0f} % right (onset F1, ±1 tick)")
-    if train.get("inside", 1.0) < POOR_INSIDE:
-        found.append(f"{(1 - train['inside']) * 100:.0f} % of the training clips lie off the pad")
-    if isinstance(feel, dict):
-        found.extend(feel_warnings(feel))
-    return found
 
 
 def _rounded(value: Any) -> Any:

@@ -52,6 +52,12 @@ DENSITY_TOLERANCE = 0.15
 INSTRUMENT_TOLERANCE = 0.30
 GROOVE_MARGIN = 0.05
 MIN_OVERLAP = 0.7
+#: Beyond these a missed target is serious (the space is called poor; see feel_problems).
+SERIOUS_DENSITY = 0.4  # × away from the training bars' density (0.6x-1.4x)
+SERIOUS_MACHINE_GUNS = 0.01  # share of the pad
+SERIOUS_GROOVE = 0.15  # points below the training bars' share
+SERIOUS_SILENT = 0.05  # share of the pad
+SERIOUS_PASS = 0.15  # points below the training bars' pass rate
 _KICK, _SNARE = instrument_index("kick"), instrument_index("snare")
 TIMEKEEPERS = tuple(instrument_index(n) for n in ("closed-hat", "open-hat", "ride"))
 
@@ -202,44 +208,62 @@ def feel_figures(
 
 def feel_warnings(feel: dict[str, Any]) -> list[str]:
     """Plain words for each target of issue 21 the pad misses (empty when it feels like drumming)."""
-    found: list[str] = []
+    return [text for text, _ in feel_notes(feel)]
+
+
+def feel_problems(feel: dict[str, Any]) -> list[str]:
+    """Of :func:`feel_warnings`, those a performer hears at once — flams, a machine gun, silence, a pad far too
+    busy or bare, grooves missing on much of it, far fewer patterns than the clips' — the ones that call a space
+    poor; the rest (a pass rate a few points below the clips', a distribution that differs) are said, not held
+    against it."""
+    return [text for text, serious in feel_notes(feel) if serious]
+
+
+def feel_notes(feel: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Each missed target's words, and whether it is serious (see :func:`feel_problems`)."""
+    found: list[tuple[str, bool]] = []
     ref = feel.get("reference") or {}
     dbl, ref_dbl = feel.get("doubles") or {}, ref.get("doubles") or {}
     rate, ref_rate = dbl.get("per_100"), ref_dbl.get("per_100")
     if isinstance(rate, float) and isinstance(ref_rate, float) and rate > max(DOUBLES_LIMIT * ref_rate, 0.5):
-        found.append(f"doubled hits: {rate:.1f} per 100 notes are flams of one drum on neighbouring ticks "
-                     f"(the training clips: {ref_rate:.1f})")  # fmt: skip
+        found.append((f"doubled hits: {rate:.1f} per 100 notes are flams of one drum on neighbouring ticks "
+                      f"(the training clips: {ref_rate:.1f})", True))  # fmt: skip
     density = feel.get("density")
     if isinstance(density, float) and math.isfinite(density) and abs(density - 1.0) > DENSITY_TOLERANCE:
         word = "too busy" if density > 1.0 else "too sparse"
-        found.append(f"{word}: the pad plays {density:.2f}x the notes of the training clips")
+        found.append((f"{word}: the pad plays {density:.2f}x the notes of the training clips",
+                      abs(density - 1.0) > SERIOUS_DENSITY))  # fmt: skip
     off = {n: r for n, r in (feel.get("instruments") or {}).items() if abs(r - 1.0) > INSTRUMENT_TOLERANCE}
     if off:
         listed = ", ".join(f"{n} {r:.1f}x" for n, r in sorted(off.items(), key=lambda kv: -abs(kv[1] - 1.0)))
-        found.append(f"{'too busy' if max(off.values()) > 1.0 else 'too sparse'} on some drums: {listed}")
+        found.append((f"{'too busy' if max(off.values()) > 1.0 else 'too sparse'} on some drums: {listed}", False))
     worst = (feel.get("machine_guns") or {}).get("worst")
     if isinstance(worst, dict):
         kind = f"{worst['instrument']} hits" if worst.get("instrument") else "notes"
         what = f"{worst['onsets']} {kind}"
         share = feel["machine_guns"]["share"] * 100
-        found.append(f"machine gun at ({worst['xy'][0]:.2f}, {worst['xy'][1]:.2f}): {what} in a bar "
-                     f"({share:.1f} % of the pad plays above the training clips' busiest bars)")  # fmt: skip
+        found.append((f"machine gun at ({worst['xy'][0]:.2f}, {worst['xy'][1]:.2f}): {what} in a bar "
+                      f"({share:.1f} % of the pad plays above the training clips' busiest bars)",
+                      share > SERIOUS_MACHINE_GUNS * 100))  # fmt: skip
     share, ref_share = feel.get("groove"), ref.get("groove")
     if isinstance(share, float) and isinstance(ref_share, float) and share < ref_share - GROOVE_MARGIN:
         missing = feel.get("missing") or {}
         name, lack = max(missing.items(), key=lambda kv: kv[1]) if missing else ("kick", 1 - share)
-        found.append(f"no {name} on {lack * 100:.0f} % of the pad (kick, snare and a hat or ride together: "
-                     f"{share * 100:.0f} %, the training clips {ref_share * 100:.0f} %)")  # fmt: skip
+        found.append((f"no {name} on {lack * 100:.0f} % of the pad (kick, snare and a hat or ride together: "
+                      f"{share * 100:.0f} %, the training clips {ref_share * 100:.0f} %)",
+                      share < ref_share - SERIOUS_GROOVE))  # fmt: skip
     if feel.get("silent", 0.0) > 0.0:
-        found.append(f"{feel['silent'] * 100:.1f} % of the pad is silent")
+        found.append((f"{feel['silent'] * 100:.1f} % of the pad is silent", feel["silent"] > SERIOUS_SILENT))
     pass_rate, ref_pass = feel.get("pass"), ref.get("pass")
     if isinstance(pass_rate, float) and isinstance(ref_pass, float) and pass_rate < ref_pass - 0.005:
-        found.append(f"{pass_rate * 100:.0f} % of the pad passes the pattern filter, below the training clips' "
-                     f"{ref_pass * 100:.0f} %")  # fmt: skip
+        found.append((f"{pass_rate * 100:.0f} % of the pad passes the pattern filter, below the training clips' "
+                      f"{ref_pass * 100:.0f} %", pass_rate < ref_pass - SERIOUS_PASS))  # fmt: skip
     low = {k: v for k, v in (feel.get("overlap") or {}).items() if v < MIN_OVERLAP}
     if low:
         listed = ", ".join(f"{k} {v:.2f}" for k, v in low.items())
-        found.append(f"the pad's distributions differ from the training clips' (overlap {listed}; 1 = the same)")
+        found.append(
+            (f"the pad's distributions differ from the training clips' (overlap {listed}; 1 = the same)", False)
+        )
     return found
 
 
@@ -280,6 +304,8 @@ __all__ = [
     "MACHINE_GUN",
     "doubles",
     "feel_figures",
+    "feel_notes",
+    "feel_problems",
     "feel_table",
     "feel_warnings",
     "groove",

@@ -25,6 +25,7 @@ from rvae_server.model.modelfile import (
     read_meta,
     tidy,
 )
+from rvae_server.model.verdict import is_poor
 
 
 def bundled_models_dir() -> Path:
@@ -87,7 +88,7 @@ class ModelInfo:
             report=_part(training, "report") or None,
             regularizer=_scalar(_part(self.meta, "config").get("regularizer", "vae")),
             pad_pass=_scalar(_part(_part(self.meta, "evaluation"), "random").get("pass")),
-            poor=bool(_part(self.meta, "evaluation").get("poor")),
+            poor=is_poor(_part(self.meta, "evaluation")),
             warnings=[str(w) for w in _part(self.meta, "evaluation").get("warnings") or [] if isinstance(w, str)],
             weights=_scalar(_part(self.meta, "weights").get("dtype")),
             attribution=_scalar(licence.get("attribution")),
@@ -168,9 +169,9 @@ def _pick_default(found: Sequence[ModelInfo], dirs: Iterable[str | os.PathLike[s
 
 
 def plays_poorly(meta: dict[str, Any] | None) -> bool:
-    """Whether a model's stored evaluation (``meta.json``'s ``evaluation.poor``, :mod:`rvae_server.model.evaluate`)
-    flags it as playing poorly."""
-    return isinstance(meta, dict) and bool(_part(meta, "evaluation").get("poor"))
+    """Whether a model's stored evaluation (``meta.json``'s ``evaluation``, :mod:`rvae_server.model.evaluate`) calls
+    its space poor, by today's rule (:func:`rvae_server.model.verdict.is_poor`, not the flag stored with it)."""
+    return isinstance(meta, dict) and is_poor(_part(meta, "evaluation"))
 
 
 def default_model(dirs: Iterable[str | os.PathLike[str]] | None = None) -> ModelInfo | None:

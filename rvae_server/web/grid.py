@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from rvae_server.core.bar import INSTRUMENT_NAMES, N_INSTRUMENTS, TICKS
 from rvae_server.engine.api import PatternModel, model_pad_to_latent
 from rvae_server.model.planes import grid_points
+from rvae_server.model.verdict import is_poor
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def quality_summary(model: object) -> dict[str, Any] | None:
         "pass": rand.get("pass"),
         "density": rand.get("density"),
         "silent": rand.get("silent"),
-        "poor": bool(figures.get("poor")),
+        "poor": is_poor(figures),
         "warnings": [str(w) for w in figures.get("warnings") or []],
     }
 
