@@ -1,12 +1,15 @@
 """Atomic file writes, the one way every module writes a file a performer keeps (clips, WAV renders, controller
-maps, the saved state): a temporary file in the same folder, ``fsync``, ``os.replace``, then an ``fsync`` of the
-folder so the rename itself survives a crash. A failure leaves any existing file whole and no temporary behind.
-(Model folders are swapped as a whole by :mod:`rvae_server.model.modelfile`.)"""
+maps, the saved state): a temporary file in the same folder (``.<name>.XXXXXXXX.tmp``), ``fsync``,
+``os.replace``, then an ``fsync`` of the folder so the rename itself survives a crash. A failure leaves any
+existing file whole and no temporary behind; a process killed mid-write leaves its temporary, which
+:func:`remove_temporaries` removes (its owner calls it at start). :func:`unwritable` says why a file could not be
+written there, before anything is. (Model folders are swapped as a whole by :mod:`rvae_server.model.modelfile`.)"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -40,4 +43,39 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int = 0o644
     atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+def remove_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporaries that writes of ``path`` interrupted by a kill left beside it (``.<name>.`` + the 8
+    characters ``mkstemp`` draws + ``.tmp``; regular files only); returns them. Only for the file's one owner, at
+    a time none of its writes runs (the server holding the state file's lock, at start)."""
+    target = Path(path)
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")
+    removed = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file() and not entry.is_symlink():
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed.append(entry)
+    return removed
+
+
+def unwritable(path: str | os.PathLike[str]) -> str | None:
+    """Why :func:`atomic_write_bytes` could not write ``path`` (its folder cannot be made or written to, or the
+    path is a folder), tried with a temporary that is removed at once; None when it can."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        return f"cannot write to {target.parent} ({err.strerror or err})"
+    if target.is_dir():
+        return f"{target} is a folder"
+    return None
+
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "remove_temporaries", "unwritable"]
