@@ -5,8 +5,11 @@ its own track, from Live's transport).
 A plan is sent whenever it changes (a move of the pad, a mute, a model swap) and when the next bar is planned,
 about a bar before its bar line, so a client always holds the bar playing and the next one. One datagram carries
 a whole bar of up to :data:`NOTES_PER_DATAGRAM` notes (a bar rarely has more); a busier bar is split into parts
-that each say ``part`` of ``parts``. Nothing here blocks: the engine's listener only stores the latest plan and
-tells the sending thread which one to send."""
+that each say ``part`` of ``parts``. Only what the device plays is sent (:func:`plan_messages`): a channel
+outside 1..16 is refused, and a note outside 0..127, a velocity outside 1..127 or a position outside
+-0.5..95.5 is left out (the engine never plans one; maxpatch/rvae_sequencer.js refuses a datagram holding one).
+Nothing here blocks: the engine's listener only stores the latest plan and tells the sending thread which one
+to send."""
 
 from __future__ import annotations
 
@@ -25,12 +28,25 @@ MAX_SUBSCRIBERS = 16
 #: Plans kept per layer (the bar playing and the next one, plus one spare): what a new subscriber gets first.
 KEEP_BARS = 3
 
+#: Positions a note of a bar may have (ticks from its bar line): an early downbeat .. a late last tick.
+POSITIONS = (-0.5, TICKS - 0.5)
+
 Note = tuple[float, int, int]  # (position within the bar in ticks, MIDI note, velocity)
+
+
+def playable(notes: Sequence[Note]) -> list[Note]:
+    """The notes a device plays: note 0..127, velocity 1..127, position within :data:`POSITIONS`."""
+    lo, hi = POSITIONS
+    return [n for n in notes if 0 <= n[1] <= 127 and 1 <= n[2] <= 127 and lo <= n[0] <= hi]
 
 
 def plan_messages(layer: int, bar_number: int, channel: int, notes: Sequence[Note]) -> list[tuple[str, list[Any]]]:
     """The ``/rvae/plan`` datagrams of one bar (``layer`` 0-based here, 1-based sent): ``layer bar channel part
-    parts`` then ``position note velocity`` per note, in playing order."""
+    parts`` then ``position note velocity`` per note, in playing order; only :func:`playable` notes. Raises
+    ``ValueError`` for a channel outside 1..16."""
+    if not 1 <= channel <= 16:
+        raise ValueError(f"a plan's channel must be 1..16, not {channel}")
+    notes = playable(notes)
     parts = max(1, -(-len(notes) // NOTES_PER_DATAGRAM))
     out: list[tuple[str, list[Any]]] = []
     for part in range(parts):
