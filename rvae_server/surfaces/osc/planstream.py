@@ -23,8 +23,9 @@ from rvae_server.surfaces.osc.spec import PREFIX, Client
 
 #: Notes per ``/rvae/plan`` datagram: 64 notes are 192 arguments, about 1 KB (Max's udpreceive takes it whole).
 NOTES_PER_DATAGRAM = 64
-#: Most plan subscribers (host, port) at once; the oldest is dropped beyond.
+#: Most plan subscribers (host, port) at once, and on one host: beyond, a new one is refused (those there stay).
 MAX_SUBSCRIBERS = 16
+MAX_PER_HOST = 8
 #: Plans kept per layer (the bar playing and the next one, plus one spare): what a new subscriber gets first.
 KEEP_BARS = 3
 
@@ -67,6 +68,12 @@ def plan_notes(data: dict[str, Any]) -> Sequence[Note]:
     return list(zip((plan.positions - base).tolist(), plan.notes.tolist(), plan.velocities.tolist(), strict=True))
 
 
+def datagram_count(data: dict[str, Any]) -> int:
+    """How many ``/rvae/plan`` datagrams a plan event's data makes (what a subscriber's reply budget pays)."""
+    count = len(data["notes"]) if "notes" in data else len(data["plan"].positions)
+    return max(1, -(-count // NOTES_PER_DATAGRAM))
+
+
 def plan_datagrams(layer: int, bar_number: int, channel: int, notes: Sequence[Note]) -> list[bytes]:
     """The bytes of :func:`plan_messages`, packed directly (a bar of 96 notes in ~40 µs instead of python-osc's
     ~1 ms, which the feedback thread would spend holding the GIL on every pad move)."""
@@ -85,12 +92,14 @@ def _pad(text: bytes) -> bytes:
 
 
 class PlanStream:
-    """The latest plans per layer and bar, and who subscribed to which layer's plans. Thread-safe."""
+    """The latest plans per layer and bar, and who subscribed to which layer's plans (each destination with the
+    socket that first asked for it, its owner). Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._latest: dict[tuple[int, int], dict[str, Any]] = {}
         self._subscribers: dict[Client, set[int]] = {}
+        self._owners: dict[Client, Client | None] = {}
 
     def store(self, data: dict[str, Any]) -> bool:
         """Keep a plan event's data (see :class:`~rvae_server.engine.api.EngineEvent`); True if a subscriber wants
@@ -108,17 +117,36 @@ class PlanStream:
         with self._lock:
             return [d for (k, b), d in sorted(self._latest.items()) if k == layer and (bar is None or b == bar)]
 
-    def subscribe(self, client: Client, layer: int, on: bool) -> None:
+    def subscribe(self, client: Client, layer: int, on: bool, owner: Client | None = None) -> None:
+        """Send ``layer``'s plans to ``client`` (``on``), or stop — asked by the socket ``owner`` (None: the server
+        itself). Raises ``ValueError`` naming the reason for a new destination beyond :data:`MAX_PER_HOST` or
+        :data:`MAX_SUBSCRIBERS` (those subscribed stay), and for a stop asked by a socket that is neither the
+        destination's owner nor the destination itself (as ``/rvae/feedback HOST 0`` removes only the sender's)."""
         with self._lock:
-            layers = self._subscribers.setdefault(client, set())
-            if on:
-                layers.add(layer)
-            else:
+            layers = self._subscribers.get(client)
+            if not on:
+                if not layers or layer not in layers:
+                    return
+                if owner is not None and owner not in (self._owners.get(client), client):
+                    raise ValueError(
+                        f"the plans to {client[0]}:{client[1]} were asked for by another socket; only it (or "
+                        f"port {client[1]} itself) may stop them"
+                    )
                 layers.discard(layer)
-            if not layers:
-                del self._subscribers[client]
-            while len(self._subscribers) > MAX_SUBSCRIBERS:
-                del self._subscribers[next(iter(self._subscribers))]
+                if not layers:
+                    del self._subscribers[client]
+                    self._owners.pop(client, None)
+                return
+            if layers is None:
+                on_host = sum(1 for c in self._subscribers if c[0] == client[0])
+                if on_host >= MAX_PER_HOST or len(self._subscribers) >= MAX_SUBSCRIBERS:
+                    raise ValueError(
+                        f"too many plan subscribers ({on_host} on {client[0]}, {len(self._subscribers)} in all; at "
+                        f"most {MAX_PER_HOST} a host, {MAX_SUBSCRIBERS} in all): stop one first (/rvae/plans 0 PORT)"
+                    )
+                layers = self._subscribers[client] = set()
+                self._owners[client] = owner
+            layers.add(layer)
 
     def subscribers(self, layer: int) -> list[Client]:
         with self._lock:
