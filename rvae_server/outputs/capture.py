@@ -9,11 +9,15 @@ next bar line after the last note, so "the last 8 bars" spans a stop and start a
 
 :class:`Capture` is the service the surfaces use (OSC ``/rvae/capture/...``, the web page, ``rvae capture``):
 files go to one folder (``serve --capture-dir``) under a plain name (:data:`rvae_server.core.names.PLAIN_NAME`,
-no ``..``; ``.mid`` added), never elsewhere; an existing file is not replaced (``-2``, ``-3`` … are added).
+no ``..``, not a name Windows keeps for a device: :func:`rvae_server.core.names.is_reserved_name`; ``.mid``
+added), never elsewhere; an existing file is never replaced, not even by captures of one name made at once
+(``-2``, ``-3`` … are added: :func:`rvae_server.core.atomic.atomic_write_new`). A take from start to stop that
+cannot be written (a full disk) is kept: the next stop writes it.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 import time
@@ -22,9 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rvae_server.core.atomic import atomic_write_new
 from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
-from rvae_server.core.names import NAME_RULE, is_plain_name
-from rvae_server.core.notewrite import TimedNote, write_notes
+from rvae_server.core.names import NAME_RULE, RESERVED_RULE, is_plain_name, is_reserved_name
+from rvae_server.core.notewrite import TimedNote, notes_to_midi
 from rvae_server.engine.api import ClockView
 
 #: Notes the ring buffer keeps (about 40 minutes of two busy layers).
@@ -158,51 +163,73 @@ class Capture:
     def __init__(self, sink: CaptureSink, folder: str | Path) -> None:
         self.sink = sink
         self.folder = Path(folder).expanduser()
+        self._lock = threading.Lock()
+        self._unsaved: Take | None = None  # a stopped take that could not be written (the next stop writes it)
 
-    def path_for(self, name: str) -> Path:
-        """The file ``name`` gives inside the capture folder (a new one: never an existing file)."""
+    def _place(self, name: str) -> tuple[Path, str]:
+        """The capture folder (made if missing, resolved) and the file stem ``name`` gives; raises
+        :class:`CaptureError` for a name that is not plain, is a Windows device name or leads elsewhere."""
         stem = name[:-4] if name.lower().endswith(".mid") else name
         if not is_plain_name(stem) or ".." in stem:
             raise CaptureError(f"capture name {name!r}: use {NAME_RULE}")
+        if is_reserved_name(stem):
+            raise CaptureError(f"capture name {name!r} is {RESERVED_RULE}: no file on Windows can have it")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise CaptureError(f"cannot make the capture folder {self.folder}: {err.strerror or err}") from None
         root = self.folder.resolve()
+        if (root / f"{stem}.mid").resolve().parent != root:
+            raise CaptureError(f"capture name {name!r} leads outside the capture folder")
+        return root, stem
+
+    def path_for(self, name: str) -> Path:
+        """The file ``name`` gives inside the capture folder: the first name not taken now (:meth:`write` takes
+        the next one if another capture took it meanwhile)."""
+        root, stem = self._place(name)
         target = root / f"{stem}.mid"
         k = 2
         while target.exists():
             target = root / f"{stem}-{k}.mid"
             k += 1
-        if target.resolve().parent != root:
-            raise CaptureError(f"capture name {name!r} leads outside the capture folder")
         return target
 
     def write(self, take: Take, name: str) -> tuple[str, int]:
-        path = self.path_for(name)
+        """Write ``take`` to a new file of ``name`` (``-2``, ``-3`` … when taken, even by a capture written at the
+        same moment); returns its path and note count."""
+        root, stem = self._place(name)
+        midi = notes_to_midi(take.notes, [f"layer {k + 1}" for k in range(take.layers)], take.tempos,
+                             length=take.bars * TICKS)  # fmt: skip
+        buffer = io.BytesIO()
+        midi.save(file=buffer)
         try:
-            write_notes(
-                path,
-                take.notes,
-                [f"layer {k + 1}" for k in range(take.layers)],
-                take.tempos,
-                length=take.bars * TICKS,
-            )
+            path = atomic_write_new(root, stem, ".mid", buffer.getvalue())
         except OSError as err:
-            raise CaptureError(f"cannot write {path}: {err.strerror or err}") from None
+            raise CaptureError(f"cannot write {root / stem}.mid: {err.strerror or err}") from None
         return str(path), len(take.notes)
 
     def last(self, bars: int, name: str) -> tuple[str, int]:
         """Write the last ``bars`` bars played to ``<folder>/<name>.mid``; returns the path and the note count."""
-        self.path_for(name)  # a bad name is refused before anything else
+        self._place(name)  # a bad name is refused before anything else
         return self.write(self.sink.last_bars(bars), name)
 
     def start(self) -> None:
         self.sink.start_recording()
 
     def stop(self, name: str) -> tuple[str, int]:
-        self.path_for(name)
-        return self.write(self.sink.stop_recording(), name)
+        """Stop the capture running and write its take; with none running, write the take a stop could not write
+        (a full disk), if one is kept. A take that cannot be written is kept for the next stop."""
+        self._place(name)
+        with self._lock:
+            kept = None if self.sink.recording else self._unsaved
+            take = kept if kept is not None else self.sink.stop_recording()
+            try:
+                written = self.write(take, name)
+            except CaptureError as err:
+                self._unsaved = take
+                raise CaptureError(f"{err}; the take is kept: stop again (same or another name) to write it") from None
+            self._unsaved = None
+            return written
 
 
 __all__ = ["MAX_BARS", "MAX_NOTES", "Capture", "CaptureError", "CaptureSink", "Take"]

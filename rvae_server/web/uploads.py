@@ -4,9 +4,11 @@ Rules: only ``.mid``/``.midi`` files that start with a MIDI header (``MThd``); e
 :data:`MAX_FILE_BYTES`, and **all uploads of the server together** at most :data:`MAX_TOTAL_BYTES` (one quota:
 opening more pages or sessions brings no more room; bytes are counted as they arrive, so uploads running at once
 share it too); names reduced to their last path component and to ``[A-Za-z0-9._-]`` (so nothing can escape the
-session folder), made unique. Files are written to a temporary name in the same folder and renamed when complete,
-so a cut upload leaves nothing behind. A disk that is full (or any write error) refuses the file with a message
-saying so (HTTP 507), never a server error.
+session folder), made unique (``-2``, ``-3`` …; two uploads of one name at once never replace each other:
+:func:`rvae_server.core.atomic.name_new`); a name Windows keeps for a device (``CON.mid``, ``nul.midi``:
+:func:`rvae_server.core.names.is_reserved_name`) is refused. Files are written to a temporary name in the same
+folder and named when complete, so a cut upload leaves nothing behind. A disk that is full (or any write error)
+refuses the file with a message saying so (HTTP 507), never a server error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from rvae_server.core.atomic import name_new
+from rvae_server.core.names import RESERVED_RULE, is_reserved_name
 from rvae_server.core.tempdirs import OwnedTempDir
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -44,6 +48,8 @@ def sanitise_name(name: str) -> str:
     if not dot or "." + suffix.lower() not in SUFFIXES:
         raise UploadError(f"{base[:80]!r}: only .mid and .midi files can be uploaded")
     stem = re.sub(r"[^A-Za-z0-9._-]", "_", stem).lstrip(".") or "clip"
+    if is_reserved_name(stem):
+        raise UploadError(f"{base[:80]!r} is {RESERVED_RULE}: no file on Windows can have it; rename it")
     return f"{stem[:90]}.{suffix.lower()}"
 
 
@@ -118,7 +124,6 @@ class UploadStore:
         reserved = 0  # bytes of this file counted in self.used
         tmp: Path | None = None
         try:
-            target = _unique(folder, name)
             fd, tmp_name = tempfile.mkstemp(prefix=".upload-", dir=folder)
             tmp = Path(tmp_name)
             with os.fdopen(fd, "wb") as out:
@@ -142,7 +147,9 @@ class UploadStore:
                 raise UploadError(f"{name}: empty file")
             if head != b"MThd":
                 raise UploadError(f"{name}: not a standard MIDI file (no MThd header)")
-            os.replace(tmp, target)
+            stem, _, suffix = name.rpartition(".")
+            target = name_new(tmp, folder, stem, "." + suffix)
+            tmp.unlink(missing_ok=True)
         except OSError as err:  # a full disk, a folder removed: say so, keep nothing
             self._forget(tmp, reserved)
             raise UploadError(f"{name}: not stored: {err.strerror or err}", 507) from None
@@ -161,13 +168,3 @@ class UploadStore:
         """Remove the folder if this store created it."""
         if self._own is not None:
             self._own.close()
-
-
-def _unique(folder: Path, name: str) -> Path:
-    target = folder / name
-    stem, _, suffix = name.rpartition(".")
-    k = 2
-    while target.exists():
-        target = folder / f"{stem}-{k}.{suffix}"
-        k += 1
-    return target
