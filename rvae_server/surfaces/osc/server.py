@@ -267,6 +267,8 @@ class OscServer:
             entry.handler(self, call)
         except (OscArgError, ControlError) as err:
             return self._error_reply(client, address, str(err))
+        except OSError as err:  # what the system refused (a file name too long ...): its reason, not a bug
+            return self._error_reply(client, address, f"{err.strerror or type(err).__name__}")
         except Exception as err:  # a handler's bug must never stop the server
             self.ratelog(logging.ERROR, "OSC %s: handler failed: %s", printable(address), printable(repr(err)))
             return self._error_reply(client, address, f"internal error: {type(err).__name__}")
