@@ -3,7 +3,8 @@ request — the last N bars (retroactively), or from a start to a stop — one t
 the meter (:mod:`rvae_server.core.notewrite`).
 
 :class:`CaptureSink` is a :class:`~rvae_server.engine.api.NoteSink` beside the MIDI and audio sinks, so it
-records exactly what was sent (layer, note, velocity, channel) and where (the clock position of the note's
+records exactly what was sent (layer, note, velocity, channel; 12 bytes a note, the ring made once:
+:mod:`rvae_server.outputs.notestore`) and where (the clock position of the note's
 ideal time). Positions go on one continuous timeline: a restart of the transport (or a jump) continues at the
 next bar line after the last note, so "the last 8 bars" spans a stop and start as it was heard.
 
@@ -31,11 +32,14 @@ from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
 from rvae_server.core.names import NAME_RULE, RESERVED_RULE, is_plain_name, is_reserved_name
 from rvae_server.core.notewrite import TimedNote, notes_to_midi
 from rvae_server.engine.api import ClockView
+from rvae_server.outputs.notestore import NoteStore
 
 #: Notes the ring buffer keeps (about 40 minutes of two busy layers).
 MAX_NOTES = 200_000
 #: Most bars one capture may hold.
 MAX_BARS = 512
+#: Most notes a capture from start to stop keeps (12 bytes each: :mod:`rvae_server.outputs.notestore`).
+MAX_RECORDED = 10 * MAX_NOTES
 
 
 class CaptureError(ValueError):
@@ -59,13 +63,13 @@ class CaptureSink:
         self.clock = clock
         self.layers = layers
         self._lock = threading.Lock()
-        self._notes: deque[TimedNote] = deque(maxlen=max_notes)
+        self._notes = NoteStore(max_notes, ring=True)  # made once: a long run never grows it
         self._tempos: deque[tuple[float, float]] = deque(maxlen=10_000)
         self._offset = 0.0  # continuous position - clock position
         self._last_raw: float | None = None
         self._last = -math.inf  # the latest continuous position recorded
         self._new_segment = True
-        self._recording: list[TimedNote] | None = None
+        self._recording: NoteStore | None = None
         self._recording_tempos: list[tuple[float, float]] = []
         self._recording_start = 0.0
 
@@ -89,10 +93,9 @@ class CaptureSink:
                 self._tempos.append((position, bpm))
                 if self._recording is not None:
                     self._recording_tempos.append((position, bpm))
-            entry = TimedNote(position, layer, note, velocity, channel)
-            self._notes.append(entry)
-            if self._recording is not None and len(self._recording) < 10 * MAX_NOTES:
-                self._recording.append(entry)
+            self._notes.add(position, layer, note, velocity, channel)
+            if self._recording is not None:
+                self._recording.add(position, layer, note, velocity, channel)  # (at most MAX_RECORDED)
 
     def transport(self, playing: bool) -> None:
         if playing:
@@ -120,7 +123,8 @@ class CaptureSink:
         now = self.now()
         end = math.floor(now / TICKS) + (0 if self.clock.running else 1)
         with self._lock:
-            notes, tempos = list(self._notes), list(self._tempos)
+            kept, tempos = self._notes.copy(), list(self._tempos)
+        notes = kept.notes()  # (off the lock: the player thread never waits for it)
         if not notes:
             raise CaptureError("nothing has been played yet")
         first = math.floor((notes[0].position + 0.5) / TICKS)
@@ -130,14 +134,15 @@ class CaptureSink:
     def start_recording(self) -> None:
         """Record from the next bar line on (in addition to the ring buffer), until :meth:`stop_recording`."""
         with self._lock:
-            self._recording, self._recording_tempos = [], []
+            self._recording, self._recording_tempos = NoteStore(MAX_RECORDED, ring=False), []
         self._recording_start = float(math.ceil(self.now() / TICKS) * TICKS)
 
     def stop_recording(self) -> Take:
         with self._lock:
-            notes, tempos, self._recording = self._recording, self._recording_tempos, None
-        if notes is None:
+            recorded, tempos, self._recording = self._recording, self._recording_tempos, None
+        if recorded is None:
             raise CaptureError("no capture is running (/rvae/capture/start first)")
+        notes = recorded.notes()
         if not notes:
             raise CaptureError("nothing was played while capturing")
         start = math.floor(max(self._recording_start, notes[0].position + 0.5) / TICKS)
@@ -232,4 +237,4 @@ class Capture:
             return written
 
 
-__all__ = ["MAX_BARS", "MAX_NOTES", "Capture", "CaptureError", "CaptureSink", "Take"]
+__all__ = ["MAX_BARS", "MAX_NOTES", "MAX_RECORDED", "Capture", "CaptureError", "CaptureSink", "Take"]

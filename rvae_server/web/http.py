@@ -61,7 +61,7 @@ async def handle_upload(request: web.Request, uploads: UploadStore) -> web.Strea
         return web.json_response({"error": "cross-origin upload refused"}, status=403)
     stored: list[list[Any]] = []
     try:
-        uploads.folder(session)
+        uploads.check(session)  # (its folder is made by the first file stored)
         reader = await request.multipart()
         while True:
             part = await reader.next()

@@ -273,6 +273,7 @@ class WebServer:
         session = wanted if self.uploads.known(wanted) else self.uploads.new_session()
         client = Client(ws, session)
         writer = asyncio.create_task(client.write())
+        self.uploads.join(session)
         try:
             client.send(dumps(self._welcome(client)))
             self.pages.greet(client)
@@ -285,6 +286,7 @@ class WebServer:
                     break
         finally:
             self.pages.leave(client)
+            self.uploads.leave(session)  # an empty session goes with its last page
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer

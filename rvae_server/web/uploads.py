@@ -1,4 +1,5 @@
-"""Clips uploaded from the web page for retraining: one folder per page session, with size limits.
+"""Clips uploaded from the web page for retraining: one folder per page session (made on its first upload, removed
+when it is emptied or its last page leaves with nothing in it), with size limits.
 
 Rules: only ``.mid``/``.midi`` files that start with a MIDI header (``MThd``); each at most
 :data:`MAX_FILE_BYTES`, and **all uploads of the server together** at most :data:`MAX_TOTAL_BYTES` (one quota:
@@ -28,6 +29,8 @@ from rvae_server.core.tempdirs import OwnedTempDir
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_FILES = 500
+#: Sessions remembered with no page and nothing uploaded (the oldest are forgotten beyond).
+MAX_IDLE = 1000
 SUFFIXES = (".mid", ".midi")
 _SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -68,6 +71,8 @@ class UploadStore:
         self.max_file = max_file
         self.max_total = max_total  #: the quota of all uploads together (bytes)
         self.sessions: set[str] = set()
+        self._pages: dict[str, int] = {}  # session → pages connected with it
+        self._idle: dict[str, None] = {}  # sessions with no page and no folder, oldest first
         self.used = self._stored_bytes()  #: bytes stored and arriving, in all sessions
 
     def new_session(self) -> str:
@@ -78,17 +83,51 @@ class UploadStore:
     def known(self, session: object) -> bool:
         return isinstance(session, str) and session in self.sessions
 
-    def folder(self, session: str) -> Path:
-        """The session's folder (created on first use). Raises :class:`UploadError` for an unknown session."""
+    def join(self, session: str) -> None:
+        """A page connected with ``session`` (see :meth:`leave`)."""
+        self._pages[session] = self._pages.get(session, 0) + 1
+        self._idle.pop(session, None)
+
+    def leave(self, session: str) -> None:
+        """A page of ``session`` went away. When it was the session's last page and the session holds nothing,
+        its folder is removed and the session is idle: still known (an upload right after may use it), but only
+        the :data:`MAX_IDLE` latest idle sessions are remembered. A session holding clips stays, for the page to
+        come back to and for training. So pages that come and go leave no folder and no memory behind."""
+        left = self._pages.get(session, 1) - 1
+        if left > 0:
+            self._pages[session] = left
+            return
+        self._pages.pop(session, None)
+        path = self.root / session
+        try:
+            if path.is_dir():
+                path.rmdir()  # only when empty (OSError otherwise: kept)
+        except OSError:
+            return
+        self._idle[session] = None
+        while len(self._idle) > MAX_IDLE:
+            oldest = next(iter(self._idle))
+            del self._idle[oldest]
+            if not (self.root / oldest).exists():  # (an upload made after its page left keeps it)
+                self.sessions.discard(oldest)
+
+    def check(self, session: str) -> Path:
+        """The session's folder, made or not; raises :class:`UploadError` (403) for an unknown session."""
         if not self.known(session) or not _SESSION_RE.match(session):
             raise UploadError("unknown session: reload the page", 403)
-        path = self.root / session
+        return self.root / session
+
+    def folder(self, session: str) -> Path:
+        """The session's folder (created on first use). Raises :class:`UploadError` for an unknown session."""
+        path = self.check(session)
         path.mkdir(exist_ok=True)
         return path
 
     def files(self, session: str) -> list[tuple[str, int]]:
-        """``(name, bytes)`` of the session's clips, sorted by name."""
-        folder = self.folder(session)
+        """``(name, bytes)`` of the session's clips, sorted by name (none: no folder is made for asking)."""
+        folder = self.check(session)
+        if not folder.is_dir():
+            return []
         return sorted(
             (p.name, p.stat().st_size) for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
         )
@@ -104,13 +143,18 @@ class UploadStore:
         return total
 
     def clear(self, session: str) -> None:
-        folder = self.folder(session)
+        """Remove the session's clips (and its folder, once empty)."""
+        folder = self.check(session)
+        if not folder.is_dir():
+            return
         for p in folder.iterdir():
-            if p.is_file():
+            if p.is_file() and not p.name.startswith(".upload-"):  # (an upload arriving keeps its temporary)
                 size = p.stat().st_size
                 p.unlink()
                 if p.suffix.lower() in SUFFIXES:
                     self.used = max(0, self.used - size)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
     async def save(self, session: str, filename: str, chunks: AsyncIterator[bytes]) -> tuple[str, int]:
         """Store one uploaded file from its byte chunks; returns ``(stored name, bytes)``. Enforces every rule;
@@ -159,10 +203,13 @@ class UploadStore:
         return target.name, size
 
     def _forget(self, tmp: Path | None, reserved: int) -> None:
+        """A refused upload: its bytes leave the quota, its temporary goes, and its folder if that left it empty."""
         self.used = max(0, self.used - reserved)
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.parent.rmdir()  # (only when empty)
 
     def close(self) -> None:
         """Remove the folder if this store created it."""
