@@ -147,3 +147,31 @@ def test_a_state_folder_that_cannot_be_written_is_said_plainly_at_start(tmp_path
     finally:
         assert served.stop() == 0
     assert "Traceback" not in "".join(served.err)
+
+
+def test_a_save_never_holds_the_planner_back_while_it_writes_out_loops(engines, monkeypatch):
+    import threading
+
+    from rvae_server.engine.motion import GestureLoop
+
+    engine = engines()
+    runs = [[t, 0.5, 0.5 + (t % 7) / 100] for t in range(MAX_BARS * TICKS)]
+    engine.restore_performance(0, {"gesture": {"bars": MAX_BARS, "runs": runs}})
+    free: list[bool] = []
+    written_out = GestureLoop.to_dict
+
+    def spy(loop: GestureLoop) -> dict:
+        def planner() -> None:  # another thread wants the layers while the loop is written out
+            got = engine.layers.lock.acquire(timeout=1.0)
+            if got:
+                engine.layers.lock.release()
+            free.append(got)
+
+        thread = threading.Thread(target=planner)
+        thread.start()
+        thread.join()
+        return written_out(loop)
+
+    monkeypatch.setattr(GestureLoop, "to_dict", spy)
+    state = engine.performance_state()
+    assert free == [True] and len(state[0]["gesture"]["runs"]) == MAX_BARS * TICKS
