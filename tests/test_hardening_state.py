@@ -41,13 +41,13 @@ def engines():
         clock.close()
 
 
-def fill_to_the_limits(engine: Engine, rng: random.Random) -> None:
+def fill_to_the_limits(engine: Engine, rng: random.Random, model: str = "b") -> None:
     """Every control at its largest: four LFOs, a drawn path of MAX_POINTS points, a gesture loop of MAX_BARS bars
     that moves on every tick, and every preset slot holding a path of its own, on every layer."""
     for k in range(engine.layer_count):
         runs = [[t, round(rng.random(), 4), round(rng.random(), 4)] for t in range(MAX_BARS * TICKS)]
         assert engine.restore_performance(k, {"gesture": {"bars": MAX_BARS, "runs": runs}}) == []
-        engine.update(k, model="b", x=rng.random(), y=rng.random(), threshold=rng.random(), noise=rng.random())
+        engine.update(k, model=model, x=rng.random(), y=rng.random(), threshold=rng.random(), noise=rng.random())
         for name in INSTRUMENT_NAMES:
             engine.set_density(k, name, rng.random() - 0.5)
             engine.set_mute(k, name, rng.random() < 0.5)
