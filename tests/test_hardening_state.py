@@ -175,3 +175,15 @@ def test_a_save_never_holds_the_planner_back_while_it_writes_out_loops(engines, 
     monkeypatch.setattr(GestureLoop, "to_dict", spy)
     state = engine.performance_state()
     assert free == [True] and len(state[0]["gesture"]["runs"]) == MAX_BARS * TICKS
+
+
+def test_a_read_only_state_folder_is_found_at_start(tmp_path, engines, monkeypatch):
+    import tempfile
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")  # (as root, chmod alone cannot show it)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    keeper = StateKeeper(engines(), tmp_path / "state.json")
+    assert keeper.restore() is False
+    assert keeper.problem == f"cannot write to {tmp_path} (Permission denied)"
