@@ -86,3 +86,19 @@ def test_the_capture_ring_buffer_is_made_once(tmp_path):
     assert full - made < 256 * 1024, (made, full)  # a quarter of the ring filled: no growth
     take = sink.last_bars(4)
     assert take.notes and take.notes[-1].velocity == 1 + (MAX_NOTES // 4 - 1) % 127
+
+
+def test_the_note_store_keeps_the_newest_notes_exactly():
+    from rvae_server.core.notewrite import TimedNote
+    from rvae_server.outputs.notestore import NoteStore
+
+    ring = NoteStore(5, ring=True)
+    for k in range(12):
+        ring.add(float(k), k % 3, 36 + k, 1 + k, 10)
+    want = [TimedNote(float(k), k % 3, 36 + k, 1 + k, 10) for k in range(7, 12)]
+    assert ring.notes() == want and ring.oldest() == 7.0
+    assert ring.newest(3).notes() == want[-3:]  # across the ring's end
+    assert ring.newest(99).notes() == want
+    grown = NoteStore(3, ring=False)
+    assert [grown.add(float(k), 0, 36, 100, 10) for k in range(5)] == [True, True, True, False, False]
+    assert [n.position for n in grown.newest(2).notes()] == [1.0, 2.0]

@@ -123,12 +123,19 @@ class CaptureSink:
         now = self.now()
         end = math.floor(now / TICKS) + (0 if self.clock.running else 1)
         with self._lock:
-            kept, tempos = self._notes.copy(), list(self._tempos)
-        notes = kept.notes()  # (off the lock: the player thread never waits for it)
-        if not notes:
+            oldest, tempos = self._notes.oldest(), list(self._tempos)
+        if oldest is None:
             raise CaptureError("nothing has been played yet")
-        first = math.floor((notes[0].position + 0.5) / TICKS)
-        start = max(end - bars, first)
+        start = max(end - bars, math.floor((oldest + 0.5) / TICKS))
+        lo = start * TICKS - 0.5 - TICKS  # (a bar of slack: notes are kept in the order they were sent)
+        most = 4096
+        while True:  # copy the newest notes, more until the copy reaches back before the bars wanted
+            with self._lock:
+                tail, kept = self._notes.newest(most), len(self._notes)
+            if most >= kept or (tail.oldest() or 0.0) < lo:
+                break
+            most *= 4
+        notes = [n for n in tail.notes() if n.position >= lo]  # (off the lock: the player never waits for it)
         return self._take(notes, tempos, start, max(end, start + 1))
 
     def start_recording(self) -> None:

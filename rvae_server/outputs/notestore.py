@@ -1,7 +1,8 @@
 """Timed notes kept compactly, for the capture (:mod:`rvae_server.outputs.capture`): 12 bytes a note (its position
 in an ``array('d')``, its part, note, velocity and channel in a ``bytearray``) instead of a tuple and a float
 (~110 bytes), so that the always-on ring buffer of 200,000 notes takes 2.4 MB, allocated once when it is made,
-and never grows while the server plays (a long run's memory stays flat).
+and never grows while the server plays (a long run's memory stays flat). A capture of the last bars copies only
+the newest notes it needs (:meth:`NoteStore.newest`) and makes notes of those alone.
 
 :class:`NoteStore` is either a **ring** (``ring=True``: ``capacity`` slots made at once, the oldest note replaced
 when full) or a **growing** store that takes at most ``capacity`` notes (a capture from start to stop). Adding a
@@ -52,12 +53,25 @@ class NoteStore:
         self._data[k : k + 4] = bytes((part, note, velocity, channel))
         return True
 
-    def copy(self) -> NoteStore:
-        """A copy (two buffer copies: quick enough to take under the caller's lock, where :meth:`notes` is not)."""
-        other = NoteStore(0, ring=self.ring)
-        other.capacity, other._start, other.count = self.capacity, self._start, self.count
-        other._positions, other._data = array("d", self._positions), bytearray(self._data)
-        return other
+    def oldest(self) -> float | None:
+        """The position of the oldest note kept (None: none)."""
+        return self._positions[self._start] if self.count else None
+
+    def newest(self, most: int) -> NoteStore:
+        """A growing store holding a copy of the newest ``most`` notes (slices of the buffers: quick enough to
+        take under the caller's lock, where making :class:`TimedNote` s of them with :meth:`notes` is not)."""
+        n = min(most, self.count)
+        first = (self._start + self.count - n) % max(1, self.capacity) if self.ring else self.count - n
+        out = NoteStore(n, ring=False)
+        out.count = n
+        if first + n <= len(self._positions):
+            out._positions = self._positions[first : first + n]
+            out._data = self._data[4 * first : 4 * (first + n)]
+        else:  # (a ring's newest notes wrap around its end)
+            wrap = first + n - len(self._positions)
+            out._positions = self._positions[first:] + self._positions[:wrap]
+            out._data = self._data[4 * first :] + self._data[: 4 * wrap]
+        return out
 
     def notes(self) -> list[TimedNote]:
         """Every note kept, oldest first."""
