@@ -76,11 +76,19 @@ def test_stop_on_a_full_disk_keeps_the_take_for_the_next_stop(tmp_path, monkeypa
         capture.stop("take")
     assert "kept" in str(refused.value)
     assert not list(tmp_path.glob("*.mid")) and not list(tmp_path.iterdir())  # nothing half-written
+    capture.start()  # a second take while the disk is still full
+    clock.step_to(288.0)
+    sink.note(clock.time_at(288.0), 0, 0, 38, 99, 10)
+    clock.step_to(400.0)
+    with pytest.raises(CaptureError, match="2 kept"):
+        capture.stop("second")
     monkeypatch.setattr(os, "fsync", real_fsync)  # room again
-    written, notes = capture.stop("take")
+    written, notes = capture.stop("take")  # the oldest first
     assert notes == 5 and velocities(Path(written)) == [60, 61, 62, 63, 64]
+    written, notes = capture.stop("second")
+    assert notes == 1 and velocities(Path(written)) == [99]
     with pytest.raises(CaptureError, match="no capture is running"):
-        capture.stop("take")  # written once: nothing kept any more
+        capture.stop("take")  # each written once: nothing kept any more
     clock.close()
 
 

@@ -38,6 +38,8 @@ from rvae_server.outputs.notestore import NoteStore
 MAX_NOTES = 200_000
 #: Most bars one capture may hold.
 MAX_BARS = 512
+#: Takes kept when a stop cannot write them (a full disk), for a later stop.
+MAX_UNSAVED = 8
 #: Most notes a capture from start to stop keeps (12 bytes each: :mod:`rvae_server.outputs.notestore`).
 MAX_RECORDED = 10 * MAX_NOTES
 
@@ -176,7 +178,7 @@ class Capture:
         self.sink = sink
         self.folder = Path(folder).expanduser()
         self._lock = threading.Lock()
-        self._unsaved: Take | None = None  # a stopped take that could not be written (the next stop writes it)
+        self._unsaved: list[Take] = []  # stopped takes that could not be written, oldest first (stops write them)
 
     def _place(self, name: str) -> tuple[Path, str]:
         """The capture folder (made if missing, resolved) and the file stem ``name`` gives; raises
@@ -229,18 +231,22 @@ class Capture:
         self.sink.start_recording()
 
     def stop(self, name: str) -> tuple[str, int]:
-        """Stop the capture running and write its take; with none running, write the take a stop could not write
-        (a full disk), if one is kept. A take that cannot be written is kept for the next stop."""
+        """Stop the capture running and write its take; with none running, write the oldest take a stop could not
+        write (a full disk), if one is kept. A take that cannot be written is kept (at most :data:`MAX_UNSAVED`)
+        for a later stop: none is lost while the disk is full."""
         self._place(name)
         with self._lock:
-            kept = None if self.sink.recording else self._unsaved
-            take = kept if kept is not None else self.sink.stop_recording()
+            recorded = self.sink.recording or not self._unsaved
+            take = self.sink.stop_recording() if recorded else self._unsaved[0]
             try:
                 written = self.write(take, name)
             except CaptureError as err:
-                self._unsaved = take
-                raise CaptureError(f"{err}; the take is kept: stop again (same or another name) to write it") from None
-            self._unsaved = None
+                if recorded:
+                    self._unsaved = [*self._unsaved, take][-MAX_UNSAVED:]
+                kept = len(self._unsaved)
+                raise CaptureError(f"{err}; the take is kept ({kept} kept): stop again to write it") from None
+            if not recorded:
+                self._unsaved.pop(0)
             return written
 
 
