@@ -167,12 +167,12 @@ def state_class(kit: Kit, row: Row) -> None:
         row.tracebacks += server.tracebacks()
         client.close()
     server = Server(kit.tmp, *common, "--state-file", str(small))
-    left = [p.name for p in scratch.iterdir() if p.name.endswith(".tmp")]
+    server.proc.send_signal(signal.SIGTERM)
+    row.crashes += server.proc.wait(timeout=60) != 0
+    left = [p.name for p in scratch.iterdir() if p.name.endswith(".tmp")]  # (once it stopped: no save under way)
     if "state: restored from" not in server.out or (scratch / "killed.json.bad").exists() or left:
         row.lost += 1
         row.note.append(f"after the kills: restored {'state: restored from' in server.out}, temporaries {left}")
-    server.proc.send_signal(signal.SIGTERM)
-    row.crashes += server.proc.wait(timeout=60) != 0
     # a state folder that is a file
     blocker = scratch / "a-file"
     blocker.write_text("x")
