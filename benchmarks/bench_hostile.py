@@ -13,145 +13,41 @@ feedback), each followed by a check that it still answers ``/rvae/state`` and st
    configs the engine cannot play, a FIFO, a link to /dev/zero, a folder linked from outside, damaged weights,
    a folder written in two steps …); the good ones must load, the broken ones never.
 4. ``web``: DNS-rebinding requests (foreign Host and Origin), and uploads from 20 sessions against the quota.
-5. ``second``: a second server on the same ports and state (must be refused, exit 3); then ``kill -9`` and a
+5. the hostile classes of issue 24 (``benchmarks/hostile_classes.py``: state, sequencer, plan stream, capture,
+   errors), each printed as tries / crashes / tracebacks / files written outside their folder / data lost.
+6. ``second``: a second server on the same ports and state (must be refused, exit 3); then ``kill -9`` and a
    restart (its upload folder must be gone).
 
 Figures: datagrams sent, crashes (server gone or a traceback in its log), RSS before/after, bars played per
-phase, refused requests, models loaded.
+phase, refused requests, models loaded; the classes' table. ``--classes-only`` runs phase 5 alone.
 
-    python -m benchmarks.bench_hostile [--datagrams 232000] [--seed 1]
+    python -m benchmarks.bench_hostile [--datagrams 232000] [--seed 1] [--classes-only]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import atexit
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import socket
-import struct
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from pythonosc.osc_message import OscMessage
-
+from benchmarks.hostile_classes import Kit, run_all, table
+from benchmarks.hostile_kit import GROOVE, Listener, Server, cleanup, raw_status, smf, upload
 from rvae_server.model.modeldirs import bundled_models_dir, default_model
 from rvae_server.surfaces.osc.packets import build_message
 from tests.test_osc_fuzz import datagrams
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-GROOVE = ROOT / "tests" / "data" / "groove"
-STARTED: list[subprocess.Popen[str]] = []  # every server started: none outlives the script (atexit)
 WEIGHTS = "weights.safetensors"
 
 
-class Server:
-    """A `rvae serve` subprocess; its stderr is collected."""
-
-    def __init__(self, tmp: Path, *extra: str) -> None:
-        self.tmp = tmp
-        env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
-        args = [sys.executable, "-m", "rvae_server.cli", "serve", "--midi-backend", "alsa", "--controller-in", "none",
-                "--render-dir", str(tmp), *extra]  # fmt: skip
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
-        STARTED.append(self.proc)
-        self.err: list[str] = []
-        threading.Thread(target=lambda: self.err.extend(self.proc.stderr or []), daemon=True).start()
-        out = []
-        assert self.proc.stdout is not None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            out.append(line)
-            if "running; Ctrl-C stops" in line:
-                break
-        self.out = "".join(out)
-        osc = re.search(r"OSC: listening on udp 127\.0\.0\.1:(\d+)", self.out)
-        web = re.search(r"web page: (http://127\.0\.0\.1:(\d+)/)", self.out)
-        self.osc = int(osc[1]) if osc else 0
-        self.url, self.http = (web[1], int(web[2])) if web else ("", 0)
-
-    def rss_mb(self) -> float:
-        text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", text)[1]) / 1024  # type: ignore[index]
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def tracebacks(self) -> int:
-        return sum("Traceback" in line for line in self.err)
-
-
-class Listener:
-    """A feedback client: counts bars and collects replies."""
-
-    def __init__(self, port: int) -> None:
-        self.server = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.bars = 0
-        self.replies: list[tuple[str, list]] = []
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        threading.Thread(target=self._run, daemon=True).start()
-        self.send("/rvae/feedback")
-
-    def send(self, address: str, *args: object) -> None:
-        self.sock.sendto(build_message(address, list(args)), self.server)
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                data, _ = self.sock.recvfrom(65536)
-                msg = OscMessage(data)
-            except (TimeoutError, OSError):
-                continue
-            except Exception:
-                continue
-            with self.lock:
-                if msg.address == "/rvae/bar":
-                    self.bars += 1
-                else:
-                    self.replies.append((msg.address, list(msg.params)))
-
-    def wait_for(self, address: str, timeout: float = 10.0) -> list | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                for i, (a, params) in enumerate(self.replies):
-                    if a == address:
-                        del self.replies[: i + 1]
-                        return params
-            time.sleep(0.02)
-        return None
-
-    def state(self) -> dict | None:
-        with self.lock:
-            self.replies.clear()
-        self.send("/rvae/state")
-        found = self.wait_for("/rvae/state/json", 5.0)
-        return json.loads(found[0]) if found else None
-
-
 # ------------------------------------------------------------------------------------------ hostile material
-
-
-def smf(tracks: list[bytes], fmt: int = 0, division: int = 96, declared: int | None = None) -> bytes:
-    head = b"MThd" + struct.pack(">IHHH", 6, fmt, len(tracks) if declared is None else declared, division)
-    return head + b"".join(b"MTrk" + struct.pack(">I", len(t)) + t for t in tracks)
 
 
 def hostile_midi(rng: random.Random) -> list[tuple[str, bytes]]:
@@ -256,68 +152,39 @@ def broken_models(base: Path, where: Path, outside: Path) -> list[str]:
     return broken
 
 
-def upload(url: str, files: list[tuple[str, bytes]], session: str | None = None) -> tuple[str, list[int]]:
-    import aiohttp
-
-    async def go() -> tuple[str, list[int]]:
-        codes = []
-        async with aiohttp.ClientSession() as http:
-            sid = session
-            if sid is None:
-                async with http.ws_connect(url + "ws") as ws:
-                    sid = json.loads((await ws.receive()).data)["session"]
-            for name, data in files:
-                form = aiohttp.FormData()
-                form.add_field("clip", data, filename=name, content_type="audio/midi")
-                async with http.post(url + "api/upload", data=form, headers={"X-RVAE-Session": sid}) as r:
-                    codes.append(r.status)
-        return sid, codes
-
-    return asyncio.run(go())
-
-
-def raw_status(port: int, host: str, origin: str, path: str) -> int:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n".encode())  # fmt: skip
-        return int(sock.recv(1024).split(b" ")[1])
-
-
 # ------------------------------------------------------------------------------------------ the campaign
-
-
-def cleanup(tmp: Path) -> None:
-    for proc in STARTED:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datagrams", type=int, default=232_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--classes-only", action="store_true", help="only the hostile classes of issue 24")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     info = default_model([bundled_models_dir()])
     assert info is not None
     tmp = Path(tempfile.mkdtemp(prefix="rvae-hostile-"))
     atexit.register(cleanup, tmp)
-    watched, clips, outside = tmp / "models", tmp / "clips", tmp / "outside"
+    watched, clips, outside, captures = tmp / "models", tmp / "clips", tmp / "outside", tmp / "captures"
     for d in (watched, clips, outside):
         d.mkdir()
     shutil.copytree(info.path, watched / "base")
     state = tmp / "state.json"
     common = ("--models-dir", str(watched), "--model", "base", "--clip-dir", str(clips), "--train-epochs", "2",
-              "--state-file", str(state))  # fmt: skip
+              "--state-file", str(state), "--capture-dir", str(captures))  # fmt: skip
     server = Server(tmp, "--osc-port", "0", "--http-port", "0", *common)
     assert server.osc and server.url, server.out + "".join(server.err)
     listen = Listener(server.osc)
     time.sleep(3.0)
     rss_before = server.rss_mb()
     figures: dict[str, object] = {"RSS before (MB)": round(rss_before, 1)}
+    allowed = [watched, clips, outside, captures, tmp / "staging", *tmp.glob("rvae-uploads-*"), state,
+               tmp / "state.json.lock", tmp / "rvae-demo.wav", tmp / "rvae-demo.mid"]  # fmt: skip
+    kit = Kit(tmp, server, listen, watched, captures, clips, allowed)
+    if args.classes_only:
+        print(table(run_all(kit)))
+        return
 
     def check(phase: str, started_bars: int) -> None:
         alive = server.alive() and listen.state() is not None
@@ -422,6 +289,8 @@ def main() -> None:
 
     rss_after = server.rss_mb()
     figures["RSS after (MB)"] = round(rss_after, 1)
+    kit.allowed += tmp.glob("rvae-uploads-*")
+    rows = run_all(kit)  # 5. the classes of issue 24
 
     # 5. a second server, then kill -9 and a restart
     second = Server(tmp, "--osc-port", str(server.osc), "--http-port", str(server.http), *common)
@@ -443,6 +312,7 @@ def main() -> None:
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")
+    print(table(rows))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -22,12 +22,48 @@
 //     bar the transport starts in plays the server's bar playing). A new version of the plan playing (a pad
 //     move, a mute) is heard from the next tick. A plan whose bar number runs backwards (the server restarted)
 //     replaces everything.
+//   - What it refuses: a plan datagram with a value MIDI cannot carry or the server never sends (a part number
+//     that is not a whole number below parts, more parts than a bar can need, a channel outside 1..16, a note
+//     outside 0..127, a velocity outside 1..127, a position outside -0.5..95.5, a bar number that is not a whole
+//     number >= 0) changes nothing, so it can neither leave a hole in a bar nor turn into wrong MIDI bytes. At
+//     most MAX_KEPT bars are held, whole or waiting for parts: beyond, the oldest go.
 (function (root) {
   "use strict";
 
   var BAR = 96; // ticks a bar (24 ppqn, 4 beats)
   var EARLY = 0.5; // the earliest note of a bar sounds this many ticks before its bar line
   var JUMP = 24; // a move forward of more than a beat between two calls is a jump, not time passing
+  var MAX_PARTS = 16; // a bar holds at most 96 * 9 notes, 64 a datagram: 14 parts
+  var MAX_KEPT = 16; // bars held (whole plans, and bars waiting for parts)
+  var MAX_BAR = 2147483647; // bar numbers are OSC int32s
+
+  function whole(value, lo, hi) {
+    return typeof value === "number" && Math.floor(value) === value && value >= lo && value <= hi;
+  }
+
+  // The notes of a plan datagram's arguments (from index 5), or null when one is not a note the server sends.
+  function notesOf(args) {
+    var notes = [];
+    for (var i = 5; i < args.length; i += 3) {
+      var position = args[i], note = args[i + 1], velocity = args[i + 2];
+      if (typeof position !== "number" || !(position >= -EARLY - 1e-6 && position <= BAR - EARLY + 1e-6)) return null;
+      if (!whole(note, 0, 127) || !whole(velocity, 1, 127)) return null;
+      notes.push([position, note, velocity]);
+    }
+    return notes;
+  }
+
+  // Delete the lowest keys of ``table`` (bar number -> anything) until at most ``most`` remain, sparing ``keep``.
+  function trim(table, most, keep) {
+    var keys = [];
+    for (var key in table) {
+      if (table.hasOwnProperty(key)) keys.push(+key);
+    }
+    keys.sort(function (a, b) { return a - b; });
+    for (var i = 0; i < keys.length && keys.length - i > most; i++) {
+      if (keep.indexOf(keys[i]) < 0) delete table[keys[i]];
+    }
+  }
 
   function Sequencer(options) {
     options = options || {};
@@ -51,14 +87,17 @@
   Sequencer.prototype.plan = function (args) {
     if (args.length < 5 || (args.length - 5) % 3 !== 0) return false;
     var layer = args[0], bar = args[1], channel = args[2], part = args[3], parts = args[4];
-    if (layer !== this.layer || parts < 1 || part < 0 || part >= parts) return false;
-    var notes = []; // [position, note, velocity, channel]: a part's channel is its notes' (one channel a voice)
-    for (var i = 5; i < args.length; i += 3) notes.push([+args[i], args[i + 1] | 0, args[i + 2] | 0, channel]);
+    if (layer !== this.layer || !whole(bar, 0, MAX_BAR) || !whole(channel, 1, 16)) return false;
+    if (!whole(parts, 1, MAX_PARTS) || !whole(part, 0, parts - 1)) return false;
+    var notes = notesOf(args);
+    if (notes === null) return false;
+    for (var j = 0; j < notes.length; j++) notes[j].push(channel); // each note plays on its datagram's channel
     if (parts > 1) {
       var pending = this.partial[bar];
       if (!pending || pending.parts !== parts) pending = this.partial[bar] = { parts: parts, got: {}, count: 0 };
-      if (!pending.got[part]) pending.count += 1;
+      if (!pending.got.hasOwnProperty(part)) pending.count += 1;
       pending.got[part] = notes;
+      trim(this.partial, MAX_KEPT, [bar]);
       if (pending.count < parts) return false;
       notes = [];
       for (var p = 0; p < parts; p++) notes = notes.concat(pending.got[p]);
@@ -86,6 +125,7 @@
     for (var key in this.plans) {
       if (this.plans.hasOwnProperty(key) && +key < keep) delete this.plans[key];
     }
+    trim(this.plans, MAX_KEPT, [this.current, this.next, bar]);
   };
 
   // The plan device bar k plays (null before any plan arrived).

@@ -3,7 +3,8 @@
 //   {"layer": 1, "steps": [["plan", ...args], ["transport", state, ticks480], ["enable", 0|1],
 //                          ["T", playing, position24]]}
 // Glue steps call the file's message handlers (outlet calls are recorded with the step index); "T" calls the
-// sequencer object directly and records each event with its position. Prints {"out": [...], "events": [...]}.
+// sequencer object directly and records each event with its position. Prints {"out": [...], "events": [...],
+// "kept": {"plans": n, "partial": n}} (how many whole and incomplete bars the sequencer holds at the end).
 const fs = require("fs");
 const vm = require("vm");
 const code = fs.readFileSync(process.argv[2], "utf8");
@@ -27,4 +28,6 @@ input.steps.forEach((s, i) => {
     ctx[s[0]].apply(null, s.slice(1));
   }
 });
-process.stdout.write(JSON.stringify({ out, events, inlets: ctx.inlets, outlets: ctx.outlets }));
+const seq = ctx.rvaeSequencer;
+const kept = { plans: Object.keys(seq.plans).length, partial: Object.keys(seq.partial).length };
+process.stdout.write(JSON.stringify({ out, events, kept, inlets: ctx.inlets, outlets: ctx.outlets }));

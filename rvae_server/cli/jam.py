@@ -22,6 +22,7 @@ import numpy as np
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar
+from rvae_server.core.config import seed_problem
 from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
 from rvae_server.melody.families import FAMILIES, OCTAVES, PROGRAMS
 from rvae_server.melody.filters import LOOP_BARS
@@ -81,6 +82,8 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--octave must be 0..8, not {args.octave}"
     if not 1 <= args.attempts <= 10_000:
         return f"--attempts must be 1..10000, not {args.attempts}"
+    if (seed := seed_problem(args.seed)) is not None:
+        return f"--{seed}"
     if Path(args.output).suffix.lower() not in (".mid", ".midi"):
         return f"-o {args.output}: the output must end with .mid or .midi"
     return None

@@ -22,6 +22,7 @@ import numpy as np
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
 from rvae_server.core.bar import Bar, parse_instruments
+from rvae_server.core.config import seed_problem
 from rvae_server.core.midiwrite import write_bars
 from rvae_server.core.tempo import MAX_FILE_BPM, MIN_FILE_BPM
 from rvae_server.model.inference import LoadedModel
@@ -66,6 +67,8 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--bars must be between 1 and {MAX_BARS}, not {args.bars}"
     if not (math.isfinite(args.bpm) and MIN_FILE_BPM <= args.bpm <= MAX_FILE_BPM):
         return f"--bpm must be between {MIN_FILE_BPM:g} and {MAX_FILE_BPM:g}, not {args.bpm:g}"
+    if (seed := seed_problem(args.seed)) is not None:
+        return f"--{seed}"
     if Path(args.output).suffix.lower() not in (".mid", ".midi", ".wav"):
         return f"-o {args.output}: the output must end with .mid, .midi or .wav"
     return None

@@ -25,6 +25,7 @@ import sys
 from typing import Any, TextIO
 
 from rvae_server.cli.models import add_models_dir_argument, models_dirs
+from rvae_server.core.config import seed_problem
 from rvae_server.core.names import NAME_RULE, InvalidName, model_name
 from rvae_server.model.evaluate import table
 from rvae_server.model.modelfile import ModelFileError
@@ -108,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, progress, f"--threads must be between 1 and 256, not {args.threads}")
     if args.beta is not None and not (math.isfinite(args.beta) and args.beta >= 0):
         return _fail(args, progress, f"--beta must be a finite number ≥ 0, not {args.beta}")
+    if (seed := seed_problem(args.seed)) is not None:
+        return _fail(args, progress, f"--{seed}")
     try:
         name = model_name(args.name)  # the name enters here: checked once, before any path is made of it
     except InvalidName as err:

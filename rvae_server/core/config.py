@@ -2,7 +2,8 @@
 exists: see :mod:`rvae_server.core.places`), then the command line.
 
 Every ``rvae serve`` option is also a key of the TOML file, spelled like the option without the dashes
-(``midi-out`` or ``midi_out``). Unknown keys and wrong types are errors that name the key and the file.
+(``midi-out`` or ``midi_out``). Unknown keys and wrong types are errors that name the key and the file. The
+seed rule (:data:`MAX_SEED`, :func:`seed_problem`) is shared with ``rvae jam``, ``render`` and ``train``.
 
 Example::
 
@@ -112,6 +113,8 @@ class ServeConfig:
     def validate(self, where: str = "settings") -> ServeConfig:
         if self.player not in PLAYERS:
             raise ConfigError(f"{where}: player must be one of {', '.join(PLAYERS)}, not {self.player!r}")
+        if (seed := seed_problem(self.seed)) is not None:
+            raise ConfigError(f"{where}: {seed}")
         if self.clock not in CLOCKS:
             raise ConfigError(f"{where}: clock must be one of {', '.join(CLOCKS)}, not {self.clock!r}")
         if not (math.isfinite(self.bpm) and MIN_BPM <= self.bpm <= MAX_BPM):
@@ -209,6 +212,17 @@ class ServeConfig:
         return replace(self, **clean, explicit=self.explicit | frozenset(clean)).validate(where)
 
 
+#: Seeds of the noise draws and of training: whole numbers 0 .. MAX_SEED (numpy's generators take no negative one).
+MAX_SEED = 2**63 - 1
+
+
+def seed_problem(seed: int | None) -> str | None:
+    """Why ``seed`` cannot seed the draws (``seed must be …``), or None (None given: fresh randomness)."""
+    if seed is None or 0 <= seed <= MAX_SEED:
+        return None
+    return f"seed must be a whole number 0..{MAX_SEED}, not {seed}"
+
+
 def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
     def fail(kind: str) -> ConfigError:
         return ConfigError(f"{where}: {key.replace('_', '-')} must be {kind}, not {value!r}")
@@ -291,10 +305,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] | None = N
 
 __all__ = [
     "CLOCKS",
+    "MAX_SEED",
     "ConfigError",
     "ServeConfig",
     "default_capture_dir",
     "default_config_file",
     "default_state_file",
     "load_config",
+    "seed_problem",
 ]

@@ -156,13 +156,14 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
 
     A named path that does not exist is returned as is, so reading it reports the error in its place. In a
     folder, a symbolic link leading outside that folder is never returned (nor read): it goes to ``refused``
-    with the reason when a list is given. Symbolic links to folders are not followed.
+    with the reason when a list is given. Symbolic links to folders are not followed. Folders are searched
+    without recursion (:func:`_files_under`), so any depth is searched.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for p in sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
+            for p in sorted(p for p in _files_under(path) if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
                 if is_link_outside(p, path):
                     if refused is not None:
                         refused.append((p, f"a symbolic link leading outside {path}; not read"))
@@ -171,6 +172,27 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
         else:
             found.append(path)
     return found
+
+
+def _files_under(root: Path) -> list[Path]:
+    """Every entry under ``root`` that is not a folder (links to folders are not followed), at any depth, found
+    with a stack of folders rather than recursion (``Path.rglob`` recurses once per level: a folder nested 1,000
+    deep raised ``RecursionError``). A folder that cannot be read is passed over, as ``rglob`` does."""
+    out: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_folder = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_folder = False
+                    (stack if is_folder else out).append(folder / entry.name)
+        except OSError:
+            continue
+    return out
 
 
 @dataclass(slots=True)

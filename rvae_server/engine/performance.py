@@ -97,9 +97,12 @@ class Performance:
                 notes.append(f"{name}: {err}; skipped")
 
         def lfos(p: Performance, value: Mapping[str, Any]) -> Performance:
-            for target in TARGETS:
+            for target in TARGETS:  # each on its own: one that does not fit drops only itself
                 if isinstance(value.get(target), Mapping):
-                    p = p.with_lfo(target, Lfo.from_dict(value[target], SEEDS[target]))
+                    try:
+                        p = p.with_lfo(target, Lfo.from_dict(value[target], SEEDS[target]))
+                    except (MotionError, TypeError, ValueError) as err:
+                        notes.append(f"lfo: {target}: {err}; skipped")
             return p
 
         part("lfo", lfos)

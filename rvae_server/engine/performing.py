@@ -246,16 +246,16 @@ class PerformanceControls:
         return float(controls.xy[0, 0]), float(controls.xy[0, 1])
 
     def performance_state(self) -> list[dict[str, Any]]:
-        """Each layer's settings, gesture loop and presets as plain data (for the saved performance state)."""
+        """Each layer's settings, gesture loop and presets as plain data (for the saved performance state). What
+        is taken under the layers' lock is immutable (settings, loops) or copied (the slots' list); the data is
+        made after, so a save never holds the planner and the controls back while it writes out long loops."""
         with self._layers.lock:
-            return [
-                {
-                    **perf.to_dict(),
-                    "gesture": hand.loop.to_dict() if hand.loop is not None else None,
-                    "presets": list(slots),
-                }
-                for perf, hand, slots in zip(self.perf, self._hands.hands, self.presets, strict=True)
-            ]
+            taken = [(perf, hand.loop, list(slots)) for perf, hand, slots in
+                     zip(self.perf, self._hands.hands, self.presets, strict=True)]  # fmt: skip
+        return [
+            {**perf.to_dict(), "gesture": loop.to_dict() if loop is not None else None, "presets": slots}
+            for perf, loop, slots in taken
+        ]
 
     def restore_performance(self, k: int, data: Mapping[str, Any]) -> list[str]:
         """Apply :meth:`performance_state` output for one layer; returns notes on what did not fit."""

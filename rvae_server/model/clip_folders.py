@@ -1,5 +1,6 @@
 """The one rule for clip folders named from the network (OSC, the web page): confined to the folders the performer
-configured, no ``..``, no symlinks leading outside."""
+configured, no ``..``, no symlinks leading outside; a path the system refuses (a part over 255 bytes) is a
+refusal naming why, like the others."""
 
 from __future__ import annotations
 
@@ -26,10 +27,14 @@ def resolve_clip_folder(text: str, allowed: Sequence[str | os.PathLike[str]]) ->
     roots = [Path(a).resolve() for a in allowed]
     candidates = [raw] if raw.is_absolute() else [root / raw for root in roots]
     for candidate in candidates:
-        real = candidate.resolve()
+        try:
+            real = candidate.resolve()
+            exists = real.exists()
+        except OSError as err:  # a name part over 255 bytes, a path too long, a loop of links ...
+            raise TrainingRefused(f"clip folder {text[:80]!r}: {err.strerror or err}") from None
         inside = any(real == root or root in real.parents for root in roots)
-        if real.exists() and inside:
+        if exists and inside:
             return real
-        if real.exists() and not inside:
+        if exists and not inside:
             raise TrainingRefused(f"clip folder {text!r} lies outside the clip folders {', '.join(map(str, roots))}")
     raise TrainingRefused(f"no folder {text!r} in the clip folders {', '.join(map(str, roots))}")

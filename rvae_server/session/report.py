@@ -43,14 +43,26 @@ def report(daemon: Any) -> list[str]:
     if daemon.training is not None:
         lines.append(f"training: clip folders {', '.join(map(str, daemon.clip_dirs))}")
     if daemon.state_keeper is not None:
-        how = "restored from" if daemon.restored else "saved to"
-        lines.append(f"state: {how} {daemon.state_keeper.path}")
+        lines.append(_state(daemon))
     lines.extend(_places(daemon))
     lines.extend(describe_melody(daemon))
     lines.extend(f"not available: {p}" for p in daemon.problems)
     if daemon.rendered:
         lines.append(f"no MIDI or audio output: rendered {', '.join(map(str, daemon.rendered))} to listen to")
     return lines
+
+
+def _state(daemon: Any) -> str:
+    """Where the performance state comes from and goes to — or plainly that it is not saved, and that a second
+    server on the same state file goes unnoticed when its lock could not be taken."""
+    keeper = daemon.state_keeper
+    locked = daemon.instance is not None and daemon.instance.lock_path is not None
+    unlocked = "" if locked else "; a second server on this state file is not detected (no lock)"
+    if keeper.problem is not None:
+        restored = f"restored from {keeper.path}, " if daemon.restored else ""
+        return f"state: {restored}not saved: {keeper.problem}: the performance is not kept for the next start{unlocked}"
+    how = "restored from" if daemon.restored else "saved to"
+    return f"state: {how} {keeper.path}{unlocked}"
 
 
 def _places(daemon: Any) -> list[str]:

@@ -17,7 +17,10 @@ When
 
 How
     A temp file in the same folder, ``fsync``, ``os.replace`` (then an fsync of the folder): a crash mid-write
-    leaves the previous file whole. A damaged file (not JSON, wrong format, unreadable, not a regular file,
+    leaves the previous file whole, and the temporaries a kill left are removed at the next start. A state the
+    reader would refuse (over :data:`MAX_STATE_BYTES` or :data:`STATE_LIMITS`) is never written: the last file
+    saved stays. Whether the folder can be written is found out at start (:attr:`StateKeeper.problem`, said in
+    the start-up report). A damaged file (not JSON, wrong format, unreadable, not a regular file,
     nested too deep, numbers too large: parsed with :func:`rvae_server.core.untrusted.loads_json`) is logged,
     renamed to ``<name>.bad`` (kept for inspection; an older ``.bad`` is replaced) and the engine starts from its
     defaults. Fields that do not fit (a model no longer loaded, a number out of range, more layers than are
@@ -37,7 +40,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rvae_server.core.atomic import atomic_write_text
+from rvae_server.core.atomic import atomic_write_bytes, remove_temporaries, unwritable
 from rvae_server.core.untrusted import BoundsError, Limits, UnsafeFile, loads_json, read_regular
 from rvae_server.engine.api import ControlError, EngineControl, EngineEvent, LayerState
 from rvae_server.surfaces.controllers import Binding, CCMapper, MapError
@@ -48,8 +51,12 @@ FORMAT = "rvae-state"
 VERSION = 1
 #: Least time between two writes (s).
 SAVE_INTERVAL = 0.5
-MAX_STATE_BYTES = 1 << 20
-STATE_LIMITS = Limits(depth=8, values=100_000, string=4096, int_digits=15)
+#: The reader's limits, which the writer keeps too (:meth:`StateKeeper.save` never writes a file they refuse). The
+#: largest state the controls allow — 8 layers, every preset slot holding a drawn path of 256 points, 64-bar gesture
+#: loops that move on every tick, 512 controller bindings — is 4.7 MB and 320,000 values
+#: (tests/test_hardening_state.py); the limits leave room for three times that.
+MAX_STATE_BYTES = 16 << 20
+STATE_LIMITS = Limits(depth=8, values=1_000_000, string=4096, int_digits=15)
 #: Numeric layer fields: a value that is not a finite number is skipped (the rest of the layer still applies).
 NUMBERS = ("x", "y", "threshold", "noise", "fixed_velocity", "timing", "channel")
 
@@ -187,10 +194,17 @@ class StateKeeper:
         self._lock = threading.Lock()
         self.saves = 0  #: files written
         self.failures = 0
+        self.problem: str | None = None  #: why the state cannot be saved (found at :meth:`restore`), or None
 
     def restore(self) -> bool:
         """Apply the saved state if there is one (True). A damaged file is logged and moved to ``.bad``;
-        the engine keeps its defaults (False). Never raises."""
+        the engine keeps its defaults (False). Never raises. At start, so also: temporaries of saves a kill
+        interrupted are removed, and whether the state can be saved there is found out (:attr:`problem`)."""
+        for left in remove_temporaries(self.path):
+            log.info("state: removed %s (a save interrupted by a kill)", left)
+        self.problem = unwritable(self.path)
+        if self.problem is not None:
+            log.warning("state: not saved: %s", self.problem)
         try:
             data = read_state(self.path)
             notes = apply_state(self.engine, data, self.mapper) if data is not None else []
@@ -239,11 +253,16 @@ class StateKeeper:
             self._quit.wait(SAVE_INTERVAL)  # debounce: changes meanwhile are saved in the next round
 
     def save(self) -> bool:
-        """Write the state now (atomically). Returns False (logged) if it could not be written."""
+        """Write the state now (atomically). Returns False (logged) if it could not be written — also when the
+        reader would refuse it (:func:`beyond_limits`): the last file saved is kept rather than one never read."""
         with self._lock:
             try:
-                text = json.dumps(state_to_dict(self.engine, self.mapper), indent=1, allow_nan=False)
-                atomic_write_text(self.path, text + "\n")
+                text = json.dumps(state_to_dict(self.engine, self.mapper), indent=1, allow_nan=False) + "\n"
+                data = text.encode("utf-8")
+                beyond = beyond_limits(text, len(data))
+                if beyond is not None:
+                    raise ValueError(f"not saved: {beyond}; the last state saved is kept")
+                atomic_write_bytes(self.path, data)
             except (OSError, ValueError) as err:
                 self.failures += 1
                 if self.failures <= 3 or self.failures % 100 == 0:
@@ -265,10 +284,31 @@ class StateKeeper:
             self.save()
 
 
+def beyond_limits(text: str, size: int) -> str | None:
+    """Why :func:`read_state` would refuse a state file of ``text`` (``size`` bytes), or None. Cheap enough for
+    every save: the size, and an upper bound on the values (one value per comma, plus one per container and the
+    root; brackets inside strings only raise the bound). Depth, strings and integers are bounded by what the
+    engine's state holds (a restored file's own values were within the reader's limits)."""
+    if size > MAX_STATE_BYTES:
+        return f"{size} bytes, over the {MAX_STATE_BYTES} a state file may hold"
+    values = 1 + text.count(",") + text.count("[") + text.count("{")
+    if values > STATE_LIMITS.values:
+        return f"up to {values} values, over the {STATE_LIMITS.values} a state file may hold"
+    return None
+
+
 def _when(saved: object) -> str:
     if isinstance(saved, int | float) and math.isfinite(saved):
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(saved))
     return "at an unknown time"
 
 
-__all__ = ["SAVE_INTERVAL", "StateError", "StateKeeper", "apply_state", "read_state", "state_to_dict"]
+__all__ = [
+    "SAVE_INTERVAL",
+    "StateError",
+    "StateKeeper",
+    "apply_state",
+    "beyond_limits",
+    "read_state",
+    "state_to_dict",
+]

@@ -1,15 +1,20 @@
-"""HTTP for the page: the static files, security headers on every response, the same-origin rule, uploads, and
-the small JSON documents the page reads."""
+"""HTTP for the page: the static files, security headers on every response, the same-origin rule, uploads, the
+small JSON documents the page reads, and the server's log of requests it refuses (:class:`RequestLog`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+import sys
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from rvae_server.core.bar import INSTRUMENTS
+from rvae_server.core.untrusted import printable
+from rvae_server.surfaces.osc.ratelimit import RateLimitedLog
 from rvae_server.web.uploads import UploadError, UploadStore
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,7 +61,7 @@ async def handle_upload(request: web.Request, uploads: UploadStore) -> web.Strea
         return web.json_response({"error": "cross-origin upload refused"}, status=403)
     stored: list[list[Any]] = []
     try:
-        uploads.folder(session)
+        uploads.check(session)  # (its folder is made by the first file stored)
         reader = await request.multipart()
         while True:
             part = await reader.next()
@@ -83,3 +88,26 @@ async def handle_upload(request: web.Request, uploads: UploadStore) -> web.Strea
         return web.json_response({"error": f"upload not stored: {err.strerror or err}", "stored": stored}, status=507)
     files = uploads.files(session)
     return web.json_response({"stored": stored, "files": files, "total": sum(s for _, s in files)})
+
+
+class RequestLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's server log (``aiohttp.server``) as the page's server uses it: a request its HTTP parser refuses (a
+    request line over 8,190 bytes, a broken header: aiohttp answers 400 and logs an ERROR with a traceback each
+    time) is one line, at most one every 10 s with a count of the rest; everything else as aiohttp logs it."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        super().__init__(logger or logging.getLogger("aiohttp.server"), {})
+        self._refused = RateLimitedLog(self.logger, burst=1, window=10.0)
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info")
+        error = exc if isinstance(exc, BaseException) else sys.exc_info()[1] if exc else None
+        if isinstance(error, HttpProcessingError):
+            who = printable(args[0], 60) if args else "a client"
+            self._refused(logging.WARNING, "web: refused a bad HTTP request from %s (%s)", who,
+                          printable(str(error).replace("\n", " "), 160))  # fmt: skip
+            return
+        super().log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        return msg, kwargs

@@ -71,7 +71,7 @@ from rvae_server.web.access import Access
 from rvae_server.web.clients import Client, dumps
 from rvae_server.web.controls import table_json
 from rvae_server.web.grid import Grid, GridCache
-from rvae_server.web.http import STATIC, handle_upload, instruments_json, same_origin, security_headers
+from rvae_server.web.http import STATIC, RequestLog, handle_upload, instruments_json, same_origin, security_headers
 from rvae_server.web.incoming import PageInput
 from rvae_server.web.mapdata import MapCache, handle_map
 from rvae_server.web.motion import handle_encode
@@ -228,7 +228,7 @@ class WebServer:
         app.router.add_post("/api/encode", functools.partial(handle_encode, engine=self.engine))
         app.router.add_get("/favicon.ico", self._favicon)
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0, logger=RequestLog())
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port)
         await site.start()
@@ -277,6 +277,7 @@ class WebServer:
         session = wanted if self.uploads.known(wanted) else self.uploads.new_session()
         client = Client(ws, session)
         writer = asyncio.create_task(client.write())
+        self.uploads.join(session)
         try:
             client.send(dumps(self._welcome(client)))
             self.pages.greet(client)
@@ -289,6 +290,7 @@ class WebServer:
                     break
         finally:
             self.pages.leave(client)
+            self.uploads.leave(session)  # an empty session goes with its last page
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer

@@ -270,12 +270,16 @@ class Feedback:
         self._pending_state.add(key)
         self._put(("state", key))
 
-    def subscribe_plans(self, client: Client, layer: int, on: bool) -> None:
-        """Send (or stop sending) ``layer``'s planned bars to ``client``; on subscribing, the plans kept so far
-        (the bar playing and the next one) are sent at once."""
-        self.plans.subscribe(client, layer, on)
-        if on:
-            self._put(("plans-to", client, layer))
+    def subscribe_plans(self, client: Client, layer: int, on: bool, owner: Client | None = None) -> None:
+        """Send (or stop sending) ``layer``'s planned bars to ``client``, as the socket ``owner`` asks; raises
+        ``ValueError`` when refused (:meth:`PlanStream.subscribe
+        <rvae_server.surfaces.osc.planstream.PlanStream.subscribe>`)."""
+        self.plans.subscribe(client, layer, on, owner)
+
+    def send_kept_plans(self, client: Client, layer: int) -> None:
+        """Send ``client`` the plans the engine holds for ``layer`` now (the bar playing and the next one): what a
+        new subscriber gets at once (the server charges them to the asking socket's reply budget first)."""
+        self._put(("plans-to", client, layer))
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1)."""

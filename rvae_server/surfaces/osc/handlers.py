@@ -197,7 +197,10 @@ def plans(server: Host, call: Call) -> None:
     if not 1 <= port <= 65535:
         raise OscArgError(f"port must be 1..65535, not {port}")
     dest = (call.client[0], port)
-    server.subscribe_plans(dest, call.layer, on)
+    try:  # refused: too many subscribers, or a stop asked by a socket that did not subscribe
+        server.subscribe_plans(dest, call.layer, on, call.client)
+    except ValueError as err:
+        raise OscArgError(str(err)) from None
     call.reply(f"{PREFIX}/plans/subscribed", call.layer + 1, port, 1 if on else 0)
 
 

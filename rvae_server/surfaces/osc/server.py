@@ -24,6 +24,7 @@ from rvae_server.core.untrusted import printable
 from rvae_server.engine.api import ControlError, EngineControl
 from rvae_server.surfaces.osc.feedback import Feedback, static_clients
 from rvae_server.surfaces.osc.packets import PacketError, parse_packet
+from rvae_server.surfaces.osc.planstream import datagram_count
 from rvae_server.surfaces.osc.ratelimit import REPLY_BURST, REPLY_RATE, RateLimitedLog, TokenBucket
 from rvae_server.surfaces.osc.spec import (
     DEFAULT_HOST,
@@ -180,9 +181,16 @@ class OscServer:
         """See :meth:`Feedback.remove_client <rvae_server.surfaces.osc.feedback.Feedback.remove_client>`."""
         return self.feedback.remove_client(host, owner)
 
-    def subscribe_plans(self, client: Client, layer: int, on: bool) -> None:
-        """See :meth:`Feedback.subscribe_plans <rvae_server.surfaces.osc.feedback.Feedback.subscribe_plans>`."""
-        self.feedback.subscribe_plans(client, layer, on)
+    def subscribe_plans(self, client: Client, layer: int, on: bool, owner: Client | None = None) -> None:
+        """Subscribe ``client`` to ``layer``'s plans (or stop), as ``owner`` asks (:meth:`Feedback.subscribe_plans
+        <rvae_server.surfaces.osc.feedback.Feedback.subscribe_plans>`; ``ValueError`` when refused). On
+        subscribing, the plans kept so far go out at once, paid from ``owner``'s reply budget like any reply (none
+        left: the next plan is the first it gets)."""
+        self.feedback.subscribe_plans(client, layer, on, owner)
+        if on:
+            count = sum(datagram_count(data) for data in self.engine.planned(layer))
+            if owner is None or self._within_reply_rate(owner, count):
+                self.feedback.send_kept_plans(client, layer)
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1). Any thread."""
@@ -264,6 +272,8 @@ class OscServer:
             entry.handler(self, call)
         except (OscArgError, ControlError) as err:
             return self._error_reply(client, address, str(err))
+        except OSError as err:  # what the system refused (a file name too long ...): its reason, not a bug
+            return self._error_reply(client, address, f"{err.strerror or type(err).__name__}")
         except Exception as err:  # a handler's bug must never stop the server
             self.ratelog(logging.ERROR, "OSC %s: handler failed: %s", printable(address), printable(repr(err)))
             return self._error_reply(client, address, f"internal error: {type(err).__name__}")
@@ -271,8 +281,13 @@ class OscServer:
         return call.replies
 
     def _reply(self, client: Client, replies: list[tuple[str, list[Any]]]) -> None:
-        """Queue replies to ``client``, within its reply rate (the rest are dropped and counted). A host on the
-        network has one budget for all its ports; on loopback each sending socket has its own (a local fuzzer
+        """Queue replies to ``client``, within its reply rate (the rest are dropped and counted)."""
+        if self._within_reply_rate(client, len(replies)):
+            self.feedback.send_replies(client, replies)
+
+    def _within_reply_rate(self, client: Client, count: int) -> bool:
+        """Take ``count`` datagrams from ``client``'s reply budget (True), or count them dropped (False). A host on
+        the network has one budget for all its ports; on loopback each sending socket has its own (a local fuzzer
         or a busy patch does not starve the other applications on the machine)."""
         key = f"{client[0]}:{client[1]}" if ipaddress.ip_address(client[0]).is_loopback else client[0]
         bucket = self._reply_buckets.get(key)
@@ -280,12 +295,12 @@ class OscServer:
             if len(self._reply_buckets) > 256:
                 self._reply_buckets.clear()
             bucket = self._reply_buckets[key] = TokenBucket(REPLY_BURST, REPLY_RATE)
-        if not bucket.take(len(replies)):
-            self.dropped_replies += len(replies)
+        if not bucket.take(count):
+            self.dropped_replies += count
             self.ratelog(logging.WARNING, "OSC: %s asks faster than replies are sent; %d replies dropped so far",
                          _who(client), self.dropped_replies)  # fmt: skip
-            return
-        self.feedback.send_replies(client, replies)
+            return False
+        return True
 
     def _error_reply(self, client: Client | None, address: str, reason: str) -> list[tuple[str, list[Any]]]:
         self.errors += 1

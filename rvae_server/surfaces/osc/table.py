@@ -224,7 +224,10 @@ ADDRESSES: tuple[Entry, ...] = (
             Arg("port", "int", "UDP port on the sender's host (default: the sender's port)", 1, 65535, optional=True),
         ),
         "Subscribe to the layer's planned bars (/rvae/plan): sent at once, on every change, and each next bar about "
-        "a bar before its bar line. For a client that plays the notes itself (the Max for Live device).",
+        "a bar before its bar line. For a client that plays the notes itself (the Max for Live device). At most 8 "
+        "ports a host and 16 in all (a new one beyond is refused; those subscribed stay); the plans sent at once "
+        "count against the asking socket's reply rate; 0 stops only what the asking socket subscribed (or the port "
+        "itself asks), as /rvae/feedback HOST 0 does.",
         h.plans,
         reply="/rvae/plans/subscribed layer port 0|1, then the plans kept (the bar playing and the next one)",
     ),
