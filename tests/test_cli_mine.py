@@ -50,14 +50,14 @@ def test_mine_prints_the_summary_as_the_last_line_and_writes_dataset_and_summary
     done = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--style", f"{DATA / 'mining'}=game", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["patterns"] >= EXPECTED["patterns"] and summary["files"] == 12 + 17 + 4
+    assert summary["patterns"] >= EXPECTED["patterns"] and summary["files"] == 13 + 17 + 4
     assert summary["broken"]["corrupt MIDI file"] == 1 and summary["executor"] == "local"
     assert summary["workers"] == 2
     assert json.loads(out.with_suffix(".json").read_text())["patterns"] == summary["patterns"]
-    assert "33/33 files" in done.stderr  # the progress
+    assert "34/34 files" in done.stderr  # the progress
     assert not Path(f"{out}.partial.jsonl").exists()
     table = rvae("mine", *corpus, "-o", str(tmp_path / "e.npz"), "--workers", "1")
-    assert table.returncode == 0 and "unique patterns (rotations removed)" in table.stdout
+    assert table.returncode == 0 and "unique patterns (phase shifts removed)" in table.stdout
 
 
 def test_a_killed_run_resumes_from_its_checkpoint_and_gives_the_same_dataset(corpus, tmp_path):
@@ -72,7 +72,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_gives_the_same_dataset(cor
     resumed = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--json")
     assert resumed.returncode == 0, resumed.stderr
     summary = json.loads(resumed.stdout.strip().splitlines()[-1])
-    assert summary["resumed"] == 7 and summary["files"] == 33
+    assert summary["resumed"] == 7 and summary["files"] == 34
     fresh = rvae("mine", *corpus, "-o", str(tmp_path / "fresh.npz"), "--workers", "2", "--json")
     assert json.loads(fresh.stdout.strip().splitlines()[-1])["patterns"] == summary["patterns"]
     assert_same_dataset(out, tmp_path / "fresh.npz")

@@ -23,7 +23,7 @@ Writing is :mod:`rvae_server.core.midiwrite`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from rvae_server.core.bar import (
     Bar,
 )
 from rvae_server.core.smf import SMFError, SMFEvents, parse_smf
-from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular
+from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular_stat
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BARS = 20_000  # per file; a longer file is refused rather than allocated
@@ -156,13 +156,15 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
 
     A named path that does not exist is returned as is, so reading it reports the error in its place. In a
     folder, a symbolic link leading outside that folder is never returned (nor read): it goes to ``refused``
-    with the reason when a list is given. Symbolic links to folders are not followed.
+    with the reason when a list is given. Symbolic links to folders are not followed; folders that cannot be
+    listed are left out. The walk keeps its own stack (no recursion), so folders nested thousands deep are
+    listed like any others.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for p in sorted(p for p in path.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
+            for p in sorted(_walk_midi(path), key=lambda q: q.parts):
                 if is_link_outside(p, path):
                     if refused is not None:
                         refused.append((p, f"a symbolic link leading outside {path}; not read"))
@@ -171,6 +173,26 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
         else:
             found.append(path)
     return found
+
+
+def _walk_midi(root: Path) -> Iterator[Path]:
+    """The MIDI-named entries under ``root`` that are not folders, in no order (an explicit stack of folders)."""
+    stack = [os.fspath(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                        if is_dir and not entry.is_symlink():
+                            stack.append(entry.path)
+                        elif not is_dir and os.path.splitext(entry.name)[1].lower() in MIDI_SUFFIXES:
+                            yield Path(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
 
 
 @dataclass(slots=True)
@@ -189,7 +211,9 @@ class _Events:
     smf: SMFEvents | None = None  # everything parsed, when asked for (melodic tracks: core/melodyfile.py)
 
 
-def _parse(path: Path, melodic: bool = False) -> _Events:
+def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a MIDI file as the reader takes them — a regular file (never a FIFO or a device) of at most
+    :data:`MAX_FILE_BYTES`, read once — and the ``fstat`` of the file read. Raises :class:`ClipError`."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -201,11 +225,16 @@ def _parse(path: Path, melodic: bool = False) -> _Events:
     if size > MAX_FILE_BYTES:
         raise ClipError(path, f"file is {size / 1e6:.1f} MB; refusing MIDI files over {MAX_FILE_BYTES // 2**20} MB")
     try:
-        data = read_regular(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
+        return read_regular_stat(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
     except UnsafeFile as err:
         raise ClipError(path, err.reason) from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
+
+
+def _parse(path: Path, melodic: bool = False, data: bytes | None = None) -> _Events:
+    if data is None:
+        data = read_bytes(path)[0]
     if not data:
         raise ClipError(path, "empty file")
     if not data.startswith(b"MThd"):
@@ -342,10 +371,11 @@ def _tempo_at(tempos: list[tuple[int, int]], tick: int) -> int:
     return current
 
 
-def read_clip(path: str | os.PathLike[str]) -> Clip:
-    """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause)."""
+def read_clip(path: str | os.PathLike[str], data: bytes | None = None) -> Clip:
+    """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause). ``data``:
+    the file's bytes when they were read already (:func:`read_bytes`), so that what is parsed is what was read."""
     path = Path(path)
-    return _clip_from(path, _parse(path))
+    return _clip_from(path, _parse(path, data=data))
 
 
 def _clip_from(path: Path, ev: _Events) -> Clip:
@@ -443,5 +473,6 @@ __all__ = [
     "Meter",
     "SkippedBars",
     "find_clips",
+    "read_bytes",
     "read_clip",
 ]
