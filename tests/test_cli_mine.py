@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rvae_server.mining.pipeline import KILL_AFTER_ENV
+from rvae_server.mining.pipeline import KILL_AFTER_ENV, KILL_AT_ENV, RUN_FIELDS
 from tests.mining_corpus import EXPECTED, write_corpus
 
 DATA = Path(__file__).parent / "data"
@@ -76,6 +76,30 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_gives_the_same_dataset(cor
     fresh = rvae("mine", *corpus, "-o", str(tmp_path / "fresh.npz"), "--workers", "2", "--json")
     assert json.loads(fresh.stdout.strip().splitlines()[-1])["patterns"] == summary["patterns"]
     assert_same_dataset(out, tmp_path / "fresh.npz")
+
+
+@pytest.mark.parametrize(
+    "kill",
+    [{KILL_AFTER_ENV: "1"}, {KILL_AFTER_ENV: "34"}, {KILL_AT_ENV: "merged"}, {KILL_AT_ENV: "dataset"},
+     {KILL_AT_ENV: "summary"}],
+    ids=["after-1-file", "after-the-last-file", "merged", "dataset-written", "summary-written"],
+)  # fmt: skip
+def test_a_run_killed_at_any_point_resumes_to_the_same_dataset(corpus, tmp_path, kill):
+    fresh = tmp_path / "fresh.npz"
+    assert rvae("mine", *corpus, "-o", str(fresh), "--workers", "2").returncode == 0
+    out = tmp_path / "d.npz"
+    assert rvae("mine", *corpus, "-o", str(out), "--workers", "2", env=kill).returncode == -9
+    resumed = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_dataset(out, fresh)
+    with np.load(out) as a, np.load(fresh) as b:
+        meta_a, meta_b = json.loads(str(a["meta"])), json.loads(str(b["meta"]))
+    assert {**meta_a, "created": None} == {**meta_b, "created": None}
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    want = json.loads(fresh.with_suffix(".json").read_text())
+    drop = {*RUN_FIELDS, "dataset", "summary"}
+    assert {k: v for k, v in summary.items() if k not in drop} == {k: v for k, v in want.items() if k not in drop}
+    assert not Path(f"{out}.partial.jsonl").exists() and not Path(f"{out}.lock").exists()
 
 
 def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path):

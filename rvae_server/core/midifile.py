@@ -23,6 +23,7 @@ Writing is :mod:`rvae_server.core.midiwrite`.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,7 @@ class Clip:
     skipped: list[SkippedBars] = field(default_factory=list)
     drum_channel: int = 10  # 1-based channel the drums were read from (another one only when no channel 10)
     drum_tracks: tuple[int, ...] = ()  # 1-based numbers of the tracks holding the drum notes read
+    planes: NDArray[np.float32] | None = None  # the bars' planes in one array (len(bars), 3, 96, 9), read-only
 
     def used_bars(self) -> list[Bar]:
         return [b.bar for b in self.bars if b.used]
@@ -215,12 +217,13 @@ def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
     """The bytes of a MIDI file as the reader takes them — a regular file (never a FIFO or a device) of at most
     :data:`MAX_FILE_BYTES`, read once — and the ``fstat`` of the file read. Raises :class:`ClipError`."""
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except FileNotFoundError:
         raise ClipError(path, "no such file") from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
-    if path.is_dir():
+    size = info.st_size
+    if stat.S_ISDIR(info.st_mode):
         raise ClipError(path, "is a folder, not a MIDI file")
     if size > MAX_FILE_BYTES:
         raise ClipError(path, f"file is {size / 1e6:.1f} MB; refusing MIDI files over {MAX_FILE_BYTES // 2**20} MB")
@@ -463,7 +466,10 @@ def _clip_from(path: Path, ev: _Events) -> Clip:
         bars.append(ClipBar(len(bars), g.number, name, bpm, Bar.from_valid_planes(bar_planes)))
     for s in skipped:
         warnings.append(f"bars {s.first_bar}-{s.last_bar} skipped: {s.reason}")
-    return Clip(path, bars, meters, warnings, skipped, channel, tracks)
+    kept = np.asarray([g.scale > 0 for g in grid], dtype=bool)
+    all_planes = planes if kept.all() else planes[kept]
+    all_planes.flags.writeable = False
+    return Clip(path, bars, meters, warnings, skipped, channel, tracks, all_planes)
 
 
 __all__ = [

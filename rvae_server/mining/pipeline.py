@@ -46,6 +46,7 @@ from rvae_server.mining.merge import Merger
 from rvae_server.mining.work import Job, Settings, jobs_for
 
 KILL_AFTER_ENV = "RVAE_MINE_KILL_AFTER"  # tests: SIGKILL this process after N files were checkpointed
+KILL_AT_ENV = "RVAE_MINE_KILL_AT"  # tests: SIGKILL this process at a stage of the end: merged, dataset, summary
 Progress = Callable[[int, int, dict[str, Any]], None]
 RUN_FIELDS = ("executor", "workers", "resumed", "changed", "seconds", "files_per_second", "files_per_second_per_worker")
 
@@ -190,6 +191,7 @@ def _run(
         with contextlib.suppress(OSError):
             writer.close()
         pool.close()
+    _kill_at("merged")
     dataset = merger.dataset(settings.to_json(), out, os.fspath(summary_path(out)))
     summary = dict(dataset.meta["summary"])
     for field in ("dataset", "summary"):
@@ -201,12 +203,19 @@ def _run(
         files_per_second=round(rate, 2), files_per_second_per_worker=round(rate / pool.workers, 2),
     )  # fmt: skip
     write_dataset(dataset, out)
+    _kill_at("dataset")
     try:
         atomic_write_text(summary_path(out), json.dumps(summary, indent=1) + "\n")
     except OSError as err:
         raise MiningError(f"{summary_path(out)}: cannot write the summary ({err.strerror or err})") from None
+    _kill_at("summary")
     checkpoint.discard(ckpt)
     return summary
+
+
+def _kill_at(stage: str) -> None:
+    if os.environ.get(KILL_AT_ENV) == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _usable(entries: dict[str, checkpoint.Entry], number: dict[str, int]) -> tuple[dict[int, str], int]:
@@ -239,4 +248,13 @@ def _unique(jobs: list[Job]) -> list[Job]:
     return out
 
 
-__all__ = ["KILL_AFTER_ENV", "RUN_FIELDS", "MiningError", "check_output", "mine", "select", "summary_path"]
+__all__ = [
+    "KILL_AFTER_ENV",
+    "KILL_AT_ENV",
+    "RUN_FIELDS",
+    "MiningError",
+    "check_output",
+    "mine",
+    "select",
+    "summary_path",
+]

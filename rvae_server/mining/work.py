@@ -134,7 +134,7 @@ def mine_file(job: Job, settings: Settings) -> dict[str, Any]:
     out.update(style=style, label=label, tracks="+".join(map(str, clip.drum_tracks)))
     if clip.drum_channel != 10:
         return {**out, "status": "skipped", "reason": "no channel-10 drum part"}
-    planes = stack([b.bar for b in clip.bars])
+    planes = clip.planes if clip.planes is not None else stack([b.bar for b in clip.bars])
     counts = planes[:, 0].sum(axis=(1, 2)).astype(np.int64) if len(planes) else np.zeros(0, np.int64)
     out["bars"] = len(planes)
     if int(counts.sum()) < settings.min_part_onsets or int((counts > 0).sum()) < settings.min_repeats:
