@@ -151,9 +151,9 @@ def executors(args: argparse.Namespace) -> dict[str, Path]:
               f"{s['patterns']} patterns ({s['bars_kept']} bars)  {_load(run['load'])}")  # fmt: skip
         if executor == "local":
             per_worker = s["files_per_second_per_worker"]
-            hours = PAPER_FILES / (per_worker * args.workers) / 3600
-            print(f"         the paper's ~{PAPER_FILES:,} files at {per_worker:.0f} files/s/worker: {hours:.2f} h on "
-                  f"{args.workers} workers, {PAPER_FILES / per_worker / 3600 / 16:.2f} h on 16")  # fmt: skip
+            minutes = PAPER_FILES / (per_worker * args.workers) / 60
+            print(f"         the paper's ~{PAPER_FILES:,} files at {per_worker:.0f} files/s/worker: {minutes:.1f} min, "
+                  f"{args.workers} workers; {PAPER_FILES / per_worker / 60 / 16:.1f} min on 16")  # fmt: skip
     if len(outs) > 1:
         base = next(iter(outs.values()))
         for executor, out in list(outs.items())[1:]:

@@ -6,8 +6,9 @@
 1. ``rvae mine`` (:func:`rvae_server.mining.pipeline.mine`) over every source folder of ``DATA/corpus``,
    ``DATA/melody`` and ``DATA/groove`` into ``OUT/mined-all.dataset.npz`` (kept beside the model: ``rvae map
    mined-all`` and the web page's map read it). Game soundtracks whose paths name no style are labelled ``game``.
-   ``--min-repeats 2`` (default here; the command's default is 4): these corpora are small, and 4 repeats in a row
-   keeps only ~200 patterns of 2,600 files.
+   ``--min-repeats 2`` (default here; the command's default is 3, the paper's): these corpora are small. The
+   bundled model was trained on the loops of the rule before issue 23 (single bars and 2-bar patterns); rebuilding
+   it now mines the paper's 32-step patterns.
 2. Trains ``mined-all`` on that dataset (split 5:1 by source file) with the current recipe (``train_and_save``,
    :mod:`rvae_server.model.recipe`: its epochs and best-validation checkpoint; ``--steps`` sets epochs for about
    that many optimiser steps of 64 bars instead, between 8 and 200).

@@ -40,7 +40,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where files are mined (default local)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: the CPUs available)")
     parser.add_argument("--address", default=None, help="a running Dask scheduler or Ray cluster to use")
-    parser.add_argument("--batch", type=int, default=None, help="files per task (default: automatic, at most 32)")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="files per task (default: automatic, at most 32; 128 on Dask or Ray)"
+    )
     parser.add_argument(
         "--min-repeats", type=int, default=DEFAULT_MIN_REPEATS,
         help=f"times a 32-step pattern must play in a row (default {DEFAULT_MIN_REPEATS}, the paper's)",

@@ -1,5 +1,6 @@
 """Mined bar datasets: a compact NPZ file of drum patterns with their provenance (written by ``rvae mine``, read
-by ``rvae train`` and ``rvae map``). Plain arrays only: it is loaded with ``allow_pickle=False``.
+by ``rvae train`` and ``rvae map``). Plain arrays only, read within declared bounds (:data:`LIMITS`, :data:`MAX_BARS`;
+:mod:`rvae_server.core.npzbounds`: nothing is allocated before its size is checked, no pickle is ever read).
 
 Format ``rvae-bars-dataset``, version 1 — arrays of the NPZ:
 
@@ -10,8 +11,9 @@ Format ``rvae-bars-dataset``, version 1 — arrays of the NPZ:
     one row per onset: its bar (index into the dataset's bars), ``tick * 9 + instrument``, MIDI velocity
     1..127 and microtiming in 127ths of a half-tick (-127..127, positive = late). Sorted by bar.
 ``pattern_first_bar`` int32, ``pattern_length`` uint8
-    each pattern's bars are ``first_bar .. first_bar + length - 1`` (length 1 or 2); the patterns cover the bars
-    in order.
+    each pattern's bars are ``first_bar .. first_bar + length - 1`` (length 2: the paper's 32-step patterns, as
+    ``rvae mine`` writes them; 1 in datasets of earlier versions, still read); the patterns cover the bars in
+    order.
 ``pattern_file`` int32, ``pattern_source_bar`` int32, ``pattern_repeats`` int32, ``pattern_occurrences`` int32,
 ``pattern_style`` int16, ``pattern_label`` int16
     provenance: index into ``files``; the 1-based bar of that file where the loop starts (its first 96-tick bar;

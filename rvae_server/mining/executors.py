@@ -113,7 +113,7 @@ class DaskExecutor:
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                    host="127.0.0.1",
+                    host="127.0.0.1", memory_limit=0,  # no memory monitor polling: a task's memory is bounded
                 )  # fmt: skip
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as err:

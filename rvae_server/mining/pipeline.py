@@ -157,7 +157,8 @@ def _run(
         pool = make_executor(executor, workers, address)
     except Exception as err:
         raise MiningError(str(err)) from None
-    size = batch_size or max(1, min(32, len(todo) // (pool.workers * 8) or 1))
+    most = 32 if pool.name == "local" else 128  # a cluster's task costs more to send: fewer, larger ones
+    size = batch_size or max(1, min(most, len(todo) // (pool.workers * 8) or 1))
     kill_after = int(os.environ.get(KILL_AFTER_ENV, "0") or 0)
     written = 0
     try:

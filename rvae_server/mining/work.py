@@ -1,13 +1,14 @@
 """Mining one file: the per-file job that runs on a worker (a local process, a Dask or Ray worker).
 
 :func:`mine_file` takes and returns plain data (picklable and JSON-able: the result is also the file's line in
-the checkpoint), so any executor can run it. Steps, after the seed: read the file with the project's strict
-reader (every tempo and meter change; drum pitches merged into the 9 instruments); keep it only if it has a
-non-trivial **channel-10** part (at least :data:`MIN_PART_ONSETS` onsets in at least ``min_repeats`` bars);
-split the part at long pauses; find the loops (:mod:`rvae_server.mining.loops`); keep those whose every bar
-passes the quality filter (:mod:`rvae_server.core.patterns`, the filter of ``rvae eval``); key them
-(:mod:`rvae_server.mining.keys`).
-Duplicates are removed later, across files, by :mod:`rvae_server.mining.pipeline`.
+the checkpoint), so any executor can run it. Steps, after the paper: read the file **once** with the project's
+strict reader (its bytes hashed and parsed, never opened twice: a FIFO swapped in cannot block it; every tempo
+and meter change; drum pitches merged into the 9 instruments) and record its :func:`signature`; keep it only if
+it has a non-trivial **channel-10** part (at least :data:`MIN_PART_ONSETS` onsets in at least ``min_repeats``
+bars); split the part at long pauses; find the 32-step patterns (:mod:`rvae_server.mining.loops`); keep those
+that pass the entropy filter (:mod:`rvae_server.core.patterns`, the filter of ``rvae eval``); key them
+(:mod:`rvae_server.mining.keys`) and pack their notes (:func:`pack_notes`: 4 bytes a note).
+Duplicates are removed later, across files, by :mod:`rvae_server.mining.merge`.
 """
 
 from __future__ import annotations
