@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rvae_server.mining.pipeline import KILL_AFTER_ENV, KILL_AT_ENV, RUN_FIELDS
+from rvae_server.core.midifile import find_clips
+from rvae_server.mining.pipeline import KILL_AFTER_ENV, KILL_AT_ENV, RUN_FIELDS, select
+from rvae_server.mining.work import jobs_for
 from tests.mining_corpus import EXPECTED, write_corpus
 
 DATA = Path(__file__).parent / "data"
@@ -112,6 +114,26 @@ def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path)
     assert again.returncode == 0 and json.loads(again.stdout.splitlines()[-1])["resumed"] == 0
 
 
+def test_limit_takes_the_first_files_and_sample_draws_them_with_a_seed(rvae_here, corpus, tmp_path):
+    def mined(*args: str) -> dict:
+        status, out, err = rvae_here("mine", *corpus, "-o", str(tmp_path / "x.npz"), "--workers", "1", "--fresh",
+                                     "--json", *args)  # fmt: skip
+        assert status == 0, err
+        return json.loads(out.strip().splitlines()[-1])
+
+    jobs = jobs_for([(c, None) for c in corpus], find_clips)
+    assert [j.path for j in select(jobs, limit=5)] == [j.path for j in jobs[:5]]
+    drawn = [j.path for j in select(jobs, sample=7, seed=1)]
+    assert drawn == [j.path for j in select(jobs, sample=7, seed=1)] != [j.path for j in select(jobs, sample=7, seed=2)]
+    assert drawn == [j.path for j in jobs if j.path in set(drawn)]  # kept in path order
+    assert mined("--limit", "5")["files"] == 5 and mined("--limit", "500")["files"] == 34
+    assert mined("--sample", "7", "--seed", "1")["files"] == 7
+    status, out, _ = rvae_here(
+        "mine", *corpus, "-o", str(tmp_path / "y.npz"), "--limit", "2", "--sample", "2", "--json"
+    )
+    assert status == 1 and "give one" in json.loads(out.strip().splitlines()[-1])["error"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -120,6 +142,7 @@ def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path)
         (["{corpus}", "--min-repeats", "1"], "at least 2"),
         (["{corpus}", "--workers", "0"], "at least 1"),
         (["{corpus}", "--executor", "local", "--address", "tcp://127.0.0.1:1"], "--address is for"),
+        (["{corpus}", "--limit", "0"], "at least 1"),
     ],
 )
 def test_bad_arguments_are_errors_naming_the_cause(rvae_here, corpus, tmp_path, args, message):

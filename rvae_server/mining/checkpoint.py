@@ -182,7 +182,8 @@ class OutputLock:
             if not _try_lock(fd):
                 holder = ""
                 with contextlib.suppress(OSError, ValueError):
-                    holder = os.pread(fd, 32, 0).decode().strip()
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    holder = os.read(fd, 32).decode().strip()
                 os.close(fd)
                 who = f"pid {holder}" if holder.isdigit() else "another process"
                 raise CheckpointError(
@@ -195,19 +196,24 @@ class OutputLock:
             if same:
                 self._fd = fd
                 with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
-                    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    os.write(fd, f"{os.getpid()}\n".ljust(16).encode())
                 return
             os.close(fd)
         raise CheckpointError(f"{self.path}: cannot take the lock (it keeps being replaced)")
 
     def release(self) -> None:
-        """Remove the lock file and let go (idempotent)."""
+        """Remove the lock file and let go (idempotent). POSIX removes it while still holding it (a run waiting
+        for it then sees it replaced and takes the next one); Windows cannot remove an open file: close first."""
         if self._fd is not None:
+            if os.name == "nt":
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
             with contextlib.suppress(OSError):
                 self.path.unlink()
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+            if os.name != "nt":
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
             self._fd = None
 
 
@@ -218,6 +224,7 @@ def _try_lock(fd: int) -> bool:
         import msvcrt
 
         try:
+            os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
         except OSError:
             return False
