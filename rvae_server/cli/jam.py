@@ -4,10 +4,11 @@ for them, offline.
 The drums are the pad point's bars (``--threshold``, ``--noise`` as for ``rvae render``); the melody layer's
 model (``--melody-model``, the bundled ``default``) makes a line for each drum bar, in the key, family and octave
 asked (``--octave``, default the family's), ``--density``, ``--temperature`` and the scale lock (on;
-``--no-scale-lock``). Every 4 bars are judged together by the seed's filters as a 64-step loop (fewer bars at
-the end as the loop they make), generated again until they pass (at most ``--attempts`` tries; the best is kept
-otherwise). The file is type 1: drums on channel 10, the melody on ``--channel`` (1) with its family's General
-MIDI program. Exit status 0, 1 on a bad argument or an unreadable model. A summary goes to stderr.
+``--no-scale-lock``), its notes on the paper's grid. Every 4 bars are judged together by the paper's filters as a
+64-step loop, both key detectors asked (fewer bars at the end as the loop they make), generated again until they
+pass (at most ``--attempts`` tries; the best is kept otherwise). The file is type 1: drums on channel 10, the
+melody on ``--channel`` (1) with its family's General MIDI program. Exit status 0, 1 on a bad argument (a negative
+``--seed`` too) or an unreadable model. A summary goes to stderr.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed's filters as code and as a metric: the rules a generated melody must pass.
+"""The paper's filters as code and as a metric: the rules a generated melody must pass.
 
 The seed (Tikhonov & Yamshchikov, §3.5) rejects a generated 4-bar loop, judged as **64 sixteenth-note steps**,
 when any of these holds (rule names as reported):

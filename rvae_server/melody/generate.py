@@ -6,10 +6,11 @@ adventurous the sampling is: onset logits and pitch logits are divided by it) an
 scale notes may be drawn).
 
 :func:`generate` runs the network once for the bars given (one forward pass, ~1 ms a bar on one thread), draws
-candidates in batches (numpy: Bernoulli onsets, Gumbel-max pitches) and judges each with the seed's filters
-(:mod:`rvae_server.melody.filters`; a single bar is judged as the loop it plays). It returns the first candidate
-that passes, or, when ``max_attempts`` candidates or ``time_budget`` seconds are spent, the one that failed the
-fewest rules: the music never waits for a perfect bar.
+candidates in batches (numpy: Bernoulli onsets on the paper's grid — :mod:`rvae_server.melody.grid` — and
+Gumbel-max pitches; each family at its training lines' density, :data:`FAMILY_BIAS`) and judges each with the
+paper's filters (:mod:`rvae_server.melody.filters`, both key detectors; a single bar is judged as the loop it
+plays). It returns the first candidate that passes, or, when ``max_attempts`` candidates or ``time_budget``
+seconds are spent, the one that failed the fewest rules: the music never waits for a perfect bar.
 """
 
 from __future__ import annotations
