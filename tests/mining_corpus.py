@@ -48,16 +48,17 @@ def write_corpus(root: Path) -> dict[str, str]:
         write_bars(root / name, bars)
         what[name] = note
 
-    put("rock/straight.mid", [ROCK] * 4, "a 1-bar loop x4")
-    put("rock/late.mid", [groove(shift=24)] * 4, "the same loop started a beat later (a rotation)")
-    put("rock/human.mid", [groove(velocity=0.5 + 0.1 * k, jitter=0.6, seed=k) for k in range(4)],
+    put("rock/straight.mid", [ROCK] * 6, "a 1-bar loop x6: the 32-step pattern ROCK ROCK x3")
+    put("rock/late.mid", [groove(shift=24)] * 6, "the same loop started a beat later (a phase shift)")
+    put("rock/human.mid", [groove(velocity=0.5 + 0.1 * k, jitter=0.6, seed=k) for k in range(6)],
         "the same loop, other velocities and microtiming (a near-duplicate)")  # fmt: skip
-    put("funk/two-bar.mid", [FUNK_A, FUNK_B] * 4, "a 2-bar loop x4")
-    put("funk/two-bar-late.mid", [FUNK_B, FUNK_A] * 4, "the 2-bar loop started a bar later (a rotation)")
-    put("rock/sparse.mid", [SPARSE] * 6, "a loop that fails the quality filter")
+    put("funk/two-bar.mid", [FUNK_A, FUNK_B] * 4, "a 2-bar pattern x4")
+    put("funk/two-bar-late.mid", [FUNK_B, FUNK_A] * 4, "the 2-bar pattern started a bar later (a phase shift)")
+    put("rock/sparse.mid", [SPARSE] * 6, "a pattern that fails the quality filter")
     put("rock/fills.mid", FILLS, "no loop")
-    put("rock/pause.mid", [ROCK, ROCK, Bar.empty(), ROCK, ROCK, FUNK_A, FUNK_A, FUNK_A, FUNK_A],
-        "a pause splits the rock bars (2 + 2: no loop of 4); then FUNK_A alone x4: a new 1-bar loop")  # fmt: skip
+    put("rock/five.mid", [FUNK_B] * 5, "a 1-bar loop x5: the pattern FUNK_B FUNK_B twice and a half (not 3 times)")
+    put("rock/pause.mid", [ROCK, ROCK, Bar.empty(), *[ROCK] * 4, *[FUNK_A] * 6],
+        "a pause splits the rock bars (2 + 4: ROCK ROCK twice, not 3 times); then FUNK_A x6: new")  # fmt: skip
     (root / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x01\x00\x02\x01\xe0MTrk\x00\x00\x01\x00\x00")
     what["broken.mid"] = "broken: truncated"
     (root / "notes.mid").write_bytes(b"these are not MIDI bytes")
@@ -85,16 +86,16 @@ def write_corpus(root: Path) -> dict[str, str]:
     return what
 
 
-#: What mining the corpus with the default settings gives.
+#: What mining the corpus with the default settings (the paper's: 32-step patterns played 3 times in a row) gives.
 EXPECTED = {
-    "files": 12,
-    "files_read": 9,
-    "files_with_drums": 8,
+    "files": 13,
+    "files_read": 10,
+    "files_with_drums": 9,
     "loops": 7,  # straight, late, human, two-bar, two-bar-late, sparse, pause's funk
     "quality": 6,  # sparse fails
     "distinct": 5,  # straight (= human), late, two-bar, two-bar-late, FUNK_A alone
     "patterns": 3,  # rock, the funk 2-bar, FUNK_A alone
     "removed_duplicates": 1,  # human
     "removed_by_rotation": 2,  # late, two-bar-late
-    "bars_kept": 4,
+    "bars_kept": 6,
 }

@@ -15,7 +15,8 @@ import pytest
 from rvae_server.core.melodyfile import read_notes
 from rvae_server.core.midifile import read_clip
 from rvae_server.melody.filters import judge_lines
-from rvae_server.melody.keys import detect_key, parse_key
+from rvae_server.melody.keyfinder import detect_key
+from rvae_server.melody.keys import parse_key
 from rvae_server.melody.line import Line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,12 +48,12 @@ def test_jam_writes_drums_on_10_and_the_melody_on_its_channel_in_the_key(tmp_pat
     assert len(read_clip(out).bars) == 6 and all(b.bar.onset_count() >= 8 for b in read_clip(out).bars)
     notes = read_notes(out)
     assert len(notes) == int(summary[2]) and set(notes.channels.tolist()) == {1}
-    assert detect_key(notes.pitches) == parse_key("Am")
+    assert detect_key(notes.pitches, notes.starts) == parse_key("Am")
     assert set((notes.pitches % 12).tolist()) <= set(parse_key("Am").scale)  # scale lock on by default
     assert all(33 <= p <= 57 for p in notes.pitches)  # the bass register: A1..A3 around A2
-    # the loops the summary says passed pass the seed's filters as read back from the file
+    # the loops the summary says passed pass the paper's filters (both key detectors) as read back from the file
     lines = _lines_of(midi)
-    passing = [judge_lines(lines[k : k + 4], parse_key("Am")).passed for k in (0, 4)]
+    passing = [judge_lines(lines[k : k + 4], parse_key("Am"), "both").passed for k in (0, 4)]
     assert sum(passing) == int(summary[3])
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rvae_server.mining.pipeline import KILL_AFTER_ENV
+from rvae_server.core.midifile import find_clips
+from rvae_server.mining.pipeline import KILL_AFTER_ENV, KILL_AT_ENV, RUN_FIELDS, select
+from rvae_server.mining.work import jobs_for
 from tests.mining_corpus import EXPECTED, write_corpus
 
 DATA = Path(__file__).parent / "data"
@@ -50,14 +52,14 @@ def test_mine_prints_the_summary_as_the_last_line_and_writes_dataset_and_summary
     done = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--style", f"{DATA / 'mining'}=game", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["patterns"] >= EXPECTED["patterns"] and summary["files"] == 12 + 17 + 4
+    assert summary["patterns"] >= EXPECTED["patterns"] and summary["files"] == 13 + 17 + 4
     assert summary["broken"]["corrupt MIDI file"] == 1 and summary["executor"] == "local"
     assert summary["workers"] == 2
     assert json.loads(out.with_suffix(".json").read_text())["patterns"] == summary["patterns"]
-    assert "33/33 files" in done.stderr  # the progress
+    assert "34/34 files" in done.stderr  # the progress
     assert not Path(f"{out}.partial.jsonl").exists()
     table = rvae("mine", *corpus, "-o", str(tmp_path / "e.npz"), "--workers", "1")
-    assert table.returncode == 0 and "unique patterns (rotations removed)" in table.stdout
+    assert table.returncode == 0 and "unique patterns (phase shifts removed)" in table.stdout
 
 
 def test_a_killed_run_resumes_from_its_checkpoint_and_gives_the_same_dataset(corpus, tmp_path):
@@ -72,10 +74,34 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_gives_the_same_dataset(cor
     resumed = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--json")
     assert resumed.returncode == 0, resumed.stderr
     summary = json.loads(resumed.stdout.strip().splitlines()[-1])
-    assert summary["resumed"] == 7 and summary["files"] == 33
+    assert summary["resumed"] == 7 and summary["files"] == 34
     fresh = rvae("mine", *corpus, "-o", str(tmp_path / "fresh.npz"), "--workers", "2", "--json")
     assert json.loads(fresh.stdout.strip().splitlines()[-1])["patterns"] == summary["patterns"]
     assert_same_dataset(out, tmp_path / "fresh.npz")
+
+
+@pytest.mark.parametrize(
+    "kill",
+    [{KILL_AFTER_ENV: "1"}, {KILL_AFTER_ENV: "34"}, {KILL_AT_ENV: "merged"}, {KILL_AT_ENV: "dataset"},
+     {KILL_AT_ENV: "summary"}],
+    ids=["after-1-file", "after-the-last-file", "merged", "dataset-written", "summary-written"],
+)  # fmt: skip
+def test_a_run_killed_at_any_point_resumes_to_the_same_dataset(corpus, tmp_path, kill):
+    fresh = tmp_path / "fresh.npz"
+    assert rvae("mine", *corpus, "-o", str(fresh), "--workers", "2").returncode == 0
+    out = tmp_path / "d.npz"
+    assert rvae("mine", *corpus, "-o", str(out), "--workers", "2", env=kill).returncode == -9
+    resumed = rvae("mine", *corpus, "-o", str(out), "--workers", "2", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_dataset(out, fresh)
+    with np.load(out) as a, np.load(fresh) as b:
+        meta_a, meta_b = json.loads(str(a["meta"])), json.loads(str(b["meta"]))
+    assert {**meta_a, "created": None} == {**meta_b, "created": None}
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    want = json.loads(fresh.with_suffix(".json").read_text())
+    drop = {*RUN_FIELDS, "dataset", "summary"}
+    assert {k: v for k, v in summary.items() if k not in drop} == {k: v for k, v in want.items() if k not in drop}
+    assert not Path(f"{out}.partial.jsonl").exists() and not Path(f"{out}.lock").exists()
 
 
 def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path):
@@ -88,6 +114,26 @@ def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path)
     assert again.returncode == 0 and json.loads(again.stdout.splitlines()[-1])["resumed"] == 0
 
 
+def test_limit_takes_the_first_files_and_sample_draws_them_with_a_seed(rvae_here, corpus, tmp_path):
+    def mined(*args: str) -> dict:
+        status, out, err = rvae_here("mine", *corpus, "-o", str(tmp_path / "x.npz"), "--workers", "1", "--fresh",
+                                     "--json", *args)  # fmt: skip
+        assert status == 0, err
+        return json.loads(out.strip().splitlines()[-1])
+
+    jobs = jobs_for([(c, None) for c in corpus], find_clips)
+    assert [j.path for j in select(jobs, limit=5)] == [j.path for j in jobs[:5]]
+    drawn = [j.path for j in select(jobs, sample=7, seed=1)]
+    assert drawn == [j.path for j in select(jobs, sample=7, seed=1)] != [j.path for j in select(jobs, sample=7, seed=2)]
+    assert drawn == [j.path for j in jobs if j.path in set(drawn)]  # kept in path order
+    assert mined("--limit", "5")["files"] == 5 and mined("--limit", "500")["files"] == 34
+    assert mined("--sample", "7", "--seed", "1")["files"] == 7
+    status, out, _ = rvae_here(
+        "mine", *corpus, "-o", str(tmp_path / "y.npz"), "--limit", "2", "--sample", "2", "--json"
+    )
+    assert status == 1 and "give one" in json.loads(out.strip().splitlines()[-1])["error"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -96,6 +142,7 @@ def test_a_checkpoint_of_other_settings_is_refused_until_fresh(corpus, tmp_path)
         (["{corpus}", "--min-repeats", "1"], "at least 2"),
         (["{corpus}", "--workers", "0"], "at least 1"),
         (["{corpus}", "--executor", "local", "--address", "tcp://127.0.0.1:1"], "--address is for"),
+        (["{corpus}", "--limit", "0"], "at least 1"),
     ],
 )
 def test_bad_arguments_are_errors_naming_the_cause(rvae_here, corpus, tmp_path, args, message):

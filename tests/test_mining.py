@@ -13,13 +13,14 @@ import pytest
 from rvae_server.core.bar import TICKS, Bar, stack
 from rvae_server.core.dataset import DatasetError, read_dataset
 from rvae_server.core.midifile import read_clip
+from rvae_server.core.midiwrite import write_bars
 from rvae_server.core.patterns import ENTROPY_K as MIN_ENTROPY
 from rvae_server.core.patterns import calibrate_entropy_k as calibrate_entropy
 from rvae_server.core.patterns import column_entropy as code_entropy
 from rvae_server.core.patterns import passes
 from rvae_server.mining.keys import bar_keys, canonical, digest, snap_times
 from rvae_server.mining.labels import Labeller
-from rvae_server.mining.loops import find_loops, segments
+from rvae_server.mining.loops import DEFAULT_MIN_REPEATS, PATTERN_BARS, find_loops, segments
 from rvae_server.mining.pipeline import MiningError, mine
 from rvae_server.mining.work import Settings
 from rvae_server.model.trainingdata import load_training_bars, split_data
@@ -96,19 +97,24 @@ def test_every_rotation_of_a_loop_has_the_same_canonical_key_and_other_loops_do_
 @pytest.mark.parametrize(
     ("keys", "repeats", "want"),
     [
-        ("AAAA", 4, [(0, 1, 4)]),
-        ("AAA", 4, []),
-        ("ABABABAB", 4, [(0, 2, 4)]),
-        ("ABABAB", 4, []),
+        ("AAAAAA", 3, [(0, 2, 3)]),  # a 1-bar loop six times: the 32-step chunk AA three times
+        ("AAAAA", 3, []),
         ("ABABAB", 3, [(0, 2, 3)]),
-        ("CAAAAABABABABAD", 4, [(1, 1, 5), (6, 2, 4)]),
-        ("AABB", 2, [(0, 1, 2), (2, 1, 2)]),
-        ("ABCABC", 2, []),
+        ("ABABABAB", 3, [(0, 2, 4)]),
+        ("ABABAB", 4, []),
+        ("CABABABD", 3, [(1, 2, 3)]),
+        ("CAAAAAAABABABABAD", 3, [(1, 2, 3), (7, 2, 4)]),
+        ("AAAABB", 2, [(0, 2, 2)]),
+        ("ABCABCABC", 3, []),
     ],
 )
-def test_loops_are_bars_and_bar_pairs_repeated_in_a_row(keys, repeats, want):
+def test_patterns_are_two_bar_chunks_played_at_least_n_times_in_a_row(keys, repeats, want):
     found = find_loops(list(keys), 0, len(keys), repeats)
     assert [(f.first, f.length, f.repeats) for f in found] == want
+
+
+def test_the_paper_rule_is_the_default():
+    assert Settings().min_repeats == 3 == DEFAULT_MIN_REPEATS and PATTERN_BARS == 2
 
 
 def test_parts_split_at_empty_bars():
@@ -141,8 +147,8 @@ def test_styles_come_from_gmd_metadata_file_names_keywords_or_the_fallback(tmp_p
 def test_mining_the_synthetic_corpus_gives_the_known_count_after_every_stage(mined):
     summary, out = mined
     assert {k: summary[k] for k in EXPECTED} == EXPECTED
-    assert summary["loops_2bar"] == 2 and summary["segments"] == 9
-    assert summary["broken"] == {"corrupt MIDI file": 1, "not a MIDI file": 1, "no channel-10 drum part": 1}
+    assert summary["segments"] == 10
+    assert summary["broken"] == {"corrupt MIDI file": 1, "no channel-10 drum part": 1, "not a MIDI file": 1}
     assert summary["skipped"] == {"no channel-10 drum part": 1}
     assert summary["styles"] == {"rock": 2, "funk": 1}
     assert json.loads(out.with_suffix(".json").read_text()) == summary
@@ -160,18 +166,19 @@ def test_the_dataset_keeps_each_pattern_as_first_found_with_its_provenance(mined
                                           strict=True)
     }  # fmt: skip
     assert got == {
-        "songs/funk/two-bar-late.mid": (2, 1, 4, 2, "funk"),  # sorted first; two-bar is its rotation
-        "songs/rock/pause.mid": (1, 6, 4, 1, "rock"),  # FUNK_A alone, after the pause
-        "songs/rock/human.mid": (1, 1, 4, 3, "rock"),  # human, late (a rotation), straight: files are sorted
+        "songs/funk/two-bar-late.mid": (2, 1, 4, 2, "funk"),  # sorted first; two-bar is its phase shift
+        "songs/rock/pause.mid": (2, 8, 3, 1, "rock"),  # FUNK_A alone, after the pause
+        "songs/rock/human.mid": (2, 1, 3, 3, "rock"),  # human, late (a phase shift), straight: files are sorted
     }
     bars = ds.bars()
     order = {f: k for k, f in enumerate(files)}
     first = a["pattern_first_bar"]
-    human = read_clip(out.parent / "songs/rock/human.mid").bars[0].bar
+    human = read_clip(out.parent / "songs/rock/human.mid").bars
     k = int(first[list(a["pattern_file"]).index(order["songs/rock/human.mid"])])
-    np.testing.assert_array_equal(bars[k, 0], human.onsets)
-    np.testing.assert_allclose(bars[k, 1], human.velocities, atol=0.5 / 127)
-    np.testing.assert_allclose(bars[k, 2], human.microtiming, atol=0.5 / 127)
+    for j in range(2):
+        np.testing.assert_array_equal(bars[k + j, 0], human[j].bar.onsets)
+        np.testing.assert_allclose(bars[k + j, 1], human[j].bar.velocities, atol=0.5 / 127)
+        np.testing.assert_allclose(bars[k + j, 2], human[j].bar.microtiming, atol=0.5 / 127)
     k = int(first[list(a["pattern_file"]).index(order["songs/funk/two-bar-late.mid"])])
     np.testing.assert_array_equal(bars[k : k + 2, 0], stack([FUNK_B, FUNK_A])[:, 0])
     assert ds.text("file_tracks")[order["songs/funk/two-bar-late.mid"]] == "1"
@@ -179,6 +186,29 @@ def test_the_dataset_keeps_each_pattern_as_first_found_with_its_provenance(mined
     assert ds.bar_source().tolist() == [
         int(s) + j for s, n in zip(a["pattern_source_bar"], a["pattern_length"], strict=True) for j in range(int(n))
     ]
+    np.testing.assert_array_equal(np.concatenate(list(ds.bar_chunks(3))), bars)  # bounded slices, same bars
+
+
+def test_n_is_configurable_and_the_sixteenth_grid_merges_what_the_triplet_points_keep_apart(corpus, tmp_path):
+    two = mine([(str(corpus), None)], tmp_path / "two.npz", Settings(min_repeats=2), workers=1)
+    assert two["loops"] > EXPECTED["loops"] and two["patterns"] > EXPECTED["patterns"]  # five.mid's FUNK_B, ...
+    straight = [(t, i) for t in range(0, TICKS, 6) for i in (2,)] + [(0, 0), (48, 0), (24, 1), (72, 1)]
+    shuffle = [(t, 2) for b in range(4) for t in (24 * b, 24 * b + 16)] + [(0, 0), (48, 0), (24, 1), (72, 1)]
+    shuffle += [(t, 3) for t in range(6, TICKS, 24)]
+    straight += [(t, 3) for t in range(6, TICKS, 24)]
+    root = tmp_path / "grid"
+    root.mkdir()
+    write_bars(root / "a.mid", [bar_of(straight)] * 6)
+    write_bars(root / "b.mid", [bar_of(shuffle)] * 6)
+    musical = mine([(str(root), None)], tmp_path / "m.npz", workers=1)
+    sixteenths = mine([(str(root), None)], tmp_path / "s.npz", Settings(grid="sixteenths"), workers=1)
+    assert musical["patterns"] == 2 and sixteenths["settings"]["grid"] == "sixteenths"
+    assert sixteenths["patterns"] == (1 if _same_on_sixteenths(straight, shuffle) else 2)
+
+
+def _same_on_sixteenths(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    snap = {t: int(snap_times(np.array([float(t)]), "sixteenths")[0]) for t, _ in a + b}
+    return {(snap[t], i) for t, i in a} == {(snap[t], i) for t, i in b}
 
 
 def test_real_files_are_mined_and_a_settings_change_is_recorded(tmp_path):

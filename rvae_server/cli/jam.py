@@ -4,10 +4,11 @@ for them, offline.
 The drums are the pad point's bars (``--threshold``, ``--noise`` as for ``rvae render``); the melody layer's
 model (``--melody-model``, the bundled ``default``) makes a line for each drum bar, in the key, family and octave
 asked (``--octave``, default the family's), ``--density``, ``--temperature`` and the scale lock (on;
-``--no-scale-lock``). Every 4 bars are judged together by the seed's filters as a 64-step loop (fewer bars at
-the end as the loop they make), generated again until they pass (at most ``--attempts`` tries; the best is kept
-otherwise). The file is type 1: drums on channel 10, the melody on ``--channel`` (1) with its family's General
-MIDI program. Exit status 0, 1 on a bad argument or an unreadable model. A summary goes to stderr.
+``--no-scale-lock``), its notes on the paper's grid. Every 4 bars are judged together by the paper's filters as a
+64-step loop, both key detectors asked (fewer bars at the end as the loop they make), generated again until they
+pass (at most ``--attempts`` tries; the best is kept otherwise). The file is type 1: drums on channel 10, the
+melody on ``--channel`` (1) with its family's General MIDI program. Exit status 0, 1 on a bad argument (a negative
+``--seed`` too) or an unreadable model. A summary goes to stderr.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--channel must be a MIDI channel 1..16 other than 10 (the drums'), not {args.channel}"
     if args.octave is not None and not 0 <= args.octave <= 8:
         return f"--octave must be 0..8, not {args.octave}"
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        return f"--seed must be a whole number 0 or more, not {args.seed}"
     if not 1 <= args.attempts <= 10_000:
         return f"--attempts must be 1..10000, not {args.attempts}"
     if (seed := seed_problem(args.seed)) is not None:

@@ -1,9 +1,10 @@
 """``rvae key FILE_OR_DIR... [--json] [--detector ours|seed]``: the key of each MIDI file's melodic notes.
 
 Every note off the drum channel 10 counts (:func:`rvae_server.core.melodyfile.read_notes`). Keys are printed in
-English (``A minor``, ``Eb major``; :mod:`rvae_server.melody.keys`). With ``--json`` each file gives one line
-``{"file": path, "key": "A minor"}``, or ``{"file": path, "error": "what was wrong"}``. ``--detector seed`` uses
-the seed paper's detector idea instead of ours. Exit status 0 when every file was read, 1 when any failed.
+English (``A minor``, ``Eb major``; :mod:`rvae_server.melody.keys`), found by our detector
+(:mod:`rvae_server.melody.keyfinder`). With ``--json`` each file gives one line ``{"file": path, "key": "A minor"}``,
+or ``{"file": path, "error": "what was wrong"}``. ``--detector seed`` uses the paper's detector as published
+(:mod:`rvae_server.melody.tonika`) instead of ours. Exit status 0 when every file was read, 1 when any failed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from rvae_server.core.melodyfile import read_notes
 from rvae_server.core.midifile import ClipError, find_clips
-from rvae_server.melody.keys import detect_key, detect_key_seed
+from rvae_server.melody.keyfinder import detect_key
+from rvae_server.melody.tonika import detect_key_seed
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +33,7 @@ def register(subparsers: Any) -> None:
         "--detector",
         choices=("ours", "seed"),
         default="ours",
-        help="ours (scale shortlist + Krumhansl profile, the default) or the seed paper's idea",
+        help="ours (23 cues weighed by a fitted model, the default) or the paper's detector as published",
     )
     parser.set_defaults(func=run)
 
@@ -52,7 +54,7 @@ def _one(path: Path, args: argparse.Namespace) -> int:
     except ClipError as err:
         _report(path, args.json, error=err.reason)
         return 1
-    key = detect_key_seed(notes.pitches) if args.detector == "seed" else detect_key(notes.pitches)
+    key = detect_key_seed(notes.pitches) if args.detector == "seed" else detect_key(notes.pitches, notes.starts)
     _report(path, args.json, key=key.name)
     return 0
 

@@ -1,11 +1,14 @@
-"""``rvae mine DIR... -o DATASET [--executor local|dask|ray] [--workers N] [--address ADDR] [--min-repeats N]
-[--min-entropy H] [--style DIR=STYLE]... [--fresh] [--json]``: mine drum loops from MIDI collections.
+"""``rvae mine DIR... -o DATASET.npz [--executor local|dask|ray] [--workers N] [--address ADDR] [--min-repeats N]
+[--min-entropy H] [--grid musical|sixteenths] [--limit N | --sample N [--seed S]] [--style DIR=STYLE]... [--fresh]
+[--json]``: mine drum patterns from MIDI collections.
 
 See :mod:`rvae_server.mining.pipeline` for the stages and the summary, :mod:`rvae_server.core.dataset` for the
-dataset file. Progress goes to stderr (a bar on a terminal, a line every few seconds otherwise). Killed or
-interrupted, the same command resumes where it stopped (``DATASET.partial.jsonl``). With ``--json`` the last line
-on stdout is the summary (``"patterns"``: the unique patterns kept), or ``{"error": "..."}``. Exit status 0, 1 on
-error, 130 on Ctrl-C.
+dataset file. ``--limit N`` mines the first N files in path order, ``--sample N`` N files drawn at random
+(``--seed``, 0). Progress goes to stderr (a bar on a terminal, a line every few seconds otherwise). Killed or
+interrupted, the same command resumes where it stopped (``DATASET.partial.jsonl``); a second run with the same
+output is refused while one runs. With ``--json`` the last line on stdout is the summary (``"patterns"``: the
+unique patterns kept), or ``{"error": "..."}``. Every failure is one line on stderr. Exit status 0, 1 on error,
+130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, TextIO
 from rvae_server.core.dataset import DatasetError
 from rvae_server.core.patterns import ENTROPY_K
 from rvae_server.mining.executors import EXECUTORS
+from rvae_server.mining.keys import GRIDS
 from rvae_server.mining.loops import DEFAULT_MIN_REPEATS
 from rvae_server.mining.pipeline import MiningError, mine
 from rvae_server.mining.work import Settings
@@ -27,23 +31,33 @@ from rvae_server.mining.work import Settings
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mine",
-        help="mine drum loops from MIDI collections into a dataset",
-        description="Mine the drum loops of MIDI files (folders searched recursively) into a dataset file (.npz).",
+        help="mine drum patterns from MIDI collections into a dataset",
+        description="Mine the 32-step drum patterns of MIDI files (folders searched recursively) that play at least "
+        "--min-repeats times in a row into a dataset file (.npz), every phase shift of a pattern counted once.",
     )
     parser.add_argument("paths", nargs="+", metavar="DIR")
     parser.add_argument("-o", "--output", required=True, metavar="DATASET", help="the dataset file to write (.npz)")
     parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where files are mined (default local)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: the CPUs available)")
     parser.add_argument("--address", default=None, help="a running Dask scheduler or Ray cluster to use")
-    parser.add_argument("--batch", type=int, default=None, help="files per task (default: automatic, at most 32)")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="files per task (default: automatic, at most 32; 128 on Dask or Ray)"
+    )
     parser.add_argument(
         "--min-repeats", type=int, default=DEFAULT_MIN_REPEATS,
-        help=f"times a loop must repeat in a row (default {DEFAULT_MIN_REPEATS})",
+        help=f"times a 32-step pattern must play in a row (default {DEFAULT_MIN_REPEATS}, the paper's)",
     )  # fmt: skip
     parser.add_argument(
         "--min-entropy", type=float, default=ENTROPY_K,
         help=f"quality threshold: entropy (bits) of the tick-column codes (default {ENTROPY_K}, as rvae eval)",
     )  # fmt: skip
+    parser.add_argument(
+        "--grid", choices=tuple(GRIDS), default="musical",
+        help="what patterns are compared on: sixteenths and eighth triplets (musical, the default) or sixteenths",
+    )  # fmt: skip
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="mine the first N files (path order)")
+    parser.add_argument("--sample", type=int, default=None, metavar="N", help="mine N files drawn at random")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     parser.add_argument(
         "--style", action="append", default=[], metavar="DIR=STYLE",
         help="style of the files under DIR whose path and metadata name none (repeatable)",
@@ -101,10 +115,11 @@ def run(args: argparse.Namespace) -> int:
             raise MiningError(f"--workers must be at least 1, not {args.workers}")
         if args.batch is not None and args.batch < 1:
             raise MiningError(f"--batch must be at least 1, not {args.batch}")
-        settings = Settings(min_repeats=args.min_repeats, min_entropy=args.min_entropy)
+        settings = Settings(min_repeats=args.min_repeats, min_entropy=args.min_entropy, grid=args.grid)
         summary = mine(
             _roots(args), args.output, settings, executor=args.executor, workers=args.workers,
             address=args.address, batch_size=args.batch, fresh=args.fresh, progress=Progress(sys.stderr),
+            limit=args.limit, sample=args.sample, seed=args.seed,
         )  # fmt: skip
     except (MiningError, DatasetError) as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
@@ -128,10 +143,10 @@ def _table(s: dict[str, Any]) -> str:
         ("with a channel-10 drum part", s["files_with_drums"]),
         ("bars", s["bars"]),
         ("segments (split at pauses)", s["segments"]),
-        (f"loops repeated {s['settings']['min_repeats']}+ times", s["loops"]),
-        ("loops passing the quality filter", s["quality"]),
+        (f"32-step patterns played {s['settings']['min_repeats']}+ times", s["loops"]),
+        ("passing the entropy filter", s["quality"]),
         ("distinct (duplicates removed)", s["distinct"]),
-        ("unique patterns (rotations removed)", s["patterns"]),
+        ("unique patterns (phase shifts removed)", s["patterns"]),
     ]
     lines = [f"{name:<40}{value:>10}" for name, value in rows]
     for kind in ("broken", "skipped"):

@@ -1,5 +1,6 @@
 """Mined bar datasets: a compact NPZ file of drum patterns with their provenance (written by ``rvae mine``, read
-by ``rvae train`` and ``rvae map``). Plain arrays only: it is loaded with ``allow_pickle=False``.
+by ``rvae train`` and ``rvae map``). Plain arrays only, read within declared bounds (:data:`LIMITS`, :data:`MAX_BARS`;
+:mod:`rvae_server.core.npzbounds`: nothing is allocated before its size is checked, no pickle is ever read).
 
 Format ``rvae-bars-dataset``, version 1 — arrays of the NPZ:
 
@@ -10,8 +11,9 @@ Format ``rvae-bars-dataset``, version 1 — arrays of the NPZ:
     one row per onset: its bar (index into the dataset's bars), ``tick * 9 + instrument``, MIDI velocity
     1..127 and microtiming in 127ths of a half-tick (-127..127, positive = late). Sorted by bar.
 ``pattern_first_bar`` int32, ``pattern_length`` uint8
-    each pattern's bars are ``first_bar .. first_bar + length - 1`` (length 1 or 2); the patterns cover the bars
-    in order.
+    each pattern's bars are ``first_bar .. first_bar + length - 1`` (length 2: the paper's 32-step patterns, as
+    ``rvae mine`` writes them; 1 in datasets of earlier versions, still read); the patterns cover the bars in
+    order.
 ``pattern_file`` int32, ``pattern_source_bar`` int32, ``pattern_repeats`` int32, ``pattern_occurrences`` int32,
 ``pattern_style`` int16, ``pattern_label`` int16
     provenance: index into ``files``; the 1-based bar of that file where the loop starts (its first 96-tick bar;
@@ -29,7 +31,7 @@ import hashlib
 import io
 import json
 import os
-import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +42,17 @@ from numpy.typing import NDArray
 
 from rvae_server.core.atomic import atomic_write_bytes
 from rvae_server.core.bar import N_INSTRUMENTS, TICKS
+from rvae_server.core.npzbounds import NpzBoundsError, NpzLimits, read_bounded_npz
+from rvae_server.core.untrusted import BoundsError, Limits, loads_json
 
 FORMAT = "rvae-bars-dataset"
 FORMAT_VERSION = 1
 SUFFIX = ".npz"
-MAX_BYTES = 2 * 1024**3
+MAX_BYTES = 1024**3
+#: What a dataset file may declare: its size, members, one array's bytes, all arrays' bytes (checked before reading).
+LIMITS = NpzLimits(file_bytes=MAX_BYTES, members=32, array_bytes=256 * 1024**2, total_bytes=768 * 1024**2)
+#: Most bars a dataset may hold (2 per pattern): 1M bars are ~10 GB as float planes, far beyond any mined corpus.
+MAX_BARS = 1_000_000
 
 _NOTE_ARRAYS = {"note_bar": np.int32, "note_cell": np.uint16, "note_velocity": np.uint8, "note_microtiming": np.int8}
 _PATTERN_ARRAYS = {
@@ -87,16 +95,26 @@ class BarDataset:
     def text(self, name: str) -> list[str]:
         return [str(s) for s in self.arrays[name]]
 
-    def bars(self) -> NDArray[np.float32]:
-        """Every bar as planes ``(N, 3, 96, 9)`` float32 (onsets, velocities, microtiming)."""
+    def bars(self, first: int = 0, stop: int | None = None) -> NDArray[np.float32]:
+        """Bars ``first .. stop - 1`` (default: every bar) as planes ``(n, 3, 96, 9)`` float32 (onsets, velocities,
+        microtiming). The notes are sorted by bar, so a slice costs only its own bars."""
         a = self.arrays
-        out = np.zeros((self.bar_count, 3, TICKS * N_INSTRUMENTS), dtype=np.float32)
-        bar = a["note_bar"].astype(np.int64)
-        cell = a["note_cell"].astype(np.int64)
+        stop = self.bar_count if stop is None else min(stop, self.bar_count)
+        first = max(0, min(first, stop))
+        bars_all = a["note_bar"]
+        lo, hi = np.searchsorted(bars_all, first, "left"), np.searchsorted(bars_all, stop, "left")
+        out = np.zeros((stop - first, 3, TICKS * N_INSTRUMENTS), dtype=np.float32)
+        bar = bars_all[lo:hi].astype(np.int64) - first
+        cell = a["note_cell"][lo:hi].astype(np.int64)
         out[bar, 0, cell] = 1.0
-        out[bar, 1, cell] = a["note_velocity"].astype(np.float32) / 127.0
-        out[bar, 2, cell] = a["note_microtiming"].astype(np.float32) / 127.0
+        out[bar, 1, cell] = a["note_velocity"][lo:hi].astype(np.float32) / 127.0
+        out[bar, 2, cell] = a["note_microtiming"][lo:hi].astype(np.float32) / 127.0
         return out.reshape(-1, 3, TICKS, N_INSTRUMENTS)
+
+    def bar_chunks(self, size: int = 4096) -> Iterator[NDArray[np.float32]]:
+        """Every bar, ``size`` at a time (:meth:`bars` of consecutive slices): bounded memory for any dataset."""
+        for first in range(0, self.bar_count, size):
+            yield self.bars(first, first + size)
 
     def bar_pattern(self) -> NDArray[np.int64]:
         """The pattern index of every bar ``(N,)``."""
@@ -167,27 +185,24 @@ def is_dataset_path(path: str | os.PathLike[str]) -> bool:
 
 
 def read_dataset(path: str | os.PathLike[str]) -> BarDataset:
-    """Read and validate a dataset; raises :class:`DatasetError` naming the file and what is wrong."""
+    """Read and validate a dataset; raises :class:`DatasetError` naming the file and what is wrong. Nothing is
+    allocated before it is bounded (see :mod:`rvae_server.core.npzbounds`): a small file cannot declare its way to
+    gigabytes of memory, and its meta is parsed with bounded depth, values and integers."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise DatasetError(p, "no such file") from None
-    except OSError as err:
-        raise DatasetError(p, f"cannot read: {err.strerror or err}") from None
-    if size > MAX_BYTES:
-        raise DatasetError(p, f"file is {size / 1e9:.1f} GB; refusing datasets over {MAX_BYTES // 1024**3} GB")
-    try:
-        with np.load(p, allow_pickle=False) as npz:
-            loaded = {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise DatasetError(p, f"not a dataset (not a readable NPZ file: {err})") from None
+        loaded = read_bounded_npz(p, LIMITS)
+    except NpzBoundsError as err:
+        reason = f"not a dataset ({err.reason})" if err.reason.startswith("not a readable") else err.reason
+        raise DatasetError(p, reason) from None
     if "meta" not in loaded:
         raise DatasetError(p, "not a dataset: no 'meta' array")
+    raw_meta = loaded.pop("meta")
+    if raw_meta.dtype.kind != "U" or raw_meta.ndim != 0:
+        raise DatasetError(p, "its meta is not one string")
     try:
-        meta = json.loads(str(loaded.pop("meta")))
-    except json.JSONDecodeError as err:
-        raise DatasetError(p, f"its meta is not JSON ({err.msg})") from None
+        meta = loads_json(str(raw_meta), Limits(depth=16, values=100_000, string=100_000, int_digits=18))
+    except BoundsError as err:
+        raise DatasetError(p, f"its meta is not usable JSON: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise DatasetError(p, f"not a {FORMAT} file")
     if meta.get("format_version") != FORMAT_VERSION:
@@ -227,6 +242,10 @@ def _validate(p: Path, a: dict[str, NDArray[Any]]) -> None:
     if len(first) and (first[0] != 0 or np.any(first[1:] != np.cumsum(length)[:-1])):
         raise DatasetError(p, "the patterns do not cover the bars in order")
     bars = int(length.sum())
+    if bars > MAX_BARS:
+        raise DatasetError(p, f"it holds {bars} bars; at most {MAX_BARS} are read")
+    if np.any(np.diff(a["note_bar"].astype(np.int64)) < 0):
+        raise DatasetError(p, "its notes are not sorted by bar")
     checks = (
         ("note_bar", 0, bars - 1),
         ("note_cell", 0, TICKS * N_INSTRUMENTS - 1),

@@ -23,7 +23,8 @@ Writing is :mod:`rvae_server.core.midiwrite`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from rvae_server.core.bar import (
     Bar,
 )
 from rvae_server.core.smf import SMFError, SMFEvents, parse_smf
-from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular
+from rvae_server.core.untrusted import UnsafeFile, is_link_outside, read_regular_stat
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_BARS = 20_000  # per file; a longer file is refused rather than allocated
@@ -122,6 +123,7 @@ class Clip:
     skipped: list[SkippedBars] = field(default_factory=list)
     drum_channel: int = 10  # 1-based channel the drums were read from (another one only when no channel 10)
     drum_tracks: tuple[int, ...] = ()  # 1-based numbers of the tracks holding the drum notes read
+    planes: NDArray[np.float32] | None = None  # the bars' planes in one array (len(bars), 3, 96, 9), read-only
 
     def used_bars(self) -> list[Bar]:
         return [b.bar for b in self.bars if b.used]
@@ -156,14 +158,15 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
 
     A named path that does not exist is returned as is, so reading it reports the error in its place. In a
     folder, a symbolic link leading outside that folder is never returned (nor read): it goes to ``refused``
-    with the reason when a list is given. Symbolic links to folders are not followed. Folders are searched
-    without recursion (:func:`_files_under`), so any depth is searched.
+    with the reason when a list is given. Symbolic links to folders are not followed; folders that cannot be
+    listed are left out. The walk keeps its own stack (no recursion), so folders nested thousands deep are
+    listed like any others.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for p in sorted(p for p in _files_under(path) if p.suffix.lower() in MIDI_SUFFIXES and not p.is_dir()):
+            for p in sorted(_walk_midi(path), key=lambda q: q.parts):
                 if is_link_outside(p, path):
                     if refused is not None:
                         refused.append((p, f"a symbolic link leading outside {path}; not read"))
@@ -174,25 +177,24 @@ def find_clips(paths: Iterable[str | os.PathLike[str]], refused: list[tuple[Path
     return found
 
 
-def _files_under(root: Path) -> list[Path]:
-    """Every entry under ``root`` that is not a folder (links to folders are not followed), at any depth, found
-    with a stack of folders rather than recursion (``Path.rglob`` recurses once per level: a folder nested 1,000
-    deep raised ``RecursionError``). A folder that cannot be read is passed over, as ``rglob`` does."""
-    out: list[Path] = []
-    stack = [root]
+def _walk_midi(root: Path) -> Iterator[Path]:
+    """The MIDI-named entries under ``root`` that are not folders, in no order (an explicit stack of folders)."""
+    stack = [os.fspath(root)]
     while stack:
         folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     try:
-                        is_folder = entry.is_dir(follow_symlinks=False)
+                        is_dir = entry.is_dir()
+                        if is_dir and not entry.is_symlink():
+                            stack.append(entry.path)
+                        elif not is_dir and os.path.splitext(entry.name)[1].lower() in MIDI_SUFFIXES:
+                            yield Path(entry.path)
                     except OSError:
-                        is_folder = False
-                    (stack if is_folder else out).append(folder / entry.name)
+                        continue
         except OSError:
             continue
-    return out
 
 
 @dataclass(slots=True)
@@ -211,23 +213,31 @@ class _Events:
     smf: SMFEvents | None = None  # everything parsed, when asked for (melodic tracks: core/melodyfile.py)
 
 
-def _parse(path: Path, melodic: bool = False) -> _Events:
+def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a MIDI file as the reader takes them — a regular file (never a FIFO or a device) of at most
+    :data:`MAX_FILE_BYTES`, read once — and the ``fstat`` of the file read. Raises :class:`ClipError`."""
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except FileNotFoundError:
         raise ClipError(path, "no such file") from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
-    if path.is_dir():
+    size = info.st_size
+    if stat.S_ISDIR(info.st_mode):
         raise ClipError(path, "is a folder, not a MIDI file")
     if size > MAX_FILE_BYTES:
         raise ClipError(path, f"file is {size / 1e6:.1f} MB; refusing MIDI files over {MAX_FILE_BYTES // 2**20} MB")
     try:
-        data = read_regular(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
+        return read_regular_stat(path, MAX_FILE_BYTES, follow_symlinks=True)  # never a FIFO or a device
     except UnsafeFile as err:
         raise ClipError(path, err.reason) from None
     except OSError as err:
         raise ClipError(path, f"cannot read: {err.strerror or err}") from None
+
+
+def _parse(path: Path, melodic: bool = False, data: bytes | None = None) -> _Events:
+    if data is None:
+        data = read_bytes(path)[0]
     if not data:
         raise ClipError(path, "empty file")
     if not data.startswith(b"MThd"):
@@ -364,10 +374,11 @@ def _tempo_at(tempos: list[tuple[int, int]], tick: int) -> int:
     return current
 
 
-def read_clip(path: str | os.PathLike[str]) -> Clip:
-    """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause)."""
+def read_clip(path: str | os.PathLike[str], data: bytes | None = None) -> Clip:
+    """Read one MIDI file into 96-tick bars. Raises :class:`ClipError` (one line naming file and cause). ``data``:
+    the file's bytes when they were read already (:func:`read_bytes`), so that what is parsed is what was read."""
     path = Path(path)
-    return _clip_from(path, _parse(path))
+    return _clip_from(path, _parse(path, data=data))
 
 
 def _clip_from(path: Path, ev: _Events) -> Clip:
@@ -455,7 +466,10 @@ def _clip_from(path: Path, ev: _Events) -> Clip:
         bars.append(ClipBar(len(bars), g.number, name, bpm, Bar.from_valid_planes(bar_planes)))
     for s in skipped:
         warnings.append(f"bars {s.first_bar}-{s.last_bar} skipped: {s.reason}")
-    return Clip(path, bars, meters, warnings, skipped, channel, tracks)
+    kept = np.asarray([g.scale > 0 for g in grid], dtype=bool)
+    all_planes = planes if kept.all() else planes[kept]
+    all_planes.flags.writeable = False
+    return Clip(path, bars, meters, warnings, skipped, channel, tracks, all_planes)
 
 
 __all__ = [
@@ -465,5 +479,6 @@ __all__ = [
     "Meter",
     "SkippedBars",
     "find_clips",
+    "read_bytes",
     "read_clip",
 ]

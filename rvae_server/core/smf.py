@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 MAX_EVENTS = 1_000_000
 MAX_NOTES = 200_000
 
-# data bytes after a channel status, by its high nibble
-_DATA_LENGTH = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
-
 
 class SMFError(ValueError):
     """The bytes are not a valid Standard MIDI File; the message names what and where."""
@@ -88,27 +85,32 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents, 
     tick = 0
     status = 0
     ticks, pitches, vels, chans = out.note_ticks, out.note_pitches, out.note_velocities, out.note_channels
+    add_tick, add_pitch, add_vel, add_chan = ticks.append, pitches.append, vels.append, chans.append
     first_note = len(ticks)
-    data_length = _DATA_LENGTH
-    events = out.events
+    room = MAX_NOTES - first_note  # note-ons this track may still add
+    budget = MAX_EVENTS - out.events  # events this track may still hold
+    events = 0
     try:
         while pos < stop:
             events += 1
-            if events > MAX_EVENTS:
+            if events > budget:
                 raise SMFError(f"more than {MAX_EVENTS} events in the file (track {number}, byte {pos}); refused")
-            # delta time: a variable-length quantity of at most 4 bytes
+            # delta time: a variable-length quantity of at most 4 bytes (one byte, mostly)
             byte = data[pos]
             pos += 1
-            delta = byte & 0x7F
-            n = 1
-            while byte & 0x80:
-                byte = data[pos]
-                pos += 1
-                delta = (delta << 7) | (byte & 0x7F)
-                n += 1
-                if n > 4:
-                    raise SMFError(f"track {number}: delta time longer than 4 bytes at byte {pos}")
-            tick += delta
+            if byte & 0x80:
+                delta = byte & 0x7F
+                n = 1
+                while byte & 0x80:
+                    byte = data[pos]
+                    pos += 1
+                    delta = (delta << 7) | (byte & 0x7F)
+                    n += 1
+                    if n > 4:
+                        raise SMFError(f"track {number}: delta time longer than 4 bytes at byte {pos}")
+                tick += delta
+            else:
+                tick += byte
             byte = data[pos]
             if byte & 0x80:
                 pos += 1
@@ -142,7 +144,7 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents, 
             elif not status:
                 raise SMFError(f"track {number}: data byte 0x{byte:02X} without a status at byte {pos}")
             high = status & 0xF0
-            if data_length[high] == 1:
+            if high == 0xC0 or high == 0xD0:  # one data byte
                 if data[pos] & 0x80:
                     raise SMFError(f"track {number}: status byte where a data byte belongs, byte {pos}")
                 if melodic and high == 0xC0:
@@ -155,12 +157,13 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents, 
                 raise SMFError(f"track {number}: status byte where a data byte belongs, byte {pos}")
             pos += 2
             if high == 0x90 and b:
-                if len(ticks) >= MAX_NOTES:
+                room -= 1
+                if room < 0:
                     raise SMFError(f"more than {MAX_NOTES} notes in the file (track {number}, byte {pos}); refused")
-                ticks.append(tick)
-                pitches.append(a)
-                vels.append(b)
-                chans.append(status & 0x0F)
+                add_tick(tick)
+                add_pitch(a)
+                add_vel(b)
+                add_chan(status & 0x0F)
             elif melodic and high <= 0x90:  # 0x80 note-off, or 0x90 with velocity 0
                 out.off_ticks.append(tick)
                 out.off_pitches.append(a)
@@ -168,7 +171,7 @@ def _parse_track(data: bytes, pos: int, stop: int, number: int, out: SMFEvents, 
                 out.off_tracks.append(number)
     except IndexError:
         raise SMFError(f"track {number} ends in the middle of an event") from None
-    out.events = events
+    out.events += events
     if pos > stop:
         raise SMFError(f"track {number}: the last event runs past the end of the track")
     out.note_tracks.extend([number] * (len(ticks) - first_note))

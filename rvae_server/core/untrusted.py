@@ -1,10 +1,10 @@
 """Input the performer does not control — files in folders others can write to, datagrams, pages — read and checked
 so that nothing it holds can exhaust memory, hang a thread, crash a start or forge a log line.
 
-* :func:`read_regular`: the bytes of a **regular file**, opened without following a symbolic link and without
-  blocking (a FIFO, a device, a socket or a link is refused before a byte is read), its size taken once
-  (``fstat``) and bounded, and at most that many bytes read: a file that grows or shrinks while it is read is
-  refused too.
+* :func:`read_regular` (and :func:`read_regular_stat`, with the file's ``fstat``): the bytes of a **regular
+  file**, opened without following a symbolic link and without blocking (a FIFO, a device, a socket or a link
+  is refused before a byte is read), its size taken once (``fstat``) and bounded, and at most that many bytes
+  read: a file that grows or shrinks while it is read is refused too.
 * :func:`loads_json` and :func:`check_data`: JSON (or data parsed elsewhere: TOML) with bounded nesting depth,
   number of values, string length and integer size, and no NaN or infinity. A document nested 100,000 deep or
   holding a 5,000-digit integer gives :class:`BoundsError` naming the problem and where, never a
@@ -55,6 +55,14 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow_symlinks: b
     """The bytes of the regular file ``path``, at most ``limit`` of them. Raises :class:`UnsafeFile` for a symbolic
     link (unless ``follow_symlinks``), anything but a regular file, a file over ``limit`` bytes or one whose size
     changes while it is read; ``FileNotFoundError`` and other ``OSError`` as ``os.open`` raises them."""
+    return read_regular_stat(path, limit, follow_symlinks=follow_symlinks)[0]
+
+
+def read_regular_stat(
+    path: str | os.PathLike[str], limit: int, *, follow_symlinks: bool = False
+) -> tuple[bytes, os.stat_result]:
+    """:func:`read_regular`, and the ``fstat`` of the very file the bytes came from (to tell later whether the
+    file at ``path`` is still that one, unchanged)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -82,7 +90,7 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow_symlinks: b
         data = b"".join(chunks)
         if len(data) != size:
             raise UnsafeFile(path, f"changed while being read ({size} bytes when opened, {len(data)} read); refused")
-        return data
+        return data, info
     finally:
         os.close(fd)
 
@@ -229,4 +237,5 @@ __all__ = [
     "loads_json",
     "printable",
     "read_regular",
+    "read_regular_stat",
 ]

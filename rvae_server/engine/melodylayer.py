@@ -3,8 +3,8 @@
 The layer is tied to one drum layer. The engine tells it, after every planning round, the drum bars planned
 for the bar playing and the next one (the thresholded pattern and the latent point it was decoded from,
 :meth:`MelodyLayer.drums_planned`: cheap, any thread). Its own **worker thread** then makes a line for each
-bar that needs one (:func:`rvae_server.melody.generate.generate`: one forward pass, candidates judged by the
-seed's filters, bounded in attempts and time) and publishes plans the engine's player sends like drum plans:
+bar that needs one (:func:`rvae_server.melody.generate.generate`: one forward pass, candidates on the paper's grid
+judged by its filters, bounded in attempts and time) and publishes plans the engine's player sends like drum plans:
 
 * a bar that has started keeps its line (one is made at once only when it has none yet);
 * the next bar's line is made once, when the bar playing reaches :data:`DECIDE_AT` (half the bar: 0.7 s ahead

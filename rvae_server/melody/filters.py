@@ -1,4 +1,4 @@
-"""The seed's filters as code and as a metric: the rules a generated melody must pass.
+"""The paper's filters as code and as a metric: the rules a generated melody must pass.
 
 The seed (Tikhonov & Yamshchikov, §3.5) rejects a generated 4-bar loop, judged as **64 sixteenth-note steps**,
 when any of these holds (rule names as reported):
@@ -13,12 +13,15 @@ wide_range    its range is wider than 2 octaves (24 semitones)
 few_pitches   it has fewer than 3 distinct pitches
 cluster       4 or more notes sound at once
 one_pitch     one pitch makes more than 3/4 of its notes
-off_key       the key detector (ours, :func:`rvae_server.melody.keys.detect_key`) finds another key than asked
+off_key       the key detector finds another key than asked: ours (:mod:`rvae_server.melody.keyfinder`) or
+              the paper's (:mod:`rvae_server.melody.tonika`), or either (``detector="ours"|"paper"|"both"``)
 ============  =====================================================================
 
-:func:`judge` applies them to a roll (``(steps, 128)`` of sounding notes) and the onsets' pitches in time order;
-:func:`judge_lines` to bars of lines: fewer than 4 bars are judged as the loop they play (repeated to 4 bars).
-:class:`PassRates` counts verdicts: the pass rate per rule and in all, for the benchmark.
+:func:`judge` applies them to a roll (``(steps, 128)`` of sounding notes) and the onsets' pitches (and steps)
+in time order; :func:`judge_lines` to bars of lines, put on the 64-step grid the way an independent reader would
+(:func:`rvae_server.melody.grid.strict_roll`: every note on the step nearest its onset, none merged, so two notes
+starting within one step sound together there): fewer than 4 bars are judged as the loop they play (repeated
+to 4 bars). :class:`PassRates` counts verdicts: the pass rate per rule and in all, for the benchmark.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rvae_server.melody.keys import Key, detect_key
-from rvae_server.melody.line import Line, onsets_of, piano_roll
+from rvae_server.melody.grid import strict_roll
+from rvae_server.melody.keyfinder import detect, detect_key
+from rvae_server.melody.keys import Key
+from rvae_server.melody.line import Line
+from rvae_server.melody.tonika import detect_key_seed
 
+DETECTORS = ("ours", "paper", "both")
 RULES: tuple[str, ...] = (
     "few_steps", "long_pause", "close_notes", "wide_range", "few_pitches", "cluster", "one_pitch", "off_key",
 )  # fmt: skip
@@ -59,9 +66,16 @@ def _longest_run(mask: NDArray[np.bool_] | np.bool_) -> int:
     return int((edges[1::2] - edges[::2]).max())
 
 
-def judge(roll: NDArray[np.bool_], onset_pitches: ArrayLike, key: Key) -> Verdict:
+def judge(
+    roll: NDArray[np.bool_],
+    onset_pitches: ArrayLike,
+    key: Key,
+    onset_steps: ArrayLike | None = None,
+    detector: str = "ours",
+) -> Verdict:
     """Judge a melody: ``roll`` ``(steps, 128)`` bool of sounding notes, ``onset_pitches`` the pitch of every note
-    in time order, ``key`` the key asked for."""
+    in time order (``onset_steps`` their steps, when known: our detector reads the beat from them), ``key`` the
+    key asked for, ``detector`` the key detector of the last rule (``"both"``: neither may find another key)."""
     roll = np.asarray(roll, dtype=bool)
     pitches = np.asarray(onset_pitches, dtype=np.int64).ravel()
     sounding = np.asarray(roll.any(axis=1), dtype=bool)
@@ -82,9 +96,19 @@ def judge(roll: NDArray[np.bool_], onset_pitches: ArrayLike, key: Key) -> Verdic
         failed.append("cluster")
     if pitches.size and np.bincount(pitches).max() > 0.75 * pitches.size:
         failed.append("one_pitch")
-    if pitches.size == 0 or detect_key(pitches) != key:
+    if pitches.size == 0 or not _in_key(pitches, onset_steps, detector, key):
         failed.append("off_key")
     return Verdict(tuple(failed))
+
+
+def _in_key(pitches: NDArray[np.int64], steps: ArrayLike | None, detector: str, key: Key) -> bool:
+    if detector in ("paper", "both") and detect_key_seed(pitches) != key:
+        return False
+    if detector == "paper":
+        return True
+    if steps is None:
+        return detect_key(pitches) == key
+    return detect(np.asarray(steps, dtype=np.float64), pitches, 4.0) == key  # 4 sixteenth steps a beat
 
 
 def loop_of(lines: Sequence[Line]) -> list[Line]:
@@ -97,20 +121,25 @@ def loop_of(lines: Sequence[Line]) -> list[Line]:
     return out
 
 
-def judge_lines(lines: Sequence[Line], key: Key) -> Verdict:
-    """Judge consecutive bars of lines (see :func:`loop_of`) for ``key``."""
-    loop = loop_of(lines)
-    _, pitches = onsets_of(loop)
-    return judge(piano_roll(loop), pitches, key)
+def judge_lines(lines: Sequence[Line], key: Key, detector: str = "ours") -> Verdict:
+    """Judge consecutive bars of lines (see :func:`loop_of`) for ``key``, on the judge's 64-step roll."""
+    roll, steps, pitches = strict_roll(loop_of(lines))
+    return judge(roll, pitches, key, steps, detector)
 
 
-def roll_onsets(roll: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """The onset pitches, in time order, of a roll whose notes are runs of sounding steps (a baseline's output):
-    a note starts where a pitch begins to sound."""
+def roll_notes(roll: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The onset steps and pitches, in time order, of a roll whose notes are runs of sounding steps (a baseline's
+    output): a note starts where a pitch begins to sound."""
     r = np.asarray(roll, dtype=bool)
     starts = r & ~np.vstack([np.zeros((1, r.shape[1]), dtype=bool), r[:-1]])
     steps, pitches = np.nonzero(starts)
-    return pitches[np.argsort(steps, kind="stable")].astype(np.int64)
+    order = np.argsort(steps, kind="stable")
+    return steps[order].astype(np.int64), pitches[order].astype(np.int64)
+
+
+def roll_onsets(roll: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """The onset pitches of :func:`roll_notes`."""
+    return roll_notes(roll)[1]
 
 
 @dataclass(slots=True)
@@ -139,4 +168,15 @@ class PassRates:
         return out
 
 
-__all__ = ["LOOP_BARS", "RULES", "PassRates", "Verdict", "judge", "judge_lines", "loop_of", "roll_onsets"]
+__all__ = [
+    "DETECTORS",
+    "LOOP_BARS",
+    "RULES",
+    "PassRates",
+    "Verdict",
+    "judge",
+    "judge_lines",
+    "loop_of",
+    "roll_notes",
+    "roll_onsets",
+]

@@ -6,10 +6,11 @@ adventurous the sampling is: onset logits and pitch logits are divided by it) an
 scale notes may be drawn).
 
 :func:`generate` runs the network once for the bars given (one forward pass, ~1 ms a bar on one thread), draws
-candidates in batches (numpy: Bernoulli onsets, Gumbel-max pitches) and judges each with the seed's filters
-(:mod:`rvae_server.melody.filters`; a single bar is judged as the loop it plays). It returns the first candidate
-that passes, or, when ``max_attempts`` candidates or ``time_budget`` seconds are spent, the one that failed the
-fewest rules: the music never waits for a perfect bar.
+candidates in batches (numpy: Bernoulli onsets on the paper's grid — :mod:`rvae_server.melody.grid` — and
+Gumbel-max pitches; each family at its training lines' density, :data:`FAMILY_BIAS`) and judges each with the
+paper's filters (:mod:`rvae_server.melody.filters`, both key detectors; a single bar is judged as the loop it
+plays). It returns the first candidate that passes, or, when ``max_attempts`` candidates or ``time_budget``
+seconds are spent, the one that failed the fewest rules: the music never waits for a perfect bar.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rvae_server.core.bar import N_INSTRUMENTS, TICKS
 from rvae_server.melody.batches import reference_pitch
 from rvae_server.melody.families import FAMILIES, OCTAVES, parse_family
 from rvae_server.melody.filters import Verdict, judge_lines
+from rvae_server.melody.grid import MIN_LENGTH, gather, onset_grid, triplet_beats
 from rvae_server.melody.keys import Key, parse_key
 from rvae_server.melody.line import Line, monophonic
 from rvae_server.melody.network import MAX_LENGTH_TICKS, PITCH_LOW, MelodyNet
@@ -34,6 +36,10 @@ A_MINOR = Key(True, 9)
 DENSITY_SPAN = 6.0
 #: Pitches are drawn within this many semitones of the key's tonic in the chosen octave (a 2-octave register).
 REGISTER = 12
+#: Onset-logit offsets per family (bass, keys, guitar, pad, lead) at density 0.5, so that the lines the layer plays
+#: — on the paper's grid, after the filters — have the density of the family's training lines (notes a bar):
+#: measured and set with ``python -m benchmarks.bench_melody --calibrate``.
+FAMILY_BIAS: tuple[float, ...] = (0.26, 0.0, 0.43, 0.07, 0.52)
 MIN_TEMPERATURE = 0.05
 MAX_TEMPERATURE = 3.0
 
@@ -86,12 +92,14 @@ class MelodySettings:
 @dataclass(frozen=True, slots=True)
 class Distributions:
     """The network's output for B bars, as numpy: onset logits (B, 96), pitch logits (B, 96, 48), lengths in
-    ticks (B, 96), velocities 1..127 (B, 96)."""
+    ticks (B, 96), velocities 1..127 (B, 96); and the ticks the bars' notes may start on (B, 96), the paper's grid
+    as the drums swing it (:mod:`rvae_server.melody.grid`)."""
 
     onset_logits: NDArray[np.float32]
     pitch_logits: NDArray[np.float32]
     lengths: NDArray[np.int64]
     velocities: NDArray[np.int64]
+    grid: NDArray[np.bool_]
 
 
 class MelodyModel:
@@ -127,6 +135,7 @@ class MelodyModel:
             out.pitch_logits.numpy().copy(),
             lengths.numpy().astype(np.int64),
             velocities.numpy().astype(np.int64),
+            onset_grid(triplet_beats(d)),
         )
 
     def sample(
@@ -136,14 +145,22 @@ class MelodyModel:
         rng: np.random.Generator,
         count: int,
         register: int | None = REGISTER,
+        grid: bool = True,
     ) -> list[list[Line]]:
         """``count`` candidates, each a list of one line per bar. ``register``: semitones around the tonic in the
-        chosen octave that pitches may take (``None``: the network's whole range, 4 octaves)."""
+        chosen octave that pitches may take (``None``: the network's whole range, 4 octaves). ``grid``: notes start
+        on the paper's grid only, last :data:`~rvae_server.melody.grid.MIN_LENGTH` ticks at least, and each family
+        plays at its training lines' density (:data:`FAMILY_BIAS`); ``False``: the network's own ticks and lengths,
+        as lines were made before (kept for the benchmark)."""
         temp = min(MAX_TEMPERATURE, max(MIN_TEMPERATURE, settings.temperature))
         bars, ticks, classes = dist.pitch_logits.shape
-        logits = (dist.onset_logits + DENSITY_SPAN * (settings.density - 0.5)) / temp
+        bias = FAMILY_BIAS[settings.family] if grid and 0 <= settings.family < len(FAMILY_BIAS) else 0.0
+        logits = (dist.onset_logits + bias + DENSITY_SPAN * (settings.density - 0.5)) / temp
         prob = 0.5 + 0.5 * np.tanh(0.5 * logits)  # the logistic function, without overflow
+        if grid:
+            prob = gather(prob, dist.grid)
         onsets = rng.random((count, bars, ticks)) < prob[None]
+        lengths = np.maximum(dist.lengths, MIN_LENGTH) if grid else dist.lengths
         base = int(reference_pitch(settings.key.tonic, settings.octave)) + PITCH_LOW
         pitches = base + np.arange(classes)
         allowed = (pitches >= 0) & (pitches <= 127)
@@ -159,7 +176,7 @@ class MelodyModel:
             lines = []
             for b in range(bars):
                 at = np.flatnonzero(onsets[k, b])
-                lines.append(monophonic(at, chosen[k, b, at], dist.velocities[b, at], dist.lengths[b, at]))
+                lines.append(monophonic(at, chosen[k, b, at], dist.velocities[b, at], lengths[b, at]))
             out.append(lines)
         return out
 
@@ -185,16 +202,20 @@ def generate(
     batch: int = 8,
     time_budget: float = 0.05,
     register: int | None = REGISTER,
+    grid: bool = True,
+    detector: str = "both",
 ) -> Generated:
-    """Lines for the drum bars given (see the module docstring), judged together for ``settings.key``."""
+    """Lines for the drum bars given (see the module docstring), judged together for ``settings.key`` (the last
+    rule by ``detector``: both ours and the paper's must find that key, by default). ``grid``: see
+    :meth:`MelodyModel.sample`."""
     start = time.perf_counter()
     dist = model.distributions(drums, latents, settings)
     best: tuple[list[Line], Verdict] | None = None
     attempts = 0
     while attempts < max_attempts:
-        for lines in model.sample(dist, settings, rng, min(batch, max_attempts - attempts), register):
+        for lines in model.sample(dist, settings, rng, min(batch, max_attempts - attempts), register, grid):
             attempts += 1
-            verdict = judge_lines(lines, settings.key)
+            verdict = judge_lines(lines, settings.key, detector)
             if best is None or len(verdict.failed) < len(best[1].failed):
                 best = (lines, verdict)
             if verdict.passed:

@@ -11,21 +11,16 @@ forms everywhere a key is asked for: ``Am``, ``A minor``, ``a min``, ``Eb``, ``E
 
 Detectors
 ---------
-* :func:`detect_key_seed` is the idea of the seed paper's detector (Tikhonov & Yamshchikov's ``tonika``):
-  keep the keys whose natural scale holds every pitch class heard (or, if none does, the most frequent ones),
-  then score each by its tonic (3x), third and fifth (the sixth in minor) counts plus the consecutive pairs
-  tonic→fifth, fifth→tonic and tonic→third; the best score wins (ties: the first key of :data:`KEYS`).
-* :func:`detect_key` (ours) keeps the seed's first step (the keys whose scale holds the pitch classes heard)
-  and ranks those keys by the correlation of the pitch-class histogram with a key profile rotated to each
-  (Krumhansl–Kessler by default; Temperley's Kostka–Payne and Aarden–Essen are there too). Measured on the
-  labelled set (``benchmarks/bench_melody.py``): 71% exact and 84% same-or-relative, against the seed idea's
-  62% and 83%; weighting notes by duration, or the last note, measured worse on these short loops, so notes
-  are counted (``lengths`` still weights them when given).
+* :func:`detect_key_counts` ranks the keys whose natural scale holds the pitch classes heard (or, when none does,
+  the most frequent ones: :func:`_scale_shortlist`) by the correlation of the pitch-class histogram with the
+  Krumhansl–Kessler profile rotated to each (Temperley's Kostka–Payne and Aarden–Essen profiles are here too).
+  It reads counts only, so it serves whole songs (:mod:`rvae_server.melody.pairs` keys the training pairs with it).
+* A melody's key is :func:`rvae_server.melody.keyfinder.detect`, ours (23 cues weighed by a fitted model); the
+  paper's detector, ported as published, is :func:`rvae_server.melody.tonika.detect_key_seed`.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -204,47 +199,14 @@ def _scale_shortlist(counts: NDArray[np.floating] | NDArray[np.integer]) -> list
     return list(KEYS)
 
 
-def detect_key(pitches: ArrayLike, lengths: ArrayLike | None = None, *, profile: str = DEFAULT_PROFILE) -> Key:
-    """Our detector (see the module docstring): among the keys whose scale holds the notes, the one whose
-    profile best matches the pitch-class histogram. ``lengths`` (any unit) weight notes by duration; ``None``
-    counts them. Raises ``ValueError`` for no notes or an unknown profile."""
-    p = np.asarray(pitches, dtype=np.int64).ravel()
-    if p.size == 0:
-        raise ValueError("no notes to detect a key from")
-    if profile not in PROFILES:
-        raise ValueError(f"unknown key profile {profile!r}: choose one of {', '.join(PROFILES)}")
-    return detect_key_counts(histogram(p, lengths), profile=profile)
-
-
 def detect_key_counts(counts: ArrayLike, *, profile: str = DEFAULT_PROFILE) -> Key:
-    """:func:`detect_key` from a pitch-class histogram (12 non-negative weights, not all zero)."""
+    """The key of a pitch-class histogram (12 non-negative weights, not all zero): among the keys whose scale holds
+    the pitch classes heard, the best correlation with the key profile (see the module docstring)."""
     h = np.asarray(counts, dtype=np.float64)
     if h.shape != (12,) or not (h >= 0).all() or h.sum() <= 0:
         raise ValueError("a pitch-class histogram has 12 non-negative weights, not all zero")
     scores = key_scores(h / h.sum(), profile)
     return max(_scale_shortlist(h), key=lambda k: (scores[k.index], -k.index))
-
-
-def detect_key_seed(pitches: ArrayLike) -> Key:
-    """The seed's detector idea (see the module docstring): note counts and consecutive pairs, in time order."""
-    pcs = [int(p) % 12 for p in np.asarray(pitches).ravel()]
-    if not pcs:
-        raise ValueError("no notes to detect a key from")
-    counts = np.bincount(pcs, minlength=12)
-    pairs: dict[tuple[int, int], int] = {}
-    for a, b in itertools.pairwise(pcs):
-        if a != b:
-            pairs[(a, b)] = pairs.get((a, b), 0) + 1
-    candidates = _scale_shortlist(counts)
-    best, best_score = candidates[0], -1
-    for key in candidates:
-        s = key.scale
-        tonic, third, fifth = s[0], s[2], s[4]
-        score = 3 * counts[tonic] + counts[third] + counts[s[5] if key.minor else fifth]
-        score += pairs.get((fifth, tonic), 0) + pairs.get((tonic, fifth), 0) + pairs.get((tonic, third), 0)
-        if score > best_score:
-            best, best_score = key, int(score)
-    return best
 
 
 def same_or_relative(a: Key, b: Key) -> bool:
@@ -259,9 +221,7 @@ __all__ = [
     "MINOR_SCALE",
     "PROFILES",
     "Key",
-    "detect_key",
     "detect_key_counts",
-    "detect_key_seed",
     "histogram",
     "key_scores",
     "parse_german_key",

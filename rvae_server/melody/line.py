@@ -5,10 +5,11 @@ drum grid of :mod:`rvae_server.core.bar`): onset tick, MIDI pitch, length in tic
 next one starts, and at the bar line: the line of the next bar takes over there) and velocity 1..127. On the
 grid it is three ``(96,)`` arrays (:meth:`Line.to_grid`): pitch (-1 where no note starts), length and velocity.
 
-The seed's filters judge **steps**: sixteenth notes (6 ticks), 16 a bar, 64 for a 4-bar loop. :func:`rolls`
-(and :func:`piano_roll`) put a line on that grid and keep it a line: a note starts on the step nearest its
-onset, the later of two notes nearest one step takes it, and a note sounds until its end (rounded to a step,
-one step at least) or until the next note's step, whichever comes first.
+The seed's baseline writes **steps**: sixteenth notes (6 ticks), 16 a bar, 64 for a 4-bar loop. :func:`rolls`
+(and :func:`piano_roll`) put a line on that grid and keep it a line, for the baseline's training targets: a note
+starts on the step nearest its onset, the later of two notes nearest one step takes it, and a note sounds until
+its end (rounded to a step, one step at least) or until the next note's step, whichever comes first. (The
+filters read lines as an independent judge would, nothing merged: :func:`rvae_server.melody.grid.strict_roll`.)
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the pair is kept when the line has at least :data:`MIN_NOTES` notes. Each pair c
 
 * the drum bar (velocities, 0 where no onset) and its **latent point**: the drum VAE's encoder mean for it
   (the bundled ``groove-all`` model), so that at play time the layer's pad point can stand in for it;
-* the family, the **key**: :func:`~rvae_server.melody.keys.detect_key` on every melodic note of the song in the
+* the family, the **key**: :func:`~rvae_server.melody.keys.detect_key_counts` on every melodic note of the song in the
   8 bars around it (a song may change key), and the line (pitch, length, velocity on the 96 ticks).
 
 Splitting and transposition

@@ -4,7 +4,8 @@ Mining is embarrassingly parallel per file, so an executor only has to run :func
 on batches of jobs and hand back each batch's results as it finishes, in any order:
 
 ``local`` (default)
-    ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes (1: in this process, no pool).
+    ``concurrent.futures.ProcessPoolExecutor`` with ``workers`` processes (1: in this process, no pool); a
+    worker ends by itself when the run that started it is killed.
 ``dask``
     a ``distributed.Client``: of the scheduler at ``address`` (``tcp://host:8786``), or of a ``LocalCluster`` of
     ``workers`` single-threaded worker processes started for the run (``pip install 'dask[distributed]'``).
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
@@ -63,7 +66,7 @@ class LocalExecutor:
             for batch in batches:
                 yield mine_batch(batch, settings)
             return
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_follow_parent, initargs=(os.getpid(),))
         pending: set[Future[Results]] = set()
         for batch in batches:
             pending.add(self._pool.submit(mine_batch, batch, settings))
@@ -78,6 +81,18 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _follow_parent(parent: int) -> None:
+    """In a local worker: end when the process that started it is gone (killed with ``kill -9``, its workers
+    would otherwise wait for work for ever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 class DaskExecutor:
@@ -98,7 +113,7 @@ class DaskExecutor:
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                    host="127.0.0.1",
+                    host="127.0.0.1", memory_limit=0,  # no memory monitor polling: a task's memory is bounded
                 )  # fmt: skip
                 self._client = Client(self._cluster)
         except (OSError, TimeoutError) as err:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.dataset import DatasetError, file_sha256, read_dataset
 from rvae_server.model.inference import LoadedModel
+from rvae_server.model.mapencode import encode_dataset
 
 MIN_ONSETS = 2  # bars with fewer onsets are not trained on, so not mapped
 
@@ -97,13 +98,16 @@ def build_map(
 
 
 def dataset_map(model: LoadedModel, path: str | os.PathLike[str]) -> SpaceMap:
-    """The map of a mined dataset's bars; raises :class:`rvae_server.core.dataset.DatasetError`."""
+    """The map of a mined dataset's bars (encoded a chunk at a time:
+    :func:`rvae_server.model.mapencode.encode_dataset`); raises :class:`rvae_server.core.dataset.DatasetError`."""
     dataset = read_dataset(path)
     pattern = dataset.bar_pattern()
     a = dataset.arrays
-    return build_map(
-        model, dataset.bars(), a["pattern_style"].astype(np.int64)[pattern], dataset.text("styles"),
-        a["pattern_file"].astype(np.int64)[pattern], dataset.text("files"), dataset.bar_source(), os.fspath(path),
+    xy, keep = encode_dataset(model, dataset, MIN_ONSETS)
+    return SpaceMap(
+        model.name, xy, a["pattern_style"].astype(np.int64)[pattern][keep], dataset.text("styles"),
+        a["pattern_file"].astype(np.int64)[pattern][keep], dataset.text("files"), dataset.bar_source()[keep],
+        os.fspath(path),
     )  # fmt: skip
 
 
