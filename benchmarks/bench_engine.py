@@ -170,8 +170,8 @@ def run(args: argparse.Namespace, jack: Any) -> dict[str, Any]:
     from rvae_server.engine.clock import InternalClock
     from rvae_server.engine.engine import Engine
     from rvae_server.model.library import load_models
-    from rvae_server.session.daemon import SWITCH_INTERVAL
     from rvae_server.session.midi import PLAYER_PRIORITY
+    from rvae_server.system.realtime import SWITCH_INTERVAL
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     models, default, _ = load_models(None, args.model)

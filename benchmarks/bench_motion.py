@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--capture-bars", type=int, default=16)
     parser.add_argument("--skip-phase", action="store_true")
     args = parser.parse_args()
-    from rvae_server.session.daemon import SWITCH_INTERVAL
+    from rvae_server.system.realtime import SWITCH_INTERVAL
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     if not args.skip_phase:

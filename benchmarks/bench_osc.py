@@ -96,9 +96,9 @@ def main() -> None:
     from rvae_server.engine.api import EngineEvent, PatternModel
     from rvae_server.engine.clock import InternalClock
     from rvae_server.engine.engine import Engine
-    from rvae_server.session.daemon import SWITCH_INTERVAL
     from rvae_server.surfaces.osc.packets import build_message
     from rvae_server.surfaces.osc.server import start_osc
+    from rvae_server.system.realtime import SWITCH_INTERVAL
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     models: dict[str, PatternModel]

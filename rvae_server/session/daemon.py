@@ -53,10 +53,6 @@ if TYPE_CHECKING:  # the parts opened later, imported when they open (start-up s
 
 log = logging.getLogger(__name__)
 
-#: The player thread must get the GIL back quickly when it wakes for an event: a shorter switch interval than
-#: CPython's 5 ms bounds how long another Python thread (OSC, planner) can hold it.
-SWITCH_INTERVAL = 0.0005
-
 #: Temporary upload folders (``<tmp>/rvae-uploads-<pid>-…``); those of servers that are gone are removed at start.
 UPLOAD_PREFIX = "rvae-uploads-"
 
@@ -136,6 +132,7 @@ class Daemon:
     def open(self) -> Daemon:
         from rvae_server.core.tempdirs import remove_stale
         from rvae_server.session.instance import claim_instance
+        from rvae_server.system.realtime import SWITCH_INTERVAL
 
         self.instance = claim_instance(self.config)  # a second server on these ports or state: refused here
         for folder in remove_stale(UPLOAD_PREFIX):  # uploads a killed server left behind

@@ -7,6 +7,11 @@ import os
 
 log = logging.getLogger(__name__)
 
+#: The player thread must get the GIL back quickly when it wakes for an event: a shorter switch interval than
+#: CPython's 5 ms bounds how long another Python thread (OSC, planner; in the player process the stream reader
+#: and the report thread) can hold it. Set by the server and by the player process.
+SWITCH_INTERVAL = 0.0005
+
 
 def set_realtime_priority(priority: int = 10) -> bool:
     """Give the **calling thread** real-time scheduling (Linux ``SCHED_FIFO`` at ``priority``, 1..99), so
