@@ -47,25 +47,25 @@ class PlanSink(Protocol):
 def make_plan(
     layer: int, bar_number: int, state: LayerState, pattern: Bar, latent: NDArray[np.float32] | None = None
 ) -> Plan:
-    """The events of one bar of one layer, from its pattern and the layer's output settings."""
-    notes = pattern.notes()
-    n = len(notes)
-    positions = np.empty(n, dtype=np.float64)
-    ticks = np.empty(n, dtype=np.int64)
-    instruments = np.empty(n, dtype=np.int64)
-    velocities = np.empty(n, dtype=np.int64)
-    base = bar_number * TICKS
-    for k, note in enumerate(notes):
-        positions[k] = base + note.tick + note.microtiming * state.timing / 2.0
-        ticks[k] = note.tick
-        instruments[k] = note.instrument
-        velocities[k] = state.fixed_velocity if state.velocity_mode == "fixed" else midi_velocity(note.velocity)
+    """The events of one bar of one layer, from its pattern and the layer's output settings: the notes in
+    :meth:`Bar.notes <rvae_server.core.bar.Bar.notes>`' order (time, then instrument), then by position with the
+    layer's timing amount (stable). Whole arrays, no per-note Python: it runs on every XY change."""
+    ticks, instruments = np.nonzero(pattern.onsets)  # by tick, then instrument
+    micro = pattern.microtiming[ticks, instruments].astype(np.float64)
+    by_time = np.lexsort((instruments, ticks + micro / 2.0))
+    ticks, instruments, micro = ticks[by_time].astype(np.int64), instruments[by_time].astype(np.int64), micro[by_time]
+    positions = bar_number * TICKS + ticks + micro * state.timing / 2.0
+    if state.velocity_mode == "fixed":
+        velocities = np.full(len(ticks), state.fixed_velocity, dtype=np.int64)
+    else:
+        velocities = midi_velocities(pattern.velocities[ticks, instruments])
     order = np.argsort(positions, kind="stable")
-    out_notes = np.asarray(state.notes, dtype=np.int64)[instruments[order]]
+    instruments = instruments[order]
+    out_notes = np.asarray(state.notes, dtype=np.int64)[instruments]
     own = np.asarray(state.channels, dtype=np.int64)  # 0: the layer's channel
-    channels = None if not own.any() else np.where(own == 0, state.channel, own)[instruments[order]]
+    channels = None if not own.any() else np.where(own == 0, state.channel, own)[instruments]
     return Plan(
-        layer, bar_number, pattern, positions[order], ticks[order], instruments[order], out_notes,
+        layer, bar_number, pattern, positions[order], ticks[order], instruments, out_notes,
         velocities[order], state.channel, state.model, latent=latent, channels=channels,
     )  # fmt: skip
 
@@ -82,6 +82,11 @@ def latent_of(model: PatternModel, state: LayerState, unit: NDArray[np.float32] 
 def midi_velocity(velocity: float) -> int:
     """A velocity in (0, 1] as MIDI 1..127 (the same rounding the MIDI file writer uses)."""
     return min(127, max(1, round(velocity * 127)))
+
+
+def midi_velocities(velocities: NDArray[np.floating]) -> NDArray[np.int64]:
+    """:func:`midi_velocity` of an array (the same half-to-even rounding, in float64)."""
+    return np.clip(np.rint(np.asarray(velocities, dtype=np.float64) * 127), 1, 127).astype(np.int64)
 
 
 def same_plan(a: Plan, b: Plan) -> bool:
