@@ -132,8 +132,8 @@ class Planner:
                 states = list(layers.states)
                 models = dict(layers.models)
             dirty = [new_bar or v != p for v, p in zip(layer_versions, self._planned_layers, strict=True)]
-            try:  # the bar playing first, handed to the player at once; then the next one
-                self._replan(states, models, started, dirty, started)
+            try:  # the bar playing first, handed to the players at once (a player process too); then the next one
+                self._replan(states, models, started, dirty, started, hand_over=True)
                 self._replan(states, models, started, dirty, started + 1)
             except Exception:  # the music goes on with the previous plans
                 log.exception("planning bar %d failed; keeping the previous plans", started)
@@ -183,7 +183,11 @@ class Planner:
         current: int,
         dirty: list[bool],
         bar_number: int,
+        hand_over: bool = False,
     ) -> None:
+        """Plan ``bar_number`` for the ``dirty`` layers. ``hand_over``: new plans go to the planned hook (a player
+        process) at once, before the listeners hear them and before the next bar is planned — an XY change reaches
+        the process in ~0.8 ms instead of ~1.35 (``benchmarks/bench_engine``'s XY figure)."""
         plans = dict(self.plans)
         fresh: list[Plan] = []
         for k, state in enumerate(states):
@@ -219,6 +223,8 @@ class Planner:
         self.plans = plans  # one reference swap: the player sees all of it or none
         if fresh:
             self._clock.interrupt()
+            if hand_over and self._planned_hook is not None:
+                self._planned_hook(plans, current)
         for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
             data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
             self._layers.emit(EngineEvent("plan", data))
