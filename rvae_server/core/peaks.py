@@ -93,10 +93,13 @@ def _keep_top_each(rows: NDArray[np.float32], k: NDArray[np.int64]) -> NDArray[n
     the earlier first); returns the rows sorted ascending (the kept values of row ``r`` are its last ``k[r]``)."""
     n = rows.shape[1]
     ranked = np.sort(rows, axis=1)
-    kth = np.where(k > 0, ranked[np.arange(len(rows)), np.minimum(n - k, n - 1)], np.inf).astype(np.float32)
+    index = np.arange(len(rows))
+    kth = np.where(k > 0, ranked[index, np.minimum(n - k, n - 1)], np.inf).astype(np.float32)
     np.multiply(rows, rows >= kth[:, None], out=rows)
-    # where the k-th largest is tied, more than k reach it: keep the earliest (zeros play nothing anyway)
-    for r in np.flatnonzero((np.count_nonzero(rows >= kth[:, None], axis=1) > k) & (kth > 0)):
+    # where the k-th largest equals the value ranked below it, more than k reach it: keep the earliest (zeros play
+    # nothing anyway)
+    tied = (k < n) & (ranked[index, np.clip(n - k - 1, 0, n - 1)] == kth) & (kth > 0)
+    for r in np.flatnonzero(tied):
         tied = np.flatnonzero(rows[r] == kth[r])
         rows[r, tied[k[r] - int(np.count_nonzero(rows[r] > kth[r])) :]] = 0.0
     return ranked
