@@ -296,7 +296,8 @@ class LoadedModel:
 
     def grid_probs(self, n: int = 30) -> NDArray[np.float32]:
         """The onset probabilities of the ``n × n`` pad grid (:func:`grid_points`' order) — :meth:`onset_probs`:
-        ~14 ms for 30 × 30 on one torch thread (decoding ~5, the peaks and the cap the rest; ``benchmarks/bench_engine``)."""
+        ~14 ms for 30 × 30 on one torch thread (decoding ~5 ms, the peaks and the cap the rest;
+        ``benchmarks/bench_engine``)."""
         return self.onset_probs(self.pad_to_latent(grid_points(n)))
 
     def decode_ticks(self, z: NDArray[np.floating]) -> NDArray[np.float32]:
