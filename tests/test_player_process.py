@@ -23,6 +23,7 @@ from rvae_server.engine.engine import Engine
 from rvae_server.model.planes import DecodedPlanes
 from rvae_server.session.player.proxy import ProcessPlayer
 from rvae_server.session.player.wire import FollowSpec, PlayerSpec, PortSpec
+from rvae_server.system.realtime import SWITCH_INTERVAL
 from rvae_server.testing import CH, Recorder, SyntheticModel
 from tests.fixtures_jack import JackServer
 from tests.fixtures_midi import ClockSource
@@ -135,6 +136,8 @@ def test_the_internal_clocks_first_bar_is_whole_and_the_process_is_not_the_serve
     try:
         assert rig.player.pid != os.getpid() and rig.player.alive
         assert rig.player.names == {"drums": "rvae-pi:rvae-pi"} and rig.player.errors == {}
+        # the process holds the GIL at most 0.5 ms at a time and no collection walks what start-up made
+        assert rig.player.process["switch_interval"] == SWITCH_INTERVAL and rig.player.process["frozen"] > 10_000
         started, xruns = time.perf_counter(), rig.xruns()
         rig.engine.play()
         time.sleep(clock.time_at(0.0) - time.perf_counter() + 96 * PERIOD + 0.2)

@@ -208,11 +208,12 @@ def main(incoming: BinaryIO, outgoing: int, spec: wire.PlayerSpec) -> None:
 
         priority = spec.priority or None
         sender = MidiClockSender(clock, outs[0], realtime_priority=priority, offset=spec.drums.offset)
-    out.send(wire.hello(report))
     # what start-up made lives as long as the process: a full collection walking it took 4-6 ms with the GIL held,
     # the player's late notes of that size (bench_engine's "scheduling" outliers); frozen, ~0 ms
     gc.collect()
     gc.freeze()
+    report["process"] = {"frozen": gc.get_freeze_count(), "switch_interval": sys.getswitchinterval()}
+    out.send(wire.hello(report))
     player.start()
     done = threading.Event()
     reporter = threading.Thread(

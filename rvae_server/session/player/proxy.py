@@ -59,6 +59,7 @@ class ProcessPlayer:
         self.spec = spec
         self.names: dict[str, str] = {}  # role → the port's name, once open
         self.errors: dict[str, str] = {}  # role → why it could not open
+        self.process: dict[str, float] = {}  # how the process runs: objects frozen at start, its switch interval
         self.lateness: list[float] = []  # seconds late of each note the process sent
         self.played: list[tuple[float, float, int, int, int]] = []  # with spec.report_notes: each drum note played
         self.restarts = 0
@@ -105,6 +106,7 @@ class ProcessPlayer:
         report = json.loads(message[1:])
         self.names = {role: v["name"] for role, v in report.items() if isinstance(v, dict) and "name" in v}
         self.errors = {role: v["error"] for role, v in report.items() if isinstance(v, dict) and "error" in v}
+        self.process = dict(report.get("process") or {})
         if "clock" in self.errors:
             raise PlayerStartError(f"the player process cannot follow the clock: {self.errors['clock']}")
         listener = threading.Thread(target=self._listen, args=(process,), name="player-proxy-listen", daemon=True)
