@@ -21,18 +21,29 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o
     (``mkstemp`` makes 0600; rendered clips and audio are for everyone to read)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = _temporary(target.parent, target.name, data, mode)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_folder(target.parent)
+
+
+def _temporary(folder: Path, name: str, data: bytes, mode: int) -> str:
+    """``data`` in a new temporary ``<folder>/.<name>.XXXXXXXX.tmp``, with permissions ``mode``, on disk
+    (``fsync``); returns its path. A failure removes it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _sync_folder(target.parent)
+    return tmp
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:
@@ -52,13 +63,8 @@ def atomic_write_new(folder: str | os.PathLike[str], stem: str, suffix: str, dat
     exclusive create takes the name first. A failure leaves no file and no temporary behind."""
     base = Path(folder)
     base.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{stem}{suffix}.", suffix=".tmp", dir=base)
+    tmp = _temporary(base, stem + suffix, data, mode)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
         target = name_new(tmp, base, stem, suffix, mode)
     finally:
         Path(tmp).unlink(missing_ok=True)  # (linked: the name stays; replaced: already gone)
