@@ -77,10 +77,11 @@ class Follower:
             except Exception:  # a bug here must never stop the input
                 log.exception("follow: %s failed", item[0])
 
-    def _note_reader(self) -> dict[tuple[int, int], int]:
-        """(channel, note) → instrument of the layers' note maps (read again at each bar line)."""
+    def _note_reader(self, layers: list[dict[str, Any]] | None = None) -> dict[tuple[int, int], int]:
+        """(channel, note) → instrument of the layers' note maps (read again at each bar line, from the snapshot
+        ``layers`` the bar line took; else one taken here)."""
         maps = []
-        for layer in self.engine.snapshot()["layers"]:
+        for layer in self.engine.snapshot()["layers"] if layers is None else layers:
             notes, channels = layer.get("notes") or {}, layer.get("channels") or {}
             try:
                 note_map = NoteMap(
@@ -112,8 +113,8 @@ class Follower:
             return
         self._done = bar_number
         notes = self._bars.pop(bar_number - 1, [])
-        self._reader = self._note_reader()
         layers = self.engine.snapshot()["layers"]
+        self._reader = self._note_reader(layers)
         if not any(layer["follow"]["on"] for layer in layers):
             return
         bar = Bar.from_notes(notes)

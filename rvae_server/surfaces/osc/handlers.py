@@ -295,18 +295,16 @@ def capture_stop(server: Host, call: Call) -> None:
 
 def note(server: Host, call: Call) -> None:
     """One instrument's output note (and channel: 0 = the layer's)."""
-    from rvae_server.core.bar import instrument_index
+    from rvae_server.core.notemaps import NoteMap
 
+    state = server.engine.state(call.layer)
     try:
-        k = instrument_index(call.args[0])
+        changed = NoteMap(state.notes, state.channels).with_entry(
+            call.args[0], call.args[1], call.args[2] if len(call.args) > 2 else None
+        )
     except ValueError as err:
         raise OscArgError(str(err)) from None
-    state = server.engine.state(call.layer)
-    notes, channels = list(state.notes), list(state.channels)
-    notes[k] = call.args[1]
-    if len(call.args) > 2:
-        channels[k] = call.args[2]
-    call.warn(server.engine.update(call.layer, notes=notes, channels=channels))
+    call.warn(server.engine.update(call.layer, notes=changed.notes, channels=changed.channels))
 
 
 def notes(server: Host, call: Call) -> None:
