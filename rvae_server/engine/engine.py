@@ -76,7 +76,8 @@ class Engine:
         self.hands = Hands(self.layers, clock)
         self.motion = PerformanceControls(self.layers, self.hands, clock)
         self.melody_host = MelodyHost(self.layers, clock, planned=self._lines_planned)
-        self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self._drums_planned)
+        self.planner = Planner(self.layers, self.hands, self.motion, clock, seed=seed, planned=self._drums_planned,
+                               handed=self._drums_to_sinks)  # fmt: skip
         self.player = Player(
             self.planner, self.melody_host, clock, sinks, self._channels, realtime_priority=realtime_priority,
             precise=precise,
@@ -318,6 +319,10 @@ class Engine:
     def _drums_planned(self, plans: dict[tuple[int, int], Plan], current: int) -> None:
         """After every planning round: the melody layer hears the drums; plan sinks get the new plans."""
         self.melody_host.feed(plans, current)
+        self._drums_to_sinks(plans, current)
+
+    def _drums_to_sinks(self, plans: dict[tuple[int, int], Plan], current: int) -> None:
+        """The drum plans to the plan sinks (the player process): after every round, and the bar playing at once."""
         for sink in self._plan_sinks:
             sink.plans(DRUM_PLANS, plans)
 

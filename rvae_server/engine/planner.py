@@ -54,12 +54,14 @@ class Planner:
         *,
         seed: int | None = None,
         planned: Planned | None = None,
+        handed: Planned | None = None,
     ) -> None:
         self._layers = layers
         self._hands = hands
         self._performance = performance
         self._clock = clock
-        self._planned_hook = planned
+        self._planned_hook = planned  # after every round
+        self._handed_hook = handed  # the bar playing, as soon as it is planned (the player process)
         self.decoder = Decoder()
         self.plans: dict[tuple[int, int], Plan] = {}  # (layer, bar) → plan; replaced whole, read lock-free
         self.lock = threading.RLock()  # one planning round at a time (planner thread or a control call)
@@ -185,7 +187,7 @@ class Planner:
         bar_number: int,
         hand_over: bool = False,
     ) -> None:
-        """Plan ``bar_number`` for the ``dirty`` layers. ``hand_over``: new plans go to the planned hook (a player
+        """Plan ``bar_number`` for the ``dirty`` layers. ``hand_over``: new plans go to the handed hook (a player
         process) at once, before the listeners hear them and before the next bar is planned — an XY change reaches
         the process in ~0.8 ms instead of ~1.35 (``benchmarks/bench_engine``'s XY figure)."""
         plans = dict(self.plans)
@@ -223,8 +225,8 @@ class Planner:
         self.plans = plans  # one reference swap: the player sees all of it or none
         if fresh:
             self._clock.interrupt()
-            if hand_over and self._planned_hook is not None:
-                self._planned_hook(plans, current)
+            if hand_over and self._handed_hook is not None:
+                self._handed_hook(plans, current)
         for plan in fresh:  # after the swap; the plan itself (immutable): a listener reads its notes only if it must
             data = {"layer": plan.layer, "bar_number": plan.bar_number, "channel": plan.channel, "plan": plan}
             self._layers.emit(EngineEvent("plan", data))
