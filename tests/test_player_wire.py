@@ -79,3 +79,14 @@ def _with(**changes: object) -> bytes:
 def _reversed() -> bytes:
     item = a_plan()
     return _with(positions=item.positions[::-1].copy())
+
+
+def test_the_process_silences_every_channel_its_plans_use() -> None:
+    """All notes off at a stop reaches an instrument on a channel of its own, as in the server's player."""
+    from rvae_server.session.player.child import Mirror
+
+    mirror = Mirror()
+    mirror.put(wire.DRUMS, wire.read_plan(wire.plan(wire.DRUMS, a_plan(channels=True))[1:])[1])
+    assert mirror.channels() == [3, 10]
+    mirror.put(wire.LINES, a_plan(lengths=True))  # the melody's lines have their own port and channel
+    assert mirror.channels() == [3, 10]

@@ -63,7 +63,14 @@ class Mirror:
         """The server plans ahead of its own player: nothing to ask."""
 
     def channels(self) -> list[int]:
-        return sorted({DEFAULT_CHANNEL} | {p.channel for p in self.tables[wire.DRUMS].values()})
+        """The drum channels the plans use — each plan's, and any instrument's own — for all notes off at a stop
+        (as the server's engine gives its own player)."""
+        used = {DEFAULT_CHANNEL}
+        for plan in self.tables[wire.DRUMS].values():
+            used.add(plan.channel)
+            if plan.channels is not None:
+                used.update(int(c) for c in plan.channels)
+        return sorted(used)
 
     def put(self, table: int, item: Plan) -> None:
         self.tables[table] = {**self.tables[table], (item.layer, item.bar_number): item}
@@ -305,7 +312,6 @@ def run() -> None:
     """``python -m rvae_server.session.player.child SPEC``: the server's standard output is ours alone; what any
     library prints goes to standard error."""
     import os
-    import sys
 
     outgoing = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
