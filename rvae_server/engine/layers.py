@@ -35,7 +35,6 @@ class Layers:
         for name, model in models.items():
             check_playable(name, model)  # a model that cannot play is refused here, not at every bar
         self.models: dict[str, PatternModel] = dict(models)
-        self.default_model = default_model
         self.lock = threading.RLock()
         self.wake = threading.Condition(self.lock)
         self.states: list[LayerState] = [

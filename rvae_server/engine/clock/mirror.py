@@ -74,10 +74,6 @@ class MirrorClock(Clock):
             self._emit(event, line.pos0 if line.running else line.held)
 
     @property
-    def timeline(self) -> Timeline:
-        return self._line
-
-    @property
     def running(self) -> bool:
         return self._line.running
 

@@ -27,9 +27,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 
+from rvae_server.core.bar import TICKS
 from rvae_server.engine.clock.base import Clock, Transport
 from rvae_server.engine.clock.mirror import Timeline, timeline_of
 from rvae_server.engine.plans import Plan
+from rvae_server.engine.player import MAX_LATENESS_RECORDS
 from rvae_server.session.player import wire
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,6 @@ DRIFT = 0.0001
 MAX_RESTARTS = 5
 #: Messages up to this size are written at once when the pipe says it has room (a pipe takes that much whole).
 ATOMIC = 4096
-_LATENESS_KEPT = 100_000
 
 
 class PlayerStartError(RuntimeError):
@@ -271,11 +272,11 @@ class ProcessPlayer:
                 break
             kind, body = message[:1], message[1:]
             if kind == b"L":
-                if len(self.lateness) < _LATENESS_KEPT:
+                if len(self.lateness) < MAX_LATENESS_RECORDS:
                     self.lateness.extend(wire.read_lateness(body))
             elif kind == b"W":
                 self._log(body)
-            elif kind == b"N" and len(self.played) < _LATENESS_KEPT:
+            elif kind == b"N" and len(self.played) < MAX_LATENESS_RECORDS:
                 self.played.extend(wire.read_played(body))
         try:
             process.wait(timeout=2.0)
@@ -316,7 +317,7 @@ def _moved(old: Timeline, new: Timeline) -> bool:
         return True
     if not new.running:
         return not math.isclose(old.held, new.held, abs_tol=1e-6)
-    probe = new.pos0 + 96.0
+    probe = new.pos0 + TICKS
     return abs(old.time_at(probe) - new.time_at(probe)) > DRIFT
 
 

@@ -24,6 +24,8 @@ import numpy as np
 from rvae_server.core.bar import Bar
 from rvae_server.engine.clock.base import Transport
 from rvae_server.engine.clock.mirror import Timeline
+from rvae_server.engine.plans import DRUM_PLANS as DRUMS
+from rvae_server.engine.plans import LINE_PLANS as LINES
 from rvae_server.engine.plans import Plan
 
 #: One note of a plan: absolute position (ticks), length (ticks; lines only), tick in the bar, instrument (or the
@@ -35,8 +37,7 @@ _TIMELINE = struct.Struct("<q?dddddb")
 _PLAN = struct.Struct("<BiiBB?I")  # table, layer, bar, channel, model-name length, has lengths, notes
 _DROP = struct.Struct("<Bii")
 _EVENTS = list(Transport)
-#: The tables: the drum plans, the melody's lines.
-DRUMS, LINES = 0, 1
+#: The tables (``DRUMS``, ``LINES``) are the engine's :data:`~rvae_server.engine.plans.DRUM_PLANS` and ``LINE_PLANS``.
 #: The player process's ports, by their number in ``R`` messages.
 ROLES = ("drums", "melody")
 
