@@ -43,7 +43,7 @@ from rvae_server.mining import checkpoint
 from rvae_server.mining.executors import make_executor
 from rvae_server.mining.keys import GRIDS
 from rvae_server.mining.merge import Merger
-from rvae_server.mining.work import Job, Settings, jobs_for
+from rvae_server.mining.work import Job, Settings, jobs_for, signature
 
 KILL_AFTER_ENV = "RVAE_MINE_KILL_AFTER"  # tests: SIGKILL this process after N files were checkpointed
 KILL_AT_ENV = "RVAE_MINE_KILL_AT"  # tests: SIGKILL this process at a stage of the end: merged, dataset, summary
@@ -228,8 +228,7 @@ def _usable(entries: dict[str, checkpoint.Entry], number: dict[str, int]) -> tup
         if path not in number:
             continue
         try:
-            info = os.stat(path)
-            now: tuple[int, ...] | None = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            now: tuple[int, ...] | None = tuple(signature(os.stat(path)))
         except OSError:
             now = None
         if entry.sig is not None and entry.sig == now:
