@@ -56,9 +56,7 @@ from rvae_server.model.spread import fit_spread, read_cap
 
 PAD_MARGIN = 0.02  # share of the encodings' range added beyond the outermost bar on each side
 OUTLIERS = 0.005  # share of the training bars per side and axis that may lie beyond the pad's edge
-PAD_BAND = float(
-    __import__("os").environ.get("RVAE_PAD_BAND", "0.08")
-)  # at "pad": thresholds whose pad density is within 8 % of the training bars' count as matching
+PAD_BAND = 0.08  # at "pad": thresholds whose pad density is within 8 % of the training bars' count as matching
 TIE = 0.02  # thresholds whose training-point density is within 2 % of the best match count as equally good
 PAD_POINTS = 900  # random pad points (seed 1, not rvae eval's) that break ties
 MIN_INSTRUMENT_ONSETS = 16
