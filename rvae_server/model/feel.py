@@ -105,13 +105,14 @@ def reference(bars: NDArray[np.float32]) -> dict[str, Any]:
     total = counts.sum(axis=1)
     q = MACHINE_GUN_PERCENTILE
     per = np.percentile(counts, q, axis=0) if len(bars) else np.zeros(len(INSTRUMENT_NAMES))
+    limits, limit = machine_gun_limits(bars)
     return {
         "bars": len(bars),
         "onsets": float(total.mean()),
         "instruments": {n: float(c) for n, c in zip(INSTRUMENT_NAMES, counts.mean(axis=0), strict=True)},
         "doubles": doubles(onsets),
-        "limit": machine_gun_limits(bars)[1],
-        "limits": {n: float(v) for n, v in zip(INSTRUMENT_NAMES, machine_gun_limits(bars)[0], strict=True)},
+        "limit": limit,
+        "limits": {n: float(v) for n, v in zip(INSTRUMENT_NAMES, limits, strict=True)},
         "strict_limits": {n: MACHINE_GUN * float(p) for n, p in zip(INSTRUMENT_NAMES, per, strict=True)},
         "strict_limit": MACHINE_GUN * float(np.percentile(total, q)),
         "groove": float(groove(onsets).mean()),

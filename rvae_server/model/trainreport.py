@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from rvae_server.model.verdict import POOR_F1_BARS
+
 if TYPE_CHECKING:
     from rvae_server.model.trainingdata import TrainEvent, TrainResult
 
 FAR_F1 = 0.2  # held-out clips this far below the training clips (onset F1 within ±1 tick): say so
-FAR_F1_BARS = 1000  # on fewer training bars (a performer's own clips; evaluate.POOR_F1_BARS): thousands of bars
+FAR_F1_BARS = POOR_F1_BARS  # on fewer training bars (a performer's own clips; verdict's rule): thousands of bars
 # of other drummers' songs are not expected back from a 2-D pad, so no advice is given there
 
 
