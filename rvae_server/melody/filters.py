@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rvae_server.melody.grid import strict_roll
-from rvae_server.melody.keyfinder import detect, detect_key
+from rvae_server.melody.keyfinder import detect_key
 from rvae_server.melody.keys import Key
 from rvae_server.melody.line import Line
 from rvae_server.melody.tonika import detect_key_seed
@@ -106,9 +106,7 @@ def _in_key(pitches: NDArray[np.int64], steps: ArrayLike | None, detector: str, 
         return False
     if detector == "paper":
         return True
-    if steps is None:
-        return detect_key(pitches) == key
-    return detect(np.asarray(steps, dtype=np.float64), pitches, 4.0) == key  # 4 sixteenth steps a beat
+    return detect_key(pitches, steps, 4.0) == key  # 4 sixteenth steps a beat (unused without steps)
 
 
 def loop_of(lines: Sequence[Line]) -> list[Line]:
