@@ -33,13 +33,15 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rvae_server.system.midiports import (
     MidiError,
+    MidiUnavailable,
     is_jack,
+    jack_running,
     jack_server_stamp,
     leak_client,
     new_client,
@@ -326,3 +328,24 @@ def open_output(
     out = MidiOut(resolve_backend(backend), port, client_name, note_length, realtime_priority)
     log.info("MIDI out: %s port %r", "virtual" if port is None else "connected to", out.name)
     return out
+
+
+def open_output_or_jack(
+    port: str | None,
+    backend: str | None,
+    client_name: str,
+    note_length: float = NOTE_LENGTH,
+    realtime_priority: int | None = None,
+    going_through_jack: Callable[[MidiUnavailable], None] | None = None,
+) -> MidiOut:
+    """:func:`open_output`; with no ``backend`` named, through JACK when the default backend is unavailable here
+    and a JACK server runs (as ``rvae serve`` and its player process do): ``going_through_jack`` is told why,
+    before JACK is tried."""
+    try:
+        return open_output(port, backend, client_name, note_length, realtime_priority)
+    except MidiUnavailable as err:
+        if backend is not None or not jack_running():
+            raise
+        if going_through_jack is not None:
+            going_through_jack(err)
+    return open_output(port, "jack", client_name, note_length, realtime_priority)

@@ -142,24 +142,21 @@ def _in_player_process(config: ServeConfig, clock: Clock, melody: bool, problem:
 
 def _here(config: ServeConfig, clock: Clock, melody: bool, problem: Callable[[str], None]) -> MidiOutputs:
     from rvae_server.engine.clock.sender import MidiClockSender
-    from rvae_server.outputs.midiout import open_output
+    from rvae_server.outputs.midiout import open_output_or_jack
     from rvae_server.outputs.sinks import MidiSink
-    from rvae_server.system.midiports import MidiUnavailable, jack_running
 
     outputs = MidiOutputs(backend=config.midi_backend)
+
+    def going_through_jack(err: Exception) -> None:
+        log.warning("%s; a JACK server is running, so MIDI goes through JACK instead", err)
+        outputs.backend = "jack"
+
     for role, target, client in (("drums", config.midi_out, DRUMS_PORT), ("melody", config.melody_out, MELODY_PORT)):
         if role == "melody" and not melody:
             continue
         what = "MIDI out" if role == "drums" else "melody MIDI out"
         try:
-            try:
-                out = open_output(target, outputs.backend, client, config.note_length)
-            except MidiUnavailable as err:
-                if outputs.backend is not None or not jack_running():
-                    raise
-                log.warning("%s; a JACK server is running, so MIDI goes through JACK instead", err)
-                outputs.backend = "jack"
-                out = open_output(target, "jack", client, config.note_length)
+            out = open_output_or_jack(target, outputs.backend, client, config.note_length, None, going_through_jack)
         except Exception as err:  # MidiError, or rtmidi's own errors for a missing backend
             problem(f"{what}: could not open ({err or type(err).__name__}); playing without it")
             continue

@@ -139,16 +139,10 @@ class _ToServer(logging.Handler):
 def _open_port(port: wire.PortSpec, priority: int) -> Any:
     """A MIDI output as ``port`` says; without a backend named, JACK when the default backend is unavailable here
     and a JACK server runs (as ``rvae serve`` does)."""
-    from rvae_server.outputs.midiout import open_output
-    from rvae_server.system.midiports import MidiUnavailable, jack_running
+    from rvae_server.outputs.midiout import open_output_or_jack
 
     rt = priority - 1 if priority > 1 else None  # note-offs: below the player
-    try:
-        return open_output(port.target, port.backend, port.client, port.note_length, rt)
-    except MidiUnavailable:
-        if port.backend is not None or not jack_running():
-            raise
-        return open_output(port.target, "jack", port.client, port.note_length, rt)
+    return open_output_or_jack(port.target, port.backend, port.client, port.note_length, rt)
 
 
 def _open(spec: wire.PlayerSpec, report: dict[str, Any]) -> tuple[list[NoteSink], list[LineSink], list[Any]]:
