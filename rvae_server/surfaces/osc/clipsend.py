@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rvae_server.surfaces.osc.planstream import NOTES_PER_DATAGRAM
 from rvae_server.surfaces.osc.spec import PREFIX
 
-#: Notes per ``/rvae/clip`` datagram (as the plan stream's: about 1 KB).
-CLIP_NOTES_PER_DATAGRAM = 64
+#: Notes per ``/rvae/clip`` datagram: the plan stream's (about 1 KB).
+CLIP_NOTES_PER_DATAGRAM = NOTES_PER_DATAGRAM
 
 
 def clip_messages(layer: int, bars: int, notes: Sequence[tuple[float, int, int]]) -> list[tuple[str, list[Any]]]:

@@ -276,10 +276,11 @@ class Feedback:
         <rvae_server.surfaces.osc.planstream.PlanStream.subscribe>`)."""
         self.plans.subscribe(client, layer, on, owner)
 
-    def send_kept_plans(self, client: Client, layer: int) -> None:
-        """Send ``client`` the plans the engine holds for ``layer`` now (the bar playing and the next one): what a
-        new subscriber gets at once (the server charges them to the asking socket's reply budget first)."""
-        self._put(("plans-to", client, layer))
+    def send_kept_plans(self, client: Client, plans: Sequence[dict[str, Any]]) -> None:
+        """Send ``client`` the plans the engine held for a layer (``engine.planned(layer)``: the bar playing and the
+        next one): what a new subscriber gets at once — the very plans the server charged to the asking socket's
+        reply budget."""
+        self._put(("plans-to", client, list(plans)))
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1)."""
@@ -373,8 +374,8 @@ class Feedback:
                     last_plans = time.monotonic()
                 if kind in ("plan", "flush") and not (dirty or dirty_global):
                     continue
-                if kind == "plans-to":  # a new subscriber: the plans the engine holds now
-                    for data in self.engine.planned(item[2]):
+                if kind == "plans-to":  # a new subscriber: the plans the engine held when it subscribed
+                    for data in item[2]:
                         self._send_plan(data, [item[1]])
                     continue
                 clients = self.clients

@@ -188,9 +188,9 @@ class OscServer:
         left: the next plan is the first it gets)."""
         self.feedback.subscribe_plans(client, layer, on, owner)
         if on:
-            count = sum(datagram_count(data) for data in self.engine.planned(layer))
-            if owner is None or self._within_reply_rate(owner, count):
-                self.feedback.send_kept_plans(client, layer)
+            kept = self.engine.planned(layer)
+            if owner is None or self._within_reply_rate(owner, sum(datagram_count(data) for data in kept)):
+                self.feedback.send_kept_plans(client, kept)
 
     def train_progress(self, epoch: int, epochs: int, train_loss: float, val_loss: float | None) -> None:
         """Report one finished training epoch to feedback clients (``val_loss`` None → -1). Any thread."""
