@@ -20,6 +20,7 @@ from clips named by hand).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,12 +32,11 @@ from rvae_server.core.bar import stack
 from rvae_server.core.dataset import (
     DatasetError,
     build_dataset,
-    file_sha256,
     notes_from_planes,
     read_dataset,
     write_dataset,
 )
-from rvae_server.core.midifile import ClipError, read_clip
+from rvae_server.core.midifile import ClipError, read_bytes, read_clip
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.spacemap import SpaceMap, build_map, dataset_map, recorded_dataset
 
@@ -138,11 +138,12 @@ def clip_files_map(
     styles: list[str] = []
     files: list[str] = []
     for recorded, sha in clips:
-        path = _find(recorded, sha, roots)
-        if path is None:
+        found = _find(recorded, sha, roots)
+        if found is None:
             continue
+        path, data = found
         try:
-            clip = read_clip(path)
+            clip = read_clip(path, data)
         except ClipError:
             continue
         files.append(str(path))
@@ -160,13 +161,17 @@ def clip_files_map(
     return build_map(model, stack(bars), np.array(style), styles, np.array(file), files, np.array(bar), source)
 
 
-def _find(recorded: str, sha: str, roots: Iterable[Path]) -> Path | None:
+def _find(recorded: str, sha: str, roots: Iterable[Path]) -> tuple[Path, bytes] | None:
+    """The first place the clip recorded as ``recorded`` is, with the bytes whose SHA-256 is ``sha`` (read once, as
+    the MIDI reader reads: what is parsed is what was matched); None when it is nowhere."""
     candidates = [Path(recorded)] if Path(recorded).is_absolute() else [r / recorded for r in roots]
     for path in candidates:
         try:
-            if path.is_file() and not path.is_symlink() and file_sha256(path) == sha:
-                return path
-        except OSError:
+            if path.is_file() and not path.is_symlink():
+                data, _ = read_bytes(path)
+                if hashlib.sha256(data).hexdigest() == sha:
+                    return path, data
+        except (OSError, ClipError):
             continue
     return None
 
@@ -194,14 +199,15 @@ def write_clip_bars(
     count = 0
     for file_path, recorded, style_name, label in clips:
         try:
-            clip = read_clip(file_path)
+            data, _ = read_bytes(Path(file_path))
+            clip = read_clip(file_path, data)
         except ClipError:
             continue
         used = [b for b in clip.bars if b.used]
         if not used:
             continue
         names.append(recorded)
-        shas.append(file_sha256(file_path))
+        shas.append(hashlib.sha256(data).hexdigest())  # of the bytes parsed
         tracks.append("+".join(str(t) for t in clip.drum_tracks))
         if style_name not in styles:
             styles.append(style_name)
