@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rvae_server.core.melodyfile import read_notes
-from rvae_server.melody.keys import KEYS, PROFILES, Key, parse_german_key, same_or_relative
+from rvae_server.melody.keys import KEYS, PROFILES, SCALE_MASKS, Key, key_scores, parse_german_key, same_or_relative
 from rvae_server.melody.tonika import detect_key_seed
 
 F64 = NDArray[np.float64]
@@ -73,35 +73,11 @@ PENALTY = 3e-3
 _TONIC = np.array([k.tonic for k in KEYS])
 _MINOR = np.array([k.minor for k in KEYS])
 _REL = (_TONIC[:, None] + np.arange(12)[None, :]) % 12  # (24, 12): pitch class of each degree of each key
-_SCALE = np.zeros((24, 12), dtype=bool)
-for _k in KEYS:
-    _SCALE[_k.index, list(_k.scale)] = True
 _THIRD = np.where(_MINOR, 3, 4)
 _TRIAD = np.zeros((24, 12))  # the 24 triads (root weighted 1.2) and what is not in them
 for _k in KEYS:
     _TRIAD[_k.index, [_k.tonic, (_k.tonic + _THIRD[_k.index]) % 12, (_k.tonic + 7) % 12]] = (1.2, 1.0, 1.0)
 _OUTSIDE = (_TRIAD == 0).astype(np.float64)
-
-
-def _profiles() -> dict[str, F64]:
-    out = {}
-    for name, (major, minor) in PROFILES.items():
-        rows = [np.roll(major, t) for t in range(12)] + [np.roll(minor, t) for t in range(12)]
-        m = np.asarray(rows, dtype=np.float64)
-        m -= m.mean(axis=1, keepdims=True)
-        out[name] = m / np.linalg.norm(m, axis=1, keepdims=True)
-    return out
-
-
-_PROFILE = _profiles()
-
-
-def _correlations(hist: F64) -> dict[str, F64]:
-    centred = hist - hist.mean()
-    norm = float(np.linalg.norm(centred))
-    if norm == 0.0:
-        return {name: np.zeros(24) for name in _PROFILE}
-    return {name: m @ (centred / norm) for name, m in _PROFILE.items()}
 
 
 def _chords(times: F64, pcs: NDArray[np.int64], weights: F64, span: float) -> NDArray[np.int64]:
@@ -150,10 +126,10 @@ def features(times: ArrayLike, pitches: ArrayLike, beat: float) -> F64:
     first, last, lowest = pcs[0], pcs[-1], pcs[int(np.argmin(p))]
     ends = pcs[gaps >= 2 * np.median(gaps)]
     triad = np.stack([_TONIC, (_TONIC + _THIRD) % 12, (_TONIC + 7) % 12], axis=1)
-    cues = _correlations(hist)  # aarden, krumhansl, temperley
+    cues = {name: key_scores(hist, name) for name in PROFILES}  # aarden, krumhansl, temperley
     cues["sixth"] = sign * (rel[:, 8] - rel[:, 9])
-    cues["in_scale"] = (_SCALE * hist[None, :]).sum(axis=1)
-    cues["all_in_scale"] = np.asarray((~(heard[None, :] & ~_SCALE)).all(axis=1), dtype=np.float64)
+    cues["in_scale"] = (SCALE_MASKS * hist[None, :]).sum(axis=1)
+    cues["all_in_scale"] = np.asarray((~(heard[None, :] & ~SCALE_MASKS)).all(axis=1), dtype=np.float64)
     cues["third"] = sign * (rel[:, 3] - rel[:, 4])
     cues["leading"] = _MINOR * rel[:, 11]
     cues["tonic"] = rel[:, 0]

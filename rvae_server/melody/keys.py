@@ -78,10 +78,10 @@ class Key:
 
 #: The 24 keys, index order: C major … B major, C minor … B minor.
 KEYS: tuple[Key, ...] = tuple(Key(m, t) for m in (False, True) for t in range(12))
-#: ``_SCALE_MASKS[key index, pitch class]``: whether the pitch class is in the key's scale.
-_SCALE_MASKS = np.zeros((24, 12), dtype=bool)
+#: ``SCALE_MASKS[key index, pitch class]``: whether the pitch class is in the key's scale.
+SCALE_MASKS = np.zeros((24, 12), dtype=bool)
 for _k in KEYS:
-    _SCALE_MASKS[_k.index, list(_k.scale)] = True
+    SCALE_MASKS[_k.index, list(_k.scale)] = True
 
 _KEY_RE = re.compile(r"^([A-G])\s*(#|♯|sharp|b|♭|flat)?\s*(m|min|minor|maj|major)?$", re.IGNORECASE)
 _ACCIDENTAL = {"#": 1, "♯": 1, "sharp": 1, "b": -1, "♭": -1, "flat": -1}
@@ -193,7 +193,7 @@ def _scale_shortlist(counts: NDArray[np.floating] | NDArray[np.integer]) -> list
     c = np.asarray(counts)
     by_count = sorted(np.nonzero(c)[0].tolist(), key=lambda pc: (-c[pc], pc))
     for keep in range(len(by_count), 0, -1):
-        holds = _SCALE_MASKS[:, by_count[:keep]].all(axis=1)
+        holds = SCALE_MASKS[:, by_count[:keep]].all(axis=1)
         if holds.any():
             return [KEYS[i] for i in np.flatnonzero(holds)]
     return list(KEYS)
@@ -220,6 +220,7 @@ __all__ = [
     "MAJOR_SCALE",
     "MINOR_SCALE",
     "PROFILES",
+    "SCALE_MASKS",
     "Key",
     "detect_key_counts",
     "histogram",
