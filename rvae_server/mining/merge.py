@@ -16,7 +16,6 @@ first occurrence of each pattern kept — and gives the files, styles and labels
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +75,7 @@ class Merger:
             if rank < held.rank:
                 held.rank, held.loop, held.file = rank, loop, file
 
-    def dataset(self, settings: dict[str, Any], output: str | os.PathLike[str], summary_file: str) -> BarDataset:
+    def dataset(self, settings: dict[str, Any]) -> BarDataset:
         """The dataset (patterns in rank order) with its summary in ``meta["summary"]``."""
         order = sorted(self.kept.values(), key=lambda kept: kept.rank)
         files: dict[str, int] = {}
@@ -112,8 +111,6 @@ class Merger:
         per_style = Counter(styles[s] for s in cols["pattern_style"])
         c = self.count
         summary: dict[str, Any] = {
-            "dataset": os.fspath(output),
-            "summary": summary_file,
             **{k: c[k] for k in ("files", "files_read", "files_with_drums", "bars", "segments", "loops", "quality")},
             "distinct": len(self.keys),
             "patterns": len(order),

@@ -193,10 +193,8 @@ def _run(
             writer.close()
         pool.close()
     _kill_at("merged")
-    dataset = merger.dataset(settings.to_json(), out, os.fspath(summary_path(out)))
-    summary = dict(dataset.meta["summary"])
-    for field in ("dataset", "summary"):
-        dataset.meta["summary"].pop(field, None)
+    dataset = merger.dataset(settings.to_json())
+    summary = {"dataset": os.fspath(out), "summary": os.fspath(summary_path(out)), **dataset.meta["summary"]}
     seconds = time.perf_counter() - start
     rate = len(todo) / max(seconds, 1e-9)
     summary.update(
