@@ -25,20 +25,20 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
-from rvae_server.melody.line import TICKS_PER_STEP, Line
+from rvae_server.core.bar import N_INSTRUMENTS, TICKS, TICKS_PER_BEAT
+from rvae_server.melody.line import STEPS_PER_BAR, TICKS_PER_STEP, Line
 
 BEATS = TICKS // TICKS_PER_BEAT
 STRAIGHT = (0, 6, 12, 18)
 TRIPLET = (0, 8, 16)
 MIN_LENGTH = 4  # ticks: a sixteenth-note triplet
-STEPS = 16  # a bar's steps on the paper's grid
 
 
 def triplet_beats(drums: ArrayLike) -> NDArray[np.bool_]:
     """Which beats of drum bars ``(B, 96, 9)`` (velocities or onsets) swing in triplets: ``(B, 4)``."""
     hits: NDArray[np.bool_] = np.asarray(
-        (np.asarray(drums, dtype=np.float32).reshape(-1, BEATS, TICKS_PER_BEAT, 9) > 0).any(axis=-1), dtype=bool
+        (np.asarray(drums, dtype=np.float32).reshape(-1, BEATS, TICKS_PER_BEAT, N_INSTRUMENTS) > 0).any(axis=-1),
+        dtype=bool,
     )
     triplet = hits[..., [7, 8, 9, 15, 16, 17]].sum(axis=-1)
     straight = hits[..., [5, 6, 18, 19]].sum(axis=-1)
@@ -83,7 +83,7 @@ def gather(prob: ArrayLike, grid: NDArray[np.bool_]) -> NDArray[np.float64]:
 def strict_roll(lines: Sequence[Line]) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64]]:
     """Consecutive bars of lines as the judge reads them: the roll ``(16 × bars, 128)`` and every note's onset step
     and pitch in time order (see the module docstring)."""
-    steps = STEPS * len(lines)
+    steps = STEPS_PER_BAR * len(lines)
     roll = np.zeros((steps, 128), dtype=bool)
     starts: list[NDArray[np.int64]] = []
     pitches: list[NDArray[np.int64]] = []

@@ -35,7 +35,6 @@ from rvae_server.core.bar import TICKS, TICKS_PER_BEAT
 from rvae_server.core.patterns import column_codes
 
 GRIDS: dict[str, tuple[int, ...]] = {"musical": (0, 6, 8, 12, 16, 18), "sixteenths": (0, 6, 12, 18)}
-GRID_IN_BEAT = GRIDS["musical"]
 _GRID_TICKS = {
     name: np.array([b * TICKS_PER_BEAT + g for b in range(TICKS // TICKS_PER_BEAT) for g in points] + [TICKS],
                    dtype=np.float64)
@@ -90,4 +89,4 @@ def digest(codes: NDArray[np.integer]) -> str:
     return hashlib.blake2b(len(c).to_bytes(4, "little") + c.tobytes(), digest_size=10).hexdigest()
 
 
-__all__ = ["GRIDS", "GRID_IN_BEAT", "bar_keys", "canonical", "digest", "snap_times"]
+__all__ = ["GRIDS", "bar_keys", "canonical", "digest", "snap_times"]
