@@ -86,4 +86,16 @@ def report_text(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-__all__ = ["FAR_F1", "FAR_F1_BARS", "kept_event", "report_text", "training_report"]
+def report_float(value: object) -> float:
+    """A number of a report or a training event as a float (NaN when it is not a number: missing, None, text)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
+
+
+def report_int(value: object) -> int:
+    """A whole number of a report or a training event (0 when it is not one)."""
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+__all__ = ["FAR_F1", "FAR_F1_BARS", "kept_event", "report_float", "report_int", "report_text", "training_report"]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rvae_server.core.names import ModelName
+from rvae_server.model.trainreport import report_float as _float
+from rvae_server.model.trainreport import report_int as _int
 from rvae_server.model.trainreport import report_text
 
 #: The kinds of :class:`TrainingUpdate`, and the service event types they come from.
@@ -57,16 +59,6 @@ class TrainingService(Protocol):
         ``train_loss``, ``val_loss``, ``val_f1`` (None without a validation set); done: ``name``, ``report``
         (:func:`rvae_server.model.trainreport.training_report`); failed: ``error``; note: ``text``)."""
         ...
-
-
-def _float(value: object) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return math.nan
-
-
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 @dataclass(frozen=True, slots=True)

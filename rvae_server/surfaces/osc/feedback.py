@@ -17,6 +17,7 @@ import numpy as np
 
 from rvae_server.core.bar import INSTRUMENT_NAMES, Bar
 from rvae_server.engine.api import EngineControl, EngineEvent
+from rvae_server.model.trainreport import report_float, report_int
 from rvae_server.surfaces.osc.packets import build_message
 from rvae_server.surfaces.osc.planstream import PlanStream, plan_channels, plan_datagrams, plan_notes
 from rvae_server.surfaces.osc.ratelimit import RateLimitedLog
@@ -293,14 +294,11 @@ class Feedback:
         unknown)."""
 
         def num(key: str) -> float:
-            value = report.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                return float(value)
-            return -1.0
+            value = report_float(report.get(key))
+            return value if math.isfinite(value) else -1.0
 
         def whole(key: str) -> int:
-            value = report.get(key)
-            return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+            return report_int(report.get(key))
 
         args = [str(model), whole("kept_epoch"), whole("epochs"), num("kept_val_loss"), num("kept_val_f1"),
                 num("best_val_loss"), whole("best_val_loss_epoch"), num("train_f1"), num("validation_f1"),
