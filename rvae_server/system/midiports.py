@@ -172,10 +172,11 @@ def release_client(rt: Any) -> None:
         log.debug("closing MIDI client: %s", err)
 
 
-def ports_seen(api: int, kind: str) -> list[str]:
+def ports_seen(api: int, kind: str, client_name: str = "rvae-ports") -> list[str]:
     """The ``kind`` ("output" or "input") ports on backend ``api`` as other applications name them (JACK:
-    ``client:port``, the client renamed ``client-01`` when its name was taken; ALSA: ``client:port 128:0``)."""
-    lister = new_client("input" if kind == "output" else "output", api, "rvae-ports")
+    ``client:port``, the client renamed ``client-01`` when its name was taken; ALSA: ``client:port 128:0``), listed
+    by a client of the opposite kind named ``client_name``."""
+    lister = new_client("input" if kind == "output" else "output", api, client_name)
     try:
         return list(lister.get_ports())
     finally:
@@ -245,14 +246,7 @@ def list_ports(backend: str | None = None) -> dict[str, list[str]]:
     """``{"inputs": [...], "outputs": [...]}`` for ``rvae ports``: *inputs* are the ports R-VAE can receive
     from (``--clock-in``; other programs' outputs), *outputs* the ports it can send to (``--midi-out``)."""
     api = resolve_backend(backend)
-    result: dict[str, list[str]] = {}
-    for kind, key in (("input", "inputs"), ("output", "outputs")):
-        rt = new_client(kind, api, "R-VAE ports")
-        try:
-            result[key] = list(rt.get_ports())
-        finally:
-            release_client(rt)
-    return result
+    return {"inputs": ports_seen(api, "output", "R-VAE ports"), "outputs": ports_seen(api, "input", "R-VAE ports")}
 
 
 def jack_server_stamp() -> tuple[int, int] | None:
