@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from rvae_server.core.patterns import ENTROPY_K, MIN_INSTRUMENTS, MIN_ONSETS, passes
 from rvae_server.core.peaks import decoded_bars
-from rvae_server.model.feel import feel_figures, feel_table, reference
+from rvae_server.model.feel import feel_figures, feel_table, percent, reference
 from rvae_server.model.inference import LoadedModel
 from rvae_server.model.planes import grid_points
 from rvae_server.model.verdict import is_poor, warnings
@@ -181,8 +181,8 @@ def table(figures: dict[str, Any]) -> str:
             continue
         distinct = f"{r['distinct']:>10}" if "distinct" in r else f"{'':>10}"
         step = f"{r['step']:>7.2f}" if "step" in r else f"{'':>7}"
-        lines.append(f"{label:<14}{_pct(r['pass']):>7}{r['onsets']:>8.1f}{_num(r['density']):>9}{_pct(r['silent']):>8}"
-                     f"{_pct(r['sparse']):>7}{distinct}{step}")  # fmt: skip
+        lines.append(f"{label:<14}{percent(r['pass']):>7}{r['onsets']:>8.1f}{_num(r['density']):>9}{percent(r['silent']):>8}"
+                     f"{percent(r['sparse']):>7}{distinct}{step}")  # fmt: skip
     lines.append(
         f"{'bars':<14}{'n':>5}{'onsets':>8}{'pass':>7}{'F1':>7}{'F1 ±1':>7}{'vel err':>9}{'mt err':>8}{'inside':>8}"
     )
@@ -191,17 +191,13 @@ def table(figures: dict[str, Any]) -> str:
         if not r:
             continue
         errors = f"{_num(r.get('velocity_error'), 1):>9}{_num(r.get('microtiming_error')):>8}"
-        lines.append(f"{part:<14}{r['bars']:>5}{r['onsets']:>8.1f}{_pct(r['pass']):>7}{_num(r.get('f1')):>7}"
-                     f"{_num(r.get('f1_tick')):>7}{errors}{_pct(r.get('inside')):>8}")  # fmt: skip
+        lines.append(f"{part:<14}{r['bars']:>5}{r['onsets']:>8.1f}{percent(r['pass']):>7}{_num(r.get('f1')):>7}"
+                     f"{_num(r.get('f1_tick')):>7}{errors}{percent(r.get('inside')):>8}")  # fmt: skip
     if isinstance(figures.get("feel"), dict):
         lines.extend(feel_table(figures["feel"]))
     for text in figures.get("warnings") or []:
         lines.append(f"warning: {text}")
     return "\n".join(lines)
-
-
-def _pct(value: Any) -> str:
-    return f"{value * 100:.0f}%" if isinstance(value, int | float) else "-"
 
 
 def _num(value: Any, digits: int = 2) -> str:

@@ -276,13 +276,13 @@ def feel_table(feel: dict[str, Any]) -> list[str]:
     lines = [
         f"{'feel':<22}{'pad':>8}{'train':>8}",
         f"{'doubles per 100':<22}{_num(dbl.get('per_100'), 1):>8}{_num(ref_dbl.get('per_100'), 1):>8}",
-        f"{'bars with doubles':<22}{_pct(dbl.get('bars')):>8}{_pct(ref_dbl.get('bars')):>8}",
+        f"{'bars with doubles':<22}{percent(dbl.get('bars')):>8}{percent(ref_dbl.get('bars')):>8}",
         f"{'onsets a bar':<22}{_num(feel.get('onsets'), 1):>8}{_num(ref.get('onsets'), 1):>8}"
         f"   x{_num(feel.get('density'))}",
-        f"{'kick+snare+time':<22}{_pct(feel.get('groove')):>8}{_pct(ref.get('groove')):>8}",
-        f"{'filter pass':<22}{_pct(feel.get('pass')):>8}{_pct(ref.get('pass')):>8}",
-        f"{'machine guns':<22}{_pct(guns.get('share')):>8}{'':>8}   limit {_num(ref.get('limit'), 0)} onsets",
-        f"{'silent':<22}{_pct(feel.get('silent')):>8}",
+        f"{'kick+snare+time':<22}{percent(feel.get('groove')):>8}{percent(ref.get('groove')):>8}",
+        f"{'filter pass':<22}{percent(feel.get('pass')):>8}{percent(ref.get('pass')):>8}",
+        f"{'machine guns':<22}{percent(guns.get('share')):>8}{'':>8}   limit {_num(ref.get('limit'), 0)} onsets",
+        f"{'silent':<22}{percent(feel.get('silent')):>8}",
     ]
     inst = feel.get("instruments") or {}
     if inst:
@@ -293,7 +293,8 @@ def feel_table(feel: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _pct(value: Any) -> str:
+def percent(value: Any) -> str:
+    """A share as a whole percentage for the tables (``-`` when unknown)."""
     return f"{value * 100:.0f}%" if isinstance(value, int | float) else "-"
 
 
@@ -314,6 +315,7 @@ __all__ = [
     "machine_gun_limits",
     "overlap_area",
     "overlap_areas",
+    "percent",
     "reference",
     "step_between",
 ]
