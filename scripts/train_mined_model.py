@@ -29,7 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from rvae_server.core.dataset import read_dataset
-from rvae_server.mining.pipeline import mine
+from rvae_server.mining.pipeline import mine, summary_path
 from rvae_server.mining.work import Settings
 from rvae_server.model.training import train_and_save
 from rvae_server.model.trainingdata import TrainEvent, load_training_bars
@@ -92,9 +92,9 @@ def main() -> int:
     dataset_path = args.out / f"{NAME}.dataset.npz"
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    summary_path = dataset_path.with_suffix(".json")
-    if args.reuse_dataset and dataset_path.is_file() and summary_path.is_file():
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary_file = summary_path(dataset_path)  # what `mine` writes beside the dataset
+    if args.reuse_dataset and dataset_path.is_file() and summary_file.is_file():
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
         print(f"reusing {dataset_path}: {summary['files']} files → {summary['patterns']} patterns", flush=True)
     else:
         summary = mine(roots, dataset_path, Settings(min_repeats=args.min_repeats), workers=args.workers)
